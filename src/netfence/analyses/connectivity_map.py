@@ -1,0 +1,235 @@
+"""The connectivity map users read: who may reach whom, on which ports, per endpoint.
+
+Endpoints are workloads (``ns/name`` of the owning controller; a Pod without one is its own)
+or pods, and external address ranges named by their CIDRs. Connections are grouped: each
+entry says that every source it lists may reach every destination it lists on at least its
+ports. A pod to itself (loopback) is never asserted, even when it stands on both sides.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from netfence.engine.classes import build_classes
+from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
+from netfence.model.cluster import Cluster
+from netfence.sets.ports import PortSet
+
+
+class Granularity(enum.StrEnum):
+    """What one endpoint of the map stands for."""
+
+    WORKLOAD = "workload"
+    POD = "pod"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Every source may reach every destination on at least ``allowed``."""
+
+    src: tuple[str, ...]
+    """Source endpoint names, sorted."""
+    dst: tuple[str, ...]
+    """Destination endpoint names, sorted."""
+    allowed: PortSet
+    """Allowed protocols and ports."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint of the map."""
+
+    name: str
+    """``namespace/name``, or a CIDR for an external range."""
+    kind: str
+    """The workload kind, ``Pod``, or ``IPRange``."""
+    namespace: str | None
+    """The namespace; None for external ranges."""
+
+
+@dataclass(frozen=True)
+class ConnectivityMap:
+    """The grouped connections between endpoints at one granularity."""
+
+    granularity: Granularity
+    """Workloads or pods."""
+    endpoints: tuple[Endpoint, ...]
+    """Every endpoint that appears, in-cluster first."""
+    connections: tuple[Connection, ...]
+    """Grouped allowed connections, sorted."""
+
+    def pairs(self) -> dict[tuple[str, str], PortSet]:
+        """The map expanded into (source, destination) pairs; loopback left out."""
+        out: dict[tuple[str, str], PortSet] = {}
+        for conn in self.connections:
+            for s in conn.src:
+                for d in conn.dst:
+                    if s != d:
+                        out[(s, d)] = out.get((s, d), PortSet.none()) | conn.allowed
+        return out
+
+
+@dataclass
+class _Units:
+    names: list[list[str]]  # endpoint names per unit group
+    kinds: list[list[Endpoint]]
+    classes: list[tuple[int, ...]]  # the classes behind each unit group
+
+
+def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
+    classes = matrix.classes
+    pods = classes.cluster.pods
+    class_of_pod = np.empty(len(pods), dtype=np.int64)
+    for c, members in enumerate(classes.members):
+        class_of_pod[members] = c
+    per_unit: dict[str, set[int]] = defaultdict(set)
+    endpoint: dict[str, Endpoint] = {}
+    for i, pod in enumerate(pods):
+        if granularity is Granularity.POD:
+            name = pod.key
+            kind = "Pod" if not pod.is_template else (pod.workload.kind if pod.workload else "Pod")
+        else:
+            name = pod.endpoint_name
+            kind = pod.workload.kind if pod.workload is not None else "Pod"
+        per_unit[name].add(int(class_of_pod[i]))
+        endpoint.setdefault(name, Endpoint(name, kind, pod.namespace))
+    groups: dict[tuple[int, ...], int] = {}
+    units = _Units([], [], [])
+    for name in sorted(per_unit):
+        signature = tuple(sorted(per_unit[name]))
+        g = groups.get(signature)
+        if g is None:
+            g = groups[signature] = len(units.classes)
+            units.classes.append(signature)
+            units.names.append([])
+            units.kinds.append([])
+        units.names[g].append(name)
+        units.kinds[g].append(endpoint[name])
+    return units
+
+
+class _Meet:
+    """Intersections of connection-set ids, for units whose pods fall into several classes."""
+
+    def __init__(self, matrix: ConnectivityMatrix) -> None:
+        self.matrix = matrix
+        self.cache: dict[tuple[int, int], int] = {}
+        self.index = {m.tobytes(): i for i, m in enumerate(matrix.masks)}
+
+    def __call__(self, ids: Iterable[int]) -> int:
+        it = iter(ids)
+        acc = next(it)
+        for other in it:
+            if acc == other or acc == 0:
+                continue
+            key = (min(acc, other), max(acc, other))
+            found = self.cache.get(key)
+            if found is None:
+                mask = self.matrix.masks[acc] & self.matrix.masks[other]
+                raw = mask.tobytes()
+                found = self.index.get(raw)
+                if found is None:
+                    found = self.index[raw] = len(self.matrix.masks)
+                    self.matrix.masks.append(mask)
+                self.cache[key] = found
+            acc = found
+        return acc
+
+
+def _unit_matrices(
+    matrix: ConnectivityMatrix, units: _Units
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """pod-unit x pod-unit, pod-unit x atom and atom x pod-unit id matrices."""
+    first = np.array([sig[0] for sig in units.classes], dtype=np.int64)
+    pp = matrix.pod_to_pod[np.ix_(first, first)]
+    pe = matrix.pod_to_ext[first]
+    ep = matrix.ext_to_pod[:, first]
+    multi = [g for g, sig in enumerate(units.classes) if len(sig) > 1]
+    if multi:
+        meet = _Meet(matrix)
+        for g in multi:
+            srcs = units.classes[g]
+            for h, dsts in enumerate(units.classes):
+                pp[g, h] = meet(int(matrix.pod_to_pod[s, d]) for s in srcs for d in dsts)
+                pp[h, g] = meet(int(matrix.pod_to_pod[d, s]) for s in srcs for d in dsts)
+            pe[g] = [meet(int(matrix.pod_to_ext[s, a]) for s in srcs) for a in range(pe.shape[1])]
+            ep[:, g] = [
+                meet(int(matrix.ext_to_pod[a, s]) for s in srcs) for a in range(ep.shape[0])
+            ]
+    return pp, pe, ep
+
+
+def connectivity_map(
+    cluster: Cluster,
+    granularity: Granularity = Granularity.WORKLOAD,
+    namespaces: Iterable[str] | None = None,
+    matrix: ConnectivityMatrix | None = None,
+) -> ConnectivityMap:
+    """Compute the grouped connectivity map of a cluster.
+
+    ``namespaces`` keeps only connections with at least one end in those namespaces.
+    """
+    if matrix is None:
+        matrix = compute_connectivity(build_classes(cluster))
+    units = _units(matrix, granularity)
+    pp, pe, ep = _unit_matrices(matrix, units)
+    atoms = matrix.classes.ip_atoms
+    if namespaces is not None:
+        wanted = set(namespaces)
+        inside = np.array([any(e.namespace in wanted for e in k) for k in units.kinds], dtype=bool)
+        pp = np.where(inside[:, None] | inside[None, :], pp, 0).astype(np.uint32)
+        pe = np.where(inside[:, None], pe, 0).astype(np.uint32)
+        ep = np.where(inside[None, :], ep, 0).astype(np.uint32)
+
+    count = len(units.classes)
+
+    def dst_names(indices: npt.NDArray[np.intp]) -> tuple[str, ...]:
+        pods_part = [n for i in indices if i < count for n in units.names[i]]
+        ext = [int(i) - count for i in indices if i >= count]
+        cidrs = [str(c) for c in atoms.range_set(ext).cidrs()] if ext else []
+        return tuple(sorted(pods_part)) + tuple(cidrs)
+
+    connections: list[Connection] = []
+    rows = np.concatenate([pp, pe], axis=1)
+    if rows.size:
+        unique_rows, inverse = np.unique(rows, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for r, row in enumerate(unique_rows):
+            srcs = np.flatnonzero(inverse == r)
+            src = tuple(sorted(n for g in srcs for n in units.names[g]))
+            for mask_id in np.unique(row[row != 0]).tolist():
+                dst = np.flatnonzero(row == mask_id)
+                connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
+    if ep.size:
+        unique_rows, inverse = np.unique(ep, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for r, row in enumerate(unique_rows):
+            if not row.any():
+                continue
+            src_atoms = np.flatnonzero(inverse == r).tolist()
+            src = tuple(str(c) for c in atoms.range_set(src_atoms).cidrs())
+            for mask_id in np.unique(row[row != 0]).tolist():
+                dst = np.flatnonzero(row == mask_id)
+                connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
+    connections.sort(key=lambda c: (c.src, c.dst))
+    endpoints = [e for kinds in units.kinds for e in kinds]
+    endpoints.sort(key=lambda e: e.name)
+    known = {e.name for e in endpoints}
+    external = sorted(
+        {n for c in connections for n in c.src + c.dst if n not in known},
+        key=_cidr_order,
+    )
+    endpoints.extend(Endpoint(c, "IPRange", None) for c in external)
+    return ConnectivityMap(granularity, tuple(endpoints), tuple(connections))
+
+
+def _cidr_order(cidr: str) -> tuple[int, int, int]:
+    net = ipaddress.ip_network(cidr)
+    return (net.version, int(net.network_address), net.prefixlen)

@@ -1,0 +1,123 @@
+"""``netfence`` commands. Parsing and wiring only; the library does the work.
+
+Exit codes: 0 success, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from netfence import __version__
+from netfence.analyses.connectivity_map import Granularity, connectivity_map
+from netfence.engine.explain import explain_flow
+from netfence.errors import NetfenceError
+from netfence.model.cluster import Cluster
+from netfence.report.connectivity import RENDERERS
+from netfence.report.explain import render_explain_json, render_explain_text
+from netfence.sources.manifests import load_cluster
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"netfence: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="manifest files or directories (YAML or JSON, searched recursively); '-' for stdin",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(
+        prog="netfence",
+        description="Exact reachability and hardening checks for Kubernetes network policies.",
+    )
+    parser.add_argument("--version", action="version", version=f"netfence {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    conn = commands.add_parser(
+        "connectivity", help="who may reach whom, on which ports (the connectivity map)"
+    )
+    _add_inputs(conn)
+    conn.add_argument("-o", "--output", choices=sorted(RENDERERS), default="text")
+    conn.add_argument(
+        "--granularity",
+        choices=[g.value for g in Granularity],
+        default=Granularity.WORKLOAD.value,
+        help="endpoints are workloads (default) or pods",
+    )
+    conn.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="keep connections with an end in NS (repeatable)",
+    )
+
+    explain = commands.add_parser("explain", help="why one flow is allowed or denied")
+    explain.add_argument("src", metavar="SRC", help="ns/workload, ns/pod or an IP address")
+    explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
+    _add_inputs(explain)
+    explain.add_argument("--port", help="PORT[/PROTOCOL], e.g. 80/TCP, 53/UDP or http/TCP")
+    explain.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Cluster:
+    cluster = load_cluster(args.paths)
+    if args.verbose and cluster.skipped:
+        skipped = ", ".join(f"{kind} x{count}" for kind, count in cluster.skipped.items())
+        print(f"netfence: skipped kinds: {skipped}", file=sys.stderr)
+    elif cluster.skipped:
+        total = sum(cluster.skipped.values())
+        print(f"netfence: skipped {total} objects of other kinds (-v lists them)", file=sys.stderr)
+    return cluster
+
+
+def _run(args: argparse.Namespace) -> str:
+    cluster = _load(args)
+    if args.command == "connectivity":
+        cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
+        return RENDERERS[args.output](cmap)
+    explanation = explain_flow(cluster, args.src, args.dst, args.port)
+    if args.output == "json":
+        return render_explain_json(explanation)
+    return render_explain_text(explanation)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code. Output is written only once it is complete."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help, --version and usage errors
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
+    try:
+        output = _run(args)
+    except NetfenceError as exc:
+        print(f"netfence: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except RecursionError:
+        print("netfence: error: input nests too deeply", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(output)
+    return EXIT_OK
+
+
+def entry_point() -> NoReturn:
+    """Console-script entry."""
+    sys.exit(main())

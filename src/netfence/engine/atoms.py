@@ -1,0 +1,126 @@
+"""Split the port and address spaces into the disjoint pieces the policies can tell apart.
+
+Every port entry and every ipBlock is a union of atoms, so sets of connections become bit
+masks over atoms and set algebra becomes bitwise operations on numpy words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from netfence.sets.intervals import IntervalSet
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
+
+Mask = npt.NDArray[np.uint64]
+"""A bit mask over port atoms, as ``words`` 64-bit words."""
+
+
+class PortAtoms:
+    """Disjoint (protocol, lo, hi) pieces covering every port of every protocol."""
+
+    def __init__(self, boundaries: dict[str, set[int]]) -> None:
+        self.atoms: list[tuple[str, int, int]] = []
+        self._starts: dict[str, list[int]] = {}
+        self._first: dict[str, int] = {}
+        for proto in PROTOCOLS:
+            cuts = sorted(
+                {MIN_PORT, *(b for b in boundaries.get(proto, ()) if MIN_PORT < b <= MAX_PORT)}
+            )
+            self._first[proto] = len(self.atoms)
+            self._starts[proto] = cuts
+            for i, lo in enumerate(cuts):
+                hi = cuts[i + 1] - 1 if i + 1 < len(cuts) else MAX_PORT
+                self.atoms.append((proto, lo, hi))
+        self.words = (len(self.atoms) + 63) // 64
+        self.full: Mask = self.mask_of_atoms(range(len(self.atoms)))
+        self.empty: Mask = np.zeros(self.words, dtype=np.uint64)
+
+    @classmethod
+    def collect(cls, spans: Iterable[tuple[str, int, int]]) -> PortAtoms:
+        """Atoms fine enough for every (protocol, lo, hi) span given."""
+        boundaries: dict[str, set[int]] = {p: set() for p in PROTOCOLS}
+        for proto, lo, hi in spans:
+            boundaries[proto].add(lo)
+            boundaries[proto].add(hi + 1)
+        return cls(boundaries)
+
+    def atom_of(self, protocol: str, port: int) -> int:
+        """Index of the atom holding ``port`` of ``protocol``."""
+        starts = self._starts[protocol]
+        return self._first[protocol] + bisect.bisect_right(starts, port) - 1
+
+    def mask_of_atoms(self, indices: Iterable[int]) -> Mask:
+        """The mask with the given atom bits set."""
+        mask = np.zeros(self.words, dtype=np.uint64)
+        for i in indices:
+            mask[i >> 6] |= np.uint64(1 << (i & 63))
+        return mask
+
+    def mask_of_span(self, protocol: str, lo: int, hi: int) -> Mask:
+        """The mask of the atoms making up ports lo..hi of ``protocol`` (an atom boundary span)."""
+        return self.mask_of_atoms(range(self.atom_of(protocol, lo), self.atom_of(protocol, hi) + 1))
+
+    def to_portset(self, mask: Mask) -> PortSet:
+        """The PortSet a mask stands for."""
+        spans: dict[str, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
+        for word_index, word in enumerate(mask.tolist()):
+            while word:
+                low_bit = word & -word
+                i = (word_index << 6) + low_bit.bit_length() - 1
+                proto, lo, hi = self.atoms[i]
+                spans[proto].append((lo, hi))
+                word ^= low_bit
+        return PortSet({p: IntervalSet(s) for p, s in spans.items()})
+
+
+class IPAtoms:
+    """Disjoint address ranges covering IPv4 and IPv6 that no ipBlock splits."""
+
+    def __init__(self, cidrs: Iterable[str]) -> None:
+        cuts: dict[int, set[int]] = {4: {0}, 6: {0}}
+        top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+        for cidr in cidrs:
+            net = ipaddress.ip_network(cidr, strict=False)
+            cuts[net.version].add(int(net.network_address))
+            end = int(net.broadcast_address) + 1
+            if end <= top[net.version]:
+                cuts[net.version].add(end)
+        self.atoms: list[tuple[int, int, int]] = []
+        self._starts: dict[int, list[int]] = {}
+        self._first: dict[int, int] = {}
+        for version in (4, 6):
+            starts = sorted(cuts[version])
+            self._starts[version] = starts
+            self._first[version] = len(self.atoms)
+            for i, lo in enumerate(starts):
+                hi = starts[i + 1] - 1 if i + 1 < len(starts) else top[version]
+                self.atoms.append((version, lo, hi))
+
+    def __len__(self) -> int:
+        return len(self.atoms)
+
+    def atom_of(self, address: str) -> int:
+        """Index of the atom holding one address."""
+        ip = ipaddress.ip_address(address)
+        return self._first[ip.version] + bisect.bisect_right(self._starts[ip.version], int(ip)) - 1
+
+    def atoms_in(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
+        """Which atoms lie inside ``addresses`` (atoms never straddle a block's edge)."""
+        return np.array(
+            [lo in addresses.family(version) for version, lo, _ in self.atoms], dtype=np.bool_
+        )
+
+    def range_set(self, indices: Iterable[int]) -> IPRangeSet:
+        """The addresses of the given atoms."""
+        v4: list[tuple[int, int]] = []
+        v6: list[tuple[int, int]] = []
+        for i in indices:
+            version, lo, hi = self.atoms[i]
+            (v4 if version == 4 else v6).append((lo, hi))
+        return IPRangeSet(IntervalSet(v4), IntervalSet(v6))

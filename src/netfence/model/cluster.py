@@ -1,0 +1,114 @@
+"""The cluster's topology: namespaces, workloads and pods, and the policies over them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from netfence.errors import Location
+from netfence.model.networkpolicy import NetworkPolicy
+
+
+def _frozen(labels: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(labels))
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A namespace and its labels (``kubernetes.io/metadata.name`` always set, as the API does)."""
+
+    name: str
+    """The namespace's name."""
+    labels: Mapping[str, str]
+    """Its labels."""
+    location: Location | None = None
+    """Where it was defined; None when it was only referenced."""
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    """A port a container declares; only named ports matter to NetworkPolicy."""
+
+    name: str | None
+    """The port's name (IANA_SVC_NAME), if any."""
+    number: int
+    """containerPort."""
+    protocol: str
+    """TCP, UDP or SCTP (TCP by default)."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A controller whose pod template yields pods: Deployment, StatefulSet, DaemonSet, ..."""
+
+    kind: str
+    """The controller's kind."""
+    namespace: str
+    """Its namespace."""
+    name: str
+    """Its name."""
+    location: Location | None = None
+    """Where it was defined."""
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod endpoint: a Pod object, or a workload's pod template when no Pod of it was given."""
+
+    namespace: str
+    """The pod's namespace."""
+    name: str
+    """The Pod's name, or the workload's name for a template."""
+    labels: Mapping[str, str]
+    """The pod's labels."""
+    ports: tuple[ContainerPort, ...] = ()
+    """Container ports, used to resolve named ports."""
+    ips: tuple[str, ...] = ()
+    """status.podIP / status.podIPs; empty for templates and unscheduled pods."""
+    workload: Workload | None = None
+    """The owning workload, when there is one."""
+    host_network: bool = False
+    """Whether the pod uses the node's network namespace (outside NetworkPolicy's reach)."""
+    is_template: bool = False
+    """True for an endpoint made from a workload's pod template."""
+    location: Location | None = None
+    """Where the pod (or its workload) was defined."""
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def endpoint_name(self) -> str:
+        """The workload-granularity name: the owning workload's key, else the pod's own."""
+        return self.workload.key if self.workload is not None else self.key
+
+    def named_port(self, name: str, protocol: str) -> int | None:
+        """The number of the container port called ``name`` with ``protocol``, if declared."""
+        for port in self.ports:
+            if port.name == name and port.protocol == protocol:
+                return port.number
+        return None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Everything the engine needs: namespaces, pod endpoints and policies."""
+
+    namespaces: Mapping[str, Namespace]
+    """Namespaces by name, including those only referenced."""
+    pods: tuple[Pod, ...]
+    """Pod endpoints, in input order."""
+    policies: tuple[NetworkPolicy, ...]
+    """NetworkPolicies, in input order."""
+    workloads: tuple[Workload, ...] = ()
+    """Workloads, in input order."""
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    """Counts of documents of kinds netfence does not model, by kind."""

@@ -1,0 +1,9 @@
+"""Canonical, immutable set algebra: integer intervals, port/protocol sets, IP range sets."""
+
+from __future__ import annotations
+
+from netfence.sets.intervals import IntervalSet
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.ports import PROTOCOLS, PortSet
+
+__all__ = ["PROTOCOLS", "IPRangeSet", "IntervalSet", "PortSet"]

@@ -1,0 +1,84 @@
+"""Sets of IP addresses (IPv4 and IPv6 together), kept as integer intervals per family."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from netfence.sets.intervals import IntervalSet
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_MAX: Final = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+
+
+class IPRangeSet:
+    """An immutable set of IPv4 and IPv6 addresses."""
+
+    __slots__ = ("_v4", "_v6")
+
+    def __init__(self, v4: IntervalSet | None = None, v6: IntervalSet | None = None) -> None:
+        self._v4: Final[IntervalSet] = v4 if v4 is not None else IntervalSet()
+        self._v6: Final[IntervalSet] = v6 if v6 is not None else IntervalSet()
+
+    @classmethod
+    def from_cidr(cls, cidr: str | IPNetwork) -> IPRangeSet:
+        """The addresses of one CIDR; host bits are ignored (``10.1.2.3/8`` is ``10.0.0.0/8``)."""
+        net = ipaddress.ip_network(cidr, strict=False) if isinstance(cidr, str) else cidr
+        span = IntervalSet.of(int(net.network_address), int(net.broadcast_address))
+        return cls(v4=span) if net.version == 4 else cls(v6=span)
+
+    @classmethod
+    def from_cidrs(cls, cidrs: Iterable[str | IPNetwork]) -> IPRangeSet:
+        """The union of several CIDRs."""
+        out = cls()
+        for cidr in cidrs:
+            out = out | cls.from_cidr(cidr)
+        return out
+
+    @classmethod
+    def everything(cls) -> IPRangeSet:
+        """Every IPv4 and IPv6 address."""
+        return cls(IntervalSet.of(0, _MAX[4]), IntervalSet.of(0, _MAX[6]))
+
+    def family(self, version: int) -> IntervalSet:
+        """The addresses of one family (4 or 6) as integers."""
+        return self._v4 if version == 4 else self._v6
+
+    def contains(self, address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """Whether one address is in the set."""
+        ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+        return int(ip) in self.family(ip.version)
+
+    def cidrs(self) -> Iterator[IPNetwork]:
+        """The fewest CIDRs that cover exactly this set, IPv4 first, each family in order."""
+        for version, intervals in ((4, self._v4), (6, self._v6)):
+            cls4or6 = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+            for lo, hi in intervals:
+                yield from ipaddress.summarize_address_range(cls4or6(lo), cls4or6(hi))
+
+    def __bool__(self) -> bool:
+        return bool(self._v4) or bool(self._v6)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IPRangeSet) and (self._v4, self._v6) == (other._v4, other._v6)
+
+    def __hash__(self) -> int:
+        return hash((self._v4, self._v6))
+
+    def __or__(self, other: IPRangeSet) -> IPRangeSet:
+        return IPRangeSet(self._v4 | other._v4, self._v6 | other._v6)
+
+    def __and__(self, other: IPRangeSet) -> IPRangeSet:
+        return IPRangeSet(self._v4 & other._v4, self._v6 & other._v6)
+
+    def __sub__(self, other: IPRangeSet) -> IPRangeSet:
+        return IPRangeSet(self._v4 - other._v4, self._v6 - other._v6)
+
+    def issubset(self, other: IPRangeSet) -> bool:
+        """Whether every address here is in ``other``."""
+        return not (self - other)
+
+    def __repr__(self) -> str:
+        return f"IPRangeSet({[str(c) for c in self.cidrs()]!r})"

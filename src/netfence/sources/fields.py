@@ -1,0 +1,131 @@
+"""Typed access to parsed documents that reports bad fields with file, document and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from netfence.errors import InputError, Location
+from netfence.sources.yamldocs import Document, LineDict, LineList
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value inside a document, with its dotted path and line."""
+
+    doc: Document
+    """The document the value is in."""
+    path: str
+    """Dotted path from the object's root, e.g. ``spec.ingress[0].ports[1].port``."""
+    value: Any
+    """The parsed value."""
+    line: int
+    """1-based line of the value (of its key, for mapping entries)."""
+
+    @classmethod
+    def root(cls, doc: Document, value: Any | None = None, path: str = "") -> Field:
+        """The whole document (or one item of a List document)."""
+        body = doc.body if value is None else value
+        return cls(doc, path, body, getattr(body, "line", doc.line))
+
+    @property
+    def location(self) -> Location:
+        """Where the value stands."""
+        return self.doc.location(self.line)
+
+    def error(self, message: str) -> InputError:
+        """An InputError pointing at this field."""
+        return InputError(message, self.location, self.path or "(document)")
+
+    def _child_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def get(self, key: str) -> Field | None:
+        """The entry ``key`` of this mapping, or None when absent or null."""
+        mapping = self.mapping()
+        if key not in mapping or mapping[key] is None:
+            return None
+        line = mapping.key_lines.get(key, self.line) if isinstance(mapping, LineDict) else self.line
+        return Field(self.doc, self._child_path(key), mapping[key], line)
+
+    def require(self, key: str) -> Field:
+        """The entry ``key``; an error when it is missing."""
+        found = self.get(key)
+        if found is None:
+            raise Field(self.doc, self._child_path(key), None, self.line).error("required")
+        return found
+
+    def mapping(self) -> dict[str, Any]:
+        """The value as a mapping; an error otherwise."""
+        if not isinstance(self.value, dict):
+            raise self.error(f"expected a mapping, got {_type_name(self.value)}")
+        return self.value
+
+    def items(self) -> Iterator[Field]:
+        """The items of a sequence (null or missing reads as empty)."""
+        if self.value is None:
+            return
+        if not isinstance(self.value, list):
+            raise self.error(f"expected a list, got {_type_name(self.value)}")
+        lines = self.value.item_lines if isinstance(self.value, LineList) else []
+        for i, item in enumerate(self.value):
+            line = lines[i] if i < len(lines) else self.line
+            yield Field(self.doc, f"{self.path}[{i}]", item, line)
+
+    def is_list(self) -> bool:
+        """Whether the value is a sequence."""
+        return isinstance(self.value, list)
+
+    def string(self) -> str:
+        """The value as a string; an error for other types."""
+        if not isinstance(self.value, str):
+            raise self.error(f"expected a string, got {_type_name(self.value)}")
+        return self.value
+
+    def integer(self) -> int:
+        """The value as an integer (booleans are refused)."""
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise self.error(f"expected an integer, got {_type_name(self.value)}")
+        return self.value
+
+    def boolean(self) -> bool:
+        """The value as a boolean."""
+        if not isinstance(self.value, bool):
+            raise self.error(f"expected true or false, got {_type_name(self.value)}")
+        return self.value
+
+    def string_map(self) -> dict[str, str]:
+        """A map of strings to strings (labels); an error for other values."""
+        out: dict[str, str] = {}
+        for key, value in self.mapping().items():
+            child = Field(self.doc, self._child_path(key), value, self._key_line(key))
+            if not isinstance(value, str):
+                raise child.error(f"expected a string value, got {_type_name(value)}")
+            out[key] = value
+        return out
+
+    def _key_line(self, key: str) -> int:
+        return (
+            self.value.key_lines.get(key, self.line)
+            if isinstance(self.value, LineDict)
+            else self.line
+        )
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

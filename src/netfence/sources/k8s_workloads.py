@@ -1,0 +1,143 @@
+"""Parse Pods and the controllers whose pod templates yield pods."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from netfence.model.cluster import ContainerPort
+from netfence.sets.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+from netfence.sources.fields import Field
+
+WORKLOAD_KINDS = frozenset(
+    {
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+    }
+)
+"""Controllers whose pod templates netfence turns into endpoints."""
+
+
+@dataclass(frozen=True)
+class PodSpecInfo:
+    """What NetworkPolicy needs from a pod (or a pod template)."""
+
+    labels: dict[str, str]
+    """metadata.labels."""
+    ports: tuple[ContainerPort, ...]
+    """Ports of the containers that serve traffic."""
+    host_network: bool
+    """spec.hostNetwork."""
+
+
+@dataclass(frozen=True)
+class OwnerRef:
+    """The controlling owner of an object (metadata.ownerReferences)."""
+
+    kind: str
+    """The owner's kind."""
+    name: str
+    """The owner's name."""
+
+
+def pod_template(obj: Field, kind: str) -> Field | None:
+    """The pod template of a workload object, or None when it has none."""
+    spec = obj.get("spec")
+    if spec is None:
+        return None
+    if kind == "CronJob":
+        job = spec.get("jobTemplate")
+        job_spec = job.get("spec") if job is not None else None
+        return job_spec.get("template") if job_spec is not None else None
+    return spec.get("template")
+
+
+def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
+    """Labels, container ports and hostNetwork from a pod's (or template's) metadata and spec."""
+    labels_field = metadata.get("labels") if metadata is not None else None
+    labels = labels_field.string_map() if labels_field is not None else {}
+    ports: list[ContainerPort] = []
+    host_network = False
+    if spec is not None:
+        spec.mapping()
+        host_field = spec.get("hostNetwork")
+        host_network = host_field.boolean() if host_field is not None else False
+        for key in ("containers", "initContainers"):
+            containers = spec.get(key)
+            for container in containers.items() if containers is not None else ():
+                container.mapping()
+                if key == "initContainers" and not _is_sidecar(container):
+                    continue  # init containers that run to completion never serve traffic
+                ports_field = container.get("ports")
+                if ports_field is not None:
+                    ports.extend(_parse_container_port(entry) for entry in ports_field.items())
+    return PodSpecInfo(labels, tuple(ports), host_network)
+
+
+def _is_sidecar(container: Field) -> bool:
+    restart = container.get("restartPolicy")
+    return restart is not None and restart.value == "Always"
+
+
+def _parse_container_port(entry: Field) -> ContainerPort:
+    entry.mapping()
+    number_field = entry.require("containerPort")
+    number = number_field.integer()
+    if not MIN_PORT <= number <= MAX_PORT:
+        raise number_field.error(f"containerPort {number} is outside {MIN_PORT}-{MAX_PORT}")
+    protocol = "TCP"
+    proto_field = entry.get("protocol")
+    if proto_field is not None:
+        protocol = proto_field.string()
+        if protocol not in PROTOCOLS:
+            raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
+    name_field = entry.get("name")
+    name = name_field.string() if name_field is not None else None
+    return ContainerPort(name, number, protocol)
+
+
+def pod_ips(obj: Field) -> tuple[str, ...]:
+    """status.podIP and status.podIPs, de-duplicated, validated."""
+    status = obj.get("status")
+    if status is None:
+        return ()
+    found: list[str] = []
+    single = status.get("podIP")
+    if single is not None:
+        found.append(_parse_ip(single))
+    many = status.get("podIPs")
+    for item in many.items() if many is not None else ():
+        ip_field = item.get("ip")
+        if ip_field is not None:
+            found.append(_parse_ip(ip_field))
+    return tuple(dict.fromkeys(found))
+
+
+def _parse_ip(field: Field) -> str:
+    text = field.string()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise field.error(f"invalid IP address {text!r}") from None
+
+
+def controller_owner(metadata: Field | None) -> OwnerRef | None:
+    """The ownerReference marked controller, else the first one, else None."""
+    refs = metadata.get("ownerReferences") if metadata is not None else None
+    if refs is None:
+        return None
+    parsed: list[tuple[bool, OwnerRef]] = []
+    for item in refs.items():
+        kind = item.require("kind").string()
+        name = item.require("name").string()
+        controller = item.get("controller")
+        parsed.append((controller is not None and controller.value is True, OwnerRef(kind, name)))
+    for is_controller, ref in parsed:
+        if is_controller:
+            return ref
+    return parsed[0][1] if parsed else None

@@ -1,0 +1,312 @@
+"""Read Kubernetes manifests (files, directories, stdin) into a Cluster.
+
+Accepts YAML and JSON, multi-document streams, ``kind: List`` and typed lists (PodList,
+NamespaceList, ...). Pods owned by a controller fold into their top-level workload;
+workloads with no Pod given become one endpoint made from their pod template.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from netfence.errors import InputError, Location
+from netfence.model.cluster import Cluster, Namespace, Pod, Workload
+from netfence.model.networkpolicy import NetworkPolicy
+from netfence.sources.fields import Field
+from netfence.sources.k8s_networkpolicy import parse_network_policy
+from netfence.sources.k8s_workloads import (
+    WORKLOAD_KINDS,
+    OwnerRef,
+    PodSpecInfo,
+    controller_owner,
+    parse_pod_spec,
+    pod_ips,
+    pod_template,
+)
+from netfence.sources.yamldocs import Document, parse_documents
+
+MAX_INPUT_BYTES: Final = 256 * 1024 * 1024
+"""Largest input netfence reads, per file and in total; larger inputs are refused."""
+MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
+"""File endings read when a directory is given."""
+NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
+"""The label the API server sets on every namespace to its name."""
+STDIN: Final = "-"
+
+
+def iter_input_files(paths: Sequence[str]) -> Iterator[str]:
+    """Expand directories (recursively, sorted, hidden entries skipped) into manifest files."""
+    for raw in paths:
+        if raw == STDIN:
+            yield raw
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found: list[str] = []
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                found.extend(
+                    os.path.join(dirpath, f)
+                    for f in filenames
+                    if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".")
+                )
+            yield from sorted(found)
+        elif path.is_file():
+            yield raw
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+
+
+def _read_text(name: str, budget: int) -> str:
+    if name == STDIN:
+        data = sys.stdin.buffer.read(budget + 1)
+        label = "<stdin>"
+    else:
+        size = os.path.getsize(name)
+        if size > budget:
+            raise InputError(f"{name}: {size} bytes is over the {budget}-byte input limit")
+        with open(name, "rb") as handle:
+            data = handle.read(budget + 1)
+        label = name
+    if len(data) > budget:
+        raise InputError(f"{label}: input is over the {budget}-byte limit")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+
+
+def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Iterator[Document]:
+    """Every document of every input, in order; ``-`` reads standard input."""
+    budget = max_bytes
+    for name in iter_input_files(paths):
+        text = _read_text(name, budget)
+        budget -= len(text)
+        yield from parse_documents(text, "<stdin>" if name == STDIN else name)
+
+
+@dataclass
+class _RawWorkload:
+    kind: str
+    namespace: str
+    name: str
+    template: PodSpecInfo | None
+    owner: OwnerRef | None
+    location: Location
+
+
+@dataclass
+class _RawPod:
+    namespace: str
+    name: str
+    spec: PodSpecInfo
+    ips: tuple[str, ...]
+    owner: OwnerRef | None
+    location: Location
+
+
+@dataclass
+class _Collected:
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    pods: list[_RawPod] = field(default_factory=list)
+    workloads: dict[tuple[str, str, str], _RawWorkload] = field(default_factory=dict)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
+    """(object, apiVersion, kind) for a document, unpacking List and typed lists."""
+    root = Field.root(doc)
+    yield from _unpack(root, None)
+
+
+def _unpack(obj: Field, item_kind: str | None) -> Iterator[tuple[Field, str, str]]:
+    obj.mapping()
+    kind_field = obj.get("kind")
+    if kind_field is None and item_kind is None:
+        raise obj.require("kind").error("required")  # pragma: no cover - require raises
+    kind = kind_field.string() if kind_field is not None else item_kind
+    assert kind is not None
+    version_field = obj.get("apiVersion")
+    api_version = version_field.string() if version_field is not None else ""
+    items = obj.get("items")
+    if kind.endswith("List") and (items is not None or kind == "List"):
+        inner = None if kind == "List" else kind[: -len("List")]
+        for item in items.items() if items is not None else ():
+            yield from _unpack(item, inner)
+        return
+    yield obj, api_version, kind
+
+
+def _metadata(obj: Field) -> tuple[Field, str]:
+    metadata = obj.require("metadata")
+    metadata.mapping()
+    name = metadata.require("name").string()
+    return metadata, name
+
+
+def _namespace_of(metadata: Field) -> str:
+    ns = metadata.get("namespace")
+    return ns.string() if ns is not None and ns.value != "" else "default"
+
+
+def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
+    """Refuse a second object with the same kind, namespace and name."""
+    first = c.seen.get(key)
+    if first is not None:
+        kind, namespace, name = key
+        shown = f"{namespace}/{name}" if namespace else name
+        raise obj.error(f"duplicate {kind} {shown} (first defined at {first})")
+    c.seen[key] = obj.location
+
+
+def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    if kind == "Namespace" and api_version in ("v1", ""):
+        metadata, name = _metadata(obj)
+        _claim(c, ("Namespace", "", name), obj)
+        labels_field = metadata.get("labels")
+        labels = labels_field.string_map() if labels_field is not None else {}
+        labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever was written
+        c.namespaces[name] = Namespace(name, labels, obj.location)
+    elif kind == "Pod" and api_version in ("v1", ""):
+        metadata, name = _metadata(obj)
+        namespace = _namespace_of(metadata)
+        _claim(c, ("Pod", namespace, name), obj)
+        spec = parse_pod_spec(metadata, obj.get("spec"))
+        owner = controller_owner(metadata)
+        c.pods.append(_RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location))
+    elif kind in WORKLOAD_KINDS:
+        metadata, name = _metadata(obj)
+        namespace = _namespace_of(metadata)
+        _claim(c, (kind, namespace, name), obj)
+        template = pod_template(obj, kind)
+        info = None
+        if template is not None:
+            info = parse_pod_spec(template.get("metadata"), template.get("spec"))
+        owner = controller_owner(metadata)
+        c.workloads[(kind, namespace, name)] = _RawWorkload(
+            kind, namespace, name, info, owner, obj.location
+        )
+    elif kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1":
+        metadata, name = _metadata(obj)
+        namespace = _namespace_of(metadata)
+        _claim(c, ("NetworkPolicy", namespace, name), obj)
+        c.policies.append(parse_network_policy(obj, namespace, name))
+    else:
+        c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
+
+
+# A controller folds into its own controller when that is one of these (kind -> owner kind).
+_FOLDS: Final = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+def _top_workload(
+    c: _Collected, namespace: str, ref: OwnerRef, hash_label: str | None
+) -> tuple[str, str]:
+    """Follow ownership up to the top-level workload (ReplicaSet -> Deployment, Job -> CronJob)."""
+    kind, name = ref.kind, ref.name
+    for _ in range(4):  # ownership chains are short; a cycle must not loop forever
+        raw = c.workloads.get((kind, namespace, name))
+        if raw is not None and raw.owner is not None and _FOLDS.get(kind) == raw.owner.kind:
+            kind, name = raw.owner.kind, raw.owner.name
+            continue
+        if raw is None and kind == "ReplicaSet" and hash_label and name.endswith("-" + hash_label):
+            # A Deployment names its ReplicaSets <deployment>-<pod-template-hash>.
+            return "Deployment", name[: -len(hash_label) - 1]
+        break
+    return kind, name
+
+
+def _build(c: _Collected) -> Cluster:
+    workloads: dict[tuple[str, str, str], Workload] = {}
+
+    def workload(kind: str, namespace: str, name: str) -> Workload:
+        key = (kind, namespace, name)
+        if key not in workloads:
+            raw = c.workloads.get(key)
+            workloads[key] = Workload(kind, namespace, name, raw.location if raw else None)
+        return workloads[key]
+
+    pods: list[Pod] = []
+    populated: set[tuple[str, str, str]] = set()
+    for raw_pod in c.pods:
+        owner = raw_pod.owner
+        wl = None
+        if owner is not None and owner.kind != "Node":  # static (mirror) pods stand alone
+            kind, name = _top_workload(
+                c, raw_pod.namespace, owner, raw_pod.spec.labels.get("pod-template-hash")
+            )
+            wl = workload(kind, raw_pod.namespace, name)
+            populated.add((kind, raw_pod.namespace, name))
+        pods.append(
+            Pod(
+                namespace=raw_pod.namespace,
+                name=raw_pod.name,
+                labels=raw_pod.spec.labels,
+                ports=raw_pod.spec.ports,
+                ips=raw_pod.ips,
+                workload=wl,
+                host_network=raw_pod.spec.host_network,
+                location=raw_pod.location,
+            )
+        )
+    # Workloads with no Pod given are represented by their pod template.
+    for raw in c.workloads.values():
+        ref = raw.owner
+        kind, name = raw.kind, raw.name
+        if ref is not None and _FOLDS.get(raw.kind) == ref.kind:
+            kind, name = _top_workload(c, raw.namespace, OwnerRef(raw.kind, raw.name), None)
+        key = (kind, raw.namespace, name)
+        if key in populated or raw.template is None:
+            continue
+        populated.add(key)
+        pods.append(
+            Pod(
+                namespace=raw.namespace,
+                name=name,
+                labels=raw.template.labels,
+                ports=raw.template.ports,
+                workload=workload(kind, raw.namespace, name),
+                host_network=raw.template.host_network,
+                is_template=True,
+                location=raw.location,
+            )
+        )
+    namespaces = dict(c.namespaces)
+    referenced = [p.namespace for p in pods] + [p.namespace for p in c.policies]
+    for name in referenced:
+        if name not in namespaces:
+            namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name})
+    return Cluster(
+        namespaces=dict(sorted(namespaces.items())),
+        pods=tuple(pods),
+        policies=tuple(c.policies),
+        workloads=tuple(workloads.values()),
+        skipped=dict(sorted(c.skipped.items())),
+    )
+
+
+def cluster_from_documents(documents: Iterable[Document]) -> Cluster:
+    """Build a Cluster from parsed documents; InputError on the first bad one."""
+    collected = _Collected()
+    for doc in documents:
+        for obj, api_version, kind in _objects(doc):
+            _collect(collected, obj, api_version, kind)
+    return _build(collected)
+
+
+def load_cluster(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Cluster:
+    """Read every input and build the Cluster they describe."""
+    return cluster_from_documents(load_documents(paths, max_bytes))
+
+
+def load_cluster_from_text(text: str, name: str = "<text>") -> Cluster:
+    """Build a Cluster from manifests given as a string (handy for the library and tests)."""
+    return cluster_from_documents(parse_documents(text, name))
