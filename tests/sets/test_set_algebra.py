@@ -1,0 +1,135 @@
+"""Property tests: interval, port and IP range sets obey set algebra, checked against Python sets."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netfence.sets import IntervalSet, IPRangeSet, PortSet
+
+UNIVERSE = 64  # small enough to compare with explicit Python sets
+
+intervals = st.lists(
+    st.tuples(st.integers(0, UNIVERSE), st.integers(0, UNIVERSE)).map(lambda t: (min(t), max(t))),
+    max_size=6,
+)
+
+
+def as_set(s: IntervalSet) -> set[int]:
+    return {v for lo, hi in s for v in range(lo, hi + 1)}
+
+
+def explicit(spans: list[tuple[int, int]]) -> set[int]:
+    return {v for lo, hi in spans for v in range(lo, hi + 1)}
+
+
+@given(intervals, intervals)
+def test_interval_operations_match_python_sets(a: list[tuple[int, int]], b: list[tuple[int, int]]):
+    """Union, intersection and difference agree with explicit sets."""
+    x, y = IntervalSet(a), IntervalSet(b)
+    assert as_set(x | y) == explicit(a) | explicit(b)
+    assert as_set(x & y) == explicit(a) & explicit(b)
+    assert as_set(x - y) == explicit(a) - explicit(b)
+    assert x.issubset(y) == (explicit(a) <= explicit(b))
+    assert x.size() == len(explicit(a))
+
+
+@given(intervals)
+def test_interval_representation_is_canonical(a: list[tuple[int, int]]):
+    """Equal sets have equal representations: sorted, disjoint, never adjacent."""
+    s = IntervalSet(a)
+    rebuilt = IntervalSet([(v, v) for v in sorted(explicit(a))])
+    assert s == rebuilt and hash(s) == hash(rebuilt)
+    spans = s.intervals
+    assert all(spans[i][1] + 1 < spans[i + 1][0] for i in range(len(spans) - 1))
+
+
+@given(intervals, st.integers(-1, UNIVERSE + 1))
+def test_interval_membership(a: list[tuple[int, int]], v: int):
+    """Membership by binary search agrees with the explicit set."""
+    assert (v in IntervalSet(a)) == (v in explicit(a))
+
+
+protocols = st.sampled_from(["TCP", "UDP", "SCTP"])
+ports = st.integers(1, 65535)
+portsets = st.lists(
+    st.tuples(protocols, ports, ports).map(lambda t: PortSet.of(t[0], min(t[1:]), max(t[1:]))),
+    max_size=4,
+).map(lambda parts: _union(parts))
+
+
+def _union(parts: list[PortSet]) -> PortSet:
+    out = PortSet.none()
+    for p in parts:
+        out = out | p
+    return out
+
+
+@given(portsets, portsets, portsets)
+def test_portset_laws(a: PortSet, b: PortSet, c: PortSet):
+    """Port sets form a Boolean algebra: commutative, associative, distributive, De Morgan."""
+    assert a | b == b | a and a & b == b & a
+    assert (a | b) | c == a | (b | c)
+    assert a & (b | c) == (a & b) | (a & c)
+    full = PortSet.all()
+    assert full - (a | b) == (full - a) & (full - b)
+    assert (a - b) & b == PortSet.none()
+    assert (a & b).issubset(a)
+
+
+@given(portsets, protocols, ports)
+def test_portset_membership_follows_operations(a: PortSet, proto: str, port: int):
+    """contains() agrees with how the set was built."""
+    b = PortSet.of(proto, port)
+    assert (a | b).contains(proto, port)
+    assert not (a - b).contains(proto, port)
+
+
+def test_portset_describe():
+    """The human form names protocols and spans; the full set is 'All'."""
+    assert PortSet.all().describe() == "All"
+    assert PortSet.none().describe() == "None"
+    s = PortSet.of("TCP", 80) | PortSet.of("TCP", 8000, 8080) | PortSet.of("UDP")
+    assert s.describe() == "TCP 80,8000-8080; UDP all"
+
+
+v4_nets = st.builds(
+    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 32),
+)
+v6_nets = st.builds(
+    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
+    st.integers(0, 2**128 - 1),
+    st.integers(0, 128),
+)
+nets = st.one_of(v4_nets, v6_nets)
+
+
+@given(st.lists(nets, max_size=4), st.lists(nets, max_size=4))
+def test_ip_cidrs_cover_exactly(a, b):
+    """cidrs() covers exactly the set: rebuilding from its CIDRs gives the same set."""
+    s = IPRangeSet.from_cidrs(a) - IPRangeSet.from_cidrs(b)
+    assert IPRangeSet.from_cidrs(list(s.cidrs())) == s
+
+
+@given(st.lists(nets, max_size=4), st.lists(nets, max_size=4), nets)
+def test_ip_membership(a, b, probe):
+    """An address is in A - B exactly when it is in some CIDR of A and in none of B."""
+    s = IPRangeSet.from_cidrs(a) - IPRangeSet.from_cidrs(b)
+    addr = probe.network_address
+    expected = any(addr in n for n in a if n.version == addr.version) and not any(
+        addr in n for n in b if n.version == addr.version
+    )
+    assert s.contains(addr) == expected
+
+
+def test_ip_families_stay_apart():
+    """IPv4 and IPv6 addresses never mix, and host bits are cleared."""
+    s = IPRangeSet.from_cidr("10.244.1.7/16")
+    assert [str(c) for c in s.cidrs()] == ["10.244.0.0/16"]
+    both = s | IPRangeSet.from_cidr("fd00::/8")
+    assert [str(c) for c in both.cidrs()] == ["10.244.0.0/16", "fd00::/8"]
+    assert not both.contains("::a0f4:1")
