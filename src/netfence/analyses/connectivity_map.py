@@ -189,12 +189,23 @@ def connectivity_map(
         ep = np.where(inside[None, :], ep, 0).astype(np.uint32)
 
     count = len(units.classes)
+    # External endpoints: atoms that every pod treats alike form one range, so the ranges
+    # are disjoint and each is as large as the policies allow.
+    ext_groups: dict[bytes, list[int]] = {}
+    for a in range(pe.shape[1]):
+        ext_groups.setdefault(pe[:, a].tobytes() + ep[a, :].tobytes(), []).append(a)
+    groups = list(ext_groups.values())
+    ext_names = [tuple(str(c) for c in atoms.range_set(g).cidrs()) for g in groups]
+    first_atom = np.array([g[0] for g in groups], dtype=np.int64)
+    pe = pe[:, first_atom]
+    ep = ep[first_atom, :]
 
     def dst_names(indices: npt.NDArray[np.intp]) -> tuple[str, ...]:
-        pods_part = [n for i in indices if i < count for n in units.names[i]]
-        ext = [int(i) - count for i in indices if i >= count]
-        cidrs = [str(c) for c in atoms.range_set(ext).cidrs()] if ext else []
-        return tuple(sorted(pods_part)) + tuple(cidrs)
+        pods_part = sorted(n for i in indices if i < count for n in units.names[i])
+        ext = sorted(
+            (n for i in indices if i >= count for n in ext_names[int(i) - count]), key=_cidr_order
+        )
+        return tuple(pods_part) + tuple(ext)
 
     connections: list[Connection] = []
     rows = np.concatenate([pp, pe], axis=1)
@@ -213,8 +224,7 @@ def connectivity_map(
         for r, row in enumerate(unique_rows):
             if not row.any():
                 continue
-            src_atoms = np.flatnonzero(inverse == r).tolist()
-            src = tuple(str(c) for c in atoms.range_set(src_atoms).cidrs())
+            src = dst_names(np.flatnonzero(inverse == r) + count)
             for mask_id in np.unique(row[row != 0]).tolist():
                 dst = np.flatnonzero(row == mask_id)
                 connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))

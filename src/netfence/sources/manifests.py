@@ -79,7 +79,13 @@ def _read_text(name: str, budget: int) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        separators = sum(1 for row in before.split(b"\n") if row.startswith(b"---"))
+        document = separators + (0 if data.startswith(b"---") else 1)
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", Location(label, document, line)
+        ) from None
 
 
 def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Iterator[Document]:

@@ -58,62 +58,176 @@ class Document:
         return Location(self.file, self.index, self.line if line is None else line)
 
 
-_scalar_constructor = yaml.constructor.SafeConstructor()
+_SAFE_TAGS: Final = frozenset(
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "merge")
+)
+"""Tags of the safe schema; anything else (``!!python/...``, custom tags) is refused."""
+_MERGE_KEY: Final = "<<"
 
 
-class _Converter:
-    """Turns a composed node tree into LineDict/LineList values, within the safety bounds."""
+class _ScalarResolver:
+    """YAML 1.1 scalar resolution (as the safe loader does), cached per distinct plain value."""
 
-    def __init__(self, file: str, index: int) -> None:
+    def __init__(self) -> None:
+        self._loader = yaml.SafeLoader("")
+        self._plain: dict[str, Any] = {}
+
+    def plain(self, value: str) -> Any:
+        found = self._plain.get(value, self)
+        if found is self:
+            tag = self._loader.resolve(yaml.ScalarNode, value, (True, False))
+            # "<<" resolves to the merge tag; the builder handles it as a key.
+            found = value if tag.endswith(":merge") else self._construct(tag, value, None)
+            self._plain[value] = found
+        return found
+
+    def _construct(self, tag: str, value: str, mark: Any) -> Any:
+        node = yaml.ScalarNode(tag, value, mark, mark)
+        return self._loader.construct_object(node, deep=True)
+
+    def tagged(self, tag: str, value: str, mark: Any) -> Any:
+        return self._construct(tag, value, mark)
+
+
+class _Builder:
+    """Builds LineDict/LineList values straight from parser events, within the safety bounds.
+
+    Working from events rather than composed nodes keeps large cluster dumps fast; anchors
+    are shared, not copied, and what aliases would expand to is counted against a budget.
+    """
+
+    def __init__(self, file: str, resolver: _ScalarResolver) -> None:
         self.file = file
-        self.index = index
-        self.unique: set[int] = set()
-        self.produced = 0
+        self.resolver = resolver
+        self.index = 0
+        self.root_line = 0
 
-    def fail(self, node: yaml.Node, message: str) -> InputError:
-        return InputError(message, Location(self.file, self.index, node.start_mark.line + 1))
+    def fail(self, event: Any, message: str) -> InputError:
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        return InputError(message, Location(self.file, max(self.index, 1), line))
 
-    def convert(self, node: yaml.Node, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels (or a recursive alias)")
-        self.produced += 1
-        self.unique.add(id(node))
-        if self.produced - len(self.unique) > MAX_ALIAS_EXPANSION:
-            raise self.fail(node, "YAML aliases expand past the safety limit (alias bomb?)")
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            seq = LineList()
-            seq.line = node.start_mark.line + 1
-            seq.item_lines = []
-            for item in node.value:
-                seq.append(self.convert(item, depth + 1))
-                seq.item_lines.append(item.start_mark.line + 1)
-            return seq
-        try:
-            return _scalar_constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self.fail(node, f"bad scalar: {exc}") from None
+    def _check_tag(self, event: yaml.NodeEvent, default: str) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in ("!", default) and tag not in _SAFE_TAGS:
+            raise self.fail(event, f"unsupported YAML tag {tag!r}")
 
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> LineDict:
-        try:
-            _scalar_constructor.flatten_mapping(node)  # honour merge keys (<<) as Kubernetes does
-        except yaml.YAMLError as exc:
-            raise self.fail(node, f"bad merge key: {exc}") from None
-        out = LineDict()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.convert(key_node, depth + 1)
-            if not isinstance(key, str):
-                key = str(key) if isinstance(key, (int, float, bool)) or key is None else key
-            if not isinstance(key, str):
-                raise self.fail(key_node, "mapping key is not a scalar")
-            if key in out:
-                raise self.fail(key_node, f"duplicate key {key!r}")
-            out[key] = self.convert(value_node, depth + 1)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
+    def document(self, loader: Any) -> Any:
+        anchors: dict[str, tuple[Any, int]] = {}
+        expanded = 0
+        # Stack frames: [container, line_list, pending_key, key_line, size, anchor, is_map, depth]
+        stack: list[list[Any]] = []
+        result: Any = None
+        self.root_line = 0
+        while True:
+            event: Any = loader.get_event()
+            if isinstance(event, yaml.DocumentEndEvent):
+                return result
+            if not self.root_line and event.start_mark is not None:
+                self.root_line = event.start_mark.line + 1
+            value: Any
+            size = 1
+            if isinstance(event, yaml.ScalarEvent):
+                if event.tag is not None and event.tag != "!":
+                    self._check_tag(event, "tag:yaml.org,2002:str")
+                    try:
+                        value = self.resolver.tagged(event.tag, event.value, event.start_mark)
+                    except Exception:  # the safe constructors raise assorted errors on bad values
+                        raise self.fail(
+                            event, f"{event.value!r} is not a valid {event.tag}"
+                        ) from None
+                elif event.implicit[0]:  # plain scalar: resolve 5, true, null, ...
+                    value = self.resolver.plain(event.value)
+                else:
+                    value = event.value
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise self.fail(event, f"unknown or recursive alias *{event.anchor}")
+                value, size = anchors[event.anchor]
+                expanded += size
+                if expanded > MAX_ALIAS_EXPANSION:
+                    raise self.fail(
+                        event, "YAML aliases expand past the safety limit (alias bomb?)"
+                    )
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                self._check_tag(event, "tag:yaml.org,2002:" + ("map" if is_map else "seq"))
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels")
+                container: LineDict | LineList = LineDict() if is_map else LineList()
+                start: Any = event.start_mark
+                container.line = start.line + 1
+                lines: dict[str, int] | list[int] = {} if is_map else []
+                if is_map:
+                    container.key_lines = lines  # type: ignore[union-attr]
+                else:
+                    container.item_lines = lines  # type: ignore[union-attr]
+                stack.append([container, lines, _NO_KEY, 0, 1, event.anchor, is_map, event])
+                continue
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                value, size = frame[0], frame[4]
+                if frame[5] is not None:
+                    anchors[frame[5]] = (value, size)
+            else:  # pragma: no cover - the parser emits nothing else inside a document
+                raise self.fail(event, f"unexpected YAML event {type(event).__name__}")
+            if not stack:
+                result = value
+                continue
+            self._add(stack[-1], value, size, event)
+
+    def _add(self, frame: list[Any], value: Any, size: int, event: Any) -> None:
+        container, lines = frame[0], frame[1]
+        frame[4] += size
+        line = event.start_mark.line + 1
+        if not frame[6]:
+            container.append(value)
+            lines.append(line)
+            return
+        if frame[2] is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                raise self.fail(event, "mapping key is not a scalar")
+            frame[2] = value if isinstance(value, str) else _key_text(value)
+            frame[3] = line
+            return
+        key, key_line = frame[2], frame[3]
+        frame[2] = _NO_KEY
+        if key == _MERGE_KEY:
+            self._merge(container, lines, value, event)
+            return
+        if key in container and key not in getattr(container, "merged", ()):
+            raise InputError(
+                f"duplicate key {key!r}", Location(self.file, max(self.index, 1), key_line)
+            )
+        container[key] = value
+        lines[key] = key_line
+
+    def _merge(self, container: LineDict, lines: dict[str, int], value: Any, event: Any) -> None:
+        """Merge keys (<<): mappings merged in, keys written explicitly win."""
+        sources = value if isinstance(value, list) else [value]
+        merged: set[str] = getattr(container, "merged", set())
+        for source in sources:
+            if not isinstance(source, dict):
+                raise self.fail(event, "a merge key (<<) needs a mapping or a list of mappings")
+            for k, v in source.items():
+                if k not in container:
+                    container[k] = v
+                    lines[k] = getattr(source, "key_lines", {}).get(k, container.line)
+                    merged.add(k)
+        container.merged = merged  # type: ignore[attr-defined]
+
+
+_NO_KEY: Final = object()
+
+
+def _key_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def parse_documents(text: str, file: str) -> Iterator[Document]:
@@ -126,27 +240,27 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
         # JSON allows tabs as whitespace where YAML's block context does not; a raw tab can
         # only be whitespace in valid JSON, so replacing it keeps the meaning and the lines.
         text = text.replace("\t", " ")
-    index = 0
+    builder = _Builder(file, _ScalarResolver())
     loader = _Loader(text)
     try:
-        while loader.check_node():
-            index += 1
-            node = loader.get_node()
-            if node is None:
-                continue
-            body = _Converter(file, index).convert(node)
-            if body is None:
-                continue
-            yield Document(file, index, node.start_mark.line + 1, body)
+        loader.get_event()  # StreamStart
+        while not loader.check_event(yaml.StreamEndEvent):
+            loader.get_event()  # DocumentStart
+            builder.index += 1
+            body = builder.document(loader)
+            if body is not None:
+                yield Document(file, builder.index, builder.root_line, body)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "malformed YAML"
         raise InputError(
-            f"malformed YAML: {problem}", Location(file, max(index, 1), line)
+            f"malformed YAML: {problem}", Location(file, max(builder.index, 1), line)
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", Location(file, max(index, 1), 1)) from None
+        raise InputError(
+            f"malformed YAML: {exc}", Location(file, max(builder.index, 1), 1)
+        ) from None
     finally:
         loader.dispose()
 
