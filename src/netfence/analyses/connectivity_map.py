@@ -9,6 +9,7 @@ ports. A pod to itself (loopback) is never asserted, even when it stands on both
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
@@ -66,12 +67,16 @@ class ConnectivityMap:
     """Grouped allowed connections, sorted."""
 
     def pairs(self) -> dict[tuple[str, str], PortSet]:
-        """The map expanded into (source, destination) pairs; loopback left out."""
+        """The map expanded into (source, destination) pairs.
+
+        A pod to itself is left out; a workload to itself stays (its replicas may connect).
+        """
         out: dict[tuple[str, str], PortSet] = {}
+        loopback_only = self.granularity is Granularity.POD
         for conn in self.connections:
             for s in conn.src:
                 for d in conn.dst:
-                    if s != d:
+                    if s != d or not loopback_only:
                         out[(s, d)] = out.get((s, d), PortSet.none()) | conn.allowed
         return out
 
@@ -115,55 +120,43 @@ def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
     return units
 
 
-class _Meet:
-    """Intersections of connection-set ids, for units whose pods fall into several classes."""
-
-    def __init__(self, matrix: ConnectivityMatrix) -> None:
-        self.matrix = matrix
-        self.cache: dict[tuple[int, int], int] = {}
-        self.index = {m.tobytes(): i for i, m in enumerate(matrix.masks)}
-
-    def __call__(self, ids: Iterable[int]) -> int:
-        it = iter(ids)
-        acc = next(it)
-        for other in it:
-            if acc == other or acc == 0:
-                continue
-            key = (min(acc, other), max(acc, other))
-            found = self.cache.get(key)
-            if found is None:
-                mask = self.matrix.masks[acc] & self.matrix.masks[other]
-                raw = mask.tobytes()
-                found = self.index.get(raw)
-                if found is None:
-                    found = self.index[raw] = len(self.matrix.masks)
-                    self.matrix.masks.append(mask)
-                self.cache[key] = found
-            acc = found
-        return acc
+def _meet_rows(
+    matrix: ConnectivityMatrix, ids: npt.NDArray[np.uint32], groups: list[tuple[int, ...]]
+) -> npt.NDArray[np.uint32]:
+    """Row g of the result: the intersection of the connection sets of rows ``groups[g]``."""
+    masks = np.stack(matrix.masks)
+    out = np.empty((len(groups), ids.shape[1]), dtype=np.uint32)
+    chunk = 256  # bounds the expanded masks held at once
+    for start in range(0, len(groups), chunk):
+        part = groups[start : start + chunk]
+        values = masks[ids[[g[0] for g in part]]]
+        for g, rows in enumerate(part):
+            for r in rows[1:]:
+                values[g] &= masks[ids[r]]
+        out[start : start + len(part)] = matrix.table.encode(values)
+    return out
 
 
 def _unit_matrices(
     matrix: ConnectivityMatrix, units: _Units
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """pod-unit x pod-unit, pod-unit x atom and atom x pod-unit id matrices."""
-    first = np.array([sig[0] for sig in units.classes], dtype=np.int64)
-    pp = matrix.pod_to_pod[np.ix_(first, first)]
-    pe = matrix.pod_to_ext[first]
-    ep = matrix.ext_to_pod[:, first]
-    multi = [g for g, sig in enumerate(units.classes) if len(sig) > 1]
-    if multi:
-        meet = _Meet(matrix)
-        for g in multi:
-            srcs = units.classes[g]
-            for h, dsts in enumerate(units.classes):
-                pp[g, h] = meet(int(matrix.pod_to_pod[s, d]) for s in srcs for d in dsts)
-                pp[h, g] = meet(int(matrix.pod_to_pod[d, s]) for s in srcs for d in dsts)
-            pe[g] = [meet(int(matrix.pod_to_ext[s, a]) for s in srcs) for a in range(pe.shape[1])]
-            ep[:, g] = [
-                meet(int(matrix.ext_to_pod[a, s]) for s in srcs) for a in range(ep.shape[0])
-            ]
-    return pp, pe, ep
+    """pod-unit x pod-unit, pod-unit x atom and atom x pod-unit id matrices.
+
+    A unit whose pods fall into several classes gets what all of them are allowed.
+    """
+    if all(len(sig) == 1 for sig in units.classes):
+        first = np.array([sig[0] for sig in units.classes], dtype=np.int64)
+        return (
+            matrix.pod_to_pod[np.ix_(first, first)],
+            matrix.pod_to_ext[first],
+            matrix.ext_to_pod[:, first],
+        )
+    groups = units.classes
+    rows = _meet_rows(matrix, matrix.pod_to_pod, groups)
+    pp = _meet_rows(matrix, np.ascontiguousarray(rows.T), groups).T
+    pe = _meet_rows(matrix, matrix.pod_to_ext, groups)
+    ep = _meet_rows(matrix, np.ascontiguousarray(matrix.ext_to_pod.T), groups).T
+    return np.ascontiguousarray(pp), pe, np.ascontiguousarray(ep)
 
 
 def connectivity_map(
@@ -207,27 +200,18 @@ def connectivity_map(
         )
         return tuple(pods_part) + tuple(ext)
 
+    sources: list[tuple[npt.NDArray[np.uint32], tuple[str, ...]]] = [
+        (row, tuple(sorted(n for g in srcs for n in units.names[g])))
+        for row, srcs in _same_rows(np.concatenate([pp, pe], axis=1))
+    ]
+    sources.extend(
+        (row, dst_names(np.array(srcs, dtype=np.intp) + count)) for row, srcs in _same_rows(ep)
+    )
     connections: list[Connection] = []
-    rows = np.concatenate([pp, pe], axis=1)
-    if rows.size:
-        unique_rows, inverse = np.unique(rows, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        for r, row in enumerate(unique_rows):
-            srcs = np.flatnonzero(inverse == r)
-            src = tuple(sorted(n for g in srcs for n in units.names[g]))
-            for mask_id in np.unique(row[row != 0]).tolist():
-                dst = np.flatnonzero(row == mask_id)
-                connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
-    if ep.size:
-        unique_rows, inverse = np.unique(ep, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        for r, row in enumerate(unique_rows):
-            if not row.any():
-                continue
-            src = dst_names(np.flatnonzero(inverse == r) + count)
-            for mask_id in np.unique(row[row != 0]).tolist():
-                dst = np.flatnonzero(row == mask_id)
-                connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
+    for row, src in sources:
+        for mask_id in np.unique(row[row != 0]).tolist():
+            dst = np.flatnonzero(row == mask_id)
+            connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
     connections.sort(key=lambda c: (c.src, c.dst))
     endpoints = [e for kinds in units.kinds for e in kinds]
     endpoints.sort(key=lambda e: e.name)
@@ -240,6 +224,15 @@ def connectivity_map(
     return ConnectivityMap(granularity, tuple(endpoints), tuple(connections))
 
 
+def _same_rows(ids: npt.NDArray[np.uint32]) -> list[tuple[npt.NDArray[np.uint32], list[int]]]:
+    """Rows that are equal, grouped: (the row, indices of the rows equal to it)."""
+    groups: dict[bytes, list[int]] = {}
+    for i in range(ids.shape[0]):
+        groups.setdefault(ids[i].tobytes(), []).append(i)
+    return [(ids[members[0]], members) for members in groups.values()]
+
+
+@functools.lru_cache(maxsize=65536)
 def _cidr_order(cidr: str) -> tuple[int, int, int]:
     net = ipaddress.ip_network(cidr)
     return (net.version, int(net.network_address), net.prefixlen)

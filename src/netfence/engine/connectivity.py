@@ -27,7 +27,7 @@ from netfence.sets.ports import PortSet
 BoolArray = npt.NDArray[np.bool_]
 IdArray = npt.NDArray[np.uint32]
 
-BLOCK_BYTES: Final = 192 * 1024 * 1024
+BLOCK_BYTES: Final = 48 * 1024 * 1024
 """Working memory for one block of destination columns; bounds peak memory on big clusters."""
 
 
@@ -37,7 +37,7 @@ class ConnectivityMatrix:
 
     classes: EndpointClasses
     """The classes and atoms the matrix is indexed by."""
-    masks: list[Mask]
+    table: MaskTable
     """Distinct connection sets as port-atom masks; id 0 is always the empty set."""
     pod_to_pod: IdArray
     """[source class, destination class]."""
@@ -46,6 +46,11 @@ class ConnectivityMatrix:
     ext_to_pod: IdArray
     """[source address atom, destination class]."""
     _portsets: dict[int, PortSet] = field(default_factory=dict)
+
+    @property
+    def masks(self) -> list[Mask]:
+        """The masks, indexed by id."""
+        return self.table.masks
 
     def portset(self, mask_id: int) -> PortSet:
         """The PortSet of a connection-set id."""
@@ -178,7 +183,7 @@ class _Compiler:
         return out
 
 
-class _MaskTable:
+class MaskTable:
     """Assigns ids to distinct masks, id 0 being the empty one."""
 
     def __init__(self, words: int) -> None:
@@ -229,7 +234,7 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
                 src = np.flatnonzero(selected)
                 egress.extend((src, compiler.rule(r, ns)) for r in policy.egress)
 
-    table = _MaskTable(words)
+    table = MaskTable(words)
     pod_to_pod = np.zeros((count, count), dtype=np.uint32)
     ext_to_pod = np.zeros((total - count, count), dtype=np.uint32)
     open_out = np.flatnonzero(~isolated_out)
@@ -267,7 +272,7 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
         to_ext[np.ix_(src, dst)] |= np.broadcast_to(rule.static, (dst.size, words))[np.newaxis]
     to_ext[open_out] = full
     pod_to_ext = table.encode(to_ext)
-    return ConnectivityMatrix(classes, table.masks, pod_to_pod, pod_to_ext, ext_to_pod)
+    return ConnectivityMatrix(classes, table, pod_to_pod, pod_to_ext, ext_to_pod)
 
 
-__all__ = ["ConnectivityMatrix", "compute_connectivity"]
+__all__ = ["ConnectivityMatrix", "MaskTable", "compute_connectivity"]
