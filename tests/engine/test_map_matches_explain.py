@@ -71,6 +71,7 @@ def test_workload_map_of_bare_pods_equals_pod_map(manifests: str):
         connectivity_map(cluster, Granularity.POD).pairs()
         == connectivity_map(cluster, Granularity.WORKLOAD).pairs()
     )
+    assert all(s != d for s, d in connectivity_map(cluster, Granularity.WORKLOAD).pairs())
 
 
 @settings(max_examples=60, deadline=None)

@@ -69,14 +69,15 @@ class ConnectivityMap:
     def pairs(self) -> dict[tuple[str, str], PortSet]:
         """The map expanded into (source, destination) pairs.
 
-        A pod to itself is left out; a workload to itself stays (its replicas may connect).
+        A pod to itself (loopback) is left out; a workload to itself stays: its replicas
+        may reach each other.
         """
         out: dict[tuple[str, str], PortSet] = {}
-        loopback_only = self.granularity is Granularity.POD
+        single_pods = {e.name for e in self.endpoints if e.kind == "Pod"}
         for conn in self.connections:
             for s in conn.src:
                 for d in conn.dst:
-                    if s != d or not loopback_only:
+                    if s != d or s not in single_pods:
                         out[(s, d)] = out.get((s, d), PortSet.none()) | conn.allowed
         return out
 

@@ -133,7 +133,9 @@ def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
     yield from _unpack(root, None)
 
 
-def _unpack(obj: Field, item_kind: str | None) -> Iterator[tuple[Field, str, str]]:
+def _unpack(
+    obj: Field, item_kind: str | None, item_version: str = ""
+) -> Iterator[tuple[Field, str, str]]:
     obj.mapping()
     kind_field = obj.get("kind")
     if kind_field is None and item_kind is None:
@@ -141,12 +143,14 @@ def _unpack(obj: Field, item_kind: str | None) -> Iterator[tuple[Field, str, str
     kind = kind_field.string() if kind_field is not None else item_kind
     assert kind is not None
     version_field = obj.get("apiVersion")
-    api_version = version_field.string() if version_field is not None else ""
+    # Items of a typed list (PodList, NetworkPolicyList) carry neither kind nor apiVersion.
+    api_version = version_field.string() if version_field is not None else item_version
     items = obj.get("items")
     if kind.endswith("List") and (items is not None or kind == "List"):
         inner = None if kind == "List" else kind[: -len("List")]
+        inner_version = "" if kind == "List" else api_version
         for item in items.items() if items is not None else ():
-            yield from _unpack(item, inner)
+            yield from _unpack(item, inner, inner_version)
         return
     yield obj, api_version, kind
 

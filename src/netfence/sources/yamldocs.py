@@ -169,6 +169,7 @@ class _Builder:
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 frame = stack.pop()
                 value, size = frame[0], frame[4]
+                event = frame[7]  # a container stands where it starts, not where it ends
                 if frame[5] is not None:
                     anchors[frame[5]] = (value, size)
             else:  # pragma: no cover - the parser emits nothing else inside a document
