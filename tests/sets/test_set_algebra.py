@@ -133,3 +133,11 @@ def test_ip_families_stay_apart():
     both = s | IPRangeSet.from_cidr("fd00::/8")
     assert [str(c) for c in both.cidrs()] == ["10.244.0.0/16", "fd00::/8"]
     assert not both.contains("::a0f4:1")
+
+
+def test_ip_describe_prefers_the_shorter_form():
+    """Large sets read as 'everything except ...'; small ones as their CIDRs."""
+    most = IPRangeSet.from_cidr("0.0.0.0/0") - IPRangeSet.from_cidr("169.254.169.254/32")
+    assert most.describe() == "0.0.0.0/0 except 169.254.169.254/32"
+    small = IPRangeSet.from_cidrs(["203.0.113.0/24", "fd00::/8"])
+    assert small.describe() == "203.0.113.0/24, fd00::/8"

@@ -12,6 +12,7 @@ import json
 from typing import Any, Final
 
 from netfence.analyses.connectivity_map import Connection, ConnectivityMap
+from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
 SCHEMA_VERSION: Final = "1"
@@ -57,7 +58,16 @@ def render_json(cmap: ConnectivityMap) -> str:
 
 
 def _names(names: tuple[str, ...]) -> str:
-    return ", ".join(names)
+    """Endpoint names for people: pods and workloads, then external ranges in short form."""
+    in_cluster = [n for n in names if not _is_cidr(n)]
+    ranges = IPRangeSet.from_cidrs([n for n in names if _is_cidr(n)])
+    return ", ".join([*in_cluster, ranges.describe()] if ranges else in_cluster)
+
+
+def _is_cidr(name: str) -> bool:
+    # In-cluster names are namespace/name, and a namespace never contains "." or ":".
+    head = name.split("/", 1)[0]
+    return "." in head or ":" in head
 
 
 def render_text(cmap: ConnectivityMap) -> str:

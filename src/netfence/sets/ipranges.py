@@ -58,6 +58,21 @@ class IPRangeSet:
             for lo, hi in intervals:
                 yield from ipaddress.summarize_address_range(cls4or6(lo), cls4or6(hi))
 
+    def describe(self) -> str:
+        """Human form per family: its CIDRs, or ``0.0.0.0/0 except ...`` when that is shorter."""
+        parts: list[str] = []
+        for version, whole in ((4, "0.0.0.0/0"), (6, "::/0")):
+            own = IPRangeSet(v4=self._v4) if version == 4 else IPRangeSet(v6=self._v6)
+            if not own:
+                continue
+            listed = [str(c) for c in own.cidrs()]
+            rest = [str(c) for c in (IPRangeSet.from_cidr(whole) - own).cidrs()]
+            if len(rest) + 1 < len(listed):
+                parts.append(f"{whole} except {', '.join(rest)}")
+            else:
+                parts.extend(listed)
+        return ", ".join(parts)
+
     def __bool__(self) -> bool:
         return bool(self._v4) or bool(self._v6)
 
