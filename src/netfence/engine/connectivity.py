@@ -63,16 +63,24 @@ class ConnectivityMatrix:
 
 
 @dataclass
-class _CompiledRule:
+class CompiledRule:
+    """A rule as masks: the peers it matches and the ports it allows."""
+
     endpoints: BoolArray
     """Peers matched, over classes then atoms."""
     static: Mask
     """Ports allowed whatever the destination."""
     named: list[NamedPort]
     """Named ports, resolved on each destination class."""
+    policy_index: int = -1
+    """Index of the policy in ``cluster.policies``."""
+    direction: Direction = Direction.INGRESS
+    """Which rule list the rule is in."""
+    rule_index: int = -1
+    """0-based index in that list."""
 
 
-class _Compiler:
+class PolicyCompiler:
     """Turns policies into masks over classes and atoms, caching every selector."""
 
     def __init__(self, classes: EndpointClasses) -> None:
@@ -131,7 +139,7 @@ class _Compiler:
         self._peer_cache[key] = out
         return out
 
-    def rule(self, rule: PolicyRule, ns: int) -> _CompiledRule:
+    def rule(self, rule: PolicyRule, ns: int) -> CompiledRule:
         atoms = self.c.port_atoms
         if rule.peers is None:
             endpoints = np.ones(self.total, dtype=np.bool_)
@@ -140,7 +148,7 @@ class _Compiler:
             for peer in rule.peers:
                 endpoints |= self.peer(peer, ns)
         if rule.ports is None:
-            return _CompiledRule(endpoints, atoms.full, [])
+            return CompiledRule(endpoints, atoms.full, [])
         static = atoms.empty.copy()
         named: list[NamedPort] = []
         for port in rule.ports:
@@ -150,7 +158,7 @@ class _Compiler:
                 static |= atoms.mask_of_span(port.protocol, 1, 65535)
             else:
                 static |= atoms.mask_of_span(port.protocol, port.port, port.end_port or port.port)
-        return _CompiledRule(endpoints, static, named)
+        return CompiledRule(endpoints, static, named)
 
     def named_atoms(self, port: NamedPort) -> npt.NDArray[np.int64]:
         """Per class, the atom index of the named port, or -1 where it does not resolve."""
@@ -166,7 +174,7 @@ class _Compiler:
         return found
 
     def target_masks(
-        self, rule: _CompiledRule, targets: npt.NDArray[np.intp]
+        self, rule: CompiledRule, targets: npt.NDArray[np.intp]
     ) -> npt.NDArray[np.uint64]:
         """Allowed port masks towards each target (class index, or atom index past the classes)."""
         words = self.c.port_atoms.words
@@ -210,29 +218,68 @@ class MaskTable:
         return local[inverse.reshape(-1)].reshape(shape)
 
 
-def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
+@dataclass
+class CompiledPolicies:
+    """Every policy compiled once: what it selects, its rules as masks, and isolation."""
+
+    classes: EndpointClasses
+    """The classes and atoms the masks are over."""
+    compiler: PolicyCompiler
+    """The compiler (for named-port masks towards given targets)."""
+    selected: list[BoolArray]
+    """Per policy, the classes it selects."""
+    ingress: list[CompiledRule]
+    """Ingress rules of policies that select some class and have the Ingress type."""
+    egress: list[CompiledRule]
+    """Egress rules of policies that select some class and have the Egress type."""
+    isolated_in: BoolArray
+    """Classes some policy isolates for ingress."""
+    isolated_out: BoolArray
+    """Classes some policy isolates for egress."""
+
+
+def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
+    """Compile every policy of the cluster against the classes and atoms."""
+    compiler = PolicyCompiler(classes)
+    count = compiler.count
+    ingress: list[CompiledRule] = []
+    egress: list[CompiledRule] = []
+    selected_all: list[BoolArray] = []
+    isolated_in = np.zeros(count, dtype=np.bool_)
+    isolated_out = np.zeros(count, dtype=np.bool_)
+    for p, policy in enumerate(classes.cluster.policies):
+        selected = compiler.selected(policy)
+        selected_all.append(selected)
+        ns = compiler.ns_index[policy.namespace]
+        for direction, isolated, rules in (
+            (Direction.INGRESS, isolated_in, ingress),
+            (Direction.EGRESS, isolated_out, egress),
+        ):
+            if direction not in policy.policy_types:
+                continue
+            isolated |= selected
+            if not selected.any():
+                continue
+            for r, rule in enumerate(policy.rules(direction)):
+                compiled = compiler.rule(rule, ns)
+                compiled.policy_index, compiled.direction, compiled.rule_index = p, direction, r
+                rules.append(compiled)
+    return CompiledPolicies(
+        classes, compiler, selected_all, ingress, egress, isolated_in, isolated_out
+    )
+
+
+def compute_connectivity(
+    classes: EndpointClasses, compiled: CompiledPolicies | None = None
+) -> ConnectivityMatrix:
     """Allowed connection sets between every pair of classes and address atoms."""
-    compiler = _Compiler(classes)
+    if compiled is None:
+        compiled = compile_policies(classes)
+    compiler = compiled.compiler
     count, total = compiler.count, compiler.total
     words = classes.port_atoms.words
     full = classes.port_atoms.full
-
-    ingress: list[tuple[BoolArray, _CompiledRule]] = []
-    egress: list[tuple[npt.NDArray[np.intp], _CompiledRule]] = []
-    isolated_in = np.zeros(count, dtype=np.bool_)
-    isolated_out = np.zeros(count, dtype=np.bool_)
-    for policy in classes.cluster.policies:
-        selected = compiler.selected(policy)
-        ns = compiler.ns_index[policy.namespace]
-        if Direction.INGRESS in policy.policy_types:
-            isolated_in |= selected
-            if selected.any():
-                ingress.extend((selected, compiler.rule(r, ns)) for r in policy.ingress)
-        if Direction.EGRESS in policy.policy_types:
-            isolated_out |= selected
-            if selected.any():
-                src = np.flatnonzero(selected)
-                egress.extend((src, compiler.rule(r, ns)) for r in policy.egress)
+    isolated_in, isolated_out = compiled.isolated_in, compiled.isolated_out
 
     table = MaskTable(words)
     pod_to_pod = np.zeros((count, count), dtype=np.uint32)
@@ -243,7 +290,8 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
         stop = min(count, start + block)
         width = stop - start
         into = np.zeros((total, width, words), dtype=np.uint64)
-        for selected, rule in ingress:
+        for rule in compiled.ingress:
+            selected = compiled.selected[rule.policy_index]
             dst = np.flatnonzero(selected[start:stop])
             if dst.size == 0:
                 continue
@@ -252,7 +300,8 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
             into[np.ix_(src, dst)] |= masks[np.newaxis, :, :]
         into[:, ~isolated_in[start:stop]] = full
         out = np.zeros((count, width, words), dtype=np.uint64)
-        for src, rule in egress:
+        for rule in compiled.egress:
+            src = np.flatnonzero(compiled.selected[rule.policy_index])
             dst = np.flatnonzero(rule.endpoints[start:stop])
             if dst.size == 0:
                 continue
@@ -265,7 +314,8 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
 
     ext_count = total - count
     to_ext = np.zeros((count, ext_count, words), dtype=np.uint64)
-    for src, rule in egress:
+    for rule in compiled.egress:
+        src = np.flatnonzero(compiled.selected[rule.policy_index])
         dst = np.flatnonzero(rule.endpoints[count:])
         if dst.size == 0:
             continue
@@ -275,4 +325,12 @@ def compute_connectivity(classes: EndpointClasses) -> ConnectivityMatrix:
     return ConnectivityMatrix(classes, table, pod_to_pod, pod_to_ext, ext_to_pod)
 
 
-__all__ = ["ConnectivityMatrix", "MaskTable", "compute_connectivity"]
+__all__ = [
+    "CompiledPolicies",
+    "CompiledRule",
+    "ConnectivityMatrix",
+    "MaskTable",
+    "PolicyCompiler",
+    "compile_policies",
+    "compute_connectivity",
+]

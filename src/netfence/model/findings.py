@@ -1,0 +1,121 @@
+"""Findings: what every check (audit, and later firewall, address plan, Private Link) reports.
+
+One model for all of them, so every renderer (text, JSON, SARIF, JUnit, Markdown) works for
+every check without knowing what it checks.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NewType
+
+CheckId = NewType("CheckId", str)
+"""A stable check identifier such as ``NF-NP-001``; never reused for another meaning."""
+
+
+class Severity(enum.StrEnum):
+    """How urgent a finding is, from most to least."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info, for comparisons and thresholds."""
+        return _RANK[self]
+
+    def at_least(self, threshold: Severity) -> bool:
+        """Whether this severity is ``threshold`` or more urgent."""
+        return self.rank >= threshold.rank
+
+
+_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """The catalog entry of a check: what it looks for and how it maps to the guidance."""
+
+    check_id: CheckId
+    """Stable identifier."""
+    title: str
+    """One line, stating the problem."""
+    severity: Severity
+    """Default severity of its findings."""
+    description: str
+    """What the check computes, and why it matters."""
+    remediation: str
+    """What to do about a finding."""
+    controls: tuple[str, ...] = ()
+    """Controls it evidences, e.g. ``CIS 5.3.2``, ``NIST SP 800-190 4.4.2``."""
+    peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Equivalent checks of other scanners, by scanner name."""
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A Kubernetes object a finding is about, with where it was read."""
+
+    kind: str
+    """The object's kind (``Namespace``, ``Deployment``, ``NetworkPolicy``, ...)."""
+    namespace: str | None
+    """Its namespace; None for cluster-scoped objects."""
+    name: str
+    """Its name."""
+    file: str | None = None
+    """The file it was read from; None when it was only referenced."""
+    line: int | None = None
+    """The 1-based line where it (or the offending field) stands."""
+
+    @property
+    def key(self) -> str:
+        """``Kind/namespace/name`` (or ``Kind/name``), stable across runs."""
+        return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found, with the computed evidence behind it."""
+
+    check: CheckInfo
+    """The check that found it."""
+    message: str
+    """What is wrong here, specifically."""
+    resources: tuple[ResourceRef, ...]
+    """Objects involved; the first is the primary location."""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    """Computed facts (flows, ports, ranges, policies), JSON-ready."""
+    fix: str | None = None
+    """YAML that remedies the finding when applied, where one can be generated."""
+    severity: Severity | None = None
+    """Overrides the check's default severity for this finding."""
+    detail_key: str = ""
+    """Distinguishes findings of one check on one resource (e.g. a rule path)."""
+
+    @property
+    def effective_severity(self) -> Severity:
+        """This finding's severity."""
+        return self.severity if self.severity is not None else self.check.severity
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable identity: check, resources and detail, not line numbers or wording."""
+        parts = [self.check.check_id, *(r.key for r in self.resources), self.detail_key]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    @property
+    def primary(self) -> ResourceRef | None:
+        """The main resource, if any."""
+        return self.resources[0] if self.resources else None
