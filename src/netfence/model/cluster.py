@@ -36,6 +36,8 @@ class ContainerPort:
     """containerPort."""
     protocol: str
     """TCP, UDP or SCTP (TCP by default)."""
+    host_port: int | None = None
+    """hostPort, when the port is also bound on the node."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Pod:
     """Whether the pod uses the node's network namespace (outside NetworkPolicy's reach)."""
     is_template: bool = False
     """True for an endpoint made from a workload's pod template."""
+    images: tuple[str, ...] = ()
+    """Container images, used to recognise network plugins."""
     location: Location | None = None
     """Where the pod (or its workload) was defined."""
 
@@ -112,3 +116,6 @@ class Cluster:
     """Workloads, in input order."""
     skipped: Mapping[str, int] = field(default_factory=dict)
     """Counts of documents of kinds netfence does not model, by kind."""
+    api_servers: tuple[tuple[str, int], ...] = ()
+    """Kubernetes API server addresses (IP, port) found in the input: the ``default/kubernetes``
+    Service's clusterIP and its Endpoints/EndpointSlice addresses."""

@@ -33,6 +33,8 @@ class PodSpecInfo:
     """Ports of the containers that serve traffic."""
     host_network: bool
     """spec.hostNetwork."""
+    images: tuple[str, ...] = ()
+    """Container images."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
     labels_field = metadata.get("labels") if metadata is not None else None
     labels = labels_field.string_map() if labels_field is not None else {}
     ports: list[ContainerPort] = []
+    images: list[str] = []
     host_network = False
     if spec is not None:
         spec.mapping()
@@ -71,12 +74,15 @@ def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
             containers = spec.get(key)
             for container in containers.items() if containers is not None else ():
                 container.mapping()
+                image = container.get("image")
+                if image is not None and isinstance(image.value, str):
+                    images.append(image.value)
                 if key == "initContainers" and not _is_sidecar(container):
                     continue  # init containers that run to completion never serve traffic
                 ports_field = container.get("ports")
                 if ports_field is not None:
                     ports.extend(_parse_container_port(entry) for entry in ports_field.items())
-    return PodSpecInfo(labels, tuple(ports), host_network)
+    return PodSpecInfo(labels, tuple(ports), host_network, tuple(images))
 
 
 def _is_sidecar(container: Field) -> bool:
@@ -98,7 +104,13 @@ def _parse_container_port(entry: Field) -> ContainerPort:
             raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
     name_field = entry.get("name")
     name = name_field.string() if name_field is not None else None
-    return ContainerPort(name, number, protocol)
+    host_field = entry.get("hostPort")
+    host_port = None
+    if host_field is not None:
+        host_port = host_field.integer()
+        if not 0 <= host_port <= MAX_PORT:
+            raise host_field.error(f"hostPort {host_port} is outside 0-{MAX_PORT}")
+    return ContainerPort(name, number, protocol, host_port or None)
 
 
 def pod_ips(obj: Field) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from netfence.errors import InputError, Location
 from netfence.model.cluster import Cluster, Namespace, Pod, Workload
 from netfence.model.networkpolicy import NetworkPolicy
 from netfence.sources.fields import Field
+from netfence.sources.k8s_apiserver import api_server_addresses, is_api_server_object
 from netfence.sources.k8s_networkpolicy import parse_network_policy
 from netfence.sources.k8s_workloads import (
     WORKLOAD_KINDS,
@@ -125,6 +126,7 @@ class _Collected:
     policies: list[NetworkPolicy] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
+    api_servers: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
@@ -204,6 +206,9 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         c.workloads[(kind, namespace, name)] = _RawWorkload(
             kind, namespace, name, info, owner, obj.location
         )
+    elif is_api_server_object(obj, api_version, kind):
+        _claim(c, (kind, "default", "kubernetes"), obj)
+        c.api_servers.extend(api_server_addresses(obj, kind))
     elif kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1":
         metadata, name = _metadata(obj)
         namespace = _namespace_of(metadata)
@@ -264,6 +269,7 @@ def _build(c: _Collected) -> Cluster:
                 ips=raw_pod.ips,
                 workload=wl,
                 host_network=raw_pod.spec.host_network,
+                images=raw_pod.spec.images,
                 location=raw_pod.location,
             )
         )
@@ -285,6 +291,7 @@ def _build(c: _Collected) -> Cluster:
                 ports=raw.template.ports,
                 workload=workload(kind, raw.namespace, name),
                 host_network=raw.template.host_network,
+                images=raw.template.images,
                 is_template=True,
                 location=raw.location,
             )
@@ -300,6 +307,7 @@ def _build(c: _Collected) -> Cluster:
         policies=tuple(c.policies),
         workloads=tuple(workloads.values()),
         skipped=dict(sorted(c.skipped.items())),
+        api_servers=tuple(dict.fromkeys(c.api_servers)),
     )
 
 
