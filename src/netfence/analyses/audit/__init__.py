@@ -1,0 +1,68 @@
+"""The network-hardening audit: every applicable check over one cluster, one findings list."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.registry import catalog
+from netfence.analyses.audit.report import Acceptance, AuditReport
+from netfence.errors import QueryError
+from netfence.model.cluster import Cluster
+from netfence.model.findings import CheckInfo, Finding
+
+__all__ = ["Acceptance", "AuditReport", "check_catalog", "run_audit"]
+
+
+def check_catalog() -> list[CheckInfo]:
+    """Every check netfence runs, by ID."""
+    return [info for info, _ in catalog()]
+
+
+def _chosen(select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[str]:
+    known = [info.check_id for info in check_catalog()]
+    wanted = set(select) if select else set(known)
+    dropped = set(ignore or ())
+    unknown = sorted((wanted | dropped) - set(known))
+    if unknown:
+        raise QueryError(f"unknown check ID(s): {', '.join(unknown)} (netfence checks lists them)")
+    return [k for k in known if k in wanted and k not in dropped]
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
+    primary = finding.primary.key if finding.primary else ""
+    return (-finding.effective_severity.rank, finding.check.check_id, primary, finding.fingerprint)
+
+
+def run_audit(
+    cluster: Cluster,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    baseline: Sequence[Acceptance] = (),
+    api_servers: tuple[tuple[str, int], ...] = (),
+    today: datetime.date | None = None,
+    inputs: tuple[str, ...] = (),
+) -> AuditReport:
+    """Run the selected checks; findings a live baseline entry accepts are set apart."""
+    chosen = set(_chosen(select, ignore))
+    ctx = AuditContext(cluster, api_servers)
+    day = today or datetime.date.today()
+    live = [a for a in baseline if a.expires is None or a.expires >= day]
+    standing: list[Finding] = []
+    accepted: list[tuple[Finding, Acceptance]] = []
+    ran: list[CheckInfo] = []
+    for info, function in catalog():
+        if info.check_id not in chosen:
+            continue
+        ran.append(info)
+        for finding in function(ctx, info):
+            entry = next((a for a in live if a.matches(finding)), None)
+            if entry is None:
+                standing.append(finding)
+            else:
+                accepted.append((finding, entry))
+    standing.sort(key=_sort_key)
+    accepted.sort(key=lambda pair: _sort_key(pair[0]))
+    return AuditReport(tuple(standing), tuple(accepted), tuple(ran), inputs)

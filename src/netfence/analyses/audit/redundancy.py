@@ -1,0 +1,162 @@
+"""Which rules and policies change nothing: everything they allow is allowed by others.
+
+Within one direction, a rule is redundant when every (peer, selected pod, port) it allows is
+also allowed by another rule of a policy selecting that pod; a policy is redundant when the
+same holds for the union of its rules against other policies, and every pod it isolates is
+isolated by another policy too. Removing one redundant item leaves connectivity unchanged;
+two items that only cover each other are both reported, and only one may go.
+
+Computed per block of destination columns with two bit planes, "covered once" and "covered
+at least twice": an item is redundant when its bits all lie in the second plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from netfence.engine.connectivity import CompiledPolicies, CompiledRule
+from netfence.model.networkpolicy import Direction
+
+BLOCK_BYTES: Final = 32 * 1024 * 1024
+"""Working memory for one block of each bit plane."""
+
+BoolArray = npt.NDArray[np.bool_]
+Masks = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class Redundancy:
+    """Redundant rules and policies."""
+
+    rules: tuple[CompiledRule, ...]
+    """Rules whose every allowance another rule also grants."""
+    policies: tuple[int, ...]
+    """Indices of policies that another policy (or several) fully cover."""
+
+
+def _cells(
+    compiled: CompiledPolicies, rule: CompiledRule, start: int, stop: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+    """(sources, destinations in the block) of a rule's cells; None when it has none there."""
+    selected = compiled.selected[rule.policy_index]
+    if rule.direction is Direction.INGRESS:
+        src = np.flatnonzero(rule.endpoints)
+        dst = np.flatnonzero(selected[start:stop])
+    else:
+        src = np.flatnonzero(selected)
+        dst = np.flatnonzero(rule.endpoints[start:stop])
+    if src.size == 0 or dst.size == 0:
+        return None
+    return src, dst
+
+
+def _direction(
+    compiled: CompiledPolicies, direction: Direction, rules: list[CompiledRule]
+) -> tuple[set[int], set[int]]:
+    """Rules (by position in ``rules``) and policies that are NOT redundant in one direction.
+
+    A rule that allows nothing anywhere (a named port that resolves nowhere, peers that match
+    nothing) counts as needed here: it is vacuous, which other checks report.
+    """
+    compiler = compiled.compiler
+    count, total = compiler.count, compiler.total
+    words = compiled.classes.port_atoms.words
+    rows = total if direction is Direction.INGRESS else count
+    columns = count if direction is Direction.INGRESS else total
+    needed_rules: set[int] = set()
+    needed_policies: set[int] = set()
+    effective: set[int] = set()
+    block = max(1, BLOCK_BYTES // max(1, 8 * words * rows))
+    by_policy: dict[int, list[int]] = {}
+    for i, rule in enumerate(rules):
+        by_policy.setdefault(rule.policy_index, []).append(i)
+
+    def contribution(
+        rule: CompiledRule, dst: npt.NDArray[np.intp], start: int
+    ) -> npt.NDArray[np.uint64]:
+        return compiler.target_masks(rule, dst + start)[np.newaxis, :, :]
+
+    for start in range(0, columns, block):
+        stop = min(columns, start + block)
+        shape = (rows, stop - start, words)
+        once_r, twice_r = np.zeros(shape, np.uint64), np.zeros(shape, np.uint64)
+        once_p, twice_p = np.zeros(shape, np.uint64), np.zeros(shape, np.uint64)
+        cells: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Masks]] = {}
+        for members in by_policy.values():
+            mine = []
+            for i in members:
+                found = _cells(compiled, rules[i], start, stop)
+                if found is None:
+                    continue
+                src, dst = found
+                m = contribution(rules[i], dst, start)
+                if not m.any():
+                    continue
+                effective.add(i)
+                cells[i] = (src, dst, m)
+                mine.append(i)
+                view = np.ix_(src, dst)
+                twice_r[view] |= once_r[view] & m
+                once_r[view] |= m
+            if not mine:
+                continue
+            # The policy's union, over just the rows and columns its rules touch.
+            rows_u = np.unique(np.concatenate([cells[i][0] for i in mine]))
+            cols_u = np.unique(np.concatenate([cells[i][1] for i in mine]))
+            union = np.zeros((rows_u.size, cols_u.size, words), np.uint64)
+            for i in mine:
+                src, dst, m = cells[i]
+                union[np.ix_(np.searchsorted(rows_u, src), np.searchsorted(cols_u, dst))] |= m
+            view = np.ix_(rows_u, cols_u)
+            twice_p[view] |= once_p[view] & union
+            once_p[view] |= union
+        for i, (src, dst, m) in cells.items():
+            view = np.ix_(src, dst)
+            if (m & ~twice_r[view]).any():
+                needed_rules.add(i)
+            if rules[i].policy_index not in needed_policies and (m & ~twice_p[view]).any():
+                needed_policies.add(rules[i].policy_index)
+    needed_rules |= set(range(len(rules))) - effective
+    return needed_rules, needed_policies
+
+
+def find_redundancy(compiled: CompiledPolicies, cluster_policies: int) -> Redundancy:
+    """Redundant rules (with effect today) and redundant policies (that select some pod)."""
+    redundant_rules: list[CompiledRule] = []
+    needed_policies: set[int] = set()
+    isolating: dict[Direction, npt.NDArray[np.int32]] = {}
+    for direction, rules in (
+        (Direction.INGRESS, compiled.ingress),
+        (Direction.EGRESS, compiled.egress),
+    ):
+        needed_rules, needed = _direction(compiled, direction, rules)
+        needed_policies |= needed
+        for i, rule in enumerate(rules):
+            if i not in needed_rules:
+                redundant_rules.append(rule)
+        counts = np.zeros(compiled.classes.count, dtype=np.int32)
+        for p in range(cluster_policies):
+            if _has_type(compiled, p, direction):
+                counts += compiled.selected[p]
+        isolating[direction] = counts
+    redundant_policies = []
+    for p in range(cluster_policies):
+        selected = compiled.selected[p]
+        if p in needed_policies or not selected.any():
+            continue
+        # Removing the policy must not un-isolate any pod it isolates.
+        if all(
+            (isolating[d][selected] >= 2).all()
+            for d in (Direction.INGRESS, Direction.EGRESS)
+            if _has_type(compiled, p, d)
+        ):
+            redundant_policies.append(p)
+    return Redundancy(tuple(redundant_rules), tuple(redundant_policies))
+
+
+def _has_type(compiled: CompiledPolicies, p: int, direction: Direction) -> bool:
+    return direction in compiled.classes.cluster.policies[p].policy_types

@@ -1,0 +1,62 @@
+"""The check catalog: every audit check registers here with its metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from netfence.model.findings import CheckId, CheckInfo, Finding, Severity
+
+if TYPE_CHECKING:
+    from netfence.analyses.audit.context import AuditContext
+
+CheckFunction = Callable[["AuditContext", CheckInfo], Iterable[Finding]]
+"""A check: reads the audit context, yields findings of its own CheckInfo."""
+
+_CATALOG: dict[CheckId, tuple[CheckInfo, CheckFunction]] = {}
+
+
+def check(
+    check_id: str,
+    title: str,
+    severity: Severity,
+    *,
+    description: str,
+    remediation: str,
+    controls: Iterable[str] = (),
+    peers: dict[str, tuple[str, ...]] | None = None,
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function under a stable ID with its catalog entry."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        info = CheckInfo(
+            check_id=CheckId(check_id),
+            title=title,
+            severity=severity,
+            description=description,
+            remediation=remediation,
+            controls=tuple(controls),
+            peers=dict(peers or {}),
+        )
+        if info.check_id in _CATALOG:
+            raise ValueError(f"check {check_id} registered twice")
+        _CATALOG[info.check_id] = (info, function)
+        return function
+
+    return register
+
+
+def catalog() -> list[tuple[CheckInfo, CheckFunction]]:
+    """Every registered check, by ID."""
+    _load_checks()
+    return [_CATALOG[k] for k in sorted(_CATALOG)]
+
+
+def _load_checks() -> None:
+    # Importing the modules registers their checks.
+    from netfence.analyses.audit import (  # noqa: F401
+        checks_exposure,
+        checks_hygiene,
+        checks_isolation,
+        checks_redundancy,
+    )

@@ -1,0 +1,59 @@
+"""The result of an audit: findings, those a baseline accepted, and what was checked."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from netfence.model.findings import CheckInfo, Finding, Severity
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A baseline entry: a finding accepted for a reason, possibly until a date."""
+
+    check_id: str
+    """The check accepted."""
+    resource: str
+    """The resource key (``Kind/namespace/name``) or ``*`` for every resource."""
+    reason: str
+    """Why it is accepted (required)."""
+    expires: datetime.date | None = None
+    """After this date the acceptance no longer applies."""
+    file: str | None = None
+    """The baseline file."""
+    line: int | None = None
+    """The entry's line in it."""
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether this entry accepts ``finding``."""
+        if self.check_id != finding.check.check_id:
+            return False
+        return self.resource == "*" or any(r.key == self.resource for r in finding.resources)
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything an audit found, for the renderers."""
+
+    findings: tuple[Finding, ...]
+    """Findings that stand, most severe first."""
+    accepted: tuple[tuple[Finding, Acceptance], ...]
+    """Findings a baseline accepted, with the entry that accepted each."""
+    checks: tuple[CheckInfo, ...]
+    """The checks that ran."""
+    inputs: tuple[str, ...]
+    """The input files read."""
+
+    def counts(self) -> dict[Severity, int]:
+        """How many standing findings per severity, most severe first."""
+        out = dict.fromkeys(Severity, 0)
+        for f in self.findings:
+            out[f.effective_severity] += 1
+        return out
+
+    def fails(self, threshold: Severity | None) -> bool:
+        """Whether a standing finding is at or above ``threshold``."""
+        if threshold is None:
+            return False
+        return any(f.effective_severity.at_least(threshold) for f in self.findings)

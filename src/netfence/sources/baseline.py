@@ -1,0 +1,66 @@
+"""Read a baseline file (``.netfence.yaml``): findings accepted, each with a reason.
+
+```yaml
+accept:
+  - check: NF015
+    resource: DaemonSet/calico-system/calico-node   # Kind/namespace/name, or "*"
+    reason: the CNI agent needs the host network
+    expires: 2027-06-30                             # optional
+```
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from netfence.analyses.audit.report import Acceptance
+from netfence.errors import InputError
+from netfence.sources.fields import Field
+from netfence.sources.manifests import MAX_INPUT_BYTES
+from netfence.sources.yamldocs import parse_documents
+
+DEFAULT_BASELINE = ".netfence.yaml"
+"""Read from the working directory when no --baseline is given and the file exists."""
+
+
+def load_baseline(path: str) -> list[Acceptance]:
+    """Parse a baseline file; InputError on any malformed entry."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read baseline: {exc.strerror}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: baseline is over the {MAX_INPUT_BYTES}-byte limit")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: baseline is not UTF-8 text") from None
+    entries: list[Acceptance] = []
+    for doc in parse_documents(text, path):
+        root = Field.root(doc)
+        root.mapping()
+        accept = root.get("accept")
+        for item in accept.items() if accept is not None else ():
+            item.mapping()
+            check_id = item.require("check").string()
+            resource = item.require("resource").string()
+            reason_field = item.require("reason")
+            reason = reason_field.string().strip()
+            if not reason:
+                raise reason_field.error("a reason is required")
+            expires = None
+            expires_field = item.get("expires")
+            if expires_field is not None:
+                value = expires_field.value
+                if isinstance(value, datetime.datetime):
+                    expires = value.date()
+                elif isinstance(value, datetime.date):
+                    expires = value
+                else:
+                    try:
+                        expires = datetime.date.fromisoformat(expires_field.string())
+                    except ValueError:
+                        raise expires_field.error("expected a date YYYY-MM-DD") from None
+            entries.append(Acceptance(check_id, resource, reason, expires, path, item.line))
+    return entries
