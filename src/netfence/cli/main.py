@@ -1,6 +1,6 @@
 """``netfence`` commands. Parsing and wiring only; the library does the work.
 
-Exit codes: 0 success, 2 usage or input error.
+Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from netfence import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
+from netfence.cli.scan import add_scan_parser, render_checks, run_scan
 from netfence.engine.explain import explain_flow
 from netfence.errors import NetfenceError
 from netfence.model.cluster import Cluster
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep connections with an end in NS (repeatable)",
     )
 
+    add_scan_parser(commands)
+
     explain = commands.add_parser("explain", help="why one flow is allowed or denied")
     explain.add_argument("src", metavar="SRC", help="ns/workload, ns/pod or an IP address")
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
@@ -88,7 +91,15 @@ def _load(args: argparse.Namespace) -> Cluster:
     return cluster
 
 
-def _run(args: argparse.Namespace) -> str:
+def _run(args: argparse.Namespace) -> tuple[str, int]:
+    if args.command == "checks":
+        return render_checks(args.output), EXIT_OK
+    if args.command == "scan":
+        return run_scan(args)
+    return _run_map(args), EXIT_OK
+
+
+def _run_map(args: argparse.Namespace) -> str:
     cluster = _load(args)
     if args.command == "connectivity":
         cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
@@ -107,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     try:
-        output = _run(args)
+        output, code = _run(args)
     except NetfenceError as exc:
         print(f"netfence: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -115,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("netfence: error: input nests too deeply", file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(output)
-    return EXIT_OK
+    return code
 
 
 def entry_point() -> NoReturn:

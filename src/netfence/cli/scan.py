@@ -1,0 +1,198 @@
+"""``netfence scan`` and ``netfence checks``: argument wiring for the audit."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from netfence.analyses.audit import AuditReport, check_catalog, run_audit
+from netfence.errors import QueryError
+from netfence.model.findings import Severity
+from netfence.report.findings_json import render_json
+from netfence.report.findings_markdown import render_markdown
+from netfence.report.findings_text import render_text
+from netfence.report.junit import render_junit
+from netfence.report.sarif import render_sarif
+from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline
+from netfence.sources.manifests import iter_input_files, load_cluster
+
+EXIT_FINDINGS = 1
+
+FORMATS: dict[str, Callable[[AuditReport], str]] = {
+    "json": render_json,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "md": render_markdown,
+}
+
+
+def _id_list(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def parse_api_server(text: str) -> tuple[str, int]:
+    """``IP`` or ``IP:PORT`` (``[v6]:PORT`` for IPv6); the port defaults to 6443."""
+    host, port = text, "6443"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":") or port
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address = str(ipaddress.ip_address(host))
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected IP[:PORT], got {text!r}") from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port {number} is outside 1-65535")
+    return address, number
+
+
+def add_scan_parser(commands: Any) -> None:
+    """Register ``scan`` and ``checks``."""
+    scan = commands.add_parser(
+        "scan", help="audit network hardening (CIS 5.3, NSA/CISA, OWASP, NIST SP 800-190)"
+    )
+    scan.add_argument(
+        "paths", nargs="+", metavar="PATH", help="manifest files or directories; '-' for stdin"
+    )
+    scan.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+    scan.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
+    scan.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="exit 1 when a finding at or above this severity stands",
+    )
+    scan.add_argument("--select", action="append", metavar="IDS", help="run only these checks")
+    scan.add_argument("--ignore", action="append", metavar="IDS", help="skip these checks")
+    scan.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help=f"accepted findings (default: {DEFAULT_BASELINE} in the working directory, if any)",
+    )
+    scan.add_argument("--fix", metavar="DIR", help="write generated fixes (YAML) into DIR")
+    scan.add_argument(
+        "--api-server",
+        action="append",
+        type=parse_api_server,
+        default=[],
+        metavar="IP[:PORT]",
+        help="the API server's address, when the input has no default/kubernetes endpoints",
+    )
+    scan.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="color the text output (auto: only on a terminal)",
+    )
+
+    checks = commands.add_parser("checks", help="list the audit checks and their mappings")
+    checks.add_argument("-o", "--output", choices=["text", "json", "md"], default="text")
+
+
+def run_scan(args: argparse.Namespace) -> tuple[str, int]:
+    """Run the audit; returns the rendered report and the exit code."""
+    cluster = load_cluster(args.paths)
+    baseline_path = args.baseline
+    if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
+        baseline_path = DEFAULT_BASELINE
+    baseline = load_baseline(baseline_path) if baseline_path else []
+    known = {c.check_id for c in check_catalog()}
+    for entry in baseline:
+        if entry.check_id not in known:
+            raise QueryError(
+                f"{entry.file}: line {entry.line}: unknown check ID {entry.check_id!r}"
+            )
+    inputs = tuple(f for f in iter_input_files(args.paths) if f != "-")
+    report = run_audit(
+        cluster,
+        select=_id_list(args.select),
+        ignore=_id_list(args.ignore),
+        baseline=baseline,
+        api_servers=tuple(args.api_server),
+        inputs=inputs,
+    )
+    if args.fix:
+        write_fixes(report, Path(args.fix))
+    if args.output == "text":
+        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        output = render_text(report, color=color)
+    else:
+        output = FORMATS[args.output](report)
+    threshold = Severity(args.fail_on) if args.fail_on else None
+    return output, EXIT_FINDINGS if report.fails(threshold) else 0
+
+
+def write_fixes(report: AuditReport, directory: Path) -> list[Path]:
+    """Write each distinct generated fix to ``DIR/<check>-<resource>.yaml``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    seen: set[str] = set()
+    for finding in report.findings:
+        if not finding.fix or finding.fix in seen:
+            continue
+        seen.add(finding.fix)
+        resource = finding.primary.key if finding.primary else "cluster"
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in resource)
+        path = directory / f"{finding.check.check_id}-{safe}.yaml"
+        path.write_text(finding.fix, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def render_checks(output: str) -> str:
+    """The check catalog as text, JSON or Markdown."""
+    import json
+
+    infos = check_catalog()
+    if output == "json":
+        return (
+            json.dumps(
+                {
+                    "schema_version": "1",
+                    "checks": [
+                        {
+                            "check_id": c.check_id,
+                            "title": c.title,
+                            "severity": c.severity.value,
+                            "description": c.description,
+                            "remediation": c.remediation,
+                            "controls": list(c.controls),
+                            "peers": {k: list(v) for k, v in c.peers.items()},
+                        }
+                        for c in infos
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    if output == "md":
+        lines = [
+            "| ID | Severity | Title | Controls | Equivalent checks |",
+            "|---|---|---|---|---|",
+        ]
+        for c in infos:
+            peers = "; ".join(f"{k}: {', '.join(v)}" for k, v in c.peers.items())
+            lines.append(
+                f"| {c.check_id} | {c.severity.value} | {c.title} | "
+                f"{'; '.join(c.controls)} | {peers} |"
+            )
+        return "\n".join(lines) + "\n"
+    lines = []
+    for c in infos:
+        lines.append(f"{c.check_id}  {c.severity.value:<8}  {c.title}")
+        if c.controls:
+            lines.append(f"    controls: {'; '.join(c.controls)}")
+        if c.peers:
+            lines.append(
+                "    equivalent: " + "; ".join(f"{k} {', '.join(v)}" for k, v in c.peers.items())
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,253 @@
+"""Render an AuditReport as SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+One run. Every check that ran is a rule (``tool.driver.rules``) with GitHub's
+``security-severity``; every finding is a result pointing at the files and lines of its resources,
+with the resource keys as logical locations and the finding's fingerprint as a partial fingerprint,
+so that code scanning follows a finding across runs even when lines move. Findings a baseline
+accepted are results with an external suppression. Relative file names are URIs relative to
+``%SRCROOT%``, the directory netfence ran in; absolute ones are ``file:`` URIs.
+
+GitHub code scanning rejects a whole upload when one result lacks a file location, and needs a
+start line; so a resource known by file but not line points at line 1, and a finding with no
+resource read from a file points at line 1 of the first input file (see ``_locations``). Every
+result also lists all its resource keys in ``properties.resources``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any, Final
+
+import netfence
+from netfence.analyses.audit.report import Acceptance, AuditReport
+from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
+from netfence.report.findings_json import ordered, ordered_accepted, plain
+
+SARIF_VERSION: Final = "2.1.0"
+SARIF_SCHEMA_URI: Final = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI: Final = "https://pypi.org/project/netfence/"
+SRCROOT: Final = "%SRCROOT%"
+FINGERPRINT_KEY: Final = "netfence/v1"
+"""The ``partialFingerprints`` key; its value is ``Finding.fingerprint``."""
+
+LEVELS: Final = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+"""SARIF ``level`` per severity."""
+
+SECURITY_SEVERITY: Final = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+"""GitHub's ``security-severity`` (a CVSS-like score as a string) per severity.
+
+GitHub maps > 9.0 to critical, 7.0-8.9 to high, 4.0-6.9 to medium and 0.1-3.9 to low."""
+
+_STDIN: Final = ("-", "<stdin>")  # how inputs and sources name standard input: no artifact
+
+
+def rule_name(title: str) -> str:
+    """A PascalCase identifier from a check title: ``Pod not isolated`` -> ``PodNotIsolated``."""
+    words = re.findall(r"[A-Za-z0-9]+", title)
+    name = "".join(w[:1].upper() + w[1:] for w in words)
+    return name if name[:1].isalpha() else "Check" + name
+
+
+def _help_markdown(check: CheckInfo) -> str:
+    parts = [check.remediation]
+    if check.controls:
+        parts.append("Controls: " + ", ".join(check.controls) + ".")
+    if check.peers:
+        peers = "; ".join(
+            f"{scanner}: {', '.join(ids)}" for scanner, ids in sorted(check.peers.items())
+        )
+        parts.append(f"Equivalent checks: {peers}.")
+    return "\n\n".join(parts)
+
+
+def _rule(check: CheckInfo) -> dict[str, Any]:
+    return {
+        "id": check.check_id,
+        "name": rule_name(check.title),
+        "shortDescription": {"text": check.title},
+        "fullDescription": {"text": check.description},
+        "help": {"text": check.remediation, "markdown": _help_markdown(check)},
+        "defaultConfiguration": {"level": LEVELS[check.severity]},
+        "properties": {
+            "tags": ["security", "network-policy", *check.controls],
+            "security-severity": SECURITY_SEVERITY[check.severity],
+            "precision": "very-high",
+        },
+    }
+
+
+def artifact_location(file: str) -> dict[str, str] | None:
+    """The ``artifactLocation`` of a file name: relative to ``%SRCROOT%``, or a ``file:`` URI.
+
+    None for standard input, which has no artifact to point at.
+    """
+    if not file or file in _STDIN:
+        return None
+    if PureWindowsPath(file).is_absolute() and not PurePosixPath(file).is_absolute():
+        return {"uri": PureWindowsPath(file).as_uri()}
+    if PurePosixPath(file).is_absolute():
+        return {"uri": PurePosixPath(file).as_uri()}
+    posix = PureWindowsPath(file).as_posix() if "\\" in file else file
+    posix = str(PurePosixPath(posix))  # drops "./" and doubled slashes
+    return {"uri": urllib.parse.quote(posix, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _logical(ref: ResourceRef) -> dict[str, Any]:
+    return {"name": ref.name, "fullyQualifiedName": ref.key, "kind": "resource"}
+
+
+def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
+    # GitHub needs region.startLine; a file named without a line points at its start.
+    return {
+        "artifactLocation": artifact,
+        "region": {"startLine": line if line is not None and line >= 1 else 1},
+    }
+
+
+def _locations(finding: Finding, fallback: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The ``locations`` of a result: one per resource read from a file.
+
+    GitHub rejects a whole upload if a result has no location or one without a file, so a
+    finding none of whose resources has a file is placed at the start of ``fallback`` (the first
+    input file), with its resources as the logical locations. Only when there is no input file
+    either (standard input) is the location logical alone, or absent for a finding without
+    resources: valid SARIF, which GitHub will not take.
+    """
+    located = []
+    for ref in finding.resources:
+        artifact = artifact_location(ref.file) if ref.file else None
+        if artifact is not None:
+            located.append(
+                {
+                    "physicalLocation": _physical(artifact, ref.line),
+                    "logicalLocations": [_logical(ref)],
+                }
+            )
+    if located:
+        return located
+    location: dict[str, Any] = {}
+    if fallback is not None:
+        location["physicalLocation"] = _physical(fallback, None)
+    if finding.resources:
+        location["logicalLocations"] = [_logical(r) for r in finding.resources]
+    return [location] if location else []
+
+
+def _suppression(entry: Acceptance) -> dict[str, Any]:
+    suppression: dict[str, Any] = {
+        "kind": "external",
+        "status": "accepted",
+        "justification": entry.reason,
+    }
+    baseline = artifact_location(entry.file) if entry.file else None
+    if baseline is not None:
+        suppression["location"] = {"physicalLocation": _physical(baseline, entry.line)}
+    if entry.expires is not None:
+        suppression["properties"] = {"expires": entry.expires.isoformat()}
+    return suppression
+
+
+def _result(
+    finding: Finding,
+    rule_index: int,
+    entry: Acceptance | None,
+    fallback: dict[str, str] | None,
+) -> dict[str, Any]:
+    severity = finding.effective_severity
+    result: dict[str, Any] = {
+        "ruleId": finding.check.check_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[severity],
+        "message": {"text": finding.message},
+    }
+    locations = _locations(finding, fallback)
+    if locations:
+        result["locations"] = locations
+    result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+    if entry is not None:
+        result["suppressions"] = [_suppression(entry)]
+    properties: dict[str, Any] = {
+        "severity": severity.value,
+        "resources": [r.key for r in finding.resources],
+        "evidence": plain(dict(finding.evidence)),
+    }
+    if finding.fix is not None:
+        properties["fix"] = finding.fix
+    result["properties"] = properties
+    return result
+
+
+def _first_input(report: AuditReport) -> dict[str, str] | None:
+    for name in report.inputs:
+        artifact = artifact_location(name)
+        if artifact is not None:
+            return artifact
+    return None
+
+
+def _checks(report: AuditReport) -> list[CheckInfo]:
+    """The checks that ran, by ID, plus any check a finding names that is not among them."""
+    by_id: dict[str, CheckInfo] = {c.check_id: c for c in report.checks}
+    findings: Iterable[Finding] = (*report.findings, *(f for f, _ in report.accepted))
+    for finding in findings:
+        by_id.setdefault(finding.check.check_id, finding.check)
+    return [by_id[k] for k in sorted(by_id)]
+
+
+def sarif_log(report: AuditReport) -> dict[str, Any]:
+    """The SARIF log as a JSON-ready dict."""
+    checks = _checks(report)
+    index = {c.check_id: i for i, c in enumerate(checks)}
+    fallback = _first_input(report)
+    results = [
+        _result(f, index[f.check.check_id], None, fallback) for f in ordered(report.findings)
+    ]
+    results.extend(
+        _result(f, index[f.check.check_id], a, fallback)
+        for f, a in ordered_accepted(report.accepted)
+    )
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "netfence",
+                "version": netfence.__version__,
+                "semanticVersion": netfence.__version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(c) for c in checks],
+            }
+        },
+        "invocations": [{"executionSuccessful": True}],
+        "originalUriBaseIds": {
+            SRCROOT: {
+                "description": {
+                    "text": "The directory netfence ran in; relative input file names are relative to it."
+                }
+            }
+        },
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    }
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render_sarif(report: AuditReport) -> str:
+    """The SARIF 2.1.0 log, indented, ending in a newline."""
+    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

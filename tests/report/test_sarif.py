@@ -1,0 +1,374 @@
+"""SARIF output: the official 2.1.0 schema, Microsoft's SARIF Multitool, and GitHub's needs.
+
+The Multitool test runs ``Sarif.Multitool validate`` with the SARIF rules and GitHub's ingestion
+rules (``--rule-kind "Gh;Sarif"``) and fails on any error or warning it reports. It finds the tool
+through ``NETFENCE_SARIF_MULTITOOL`` (``.ci/run`` installs it and sets that), else at the place
+``npm install --prefix .tools @microsoft/sarif-multitool-linux`` puts it, else on PATH; it skips
+when the tool is missing, unless ``CI`` is set, when it fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import importlib.resources
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from netfence.analyses.audit.report import Acceptance, AuditReport
+from netfence.model.findings import Finding, ResourceRef, Severity
+from netfence.report.sarif import artifact_location, render_sarif, rule_name
+
+REPO = Path(__file__).resolve().parents[2]
+MULTITOOL_ENV = "NETFENCE_SARIF_MULTITOOL"
+MULTITOOL_RELATIVE = ".tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+MULTITOOL_IN_REPO = REPO / MULTITOOL_RELATIVE
+
+
+def _schema():
+    resource = importlib.resources.files("netfence.report") / "schemas" / "sarif-schema-2.1.0.json"
+    return json.loads(resource.read_text(encoding="utf-8"))
+
+
+def _validate(document) -> None:
+    schema = _schema()
+    validator_class = jsonschema.validators.validator_for(schema)
+    assert validator_class is jsonschema.Draft7Validator  # the schema's own "$schema"
+    validator_class.check_schema(schema)
+    errors = sorted(validator_class(schema).iter_errors(document), key=lambda e: e.json_path)
+    assert not errors, "\n".join(f"{e.json_path}: {e.message}" for e in errors)
+
+
+def _log(report: AuditReport):
+    return json.loads(render_sarif(report))
+
+
+def _require_multitool() -> str:
+    """The Multitool's path; skip when it is missing locally, fail when ``CI`` is set."""
+    configured = os.environ.get(MULTITOOL_ENV)
+    if configured:
+        # Set but wrong is a broken set-up, never a reason to skip.
+        assert os.access(configured, os.X_OK), f"{MULTITOOL_ENV}={configured} is not executable"
+        return configured
+    if os.access(MULTITOOL_IN_REPO, os.X_OK):
+        return str(MULTITOOL_IN_REPO)
+    found = shutil.which("Sarif.Multitool")
+    if found is not None:
+        return found
+    message = (
+        f"SARIF Multitool not found ({MULTITOOL_ENV} unset, nothing at "
+        f"{MULTITOOL_RELATIVE}, not on PATH); install it with "
+        "`npm install --prefix .tools @microsoft/sarif-multitool-linux`"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
+    pytest.skip(message)
+
+
+@pytest.mark.parametrize("name", ["audit_report", "clean_report"])
+def test_validates_against_the_official_schema(name, request):
+    _validate(_log(request.getfixturevalue(name)))
+
+
+def test_schema_copy_is_the_official_one():
+    schema = _schema()
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+
+
+def _multitool_problems(tool: str, log: str, tmp_path: Path) -> list[str]:
+    """The errors and warnings ``Sarif.Multitool validate`` reports on ``log``."""
+    target = tmp_path / "netfence.sarif"
+    target.write_text(log, encoding="utf-8")
+    out = tmp_path / "validation.sarif"
+    env = {**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"}
+    completed = subprocess.run(
+        [tool, "validate", str(target), "-o", str(out), "--log", "ForceOverwrite",
+         "--rule-kind", "Gh;Sarif", "--level", "Error;Warning"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.exists(), f"the Multitool wrote no log:\n{completed.stdout}\n{completed.stderr}"
+    validation = json.loads(out.read_text(encoding="utf-8-sig"))
+    problems = []
+    for run in validation["runs"]:
+        for invocation in run.get("invocations", []):
+            assert invocation.get("executionSuccessful") is True, completed.stdout
+            for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
+                problems.extend(
+                    f"{key}: {n['message'].get('text')}"
+                    for n in invocation.get(key, [])
+                    if n.get("level", "warning") in ("error", "warning")
+                )
+        for result in run.get("results", []):
+            # A result without a level is a warning (SARIF 3.27.10).
+            if result.get("level", "warning") in ("error", "warning"):
+                problems.append(f"{result['ruleId']}: {result['message']}")
+    return problems
+
+
+@pytest.mark.parametrize("name", ["audit_report", "clean_report"])
+def test_sarif_multitool_reports_no_errors_or_warnings(name, request, tmp_path):
+    tool = _require_multitool()
+    problems = _multitool_problems(tool, render_sarif(request.getfixturevalue(name)), tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_sarif_multitool_check_catches_what_github_rejects(audit_report, tmp_path):
+    # A result without locations is valid SARIF, but GitHub rejects the upload: the check
+    # above must see that, or it checks nothing.
+    tool = _require_multitool()
+    document = _log(audit_report)
+    del document["runs"][0]["results"][0]["locations"]
+    _validate(document)
+    problems = _multitool_problems(tool, json.dumps(document), tmp_path)
+    assert any(p.startswith("GH") for p in problems), problems
+
+
+def test_one_rule_per_check_with_github_properties(audit_report):
+    run = _log(audit_report)["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "netfence"
+    assert driver["semanticVersion"] == "9.9.9"
+    assert driver["informationUri"] == "https://pypi.org/project/netfence/"
+    rules = {r["id"]: r for r in driver["rules"]}
+    assert sorted(rules) == sorted(c.check_id for c in audit_report.checks)
+    deny = rules["NF-NP-001"]
+    assert deny["name"] == "NamespaceHasNoDefaultDenyIngressPolicy"
+    assert deny["shortDescription"]["text"] == "Namespace has no default-deny ingress policy"
+    assert deny["help"]["text"].startswith("Add a NetworkPolicy")
+    assert (
+        "CIS 5.3.2" in deny["help"]["markdown"] and "kubescape: C-0260" in deny["help"]["markdown"]
+    )
+    assert deny["properties"]["tags"][:2] == ["security", "network-policy"]
+    assert "CIS 5.3.2" in deny["properties"]["tags"]
+    assert deny["properties"]["precision"] == "very-high"
+    expected = {
+        "NF-NP-010": ("error", "9.5"),
+        "NF-NP-001": ("error", "8.0"),
+        "NF-NP-040": ("warning", "5.5"),
+        "NF-NP-020": ("note", "3.0"),
+        "NF-NP-030": ("note", "0.0"),
+    }
+    for check_id, (level, score) in expected.items():
+        assert rules[check_id]["defaultConfiguration"]["level"] == level
+        assert rules[check_id]["properties"]["security-severity"] == score
+    assert run["columnKind"] == "unicodeCodePoints"
+    assert run["invocations"] == [{"executionSuccessful": True}]
+    assert "%SRCROOT%" in run["originalUriBaseIds"]
+
+
+def test_results_point_at_rules_files_lines_and_resources(audit_report):
+    run = _log(audit_report)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    results = run["results"]
+    assert len(results) == len(audit_report.findings) + len(audit_report.accepted)
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert len(result["partialFingerprints"]["netfence/v1"]) == 32
+        # GitHub rejects an upload with a result lacking a file location, or a start line.
+        assert result["locations"]
+        for location in result["locations"]:
+            assert location["physicalLocation"]["artifactLocation"]["uri"]
+            assert location["physicalLocation"]["region"]["startLine"] >= 1
+    internet = results[0]
+    assert internet["ruleId"] == "NF-NP-010" and internet["level"] == "error"
+    assert [
+        (
+            loc["physicalLocation"]["artifactLocation"],
+            loc["physicalLocation"]["region"]["startLine"],
+            loc["logicalLocations"],
+        )
+        for loc in internet["locations"]
+    ] == [
+        (
+            {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"},
+            12,
+            [
+                {
+                    "name": "frontend",
+                    "fullyQualifiedName": "Deployment/shop/frontend",
+                    "kind": "resource",
+                }
+            ],
+        ),
+        (
+            {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"},
+            40,
+            [
+                {
+                    "name": "allow-all",
+                    "fullyQualifiedName": "NetworkPolicy/shop/allow-all",
+                    "kind": "resource",
+                }
+            ],
+        ),
+    ]
+    assert internet["properties"]["severity"] == "critical"
+    assert internet["properties"]["evidence"]["ports"] == ["TCP 443", "TCP 8080"]
+    assert "suppressions" not in internet
+
+
+def test_severity_override_sets_the_result_level(audit_report):
+    results = _log(audit_report)["runs"][0]["results"]
+    ops = next(r for r in results if r["message"]["text"].startswith("Namespace ops"))
+    assert ops["level"] == "warning"
+    assert ops["properties"]["severity"] == "medium"
+
+
+def test_findings_without_a_file_point_at_the_first_input(audit_report):
+    results = _log(audit_report)["runs"][0]["results"]
+    first_input = {"uri": "manifests/legacy%20policies/lab.yaml", "uriBaseId": "%SRCROOT%"}
+    ops = next(r for r in results if r["message"]["text"].startswith("Namespace ops"))
+    (location,) = ops["locations"]
+    assert location["physicalLocation"] == {
+        "artifactLocation": first_input,
+        "region": {"startLine": 1},
+    }
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "Namespace/ops"
+    shadowed = next(r for r in results if r["ruleId"] == "NF-NP-030")
+    (location,) = shadowed["locations"]
+    assert location == {
+        "physicalLocation": {"artifactLocation": first_input, "region": {"startLine": 1}}
+    }
+    assert shadowed["properties"]["resources"] == []
+
+
+def test_accepted_finding_is_an_external_suppression(audit_report):
+    results = _log(audit_report)["runs"][0]["results"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert len(suppressed) == 1
+    assert suppressed[0]["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "Kept for the ops migration <ticket OPS-12> & rollback",
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": ".netfence-baseline.yaml",
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {"startLine": 4},
+                }
+            },
+            "properties": {"expires": "2026-06-30"},
+        }
+    ]
+
+
+def test_fix_and_non_json_evidence(audit_report):
+    finding = audit_report.findings[0]
+    odd = dataclasses.replace(
+        finding,
+        evidence={"ports": {443, 80}, "seen": datetime.date(2025, 1, 2), "level": Severity.LOW},
+        fix="kind: NetworkPolicy\n",
+    )
+    report = dataclasses.replace(audit_report, findings=(odd,), accepted=())
+    document = _log(report)
+    _validate(document)
+    properties = document["runs"][0]["results"][0]["properties"]
+    assert properties["evidence"] == {"ports": [80, 443], "seen": "2025-01-02", "level": "low"}
+    assert properties["fix"] == "kind: NetworkPolicy\n"
+
+
+def test_findings_from_stdin_only_keep_their_logical_location(audit_report):
+    piped = ResourceRef("Namespace", None, "shop", "<stdin>", 3)
+    finding = Finding(check=audit_report.checks[0], message="m.", resources=(piped,))
+    report = AuditReport(
+        findings=(finding,), accepted=(), checks=audit_report.checks, inputs=("-",)
+    )
+    document = _log(report)
+    _validate(document)
+    (location,) = document["runs"][0]["results"][0]["locations"]
+    assert location == {
+        "logicalLocations": [
+            {"name": "shop", "fullyQualifiedName": "Namespace/shop", "kind": "resource"}
+        ]
+    }
+
+
+def test_a_finding_of_a_check_not_listed_still_gets_a_rule(audit_report):
+    finding = audit_report.findings[0]
+    report = AuditReport(findings=(finding,), accepted=(), checks=(), inputs=())
+    document = _log(report)
+    _validate(document)
+    run = document["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [finding.check.check_id]
+    assert run["results"][0]["ruleIndex"] == 0
+
+
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [
+        ("manifests/shop.yaml", {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("./manifests//shop.yaml", {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"}),
+        (
+            "manifests\\win dows.yaml",
+            {"uri": "manifests/win%20dows.yaml", "uriBaseId": "%SRCROOT%"},
+        ),
+        ("a#b%c.yaml", {"uri": "a%23b%25c.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("/srv/k8s/shop.yaml", {"uri": "file:///srv/k8s/shop.yaml"}),
+        ("C:\\k8s\\shop.yaml", {"uri": "file:///C:/k8s/shop.yaml"}),
+        ("<stdin>", None),
+        ("-", None),
+    ],
+)
+def test_artifact_location(file, expected):
+    assert artifact_location(file) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Pod not isolated", "PodNotIsolated"),
+        ("Egress to 0.0.0.0/0 allowed", "EgressTo00000Allowed"),
+        ("hostPort bypasses policies", "HostPortBypassesPolicies"),
+        ("3 policies overlap", "Check3PoliciesOverlap"),
+    ],
+)
+def test_rule_name_is_pascal_case(title, name):
+    assert rule_name(title) == name
+
+
+def test_accepted_entry_without_file_or_expiry(audit_report):
+    finding, entry = audit_report.accepted[0]
+    bare = Acceptance(check_id=entry.check_id, resource=entry.resource, reason="ok")
+    report = dataclasses.replace(audit_report, accepted=((finding, bare),))
+    document = _log(report)
+    _validate(document)
+    suppressed = [r for r in document["runs"][0]["results"] if "suppressions" in r]
+    assert suppressed[0]["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": "ok"}
+    ]
+
+
+@pytest.fixture
+def no_multitool(monkeypatch, tmp_path):
+    """An environment where the Multitool cannot be found."""
+    monkeypatch.delenv(MULTITOOL_ENV, raising=False)
+    monkeypatch.setattr(f"{__name__}.MULTITOOL_IN_REPO", tmp_path / "absent" / "Sarif.Multitool")
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+def test_missing_multitool_skips_locally(no_multitool, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        _require_multitool()
+
+
+def test_missing_multitool_fails_under_ci(no_multitool, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _require_multitool()
+
+
+def test_configured_multitool_must_exist(monkeypatch, tmp_path):
+    monkeypatch.setenv(MULTITOOL_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(AssertionError, match="not executable"):
+        _require_multitool()
