@@ -1,0 +1,224 @@
+"""``netfence scan`` and ``netfence checks`` through the CLI: exit codes, selection,
+baseline, generated fixes and output formats."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
+SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "src"
+    / "netfence"
+    / "report"
+    / "schemas"
+    / "sarif-schema-2.1.0.json"
+)
+
+CLUSTER = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, namespace: kube-system}
+spec:
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      containers:
+      - name: coredns
+        image: coredns
+        ports: [{name: dns, containerPort: 53, protocol: UDP}, {name: dns-tcp, containerPort: 53}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: calico-system}
+spec:
+  template:
+    metadata: {labels: {k8s-app: calico-node}}
+    spec: {containers: [{name: calico-node, image: calico/node}]}
+"""
+
+
+def findings(result) -> list[dict]:
+    return json.loads(result.out)["findings"]
+
+
+def ids(result) -> set[str]:
+    return {f["check_id"] for f in findings(result)}
+
+
+def test_scan_example_is_useful_and_exits_zero_without_fail_on(cli):
+    """The README's main job: a report grouped by severity, exit 0 without --fail-on."""
+    result = cli("scan", EXAMPLE)
+    assert result.code == 0, result.err
+    assert "== HIGH" in result.out
+    assert "NF006 Rule allows all ingress" in result.out
+    assert "azure-arc/arc-allow-all-ingress" in result.out
+    assert result.out.rstrip().splitlines()[-1].endswith("(0 accepted by baseline)")
+
+
+@pytest.mark.parametrize(("threshold", "code"), [("high", 1), ("critical", 0)])
+def test_fail_on_sets_exit_code(cli, threshold, code):
+    """Exit 1 when a finding at or above --fail-on stands (DESIGN: exit codes)."""
+    assert cli("scan", EXAMPLE, "--fail-on", threshold).code == code
+
+
+def test_select_and_ignore(cli, write):
+    """--select runs only the named checks; --ignore drops them; IDs may be comma lists."""
+    path = write(CLUSTER)
+    selected = cli("scan", path, "-o", "json", "--select", "NF001,NF002")
+    assert ids(selected) == {"NF001", "NF002"}
+    ignored = cli("scan", path, "-o", "json", "--ignore", "NF001", "--ignore", "NF002")
+    assert not ids(ignored) & {"NF001", "NF002"}
+    assert ids(ignored)
+
+
+def test_unknown_check_id_is_a_usage_error(cli, write):
+    """An unknown check ID is refused with exit 2 and one line."""
+    result = cli("scan", write(CLUSTER), "--select", "NF999")
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err_lines) == 1 and "NF999" in result.err
+
+
+def test_baseline_accepts_and_expires(cli, write, tmp_path):
+    """A baseline entry moves its finding to 'accepted'; an expired one no longer applies."""
+    path = write(CLUSTER)
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(
+        "accept:\n"
+        "  - check: NF001\n"
+        "    resource: Namespace/shop\n"
+        "    reason: app team owns it\n"
+        "  - check: NF003\n"
+        "    resource: Deployment/shop/web\n"
+        "    reason: temporary\n"
+        "    expires: 2000-01-01\n"
+    )
+    result = cli("scan", path, "-o", "json", "--baseline", baseline, "--select", "NF001,NF003")
+    doc = json.loads(result.out)
+    standing = {(f["check_id"], f["resources"][0]["name"]) for f in doc["findings"]}
+    accepted = {(a["check_id"], a["resources"][0]["name"]) for a in doc["accepted"]}
+    assert ("NF001", "shop") in accepted and ("NF001", "shop") not in standing
+    assert ("NF003", "web") in standing  # expired acceptance
+    assert doc["accepted"][0]["acceptance"]["reason"] == "app team owns it"
+
+
+def test_baseline_in_working_directory_is_read(cli, write, tmp_path, monkeypatch):
+    """Without --baseline, .netfence.yaml in the working directory is used."""
+    path = write(CLUSTER)
+    (tmp_path / ".netfence.yaml").write_text(
+        "accept:\n  - {check: NF001, resource: '*', reason: reviewed}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = cli("scan", path, "-o", "json", "--select", "NF001")
+    assert ids(result) == set()
+    assert json.loads(result.out)["summary"]["accepted"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        ("  - {check: NF001, resource: Namespace/shop, reason: ''}\n", "reason"),
+        ("  - {check: NF001, resource: Namespace/shop}\n", "reason"),
+        ("  - {check: NF999, resource: Namespace/shop, reason: x}\n", "NF999"),
+        ("  - {check: NF001, resource: Namespace/shop, reason: x, expires: soon}\n", "date"),
+    ],
+)
+def test_bad_baseline_is_one_located_error(cli, write, tmp_path, entry, fragment):
+    """A baseline entry without a reason, with an unknown check or a bad date: exit 2, one
+    line naming the file and line."""
+    baseline = tmp_path / "b.yaml"
+    baseline.write_text("accept:\n" + entry)
+    result = cli("scan", write(CLUSTER), "--baseline", baseline)
+    assert result.code == 2 and result.out == ""
+    assert len(result.err_lines) == 1
+    assert "b.yaml" in result.err and "line 2" in result.err and fragment in result.err
+
+
+def test_generated_fixes_apply_and_clear_their_findings(cli, write, tmp_path):
+    """--fix writes NetworkPolicy YAML; adding it to the input clears NF001/NF004/NF005 for
+    the namespace and leaves DNS working (no NF012)."""
+    path = write(CLUSTER)
+    fixes = tmp_path / "fixes"
+    before = cli("scan", path, "-o", "json", "--fix", fixes)
+    assert ("NF001", "shop") in {
+        (f["check_id"], f["resources"][0]["name"]) for f in findings(before)
+    }
+    written = sorted(fixes.glob("*.yaml"))
+    assert written
+    for file in written:
+        for doc in yaml.safe_load_all(file.read_text()):
+            assert doc["kind"] == "NetworkPolicy"
+            assert doc["apiVersion"] == "networking.k8s.io/v1"
+    shop_fix = [f for f in written if "shop" in f.name and f.name.startswith("NF001")]
+    assert shop_fix
+    after = cli("scan", path, shop_fix[0], "-o", "json")
+    remaining = {(f["check_id"], f["resources"][0]["name"]) for f in findings(after)}
+    for check_id in ("NF001", "NF004", "NF005", "NF002", "NF003", "NF012"):
+        assert (check_id, "shop") not in remaining
+        assert (check_id, "web") not in remaining
+
+
+def test_every_format_renders(cli, write):
+    """json, sarif (schema-valid), junit (parses), md and text all render the same scan."""
+    path = write(CLUSTER)
+    doc = json.loads(cli("scan", path, "-o", "json").out)
+    assert doc["schema_version"] == "1" and doc["findings"]
+    sarif = json.loads(cli("scan", path, "-o", "sarif").out)
+    jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {
+        f["check_id"] for f in doc["findings"]
+    }
+    suite = ET.fromstring(cli("scan", path, "-o", "junit").out)
+    assert int(suite.find("testsuite").get("failures")) == len(doc["findings"])
+    markdown = cli("scan", path, "-o", "md").out
+    assert "| Severity | Check | Resource | Message |" in markdown
+    assert all(f["check_id"] in markdown for f in doc["findings"])
+
+
+def test_color_only_when_asked_or_on_a_terminal(cli, write):
+    """Text output has ANSI colors with --color always, none with never or off a TTY."""
+    path = write(CLUSTER)
+    assert "\x1b[" in cli("scan", path, "--color", "always").out
+    assert "\x1b[" not in cli("scan", path, "--color", "never").out
+    assert "\x1b[" not in cli("scan", path).out  # captured stdout is not a TTY
+
+
+def test_api_server_option(cli, write):
+    """--api-server adds an address NF011 checks reachability against."""
+    path = write(CLUSTER)
+    assert "NF011" not in ids(cli("scan", path, "-o", "json", "--select", "NF011"))
+    found = cli("scan", path, "-o", "json", "--select", "NF011", "--api-server", "10.240.0.4:6443")
+    assert {f["resources"][0]["name"] for f in findings(found)} >= {"web"}
+    assert cli("scan", path, "--api-server", "nope").code == 2
+
+
+def test_checks_catalog(cli):
+    """netfence checks lists every check with controls and equivalent IDs."""
+    doc = json.loads(cli("checks", "-o", "json").out)
+    by_id = {c["check_id"]: c for c in doc["checks"]}
+    assert len(by_id) == 22
+    assert "CIS 5.3.2" in by_id["NF001"]["controls"]
+    assert "CIS 5.3.1" in by_id["NF020"]["controls"]
+    assert by_id["NF002"]["peers"]["checkov"] == ["CKV2_K8S_6"]
+    text = cli("checks").out
+    assert "NF010" in text and "controls:" in text
+    assert cli("checks", "-o", "md").out.startswith("| ID |")
