@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netfence.errors import InputError, Location
+from netfence.sets.ports import PROTOCOLS
 from netfence.sources.yamldocs import Document, LineDict, LineList
 
 
@@ -111,6 +112,17 @@ class Field:
             if isinstance(self.value, LineDict)
             else self.line
         )
+
+
+def parse_protocol(entry: Field) -> str:
+    """A Kubernetes ``protocol`` field: TCP (the default), UDP or SCTP, case-sensitive."""
+    proto_field = entry.get("protocol")
+    if proto_field is None:
+        return "TCP"
+    protocol = proto_field.string()
+    if protocol not in PROTOCOLS:
+        raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
+    return protocol
 
 
 def _type_name(value: Any) -> str:

@@ -21,8 +21,8 @@ from netfence.model.networkpolicy import (
 )
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sets.ports import MAX_PORT, MIN_PORT, PROTOCOLS
-from netfence.sources.fields import Field
+from netfence.sets.ports import MAX_PORT, MIN_PORT
+from netfence.sources.fields import Field, parse_protocol
 from netfence.sources.k8s_selectors import parse_label_selector
 
 _IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?=[a-z0-9]))*$")
@@ -124,12 +124,7 @@ def _parse_ip_block(block: Field) -> IPBlock:
 
 def _parse_port(entry: Field) -> PolicyPort:
     entry.mapping()
-    protocol = "TCP"
-    proto_field = entry.get("protocol")
-    if proto_field is not None:
-        protocol = proto_field.string()
-        if protocol not in PROTOCOLS:
-            raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
+    protocol = parse_protocol(entry)
     port_field = entry.get("port")
     end_field = entry.get("endPort")
     port: int | str | None = None

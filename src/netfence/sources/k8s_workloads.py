@@ -6,8 +6,8 @@ import ipaddress
 from dataclasses import dataclass
 
 from netfence.model.cluster import ContainerPort
-from netfence.sets.ports import MAX_PORT, MIN_PORT, PROTOCOLS
-from netfence.sources.fields import Field
+from netfence.sets.ports import MAX_PORT, MIN_PORT
+from netfence.sources.fields import Field, parse_protocol
 
 WORKLOAD_KINDS = frozenset(
     {
@@ -96,12 +96,7 @@ def _parse_container_port(entry: Field) -> ContainerPort:
     number = number_field.integer()
     if not MIN_PORT <= number <= MAX_PORT:
         raise number_field.error(f"containerPort {number} is outside {MIN_PORT}-{MAX_PORT}")
-    protocol = "TCP"
-    proto_field = entry.get("protocol")
-    if proto_field is not None:
-        protocol = proto_field.string()
-        if protocol not in PROTOCOLS:
-            raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
+    protocol = parse_protocol(entry)
     name_field = entry.get("name")
     name = name_field.string() if name_field is not None else None
     host_field = entry.get("hostPort")
