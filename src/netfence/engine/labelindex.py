@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,17 @@ class LabelIndex:
                 result = column < 0
         self._requirements[req] = result
         return result
+
+    def match_values(self, key: str, predicate: Callable[[str], bool], absent: bool) -> BoolArray:
+        """Label sets whose value for ``key`` satisfies ``predicate``; ``absent`` for those
+        without the key. Each distinct value is tested once."""
+        column = self._column(key)
+        ids = self._values[key]
+        table = np.zeros(len(ids) + 1, dtype=np.bool_)
+        table[-1] = absent  # column value -1 indexes the last entry
+        for value, i in ids.items():
+            table[i] = predicate(value)
+        return table[column]
 
     def select(self, selector: LabelSelector) -> BoolArray:
         """Which label sets the selector matches."""
