@@ -42,6 +42,12 @@ class CompiledRule:
     """What the rule does with what it matches."""
     subjects: BoolArray | None = None
     """The classes the rule applies to (its policy's selection, narrowed by the rule)."""
+    static_not: Mask | None = None
+    """Ports excluded whatever the destination (Calico notPorts, notProtocol)."""
+    named_not: list[NamedPort] = field(default_factory=list)
+    """Named ports excluded, resolved on each destination class."""
+    source: str = ""
+    """``Kind/key`` of the policy the rule comes from, for explanations."""
 
 
 class PolicyCompiler:
@@ -143,16 +149,29 @@ class PolicyCompiler:
         """Allowed port masks towards each target (class index, or atom index past the classes)."""
         words = self.c.port_atoms.words
         out = np.broadcast_to(rule.static, (len(targets), words)).copy()
-        if rule.named:
-            pods = targets < self.count
-            pod_targets = targets[pods]
-            rows = np.flatnonzero(pods)
-            for port in rule.named:
-                atom = self.named_atoms(port)[pod_targets]
-                ok = atom >= 0
-                bits = np.left_shift(np.uint64(1), (atom[ok] & 63).astype(np.uint64))
-                np.bitwise_or.at(out, (rows[ok], atom[ok] >> 6), bits)
+        self._add_named(out, rule.named, targets)
+        if rule.static_not is not None or rule.named_not:
+            excluded = np.zeros_like(out)
+            if rule.static_not is not None:
+                excluded |= rule.static_not
+            self._add_named(excluded, rule.named_not, targets)
+            out &= ~excluded
         return out
+
+    def _add_named(
+        self, out: npt.NDArray[np.uint64], named: list[NamedPort], targets: npt.NDArray[np.intp]
+    ) -> None:
+        """Set the bits of named ports, resolved on each in-cluster target."""
+        if not named:
+            return
+        pods = targets < self.count
+        pod_targets = targets[pods]
+        rows = np.flatnonzero(pods)
+        for port in named:
+            atom = self.named_atoms(port)[pod_targets]
+            ok = atom >= 0
+            bits = np.left_shift(np.uint64(1), (atom[ok] & 63).astype(np.uint64))
+            np.bitwise_or.at(out, (rows[ok], atom[ok] >> 6), bits)
 
 
 @dataclass
@@ -239,6 +258,7 @@ def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
                 compiled = compiler.rule(rule, ns)
                 compiled.policy_index, compiled.direction, compiled.rule_index = p, direction, r
                 compiled.subjects = selected
+                compiled.source = f"NetworkPolicy/{policy.key}"
                 rules.append(compiled)
     kubernetes = CompiledTier(
         "NetworkPolicy", True, ingress, egress, isolated_in.copy(), isolated_out.copy()
