@@ -13,6 +13,7 @@ from netfence.analyses.audit.context import (
 from netfence.analyses.audit.fixes import dns_fix
 from netfence.analyses.audit.registry import check
 from netfence.analyses.audit.rules import (
+    NAMESPACE_LABELS,
     RuleRef,
     iter_rules,
     matches_future_objects,
@@ -118,7 +119,9 @@ def _contributors(
     for policy in selecting_policies(ctx, view, ingress):
         direction = Direction.INGRESS if ingress else Direction.EGRESS
         for i, rule in enumerate(policy.rules(direction)):
-            if rule_addresses(rule) & target:
+            # Named ports never match addresses: such egress rules do not reach them.
+            by_number = rule.ports is None or any(not isinstance(p.port, str) for p in rule.ports)
+            if rule_addresses(rule) & target and (ingress or by_number):
                 names.append(f"{policy.key} spec.{direction.value.lower()}[{i}]")
     return names
 
@@ -387,7 +390,7 @@ def future_workloads(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             if peer.ip_block is not None or peer.namespace_selector is None:
                 continue
             if not (
-                matches_future_objects(peer.namespace_selector)
+                matches_future_objects(peer.namespace_selector, NAMESPACE_LABELS)
                 and matches_future_objects(peer.pod_selector)
             ):
                 continue

@@ -184,12 +184,17 @@ def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         if ref.rule.ports is None:
             continue
         p = ctx.policy_index(ref.policy)
+        external = False
         if ref.direction is Direction.INGRESS:
             targets = ctx.compiled.selected[p]
         else:
+            # A named port never matches an external address, so a rule towards addresses
+            # only is as blocked as one whose pods lack the name.
             ns = compiler.ns_index[ref.policy.namespace]
-            targets = compiler.rule(ref.rule, ns).endpoints[:count]
-        if not targets.any():
+            endpoints = compiler.rule(ref.rule, ns).endpoints
+            targets = endpoints[:count]
+            external = bool(endpoints[count:].any())
+        if not targets.any() and not external:
             continue
         for k, port in enumerate(ref.rule.ports):
             if not isinstance(port.port, str):

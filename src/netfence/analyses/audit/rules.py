@@ -44,17 +44,28 @@ def iter_rules(policies: tuple[NetworkPolicy, ...]) -> Iterator[RuleRef]:
                 yield RuleRef(policy, direction, i, rule)
 
 
-def matches_future_objects(selector: LabelSelector | None) -> bool:
+NAMESPACE_LABELS = frozenset({"kubernetes.io/metadata.name"})
+"""Labels the API server sets on every namespace, so a new namespace always carries them."""
+
+
+def matches_future_objects(
+    selector: LabelSelector | None, always_set: frozenset[str] = frozenset()
+) -> bool:
     """Whether the selector admits objects created later with no particular labels.
 
-    True for an absent or empty selector and for selectors built only from NotIn and
-    DoesNotExist, which match any object that lacks the key.
+    A new object lacks every label except those in ``always_set`` (for namespaces, their
+    name label), whose value is unknown in advance. So a requirement admits it when it is
+    NotIn or DoesNotExist on an ordinary key, or Exists or NotIn on an always-set key.
     """
     if selector is None:
         return True
-    return all(
-        r.operator in (Operator.NOT_IN, Operator.DOES_NOT_EXIST) for r in selector.requirements
-    )
+    for r in selector.requirements:
+        if r.key in always_set:
+            if r.operator not in (Operator.EXISTS, Operator.NOT_IN):
+                return False
+        elif r.operator not in (Operator.NOT_IN, Operator.DOES_NOT_EXIST):
+            return False
+    return True
 
 
 def peer_is_any_pod_anywhere(peer: Peer) -> bool:
@@ -62,8 +73,15 @@ def peer_is_any_pod_anywhere(peer: Peer) -> bool:
     return (
         peer.ip_block is None
         and peer.namespace_selector is not None
-        and peer.namespace_selector.selects_all
+        and _matches_every_namespace(peer.namespace_selector)
         and (peer.pod_selector is None or peer.pod_selector.selects_all)
+    )
+
+
+def _matches_every_namespace(selector: LabelSelector) -> bool:
+    """The empty selector, or one that only asks for the name label every namespace has."""
+    return all(
+        r.key in NAMESPACE_LABELS and r.operator is Operator.EXISTS for r in selector.requirements
     )
 
 

@@ -1,0 +1,1 @@
+"""Tests of the network-hardening audit (netfence.analyses.audit), check by check."""

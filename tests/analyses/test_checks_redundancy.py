@@ -1,0 +1,171 @@
+"""NF021-NF022: rules and policies that allow nothing the others do not already allow.
+
+Both rest on the NetworkPolicy API reference, NetworkPolicySpec: policies are additive (a
+pod's allowed traffic is the union of the rules of the policies selecting it), and a pod stays
+isolated in a direction while any policy of that type selects it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netfence.engine.explain import explain_flow
+from netfence.model.findings import Severity
+
+from .builders import audit, by_detail, cluster, deployment, keys, match, only, policy, port
+
+FRONTEND_TO_8080: dict[str, Any] = {
+    "from": [{"podSelector": match(app="frontend")}],
+    "ports": [port(8080)],
+}
+ANY_LOCAL_8000_9000: dict[str, Any] = {
+    "from": [{"podSelector": {}}],
+    "ports": [port(8000, end=9000)],
+}
+SHOP = [deployment("shop", "frontend"), deployment("shop", "backend")]
+
+
+def _backend_ingress(*objects: Any) -> str:
+    """What frontend may send to backend, ingress side, as text."""
+    return explain_flow(
+        cluster(*objects), "shop/frontend", "shop/backend"
+    ).ingress.allowed.describe()
+
+
+# NF021 ---------------------------------------------------------------------------------------
+
+
+def test_nf021_rule_duplicated_by_another_policy_both_fire_each_removable_alone() -> None:
+    """NF021, API reference NetworkPolicySpec (policies are additive): two identical rules in
+    two policies selecting backend each allow nothing the other does not, so both are reported.
+    Either may be removed alone without change; removing both closes the flow (the report
+    names each, not the pair)."""
+    a = policy("shop", "a", match(app="backend"), ingress=[FRONTEND_TO_8080])
+    b = policy("shop", "b", match(app="backend"), ingress=[FRONTEND_TO_8080])
+    findings = audit([*SHOP, a, b], "NF021")
+    assert keys(findings) == ["NetworkPolicy/shop/a", "NetworkPolicy/shop/b"]
+    for key in keys(findings):
+        finding = only(findings, key)
+        assert finding.effective_severity is Severity.LOW
+        assert finding.detail_key == "spec.ingress[0]"
+        assert finding.evidence["rule"] == "spec.ingress[0]"
+        assert finding.evidence["direction"] == "Ingress"
+
+    b_without_rule = policy("shop", "b", match(app="backend"), ingress=[])
+    a_without_rule = policy("shop", "a", match(app="backend"), ingress=[])
+    assert _backend_ingress(*SHOP, a, b) == "TCP 8080"
+    assert _backend_ingress(*SHOP, a, b_without_rule) == "TCP 8080"
+    assert _backend_ingress(*SHOP, a_without_rule, b) == "TCP 8080"
+    assert _backend_ingress(*SHOP, a_without_rule, b_without_rule) == "None"
+    # Once one copy is gone, the other is needed.
+    assert audit([*SHOP, a, b_without_rule], "NF021") == []
+
+
+def test_nf021_rule_contained_in_a_broader_rule_only_the_narrower_fires() -> None:
+    """NF021, API reference NetworkPolicyIngressRule (from/ports): frontend on 8080 lies inside
+    any local pod on 8000-9000, so only the narrower rule is redundant."""
+    findings = audit(
+        [
+            *SHOP,
+            policy(
+                "shop", "p", match(app="backend"), ingress=[FRONTEND_TO_8080, ANY_LOCAL_8000_9000]
+            ),
+        ],
+        "NF021",
+    )
+    found = by_detail(findings, "NetworkPolicy/shop/p")
+    assert found.keys() == {"spec.ingress[0]"}
+    assert found["spec.ingress[0]"].evidence == {
+        "policy": "shop/p",
+        "rule": "spec.ingress[0]",
+        "direction": "Ingress",
+    }
+
+
+def test_nf021_disjoint_rules_neither_fires() -> None:
+    """NF021, API reference NetworkPolicyPort: 8080 and 9090 are different ports, so each rule
+    allows something the other does not."""
+    frontend_to_9090 = {**FRONTEND_TO_8080, "ports": [port(9090)]}
+    findings = audit(
+        [
+            *SHOP,
+            policy("shop", "p", match(app="backend"), ingress=[FRONTEND_TO_8080, frontend_to_9090]),
+        ],
+        "NF021",
+    )
+    assert findings == []
+
+
+def test_nf021_rules_in_policies_selecting_different_pods_are_not_redundant() -> None:
+    """NF021, API reference NetworkPolicySpec.podSelector: the same rule text in a policy
+    selecting another pod allows different connections."""
+    findings = audit(
+        [
+            *SHOP,
+            policy("shop", "a", match(app="backend"), ingress=[FRONTEND_TO_8080]),
+            policy("shop", "b", match(app="frontend"), ingress=[FRONTEND_TO_8080]),
+        ],
+        "NF021",
+    )
+    assert findings == []
+
+
+# NF022 ---------------------------------------------------------------------------------------
+
+
+def test_nf022_policy_fully_covered_by_another() -> None:
+    """NF022, API reference NetworkPolicySpec: `wide` isolates every shop pod for ingress and
+    allows 8000-9000 from any local pod, so `narrow` (backend, frontend on 8080) adds nothing."""
+    findings = audit(
+        [
+            *SHOP,
+            policy("shop", "wide", ingress=[ANY_LOCAL_8000_9000]),
+            policy("shop", "narrow", match(app="backend"), ingress=[FRONTEND_TO_8080]),
+        ],
+        "NF022",
+    )
+    assert keys(findings) == ["NetworkPolicy/shop/narrow"]
+    finding = only(findings, "NetworkPolicy/shop/narrow")
+    assert finding.effective_severity is Severity.LOW
+    assert finding.evidence == {"policy": "shop/narrow"}
+
+
+def test_nf022_sole_isolating_policy_without_rules_is_not_redundant() -> None:
+    """NF022, API reference NetworkPolicySpec.policyTypes: a policy with no rules still
+    isolates the pods it selects; when it is the only one, removing it would open them."""
+    only_isolator = policy("shop", "deny-in", match(app="backend"), types=["Ingress"])
+    assert audit([*SHOP, only_isolator], "NF022") == []
+
+
+def test_nf022_policy_isolating_in_a_direction_no_other_covers_is_not_redundant() -> None:
+    """NF022, API reference NetworkPolicySpec.policyTypes: `narrow` adds nothing for ingress,
+    but it is the only Egress policy selecting backend, so removing it would open egress."""
+    findings = audit(
+        [
+            *SHOP,
+            policy("shop", "wide", ingress=[ANY_LOCAL_8000_9000]),
+            policy(
+                "shop",
+                "narrow",
+                match(app="backend"),
+                ingress=[FRONTEND_TO_8080],
+                types=["Ingress", "Egress"],
+            ),
+        ],
+        "NF022",
+    )
+    assert "NetworkPolicy/shop/narrow" not in keys(findings)
+
+
+def test_nf022_second_default_deny_is_redundant() -> None:
+    """NF022, API reference NetworkPolicySpec.podSelector ({} selects all): a second ingress
+    deny for backend changes nothing while the namespace default deny stays."""
+    findings = audit(
+        [
+            *SHOP,
+            policy("shop", "deny-all", types=["Ingress", "Egress"]),
+            policy("shop", "deny-backend", match(app="backend"), types=["Ingress"]),
+        ],
+        "NF022",
+    )
+    assert keys(findings) == ["NetworkPolicy/shop/deny-backend"]
