@@ -229,11 +229,11 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: more, namespace: shop}
 ---
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: {name: calico, namespace: shop}
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: cilium, namespace: shop}
 spec:
-  selector: all()
+  endpointSelector: {}
 ---
 apiVersion: v1
 kind: Pod
@@ -242,12 +242,12 @@ metadata: {name: web, namespace: shop}
 
 
 def test_other_kinds_are_counted_in_skipped():
-    """Kinds netfence does not model (Service, ConfigMap, Calico's projectcalico.org/v3
-    NetworkPolicy) are counted per kind and apiVersion, not modelled."""
+    """Kinds netfence does not model (Service, ConfigMap, CiliumNetworkPolicy) are counted per
+    kind and apiVersion, not modelled."""
     cluster = load(OTHER_KINDS)
     assert cluster.skipped == {
         "ConfigMap (v1)": 2,
-        "NetworkPolicy (projectcalico.org/v3)": 1,
+        "CiliumNetworkPolicy (cilium.io/v2)": 1,
         "Service (v1)": 1,
     }
     assert cluster.policies == ()
@@ -262,7 +262,7 @@ def test_skipped_kinds_are_listed_with_verbose(cli, write):
     assert verbose.code == 0
     assert verbose.out.startswith("{")
     assert verbose.err_lines == [
-        "netfence: skipped kinds: ConfigMap (v1) x2, NetworkPolicy (projectcalico.org/v3) x1, "
+        "netfence: skipped kinds: CiliumNetworkPolicy (cilium.io/v2) x1, ConfigMap (v1) x2, "
         "Service (v1) x1"
     ]
     quiet = cli("connectivity", path, "-o", "json")

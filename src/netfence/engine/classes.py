@@ -14,10 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.atoms import IPAtoms, PortAtoms
+from netfence.engine.calico_selector_eval import evaluate
 from netfence.engine.labelindex import LabelIndex
-from netfence.model.cluster import Cluster
-from netfence.model.networkpolicy import Peer
+from netfence.model.calico_selector import Selector
+from netfence.model.cluster import Cluster, Pod
 from netfence.model.selectors import LabelSelector
+from netfence.sets.ports import PROTOCOLS
 
 NamedPort = tuple[str, str]
 """(port name, protocol) as a NetworkPolicyPort names it."""
@@ -47,35 +49,125 @@ class EndpointClasses:
     """The address atoms."""
     port_atoms: PortAtoms
     """The port atoms."""
+    calico_labels: LabelIndex | None = None
+    """Distinct Calico endpoint label sets (None without Calico policies)."""
+    class_calico_labels: npt.NDArray[np.int32] | None = None
+    """Each class's Calico label set, as an index into ``calico_labels``."""
 
     @property
     def count(self) -> int:
         """Number of pod classes."""
         return len(self.members)
 
+    def calico_selector_mask(self, selector: Selector) -> npt.NDArray[np.bool_]:
+        """Which classes' Calico endpoint labels match ``selector``."""
+        if self.calico_labels is None or self.class_calico_labels is None:
+            return np.zeros(self.count, dtype=np.bool_)
+        return evaluate(selector, self.calico_labels)[self.class_calico_labels]
+
     def pod_selector_mask(self, selector: LabelSelector) -> npt.NDArray[np.bool_]:
         """Which classes' labels match ``selector`` (namespace not considered)."""
         return self.labels.select(selector)[self.class_labels]
 
 
-def _policy_selectors(cluster: Cluster) -> list[LabelSelector]:
-    found: dict[LabelSelector, None] = {}
+CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace"
+"""Label Calico puts on every workload endpoint: its namespace."""
+CALICO_ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+"""Label Calico puts on every workload endpoint: ``k8s``."""
+CALICO_SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+"""Label Calico puts on every workload endpoint: its service account."""
+
+
+def calico_labels(pod: Pod) -> dict[str, str]:
+    """The labels Calico's selectors see on a pod's workload endpoint."""
+    labels = dict(pod.labels)
+    labels[CALICO_NAMESPACE_LABEL] = pod.namespace
+    labels[CALICO_ORCHESTRATOR_LABEL] = "k8s"
+    labels[CALICO_SERVICE_ACCOUNT_LABEL] = pod.service_account
+    return labels
+
+
+@dataclass
+class _PolicyFacts:
+    """What the policies of every language can tell pods and ports apart by."""
+
+    pod_selectors: dict[LabelSelector, None]
+    calico_selectors: dict[Selector, None]
+    cidrs: list[str]
+    named_ports: dict[NamedPort, None]
+    spans: list[tuple[str, int, int]]
+
+
+def _collect_facts(cluster: Cluster) -> _PolicyFacts:
+    facts = _PolicyFacts({}, {}, [], {}, [])
     for policy in cluster.policies:
-        found[policy.pod_selector] = None
+        facts.pod_selectors[policy.pod_selector] = None
         for rule in policy.ingress + policy.egress:
             for peer in rule.peers or ():
                 if peer.pod_selector is not None:
-                    found[peer.pod_selector] = None
-    return list(found)
+                    facts.pod_selectors[peer.pod_selector] = None
+                if peer.ip_block is not None:
+                    facts.cidrs.append(peer.ip_block.cidr)
+                    facts.cidrs.extend(peer.ip_block.excepts)
+            for port in rule.ports or ():
+                if isinstance(port.port, str):
+                    facts.named_ports[(port.port, port.protocol)] = None
+                elif port.port is not None:
+                    facts.spans.append((port.protocol, port.port, port.end_port or port.port))
+    for admin in cluster.admin_policies:
+        if admin.subject.pod_selector is not None:
+            facts.pod_selectors[admin.subject.pod_selector] = None
+        for arule in admin.ingress + admin.egress:
+            for apeer in arule.peers:
+                if apeer.pod_selector is not None:
+                    facts.pod_selectors[apeer.pod_selector] = None
+                facts.cidrs.extend(apeer.networks)
+            for aport in arule.ports or ():  # ports of one rule, any policy of the family
+                if aport.named is not None:
+                    for proto in PROTOCOLS:  # a named port matches the container port's protocol
+                        facts.named_ports[(aport.named, proto)] = None
+                elif aport.start is not None and aport.protocol is not None:
+                    facts.spans.append((aport.protocol, aport.start, aport.end or aport.start))
+    for cpolicy in cluster.calico_policies:
+        facts.calico_selectors[cpolicy.selector] = None
+        for crule in cpolicy.ingress + cpolicy.egress:
+            modeled = crule.protocol if crule.protocol in PROTOCOLS else None
+            for entity in (crule.source, crule.destination):
+                for sel in (entity.selector, entity.not_selector):
+                    if sel is not None:
+                        facts.calico_selectors[sel] = None
+                facts.cidrs.extend(entity.nets or ())
+                facts.cidrs.extend(entity.not_nets)
+                for ports in (entity.ports, entity.not_ports):
+                    if ports is None or modeled is None:
+                        continue  # ports of other protocols are outside the modeled ones
+                    facts.spans.extend((modeled, lo, hi) for lo, hi in ports.spans)
+                    for name in ports.names:
+                        facts.named_ports[(name, modeled)] = None
+    for network_set in cluster.network_sets:
+        facts.cidrs.extend(network_set.nets)
+    return facts
 
 
-def _policy_peers(cluster: Cluster) -> list[Peer]:
-    return [
-        peer
-        for policy in cluster.policies
-        for rule in policy.ingress + policy.egress
-        for peer in rule.peers or ()
-    ]
+def _signature_groups(
+    index: LabelIndex, masks: list[npt.NDArray[np.bool_]]
+) -> npt.NDArray[np.int64]:
+    """Group label sets by which of the selectors (given as masks) match them."""
+    if not masks or index.size == 0:
+        return np.zeros(index.size, dtype=np.int64)
+    packed = np.packbits(np.stack(masks, axis=1), axis=1)
+    _, group = np.unique(packed, axis=0, return_inverse=True)
+    return np.asarray(group.reshape(-1), dtype=np.int64)
+
+
+def _distinct(
+    label_sets: list[tuple[tuple[str, str], ...]],
+) -> tuple[npt.NDArray[np.int32], list[dict[str, str]]]:
+    keys: dict[tuple[tuple[str, str], ...], int] = {}
+    ids = np.fromiter(
+        (keys.setdefault(k, len(keys)) for k in label_sets), dtype=np.int32, count=len(label_sets)
+    )
+    return ids, [dict(k) for k in keys]
 
 
 def build_classes(cluster: Cluster) -> EndpointClasses:
@@ -83,43 +175,27 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     pods = cluster.pods
     namespaces = list(cluster.namespaces)
     ns_index = {name: i for i, name in enumerate(namespaces)}
-
-    cidrs: list[str] = []
-    for peer in _policy_peers(cluster):
-        if peer.ip_block is not None:
-            cidrs.append(peer.ip_block.cidr)
-            cidrs.extend(peer.ip_block.excepts)
-    ip_atoms = IPAtoms(cidrs)
-
-    named_ports: dict[NamedPort, None] = {}
-    spans: list[tuple[str, int, int]] = []
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for port in rule.ports or ():
-                if isinstance(port.port, str):
-                    named_ports[(port.port, port.protocol)] = None
-                elif port.port is not None:
-                    spans.append((port.protocol, port.port, port.end_port or port.port))
+    facts = _collect_facts(cluster)
+    ip_atoms = IPAtoms(facts.cidrs)
+    spans = facts.spans
 
     # Distinct label sets, then which of the policies' selectors each matches.
-    label_keys: dict[tuple[tuple[str, str], ...], int] = {}
-    pod_label_ids = np.fromiter(
-        (label_keys.setdefault(tuple(sorted(p.labels.items())), len(label_keys)) for p in pods),
-        dtype=np.int32,
-        count=len(pods),
-    )
-    distinct_labels = [dict(k) for k in label_keys]
+    pod_label_ids, distinct_labels = _distinct([tuple(sorted(p.labels.items())) for p in pods])
     index = LabelIndex(distinct_labels)
-    selectors = _policy_selectors(cluster)
-    if selectors and distinct_labels:
-        signature = np.stack([index.select(s) for s in selectors], axis=1)
-        packed = np.packbits(signature, axis=1)
-        _, label_group = np.unique(packed, axis=0, return_inverse=True)
-        label_group = label_group.reshape(-1)
-    else:
-        label_group = np.zeros(len(distinct_labels), dtype=np.int64)
+    label_group = _signature_groups(index, [index.select(s) for s in facts.pod_selectors])
+    calico_index: LabelIndex | None = None
+    calico_ids = np.zeros(len(pods), dtype=np.int32)
+    calico_group = np.zeros(1, dtype=np.int64)
+    if facts.calico_selectors:
+        calico_ids, distinct_calico = _distinct(
+            [tuple(sorted(calico_labels(p).items())) for p in pods]
+        )
+        calico_index = LabelIndex(distinct_calico)
+        calico_group = _signature_groups(
+            calico_index, [evaluate(s, calico_index) for s in facts.calico_selectors]
+        )
 
-    named_list = list(named_ports)
+    named_list = list(facts.named_ports)
     keys: dict[tuple[object, ...], int] = {}
     members: list[list[int]] = []
     representatives: list[int] = []
@@ -127,7 +203,14 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     for i, pod in enumerate(pods):
         atoms = frozenset(ip_atoms.atom_of(ip) for ip in pod.ips)
         resolved = tuple(pod.named_port(name, proto) for name, proto in named_list)
-        key = (pod.namespace, int(label_group[pod_label_ids[i]]), atoms, resolved)
+        key = (
+            pod.namespace,
+            int(label_group[pod_label_ids[i]]),
+            int(calico_group[calico_ids[i]]) if calico_index is not None else 0,
+            pod.service_account if calico_index is not None else "",
+            atoms,
+            resolved,
+        )
         cls = keys.get(key)
         if cls is None:
             cls = keys[key] = len(members)
@@ -152,4 +235,6 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
         named=named,
         ip_atoms=ip_atoms,
         port_atoms=PortAtoms.collect(spans),
+        calico_labels=calico_index,
+        class_calico_labels=calico_ids[representatives] if calico_index is not None else None,
     )

@@ -233,21 +233,43 @@ class CompiledPolicies:
 
 
 def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
-    """Compile every policy of the cluster against the classes and atoms."""
+    """Compile every policy of the cluster against the classes and atoms, in tiers."""
+    from netfence.engine.tiers import (  # the tier builders use this module's types
+        ADMIN_TIER_ORDER,
+        BASELINE_TIER_ORDER,
+        KUBERNETES_POLICY_ORDER,
+        PolicyRules,
+        admin_tiers,
+        calico_tiers,
+        make_tier,
+    )
+
     compiler = PolicyCompiler(classes)
     count = compiler.count
+    cluster = classes.cluster
     ingress: list[CompiledRule] = []
     egress: list[CompiledRule] = []
     selected_all: list[BoolArray] = []
-    isolated_in = np.zeros(count, dtype=np.bool_)
-    isolated_out = np.zeros(count, dtype=np.bool_)
-    for p, policy in enumerate(classes.cluster.policies):
+    k8s_in = np.zeros(count, dtype=np.bool_)
+    k8s_out = np.zeros(count, dtype=np.bool_)
+    members: list[PolicyRules] = []
+    for p, policy in enumerate(cluster.policies):
         selected = compiler.selected(policy)
         selected_all.append(selected)
         ns = compiler.ns_index[policy.namespace]
-        for direction, isolated, rules in (
-            (Direction.INGRESS, isolated_in, ingress),
-            (Direction.EGRESS, isolated_out, egress),
+        member = PolicyRules(
+            f"NetworkPolicy/{policy.key}",
+            KUBERNETES_POLICY_ORDER,
+            f"knp.default.{policy.name}",
+            [],
+            [],
+            selected if Direction.INGRESS in policy.policy_types else None,
+            selected if Direction.EGRESS in policy.policy_types else None,
+        )
+        members.append(member)
+        for direction, isolated, rules, mine in (
+            (Direction.INGRESS, k8s_in, ingress, member.ingress),
+            (Direction.EGRESS, k8s_out, egress, member.egress),
         ):
             if direction not in policy.policy_types:
                 continue
@@ -258,11 +280,34 @@ def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
                 compiled = compiler.rule(rule, ns)
                 compiled.policy_index, compiled.direction, compiled.rule_index = p, direction, r
                 compiled.subjects = selected
-                compiled.source = f"NetworkPolicy/{policy.key}"
+                compiled.source = member.source
                 rules.append(compiled)
-    kubernetes = CompiledTier(
-        "NetworkPolicy", True, ingress, egress, isolated_in.copy(), isolated_out.copy()
-    )
+                mine.append(compiled)
+    admin, baseline = admin_tiers(compiler)
+    tiers: list[CompiledTier] = []
+    if cluster.calico_policies:
+        placed = calico_tiers(compiler, members)
+        if admin:
+            placed.append((ADMIN_TIER_ORDER, "Admin", make_tier("Admin", False, admin, count)))
+        if baseline:
+            placed.append(
+                (BASELINE_TIER_ORDER, "Baseline", make_tier("Baseline", False, baseline, count))
+            )
+        tiers = [tier for _, _, tier in sorted(placed, key=lambda t: (t[0], t[1]))]
+    else:
+        if admin:
+            tiers.append(make_tier("Admin", False, admin, count))
+        tiers.append(CompiledTier("NetworkPolicy", True, ingress, egress, k8s_in, k8s_out))
+        if baseline:
+            tiers.append(make_tier("Baseline", False, baseline, count))
+    isolated_in = np.zeros(count, dtype=np.bool_)
+    isolated_out = np.zeros(count, dtype=np.bool_)
+    for tier in tiers:
+        if tier.end_deny:
+            if tier.selected_in is not None:
+                isolated_in |= tier.selected_in
+            if tier.selected_out is not None:
+                isolated_out |= tier.selected_out
     return CompiledPolicies(
-        classes, compiler, selected_all, ingress, egress, isolated_in, isolated_out, [kubernetes]
+        classes, compiler, selected_all, ingress, egress, isolated_in, isolated_out, tiers
     )

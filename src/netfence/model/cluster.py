@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from netfence.errors import Location
 from netfence.model.networkpolicy import NetworkPolicy
+
+if TYPE_CHECKING:
+    from netfence.model.adminpolicy import AdminNetworkPolicy
+    from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
 
 
 def _frozen(labels: Mapping[str, str]) -> Mapping[str, str]:
@@ -81,6 +86,8 @@ class Pod:
     """True for an endpoint made from a workload's pod template."""
     images: tuple[str, ...] = ()
     """Container images, used to recognise network plugins."""
+    service_account: str = "default"
+    """spec.serviceAccountName (Calico selects by service account)."""
     location: Location | None = None
     """Where the pod (or its workload) was defined."""
 
@@ -116,6 +123,16 @@ class Cluster:
     """Workloads, in input order."""
     skipped: Mapping[str, int] = field(default_factory=dict)
     """Counts of documents of kinds netfence does not model, by kind."""
+    calico_policies: tuple[CalicoPolicy, ...] = ()
+    """Calico NetworkPolicies and GlobalNetworkPolicies, in input order."""
+    calico_tiers: tuple[CalicoTier, ...] = ()
+    """Calico Tiers defined in the input."""
+    network_sets: tuple[CalicoNetworkSet, ...] = ()
+    """Calico NetworkSets and GlobalNetworkSets."""
+    admin_policies: tuple[AdminNetworkPolicy, ...] = ()
+    """AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies."""
+    service_accounts: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    """ServiceAccount labels by (namespace, name), for Calico service-account selectors."""
     api_servers: tuple[tuple[str, int], ...] = ()
     """Kubernetes API server addresses (IP, port) found in the input: the ``default/kubernetes``
     Service's clusterIP and its Endpoints/EndpointSlice addresses."""

@@ -35,6 +35,8 @@ class PodSpecInfo:
     """spec.hostNetwork."""
     images: tuple[str, ...] = ()
     """Container images."""
+    service_account: str = "default"
+    """spec.serviceAccountName (the pod's service account)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,14 @@ def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
                 ports_field = container.get("ports")
                 if ports_field is not None:
                     ports.extend(_parse_container_port(entry) for entry in ports_field.items())
-    return PodSpecInfo(labels, tuple(ports), host_network, tuple(images))
+    account = "default"
+    if spec is not None:
+        for key in ("serviceAccountName", "serviceAccount"):  # the second is the deprecated alias
+            found = spec.get(key)
+            if found is not None and found.value:
+                account = found.string()
+                break
+    return PodSpecInfo(labels, tuple(ports), host_network, tuple(images), account)
 
 
 def _is_sidecar(container: Field) -> bool:

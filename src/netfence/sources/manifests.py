@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Final
 
 from netfence.errors import InputError, Location
+from netfence.model.adminpolicy import AdminNetworkPolicy
+from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
 from netfence.model.cluster import Cluster, Namespace, Pod, Workload
 from netfence.model.networkpolicy import NetworkPolicy
+from netfence.sources.calico import (
+    CALICO_API,
+    CALICO_KINDS,
+    parse_calico_policy,
+    parse_calico_tier,
+    parse_network_set,
+)
 from netfence.sources.fields import Field
+from netfence.sources.k8s_adminpolicy import ADMIN_KINDS, parse_admin_policy
 from netfence.sources.k8s_apiserver import api_server_addresses, is_api_server_object
 from netfence.sources.k8s_networkpolicy import parse_network_policy
 from netfence.sources.k8s_workloads import (
@@ -127,6 +137,11 @@ class _Collected:
     seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     api_servers: list[tuple[str, int]] = field(default_factory=list)
+    calico_policies: list[CalicoPolicy] = field(default_factory=list)
+    calico_tiers: list[CalicoTier] = field(default_factory=list)
+    network_sets: list[CalicoNetworkSet] = field(default_factory=list)
+    admin_policies: list[AdminNetworkPolicy] = field(default_factory=list)
+    service_accounts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
 
 def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
@@ -209,6 +224,20 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
     elif is_api_server_object(obj, api_version, kind):
         _claim(c, (kind, "default", "kubernetes"), obj)
         c.api_servers.extend(api_server_addresses(obj, kind))
+    elif api_version == CALICO_API and kind in CALICO_KINDS:
+        _collect_calico(c, obj, kind)
+    elif (api_version, kind) in ADMIN_KINDS:
+        metadata, name = _metadata(obj)
+        _claim(c, (kind, "", name), obj)
+        c.admin_policies.append(parse_admin_policy(obj, api_version, kind, name))
+    elif kind == "ServiceAccount" and api_version in ("v1", ""):
+        metadata, name = _metadata(obj)
+        namespace = _namespace_of(metadata)
+        _claim(c, ("ServiceAccount", namespace, name), obj)
+        labels_field = metadata.get("labels")
+        c.service_accounts[(namespace, name)] = (
+            labels_field.string_map() if labels_field is not None else {}
+        )
     elif kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1":
         metadata, name = _metadata(obj)
         namespace = _namespace_of(metadata)
@@ -216,6 +245,19 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         c.policies.append(parse_network_policy(obj, namespace, name))
     else:
         c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
+
+
+def _collect_calico(c: _Collected, obj: Field, kind: str) -> None:
+    metadata, name = _metadata(obj)
+    namespaced = kind in ("NetworkPolicy", "NetworkSet")
+    namespace = _namespace_of(metadata) if namespaced else None
+    _claim(c, (f"projectcalico.org/{kind}", namespace or "", name), obj)
+    if kind in ("NetworkPolicy", "GlobalNetworkPolicy"):
+        c.calico_policies.append(parse_calico_policy(obj, kind, namespace, name))
+    elif kind == "Tier":
+        c.calico_tiers.append(parse_calico_tier(obj, name))
+    else:
+        c.network_sets.append(parse_network_set(obj, namespace, name))
 
 
 # A controller folds into its own controller when that is one of these (kind -> owner kind).
@@ -270,6 +312,7 @@ def _build(c: _Collected) -> Cluster:
                 workload=wl,
                 host_network=raw_pod.spec.host_network,
                 images=raw_pod.spec.images,
+                service_account=raw_pod.spec.service_account,
                 location=raw_pod.location,
             )
         )
@@ -292,12 +335,18 @@ def _build(c: _Collected) -> Cluster:
                 workload=workload(kind, raw.namespace, name),
                 host_network=raw.template.host_network,
                 images=raw.template.images,
+                service_account=raw.template.service_account,
                 is_template=True,
                 location=raw.location,
             )
         )
     namespaces = dict(c.namespaces)
-    referenced = [p.namespace for p in pods] + [p.namespace for p in c.policies]
+    referenced = (
+        [p.namespace for p in pods]
+        + [p.namespace for p in c.policies]
+        + [p.namespace for p in c.calico_policies if p.namespace is not None]
+        + [s.namespace for s in c.network_sets if s.namespace is not None]
+    )
     for name in referenced:
         if name not in namespaces:
             namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name})
@@ -308,6 +357,11 @@ def _build(c: _Collected) -> Cluster:
         workloads=tuple(workloads.values()),
         skipped=dict(sorted(c.skipped.items())),
         api_servers=tuple(dict.fromkeys(c.api_servers)),
+        calico_policies=tuple(c.calico_policies),
+        calico_tiers=tuple(c.calico_tiers),
+        network_sets=tuple(c.network_sets),
+        admin_policies=tuple(c.admin_policies),
+        service_accounts=c.service_accounts,
     )
 
 

@@ -1,0 +1,395 @@
+"""Arrange every policy language into ordered tiers of compiled rules.
+
+Order of evaluation, for each direction:
+
+- AdminNetworkPolicy and ClusterNetworkPolicy tier Admin (by priority, rules in order). Allow
+  and Deny are final; Pass and no match move on (no end-of-tier deny).
+- Without Calico: Kubernetes NetworkPolicy (union tier with isolation).
+  With Calico: Calico's tiers by order (a Tier's ``order``, lower first, unordered last; the
+  ``default`` tier at 1,000,000 holds Kubernetes NetworkPolicies at order 1000); within a
+  tier, policies by order then name, rules in order; undecided traffic of the endpoints a
+  tier's policies select is denied at the end of the tier unless its defaultAction is Pass.
+  As Calico places them, the Admin tier sits at order 1,000 and Baseline at 10,000,000.
+- BaselineAdminNetworkPolicy and ClusterNetworkPolicy tier Baseline (by priority).
+- Then default allow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from netfence.engine.atoms import Mask
+from netfence.engine.compiler import BoolArray, CompiledRule, CompiledTier, PolicyCompiler
+from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
+from netfence.model.calico import (
+    DEFAULT_TIER,
+    DEFAULT_TIER_ORDER,
+    KUBERNETES_POLICY_ORDER,
+    CalicoPolicy,
+    CalicoRule,
+    EntityRule,
+)
+from netfence.model.calico_selector import All, Global, Selector
+from netfence.model.layers import Action
+from netfence.model.networkpolicy import Direction
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.ports import PROTOCOLS
+
+ADMIN_TIER_ORDER = 1_000.0
+"""Where Calico places the Admin tier among its tiers (``kube-admin``)."""
+BASELINE_TIER_ORDER = 10_000_000.0
+"""Where Calico places the Baseline tier among its tiers (``kube-baseline``)."""
+CALICO_NAMESPACE_NAME_LABEL = "projectcalico.org/name"
+"""Label Calico gives a namespace (and a service account): its name."""
+
+
+@dataclass
+class PolicyRules:
+    """One policy's compiled rules and selections, ready to be placed in a tier."""
+
+    source: str
+    """``Kind/key`` of the policy."""
+    order: float
+    """Order within its tier (lower first)."""
+    name: str
+    """Tie-break within equal orders."""
+    ingress: list[CompiledRule]
+    """Ingress rules in order."""
+    egress: list[CompiledRule]
+    """Egress rules in order."""
+    selected_in: BoolArray | None
+    """Classes it selects for ingress (None when it does not govern ingress)."""
+    selected_out: BoolArray | None
+    """Classes it selects for egress."""
+
+
+def _sort_key(order: float | None) -> float:
+    return math.inf if order is None else order
+
+
+def make_tier(name: str, end_deny: bool, members: list[PolicyRules], count: int) -> CompiledTier:
+    """A tier holding ``members`` in (order, name) order."""
+    members = sorted(members, key=lambda m: (m.order, m.name))
+    tier = CompiledTier(name, end_deny)
+    tier.selected_in = np.zeros(count, dtype=np.bool_)
+    tier.selected_out = np.zeros(count, dtype=np.bool_)
+    for m in members:
+        tier.ingress.extend(m.ingress)
+        tier.egress.extend(m.egress)
+        if m.selected_in is not None:
+            tier.selected_in |= m.selected_in
+        if m.selected_out is not None:
+            tier.selected_out |= m.selected_out
+    return tier
+
+
+class CalicoCompiler:
+    """Compiles Calico policies: selectors, EntityRules, ports and protocols into masks."""
+
+    def __init__(self, base: PolicyCompiler) -> None:
+        self.b = base
+        self.c = base.c
+        cluster = self.c.cluster
+        self.ns_labels = [
+            {**cluster.namespaces[n].labels, CALICO_NAMESPACE_NAME_LABEL: n}
+            for n in self.c.namespaces
+        ]
+        self._ns_cache: dict[Selector, BoolArray] = {}
+        self.class_sa = [
+            (cluster.pods[m[0]].namespace, cluster.pods[m[0]].service_account)
+            for m in self.c.members
+        ]
+
+    def namespaces_matching(self, selector: Selector) -> BoolArray:
+        """Which namespaces a Calico namespaceSelector matches."""
+        found = self._ns_cache.get(selector)
+        if found is None:
+            found = np.array([selector.matches(lbl) for lbl in self.ns_labels], dtype=np.bool_)
+            self._ns_cache[selector] = found
+        return found
+
+    def subjects(self, policy: CalicoPolicy) -> BoolArray:
+        """Classes the policy applies to."""
+        mask = self.c.calico_selector_mask(policy.selector)
+        if policy.namespace is not None:
+            mask = mask & (self.c.class_ns == self.b.ns_index[policy.namespace])
+        elif policy.namespace_selector is not None:
+            mask = mask & self.namespaces_matching(policy.namespace_selector)[self.c.class_ns]
+        if policy.service_account_selector is not None:
+            mask = mask & self._service_accounts(None, policy.service_account_selector)
+        return mask
+
+    def _service_accounts(
+        self, names: tuple[str, ...] | None, selector: Selector | None
+    ) -> BoolArray:
+        accounts = self.c.cluster.service_accounts
+        out = []
+        for ns, sa in self.class_sa:
+            ok = names is None or sa in names
+            if ok and selector is not None:
+                labels = {**accounts.get((ns, sa), {}), CALICO_NAMESPACE_NAME_LABEL: sa}
+                ok = selector.matches(labels)
+            out.append(ok)
+        return np.array(out, dtype=np.bool_)
+
+    def _addresses(self, addresses: IPRangeSet) -> BoolArray:
+        out = np.zeros(self.b.total, dtype=np.bool_)
+        inside = self.c.ip_atoms.atoms_in(addresses)
+        out[self.b.count :] = inside
+        out[: self.b.count] = (self.b.incidence & inside).any(axis=1)
+        return out
+
+    def _select(
+        self, selector: Selector, scope: Selector | None, policy: CalicoPolicy
+    ) -> BoolArray:
+        """Endpoints and network-set addresses a rule selector matches within its scope."""
+        count = self.b.count
+        out = np.zeros(self.b.total, dtype=np.bool_)
+        if scope is None:
+            in_scope = (
+                self.c.class_ns == self.b.ns_index[policy.namespace]
+                if policy.namespace is not None
+                else np.ones(count, dtype=np.bool_)
+            )
+        elif isinstance(scope, Global):
+            in_scope = np.zeros(count, dtype=np.bool_)
+        else:
+            in_scope = self.namespaces_matching(scope)[self.c.class_ns]
+        out[:count] = self.c.calico_selector_mask(selector) & in_scope
+        sets = IPRangeSet()
+        for network_set in self.c.cluster.network_sets:
+            if scope is None:
+                visible = network_set.namespace == policy.namespace or policy.namespace is None
+            elif isinstance(scope, Global):
+                visible = network_set.namespace is None
+            else:
+                visible = network_set.namespace is not None and bool(
+                    self.namespaces_matching(scope)[self.b.ns_index[network_set.namespace]]
+                )
+            labels = dict(network_set.labels)
+            if network_set.namespace is not None:
+                labels["projectcalico.org/namespace"] = network_set.namespace
+            if visible and selector.matches(labels, namespaced=network_set.namespace is not None):
+                sets = sets | network_set.addresses
+        if sets:
+            out[count:] |= self.c.ip_atoms.atoms_in(sets)
+        return out
+
+    def entity(self, entity: EntityRule, policy: CalicoPolicy) -> BoolArray:
+        """Endpoints (classes, then address atoms) an EntityRule matches; criteria AND-ed."""
+        mask = np.ones(self.b.total, dtype=np.bool_)
+        if entity.services:
+            return np.zeros(self.b.total, dtype=np.bool_)  # Service matches are not modeled
+        if entity.nets is not None:
+            mask &= self._addresses(IPRangeSet.from_cidrs(entity.nets))
+        if entity.not_nets:
+            mask &= ~self._addresses(IPRangeSet.from_cidrs(entity.not_nets))
+        if entity.selector is not None or entity.namespace_selector is not None:
+            mask &= self._select(entity.selector or All(), entity.namespace_selector, policy)
+        if entity.not_selector is not None:
+            mask &= ~self._select(entity.not_selector, entity.namespace_selector, policy)
+        if entity.service_account_names is not None or entity.service_account_selector is not None:
+            mask[self.b.count :] = False
+            mask[: self.b.count] &= self._service_accounts(
+                entity.service_account_names, entity.service_account_selector
+            )
+        return mask
+
+    def ports(
+        self, rule: CalicoRule
+    ) -> tuple[Mask, list[tuple[str, str]], Mask, list[tuple[str, str]]] | None:
+        """(static, named, static excluded, named excluded), or None when the rule matches no
+        modeled protocol (ICMP, UDPLite, numbers: outside TCP, UDP and SCTP)."""
+        atoms = self.c.port_atoms
+        if rule.protocol is not None and rule.protocol not in PROTOCOLS:
+            return None
+        protocols = [rule.protocol] if rule.protocol is not None else list(PROTOCOLS)
+        static = atoms.empty.copy()
+        named: list[tuple[str, str]] = []
+        ports = rule.destination.ports
+        for proto in protocols:
+            if ports is None:
+                static |= atoms.mask_of_span(proto, 1, 65535)
+                continue
+            for lo, hi in ports.spans:
+                if hi >= 1:
+                    static |= atoms.mask_of_span(proto, max(lo, 1), hi)
+            named.extend((name, proto) for name in ports.names)
+        excluded = atoms.empty.copy()
+        named_not: list[tuple[str, str]] = []
+        if rule.not_protocol in PROTOCOLS:
+            assert rule.not_protocol is not None
+            excluded |= atoms.mask_of_span(rule.not_protocol, 1, 65535)
+        not_ports = rule.destination.not_ports
+        if not_ports is not None:
+            for proto in protocols:
+                for lo, hi in not_ports.spans:
+                    if hi >= 1:
+                        excluded |= atoms.mask_of_span(proto, max(lo, 1), hi)
+                named_not.extend((name, proto) for name in not_ports.names)
+        return static, named, excluded, named_not
+
+    def policy(self, policy: CalicoPolicy) -> PolicyRules:
+        """Compile one policy."""
+        subjects = self.subjects(policy)
+        out = PolicyRules(
+            f"{policy.kind}/{policy.key}",
+            _sort_key(policy.order),
+            policy.name,
+            [],
+            [],
+            subjects if Direction.INGRESS in policy.types else None,
+            subjects if Direction.EGRESS in policy.types else None,
+        )
+        count = self.b.count
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            if direction not in policy.types:
+                continue
+            for r, rule in enumerate(policy.rules(direction)):
+                ports = self.ports(rule)
+                if ports is None:
+                    continue
+                ingress = direction is Direction.INGRESS
+                peer_side = rule.source if ingress else rule.destination
+                own_side = rule.destination if ingress else rule.source
+                peers = self.entity(peer_side, policy)
+                own = self.entity(own_side, policy)[:count]
+                static, named, static_not, named_not = ports
+                compiled = CompiledRule(
+                    endpoints=peers,
+                    static=static,
+                    named=named,
+                    direction=direction,
+                    rule_index=r,
+                    action=rule.action,
+                    subjects=subjects & own,
+                    static_not=static_not if static_not.any() else None,
+                    named_not=named_not,
+                    source=out.source,
+                )
+                (out.ingress if ingress else out.egress).append(compiled)
+        return out
+
+
+class AdminCompiler:
+    """Compiles AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy."""
+
+    def __init__(self, base: PolicyCompiler) -> None:
+        self.b = base
+        self.c = base.c
+        pods = self.c.cluster.pods
+        # Host-networked pods are never subjects or pod peers of this API family.
+        self.pod_network = np.array(
+            [not pods[m[0]].host_network for m in self.c.members], dtype=np.bool_
+        )
+
+    def _pods(self, namespaces: BoolArray, pod_selector: object) -> BoolArray:
+        from netfence.model.selectors import LabelSelector
+
+        mask = namespaces[self.c.class_ns] & self.pod_network
+        if isinstance(pod_selector, LabelSelector):
+            mask = mask & self.c.pod_selector_mask(pod_selector)
+        return mask
+
+    def subjects(self, policy: AdminNetworkPolicy) -> BoolArray:
+        """Classes the policy applies to."""
+        subject = policy.subject
+        namespaces = self.b.namespaces_matching(subject.namespace_selector)
+        return self._pods(namespaces, subject.pod_selector)
+
+    def peer(self, peer: AdminPeer) -> BoolArray:
+        """Endpoints a peer matches."""
+        out = np.zeros(self.b.total, dtype=np.bool_)
+        count = self.b.count
+        if peer.kind in (AdminPeerKind.NAMESPACES, AdminPeerKind.PODS):
+            assert peer.namespace_selector is not None
+            namespaces = self.b.namespaces_matching(peer.namespace_selector)
+            out[:count] = self._pods(namespaces, peer.pod_selector)
+        elif peer.kind is AdminPeerKind.NETWORKS:
+            inside = self.c.ip_atoms.atoms_in(peer.addresses)
+            out[count:] = inside
+            out[:count] = (self.b.incidence & inside).any(axis=1)
+        # nodes and domainNames: no node addresses or DNS answers in the input; they match
+        # nothing here (documented in docs/semantics.md).
+        return out
+
+    def policy(self, policy: AdminNetworkPolicy) -> PolicyRules:
+        """Compile one policy."""
+        atoms = self.c.port_atoms
+        subjects = self.subjects(policy)
+        out = PolicyRules(
+            f"{policy.kind}/{policy.name}",
+            float(policy.priority),
+            policy.name,
+            [],
+            [],
+            subjects if policy.ingress else None,
+            subjects if policy.egress else None,
+        )
+        for direction, rules in (
+            (Direction.INGRESS, policy.ingress),
+            (Direction.EGRESS, policy.egress),
+        ):
+            for r, rule in enumerate(rules):
+                peers = np.zeros(self.b.total, dtype=np.bool_)
+                for peer in rule.peers:
+                    peers |= self.peer(peer)
+                named: list[tuple[str, str]] = []
+                if rule.ports is None:
+                    static = atoms.full
+                else:
+                    static = atoms.empty.copy()
+                    for port in rule.ports:
+                        if port.named is not None:
+                            named.extend((port.named, proto) for proto in PROTOCOLS)
+                        elif port.start is not None and port.protocol is not None:
+                            static |= atoms.mask_of_span(
+                                port.protocol, port.start, port.end or port.start
+                            )
+                compiled = CompiledRule(
+                    endpoints=peers,
+                    static=static,
+                    named=named,
+                    direction=direction,
+                    rule_index=r,
+                    action=rule.action,
+                    subjects=subjects,
+                    source=out.source,
+                )
+                (out.ingress if direction is Direction.INGRESS else out.egress).append(compiled)
+        return out
+
+
+def admin_tiers(base: PolicyCompiler) -> tuple[list[PolicyRules], list[PolicyRules]]:
+    """The Admin and Baseline tiers' compiled policies."""
+    compiler = AdminCompiler(base)
+    admin: list[PolicyRules] = []
+    baseline: list[PolicyRules] = []
+    for policy in base.c.cluster.admin_policies:
+        (admin if policy.tier is AdminTier.ADMIN else baseline).append(compiler.policy(policy))
+    return admin, baseline
+
+
+def calico_tiers(
+    base: PolicyCompiler, kubernetes: list[PolicyRules]
+) -> list[tuple[float, str, CompiledTier]]:
+    """Calico's tiers as (order, name, tier), Kubernetes NetworkPolicies in the default tier."""
+    cluster = base.c.cluster
+    compiler = CalicoCompiler(base)
+    defined = {t.name: t for t in cluster.calico_tiers}
+    members: dict[str, list[PolicyRules]] = {DEFAULT_TIER: list(kubernetes)}
+    for policy in cluster.calico_policies:
+        members.setdefault(policy.tier, []).append(compiler.policy(policy))
+    out = []
+    for name, policies in members.items():
+        tier = defined.get(name)
+        order = DEFAULT_TIER_ORDER if name == DEFAULT_TIER else (tier.order if tier else None)
+        end_deny = tier is None or tier.default_action is Action.DENY
+        out.append((_sort_key(order), name, make_tier(name, end_deny, policies, base.count)))
+    return out
+
+
+__all__ = ["KUBERNETES_POLICY_ORDER", "PolicyRules", "admin_tiers", "calico_tiers", "make_tier"]
