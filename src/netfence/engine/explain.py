@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from netfence.engine.explain_layers import Endpoint, Step, plan, walk
 from netfence.errors import Location, QueryError
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort
@@ -78,6 +79,8 @@ class DirectionVerdict:
     """What this direction allows for the flow."""
     reason: str
     """Why, in a sentence."""
+    steps: tuple[Step, ...] = ()
+    """The walk through the policy layers (set when layers beyond NetworkPolicy exist)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,41 @@ def explain_flow(
     if src.pod is None and dst.pod is None:
         raise QueryError("at least one endpoint must be in the cluster")
     asked = parse_port(port, dst) if port is not None else None
-    egress = _judge(cluster, Direction.EGRESS, src, dst, dst, asked)
-    ingress = _judge(cluster, Direction.INGRESS, dst, src, dst, asked)
+    if cluster.calico_policies or cluster.admin_policies:
+        egress = _layered(cluster, Direction.EGRESS, src, dst, asked)
+        ingress = _layered(cluster, Direction.INGRESS, dst, src, asked)
+    else:
+        egress = _judge(cluster, Direction.EGRESS, src, dst, dst, asked)
+        ingress = _judge(cluster, Direction.INGRESS, dst, src, dst, asked)
     return FlowExplanation(src, dst, asked, egress, ingress, egress.allowed & ingress.allowed)
+
+
+def _layered(
+    cluster: Cluster,
+    direction: Direction,
+    subject: FlowEndpoint,
+    other: FlowEndpoint,
+    asked: tuple[str, int] | None,
+) -> DirectionVerdict:
+    """One direction through every layer (Admin, Calico tiers or NetworkPolicy, Baseline)."""
+    target = other if direction is Direction.EGRESS else subject
+    ports = PortSet.all() if asked is None else PortSet.of(asked[0], asked[1])
+    allowed, steps, selecting = walk(
+        plan(cluster),
+        direction,
+        Endpoint(subject.pod, subject.address),
+        Endpoint(other.pod, other.address),
+        Endpoint(target.pod, target.address),
+        ports,
+    )
+    if subject.pod is None:
+        reason = "an external endpoint: no policy governs its side"
+    elif not selecting:
+        reason = f"no policy selects {subject.name} for {direction.value}: it is not isolated"
+    elif allowed:
+        reason = f"decided by {len(steps)} step(s) through the policy layers"
+    else:
+        reason = "denied by the policy layers"
+    return DirectionVerdict(
+        direction, subject.name, tuple(selecting), (), allowed, reason, tuple(steps)
+    )

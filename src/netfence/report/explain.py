@@ -40,6 +40,8 @@ def render_explain_text(explanation: FlowExplanation) -> str:
         for m in part.matches:
             where = f" ({m.location.file}:{m.location.line})" if m.location else ""
             lines.append(f"  {m.policy} {m.path}: {m.allowed.describe()}{where}")
+        if part.steps:
+            lines.append("  walk: " + " -> ".join(str(s) for s in part.steps))
     return "\n".join(lines) + "\n"
 
 
@@ -50,6 +52,18 @@ def _direction_json(part: DirectionVerdict) -> dict[str, Any]:
         "selected_by": list(part.selecting),
         "allowed": part.allowed.as_ranges(),
         "reason": part.reason,
+        "steps": [
+            {
+                "tier": s.tier,
+                "policy": s.policy or None,
+                "rule": s.rule,
+                "action": s.action.value,
+                "ports": s.ports.as_ranges(),
+                "file": s.location.file if s.location else None,
+                "line": s.location.line if s.location else None,
+            }
+            for s in part.steps
+        ],
         "rules": [
             {
                 "policy": m.policy,

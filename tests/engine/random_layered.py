@@ -1,0 +1,214 @@
+"""Hypothesis strategies for random clusters mixing Kubernetes, Calico and AdminNetworkPolicy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+from tests.engine.random_clusters import KEYS, NAMESPACES, VALUES, labels, pods, policies
+
+CALICO_SELECTORS = [
+    "all()",
+    "app == 'a'",
+    "has(tier)",
+    "env != 'b'",
+    "app in {'a', 'b'}",
+    "!has(app)",
+    "projectcalico.org/namespace == 'ns1'",
+    "role == 'ext'",
+    "app == 'a' || tier == 'b'",
+]
+NAMESPACE_SELECTORS = ["all()", "global()", "env == 'a'", "projectcalico.org/name == 'ns2'"]
+NETS = ["10.0.0.0/24", "0.0.0.0/0", "192.168.0.0/16", "10.0.0.0/28", "8.8.8.0/24"]
+
+
+@st.composite
+def entities(draw: st.DrawFn, with_ports: bool) -> dict[str, Any]:
+    entity: dict[str, Any] = {}
+    if draw(st.booleans()):
+        entity["nets"] = draw(st.lists(st.sampled_from(NETS), min_size=1, max_size=2, unique=True))
+    if draw(st.integers(0, 3)) == 0:
+        entity["notNets"] = [draw(st.sampled_from(NETS))]
+    if draw(st.booleans()):
+        entity["selector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    if draw(st.integers(0, 3)) == 0:
+        entity["notSelector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    if draw(st.integers(0, 3)) == 0:
+        entity["namespaceSelector"] = draw(st.sampled_from(NAMESPACE_SELECTORS))
+    if with_ports and draw(st.booleans()):
+        entity["ports"] = draw(
+            st.lists(st.sampled_from([80, "1000:2000", "http", 53]), min_size=1, max_size=2)
+        )
+    if with_ports and draw(st.integers(0, 3)) == 0:
+        entity["notPorts"] = [draw(st.sampled_from([80, "1500:1600", "dns"]))]
+    return entity
+
+
+@st.composite
+def calico_rules(draw: st.DrawFn) -> dict[str, Any]:
+    rule: dict[str, Any] = {"action": draw(st.sampled_from(["Allow", "Deny", "Pass", "Log"]))}
+    protocol = draw(st.sampled_from([None, "TCP", "UDP", "ICMP"]))
+    if protocol:
+        rule["protocol"] = protocol
+    if draw(st.integers(0, 4)) == 0:
+        rule["notProtocol"] = draw(st.sampled_from(["TCP", "UDP"]))
+    ports_ok = protocol in ("TCP", "UDP")
+    if draw(st.booleans()):
+        rule["source"] = draw(entities(with_ports=False))
+    if draw(st.booleans()):
+        rule["destination"] = draw(entities(with_ports=ports_ok))
+    return rule
+
+
+@st.composite
+def calico_policies(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    global_policy = draw(st.booleans())
+    spec: dict[str, Any] = {}
+    tier = draw(st.sampled_from(["default", "security", "late"]))
+    if tier != "default":
+        spec["tier"] = tier
+    order = draw(st.sampled_from([None, 50, 1000, 2000]))
+    if order is not None:
+        spec["order"] = order
+    if draw(st.booleans()):
+        spec["selector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    if draw(st.booleans()):
+        spec["ingress"] = draw(st.lists(calico_rules(), max_size=3))
+    if draw(st.booleans()):
+        spec["egress"] = draw(st.lists(calico_rules(), max_size=3))
+    types = draw(st.sampled_from([None, ["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
+    if types:
+        spec["types"] = types
+    name = f"c{index}" if tier == "default" else f"{tier}.c{index}"
+    metadata: dict[str, Any] = {"name": name}
+    if not global_policy:
+        metadata["namespace"] = draw(st.sampled_from(NAMESPACES))
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkPolicy" if global_policy else "NetworkPolicy",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+label_selectors = st.fixed_dictionaries(
+    {},
+    optional={
+        "matchLabels": st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=1)
+    },
+)
+
+
+@st.composite
+def admin_peers(draw: st.DrawFn, egress: bool) -> dict[str, Any]:
+    kinds = ["namespaces", "pods"] + (["networks"] if egress else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "namespaces":
+        return {"namespaces": draw(label_selectors)}
+    if kind == "pods":
+        return {
+            "pods": {
+                "namespaceSelector": draw(label_selectors),
+                "podSelector": draw(label_selectors),
+            }
+        }
+    return {"networks": draw(st.lists(st.sampled_from(NETS), min_size=1, max_size=2, unique=True))}
+
+
+@st.composite
+def admin_rules(draw: st.DrawFn, egress: bool, baseline: bool) -> dict[str, Any]:
+    actions = ["Allow", "Deny"] if baseline else ["Allow", "Deny", "Pass"]
+    rule: dict[str, Any] = {
+        "action": draw(st.sampled_from(actions)),
+        ("to" if egress else "from"): draw(st.lists(admin_peers(egress), min_size=1, max_size=2)),
+    }
+    if draw(st.booleans()):
+        port = draw(
+            st.sampled_from(
+                [
+                    {"portNumber": {"protocol": "TCP", "port": 80}},
+                    {"portRange": {"protocol": "UDP", "start": 50, "end": 60}},
+                    {"namedPort": "http"},
+                ]
+            )
+        )
+        networks = any("networks" in p for p in rule.get("to", []))
+        if "namedPort" in port and networks:
+            port = {"portNumber": {"protocol": "TCP", "port": 443}}
+        rule["ports"] = [port]
+    return rule
+
+
+@st.composite
+def admin_policies(draw: st.DrawFn, index: int, baseline: bool) -> dict[str, Any]:
+    subject = draw(st.sampled_from(["namespaces", "pods"]))
+    spec: dict[str, Any] = {
+        "subject": (
+            {"namespaces": draw(label_selectors)}
+            if subject == "namespaces"
+            else {
+                "pods": {
+                    "namespaceSelector": draw(label_selectors),
+                    "podSelector": draw(label_selectors),
+                }
+            }
+        )
+    }
+    if not baseline:
+        spec["priority"] = draw(st.sampled_from([1, 5, 10]))
+    if draw(st.booleans()):
+        spec["ingress"] = draw(st.lists(admin_rules(False, baseline), min_size=1, max_size=2))
+    if draw(st.booleans()):
+        spec["egress"] = draw(st.lists(admin_rules(True, baseline), min_size=1, max_size=2))
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "BaselineAdminNetworkPolicy" if baseline else "AdminNetworkPolicy",
+        "metadata": {"name": "default" if baseline else f"anp{index}"},
+        "spec": spec,
+    }
+
+
+FIXED = [
+    {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Tier",
+        "metadata": {"name": "security"},
+        "spec": {"order": 100},
+    },
+    {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Tier",
+        "metadata": {"name": "late"},
+        "spec": {"order": 5000, "defaultAction": "Pass"},
+    },
+    {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkSet",
+        "metadata": {"name": "partners", "namespace": "ns1", "labels": {"role": "ext"}},
+        "spec": {"nets": ["192.168.3.0/24"]},
+    },
+    {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkSet",
+        "metadata": {"name": "dns", "labels": {"role": "ext"}},
+        "spec": {"nets": ["8.8.8.0/24"]},
+    },
+]
+
+
+@st.composite
+def layered_clusters(draw: st.DrawFn) -> str:
+    docs: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": draw(labels)}}
+        for n in NAMESPACES
+    ]
+    docs += FIXED
+    docs += [draw(pods(i)) for i in range(draw(st.integers(1, 5)))]
+    docs += [draw(policies(i)) for i in range(draw(st.integers(0, 2)))]
+    docs += [draw(calico_policies(i)) for i in range(draw(st.integers(0, 3)))]
+    docs += [draw(admin_policies(i, False)) for i in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        docs.append(draw(admin_policies(0, True)))
+    return yaml.safe_dump_all(docs, sort_keys=False)
