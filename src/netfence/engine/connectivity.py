@@ -102,9 +102,12 @@ def _walk_tiers(
     start: int,
     stop: int,
     rows: int,
+    effective: set[int] | None = None,
 ) -> npt.NDArray[np.uint64]:
     """Allowed masks for one direction over a block of peer (egress) or subject (ingress)
     columns ``start:stop``: rows are peers for ingress, subject classes for egress.
+
+    ``effective`` (when given) collects ``id()`` of each rule that decides or passes a bit.
 
     Tiers are walked in order. Within a tier, rules are walked in order and each bit of a cell
     is decided by the first rule that matches it (Allow, Deny) or handed to the next tier
@@ -130,7 +133,10 @@ def _walk_tiers(
                 cells = _cells(compiler, rule, ingress, start, stop)
                 if cells is not None:
                     src, dst, masks = cells
-                    union[np.ix_(src, dst)] |= masks
+                    view = np.ix_(src, dst)
+                    union[view] |= masks
+                    if effective is not None and (masks & ~decided[view]).any():
+                        effective.add(id(rule))
             if tier.end_deny and selected is not None:
                 chosen = _subject_slice(selected, ingress, start, stop)
                 _apply_union(allowed, decided, union, chosen, ingress, full)
@@ -146,6 +152,8 @@ def _walk_tiers(
             src, dst, masks = cells
             view = np.ix_(src, dst)
             fresh = masks & ~(decided[view] | passed[view])
+            if effective is not None and fresh.any():
+                effective.add(id(rule))
             if rule.action is Action.ALLOW:
                 allowed[view] |= fresh
                 decided[view] |= fresh
@@ -206,6 +214,19 @@ def _cells(
     return rows, cols, masks
 
 
+def effective_rules(compiled: CompiledPolicies) -> set[int]:
+    """``id()`` of every compiled rule that decides or passes at least one bit somewhere."""
+    count, total = compiled.compiler.count, compiled.compiler.total
+    words = compiled.classes.port_atoms.words
+    block = max(1, BLOCK_BYTES // max(1, 8 * words * (total + count)))
+    found: set[int] = set()
+    for start in range(0, count, block):
+        _walk_tiers(compiled, Direction.INGRESS, start, min(count, start + block), total, found)
+    for start in range(0, total, block):
+        _walk_tiers(compiled, Direction.EGRESS, start, min(total, start + block), count, found)
+    return found
+
+
 def compute_connectivity(
     classes: EndpointClasses, compiled: CompiledPolicies | None = None
 ) -> ConnectivityMatrix:
@@ -242,4 +263,5 @@ __all__ = [
     "PolicyCompiler",
     "compile_policies",
     "compute_connectivity",
+    "effective_rules",
 ]

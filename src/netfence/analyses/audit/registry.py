@@ -58,5 +58,6 @@ def _load_checks() -> None:
         checks_exposure,
         checks_hygiene,
         checks_isolation,
+        checks_layers,
         checks_redundancy,
     )

@@ -1,0 +1,298 @@
+"""Checks over the policy layers: guardrails, shadowed rules, Pass and Log, priorities.
+
+They read the compiled tiers (Admin, Calico tiers, NetworkPolicy, Baseline), so they hold
+for any mix of Kubernetes NetworkPolicy, Calico and the AdminNetworkPolicy family.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import numpy as np
+
+from netfence.analyses.audit.context import AuditContext, resource_of
+from netfence.analyses.audit.registry import check
+from netfence.engine.compiler import CompiledRule
+from netfence.engine.connectivity import effective_rules
+from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
+from netfence.model.calico_selector import All
+from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.layers import Action
+from netfence.model.networkpolicy import Direction
+from netfence.sets.ipranges import IPRangeSet
+
+_GUIDANCE = (
+    "NSA/CISA Kubernetes Hardening Guide: default deny",
+    "CIS 5.3.2",
+    "NIST SP 800-190 4.3.3",
+)
+
+
+def _all_namespaces(policy: AdminNetworkPolicy) -> bool:
+    subject = policy.subject
+    return subject.namespace_selector.selects_all and (
+        subject.pod_selector is None or subject.pod_selector.selects_all
+    )
+
+
+def _denies_everything(policy: AdminNetworkPolicy, direction: Direction) -> bool:
+    rules = policy.ingress if direction is Direction.INGRESS else policy.egress
+    for rule in rules:
+        if rule.action is not Action.DENY or rule.ports is not None:
+            continue
+        pods = any(
+            p.kind in (AdminPeerKind.NAMESPACES, AdminPeerKind.PODS)
+            and p.namespace_selector is not None
+            and p.namespace_selector.selects_all
+            and (p.pod_selector is None or p.pod_selector.selects_all)
+            for p in rule.peers
+        )
+        nets = IPRangeSet()
+        for p in rule.peers:
+            nets = nets | p.addresses
+        if pods and (direction is Direction.INGRESS or IPRangeSet.everything().issubset(nets)):
+            return True
+    return False
+
+
+@check(
+    "NF023",
+    "No cluster-wide default deny",
+    Severity.MEDIUM,
+    description=(
+        "No cluster-scoped policy denies by default for every namespace, present and future: "
+        "no BaselineAdminNetworkPolicy or Baseline ClusterNetworkPolicy denying all traffic for "
+        "all namespaces, and no Calico GlobalNetworkPolicy selecting all() in a tier that "
+        "denies by default. A namespace created tomorrow starts wide open."
+    ),
+    remediation=(
+        "Add a cluster guardrail: a BaselineAdminNetworkPolicy (or Baseline "
+        "ClusterNetworkPolicy) that denies all ingress and egress, which namespaces override "
+        "with NetworkPolicies; or a Calico GlobalNetworkPolicy default deny."
+    ),
+    controls=_GUIDANCE,
+)
+def no_global_default_deny(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """One finding per direction without a cluster-wide default deny."""
+    cluster = ctx.cluster
+    tiers = {t.name: t for t in cluster.calico_tiers}
+    for direction in (Direction.INGRESS, Direction.EGRESS):
+        guarded = any(
+            _all_namespaces(p) and _denies_everything(p, direction) for p in cluster.admin_policies
+        )
+        for policy in cluster.calico_policies:
+            tier = tiers.get(policy.tier)
+            denies = tier is None or tier.default_action is Action.DENY
+            if (
+                policy.namespace is None
+                and isinstance(policy.selector, All)
+                and (
+                    policy.namespace_selector is None or isinstance(policy.namespace_selector, All)
+                )
+                and direction in policy.types
+                and denies
+            ):
+                guarded = True
+        if not guarded:
+            yield Finding(
+                info,
+                f"No cluster-wide default deny for {direction.value.lower()}: new namespaces "
+                f"start open.",
+                (ResourceRef("Cluster", None, "cluster"),),
+                evidence={"direction": direction.value},
+                detail_key=direction.value,
+            )
+
+
+@functools.lru_cache(maxsize=4)
+def _effective(ctx: AuditContext) -> frozenset[int]:
+    return frozenset(effective_rules(ctx.compiled))
+
+
+def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, str]:
+    """The policy a compiled rule comes from, located at the rule, and the rule's path."""
+    kind, _, key = rule.source.partition("/")
+    namespace, _, name = key.rpartition("/")
+    path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
+    location = None
+    for policy in ctx.cluster.calico_policies:
+        if f"{policy.kind}/{policy.key}" == rule.source:
+            location = policy.rules(rule.direction)[rule.rule_index].location
+    for admin in ctx.cluster.admin_policies:
+        if f"{admin.kind}/{admin.name}" == rule.source:
+            rules = admin.ingress if rule.direction is Direction.INGRESS else admin.egress
+            location = rules[rule.rule_index].location
+    for k8s in ctx.cluster.policies:
+        if f"NetworkPolicy/{k8s.key}" == rule.source:
+            location = k8s.rules(rule.direction)[rule.rule_index].location
+    return resource_of(kind, namespace or None, name, location), path
+
+
+@check(
+    "NF024",
+    "Rule never takes effect",
+    Severity.MEDIUM,
+    description=(
+        "The rule matches traffic, but an earlier rule of its tier or an earlier tier "
+        "(an AdminNetworkPolicy, a Calico tier or policy of lower order) has always decided "
+        "that traffic already: a Deny shadows it, or a guardrail overrides a NetworkPolicy "
+        "that tries to widen access in vain."
+    ),
+    remediation=(
+        "Remove the rule, or change the order, priority or tier so it is reached; if an admin "
+        "guardrail denies the traffic on purpose, the rule documents a wish that will not be "
+        "granted."
+    ),
+    controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
+    peers={"nca": ("sanity: redundancy",)},
+)
+def shadowed_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Rules that match something yet decide nothing, because earlier ones decided it."""
+    if not (ctx.cluster.calico_policies or ctx.cluster.admin_policies):
+        return  # one union tier: redundancy (NF021) covers it
+    effective = _effective(ctx)
+    count = ctx.classes.count
+    for tier in ctx.compiled.tiers:
+        for rule in tier.ingress + tier.egress:
+            if id(rule) in effective or rule.action is Action.LOG or rule.subjects is None:
+                continue
+            if not rule.subjects.any() or not rule.endpoints.any():
+                continue  # matches nothing: other checks report it
+            targets = np.flatnonzero(
+                rule.subjects if rule.direction is Direction.INGRESS else rule.endpoints
+            )
+            if (
+                not ctx.compiled.compiler.target_masks(rule, targets[:count]).any()
+                and not rule.static.any()
+            ):
+                continue  # its ports match nothing (a named port that resolves nowhere)
+            resource, path = _rule_resource(ctx, rule)
+            yield Finding(
+                info,
+                f"{rule.source} {path} ({rule.action.value}) never takes effect: earlier rules "
+                f"or tiers always decide the traffic it matches first (tier {tier.name}).",
+                (resource,),
+                evidence={
+                    "policy": rule.source,
+                    "rule": path,
+                    "tier": tier.name,
+                    "action": rule.action.value,
+                },
+                detail_key=path,
+            )
+
+
+@check(
+    "NF025",
+    "Pass leaves the decision to the default allow",
+    Severity.MEDIUM,
+    description=(
+        "A Pass rule hands traffic to the next tiers, but for some of its subjects no later "
+        "tier selects them, so the passed traffic is simply allowed. A Pass meant as 'let the "
+        "namespace decide' becomes an Allow where the namespace has no policy."
+    ),
+    remediation=(
+        "Make sure a later tier (NetworkPolicy, a Calico tier, a Baseline policy) decides the "
+        "passed traffic for every subject, or use Allow or Deny explicitly."
+    ),
+    controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
+)
+def pass_to_default(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Pass rules whose subjects no later tier governs."""
+    tiers = ctx.compiled.tiers
+    for t, tier in enumerate(tiers):
+        for rule in tier.ingress + tier.egress:
+            if rule.action is not Action.PASS or rule.subjects is None or not rule.endpoints.any():
+                continue
+            later = np.zeros(ctx.classes.count, dtype=np.bool_)
+            for after in tiers[t + 1 :]:
+                selected = after.selected(rule.direction)
+                if after.end_deny and selected is not None:
+                    later |= selected
+                for other in after.rules(rule.direction):
+                    if other.subjects is not None and other.action is not Action.LOG:
+                        later |= other.subjects
+            open_subjects = rule.subjects & ~later
+            if not open_subjects.any():
+                continue
+            names = sorted(
+                {
+                    ctx.cluster.pods[m].endpoint_name
+                    for c in np.flatnonzero(open_subjects)
+                    for m in ctx.classes.members[c]
+                }
+            )
+            resource, path = _rule_resource(ctx, rule)
+            yield Finding(
+                info,
+                f"{rule.source} {path} passes traffic of {len(names)} workload(s) that no later "
+                f"tier governs: it is allowed by default.",
+                (resource,),
+                evidence={"policy": rule.source, "rule": path, "workloads": names[:20]},
+                detail_key=path,
+            )
+
+
+@check(
+    "NF026",
+    "Calico rule only logs",
+    Severity.INFO,
+    description=(
+        "A Calico Log rule records matching packets and goes on to the next rule: it decides "
+        "nothing. A policy of Log rules only changes no connectivity."
+    ),
+    remediation="Keep Log rules for auditing on purpose; pair them with an Allow or Deny.",
+    controls=("OWASP Kubernetes Security Cheat Sheet: Monitor network traffic",),
+)
+def log_only(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Calico policies whose rules are all Log."""
+    for policy in ctx.cluster.calico_policies:
+        rules = policy.ingress + policy.egress
+        if rules and all(r.action is Action.LOG for r in rules):
+            yield Finding(
+                info,
+                f"{policy.kind} {policy.key} only logs: it allows or denies nothing itself.",
+                (resource_of(policy.kind, policy.namespace, policy.name, policy.location),),
+                evidence={"policy": policy.key, "rules": len(rules)},
+            )
+
+
+@check(
+    "NF027",
+    "Admin policies share a priority over the same pods",
+    Severity.MEDIUM,
+    description=(
+        "Two AdminNetworkPolicies (or ClusterNetworkPolicies of one tier) have the same "
+        "priority and select some of the same pods: which one wins is undefined by the API, "
+        "and implementations may differ."
+    ),
+    remediation="Give every policy of a tier a distinct priority.",
+    controls=("Kubernetes network-policy-api: AdminNetworkPolicy priority",),
+)
+def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Pairs of admin-tier policies with equal priority and overlapping subjects."""
+    from netfence.engine.tiers import AdminCompiler
+
+    compiler = AdminCompiler(ctx.compiled.compiler)
+    policies = [p for p in ctx.cluster.admin_policies if p.kind != "BaselineAdminNetworkPolicy"]
+    subjects = [compiler.subjects(p) for p in policies]
+    for i, first in enumerate(policies):
+        for j in range(i + 1, len(policies)):
+            second = policies[j]
+            if first.tier is not second.tier or first.priority != second.priority:
+                continue
+            if first.tier is AdminTier.BASELINE and first.kind != "ClusterNetworkPolicy":
+                continue
+            if not (subjects[i] & subjects[j]).any():
+                continue
+            yield Finding(
+                info,
+                f"{first.key} and {second.key} both have priority {first.priority} in tier "
+                f"{first.tier.value} and select some of the same pods.",
+                (
+                    resource_of(first.kind, None, first.name, first.location),
+                    resource_of(second.kind, None, second.name, second.location),
+                ),
+                evidence={"priority": first.priority, "tier": first.tier.value},
+            )

@@ -1,0 +1,216 @@
+"""NF023-NF027: checks over the policy layers (AdminNetworkPolicy family, Calico tiers)."""
+
+from __future__ import annotations
+
+import yaml
+
+from netfence.analyses.audit import run_audit
+from netfence.sources.manifests import load_cluster_from_text
+
+PODS = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+status: {podIP: 10.244.0.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+status: {podIP: 10.244.0.6}
+"""
+
+
+def audit(extra: str, check: str):
+    cluster = load_cluster_from_text(PODS + "---\n" + extra)
+    return list(run_audit(cluster, select=[check]).findings)
+
+
+BANP_DENY_ALL = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {}}
+  ingress:
+  - {action: Deny, from: [{namespaces: {}}]}
+  egress:
+  - {action: Deny, to: [{namespaces: {}}, {networks: ["0.0.0.0/0", "::/0"]}]}
+"""
+
+
+def test_nf023_fires_without_a_cluster_guardrail():
+    """NF023 (NSA/CISA default deny, CIS 5.3.2 intent): with only namespaced policies, both
+    directions lack a cluster-wide default deny."""
+    np_only = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+"""
+    found = audit(np_only, "NF023")
+    assert {f.evidence["direction"] for f in found} == {"Ingress", "Egress"}
+
+
+def test_nf023_quiet_with_a_baseline_deny_all():
+    """NF023: a BaselineAdminNetworkPolicy denying all ingress and egress for every namespace
+    (network-policy-api v1alpha1) is the guardrail."""
+    assert audit(BANP_DENY_ALL, "NF023") == []
+
+
+def test_nf023_quiet_with_a_calico_global_default_deny():
+    """NF023: a Calico GlobalNetworkPolicy selecting all() with both types, in the default
+    tier (defaultAction Deny), denies what no later policy allows."""
+    gnp = """
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: default-deny}
+spec: {selector: all(), types: [Ingress, Egress], order: 2000}
+"""
+    assert audit(gnp, "NF023") == []
+
+
+def test_nf023_egress_deny_without_addresses_is_not_enough():
+    """NF023: a baseline egress Deny to pods only still lets pods reach the Internet."""
+    banp = BANP_DENY_ALL.replace('{networks: ["0.0.0.0/0", "::/0"]}', "{namespaces: {}}")
+    found = audit(banp, "NF023")
+    assert [f.evidence["direction"] for f in found] == ["Egress"]
+
+
+SHADOWED = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: guardrail}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  ingress:
+  - {name: no-web, action: Deny, from: [{namespaces: {}}], ports: [{portNumber: {port: 8080}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {}}]
+    ports: [{port: 8080}]
+"""
+
+
+def test_nf024_networkpolicy_widening_a_guardrail_in_vain():
+    """NF024 (ANP precedence: an ANP Deny is final before NetworkPolicy): the NetworkPolicy
+    allow on 8080 never takes effect."""
+    found = audit(SHADOWED, "NF024")
+    assert [f.resources[0].key for f in found] == ["NetworkPolicy/shop/allow-web"]
+    assert found[0].evidence["rule"] == "spec.ingress[0]"
+
+
+def test_nf024_quiet_when_the_allow_reaches_other_ports():
+    """NF024: an allow that still decides some port (9090) takes effect."""
+    widened = SHADOWED.replace("ports: [{port: 8080}]", "ports: [{port: 8080}, {port: 9090}]")
+    assert audit(widened, "NF024") == []
+
+
+def test_nf024_calico_deny_shadows_later_allow():
+    """NF024 (Calico: first matching rule wins in order): an Allow after a Deny of the same
+    traffic in one policy never takes effect."""
+    calico = """
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: app == 'db'
+  ingress:
+  - {action: Deny, protocol: TCP}
+  - {action: Allow, protocol: TCP, destination: {ports: [5432]}}
+  - {action: Allow, protocol: UDP}
+"""
+    found = audit(calico, "NF024")
+    assert [f.evidence["rule"] for f in found] == ["spec.ingress[1]"]
+
+
+PASS = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: delegate}
+spec:
+  priority: 5
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  ingress:
+  - {action: Pass, from: [{namespaces: {}}]}
+"""
+
+
+def test_nf025_pass_with_nothing_below():
+    """NF025 (ANP Pass: defer to NetworkPolicy, then Baseline, then default allow): with no
+    NetworkPolicy or baseline for shop, the Pass is an Allow."""
+    found = audit(PASS, "NF025")
+    assert found and set(found[0].evidence["workloads"]) == {"shop/web", "shop/db"}
+
+
+def test_nf025_quiet_when_a_networkpolicy_decides():
+    """NF025: a NetworkPolicy selecting every pod of shop decides the passed traffic."""
+    deny = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+    assert audit(PASS + deny, "NF025") == []
+
+
+def test_nf026_log_only_policy():
+    """NF026 (Calico Log action: logs and continues): a policy of Log rules decides nothing;
+    one with an Allow is not reported."""
+    log = """
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: audit, namespace: shop}
+spec:
+  ingress: [{action: Log}]
+"""
+    assert [f.resources[0].key for f in audit(log, "NF026")] == ["NetworkPolicy/shop/audit"]
+    mixed = log.replace("[{action: Log}]", "[{action: Log}, {action: Allow}]")
+    assert audit(mixed, "NF026") == []
+
+
+def _anp(name: str, priority: int, selector: dict) -> str:
+    doc = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {
+            "priority": priority,
+            "subject": {"pods": {"namespaceSelector": {}, "podSelector": selector}},
+            "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
+    return yaml.safe_dump(doc)
+
+
+def test_nf027_same_priority_overlapping_subjects():
+    """NF027 (ANP priority: equal priorities over the same traffic are undefined): both
+    select shop/web at priority 7."""
+    text = _anp("a", 7, {}) + "---\n" + _anp("b", 7, {"matchLabels": {"app": "web"}})
+    found = audit(text, "NF027")
+    assert [tuple(r.key for r in f.resources) for f in found] == [
+        ("AdminNetworkPolicy/a", "AdminNetworkPolicy/b")
+    ]
+
+
+def test_nf027_quiet_for_distinct_priorities_or_disjoint_subjects():
+    """NF027: different priorities, or the same priority over different pods, are fine."""
+    distinct = _anp("a", 7, {}) + "---\n" + _anp("b", 8, {})
+    disjoint = (
+        _anp("a", 7, {"matchLabels": {"app": "db"}})
+        + "---\n"
+        + _anp("b", 7, {"matchLabels": {"app": "web"}})
+    )
+    assert audit(distinct, "NF027") == []
+    assert audit(disjoint, "NF027") == []
