@@ -50,6 +50,13 @@ def sa_pod(
     return _dump(body)
 
 
+def host_pod(name: str, ns: str = "default", labels: Mapping[str, str] | None = None) -> str:
+    """A host-networked Pod (spec.hostNetwork true)."""
+    body = yaml.safe_load(pod(name, ns, labels))
+    body["spec"] = {"hostNetwork": True, **body["spec"]}
+    return _dump(body)
+
+
 def service_account(name: str, ns: str, labels: Mapping[str, str] | None = None) -> str:
     """A ServiceAccount document."""
     meta: dict[str, Any] = {"name": name, "namespace": ns}

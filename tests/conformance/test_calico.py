@@ -392,7 +392,9 @@ def test_tier_that_selects_no_policy_for_endpoint_is_skipped() -> None:
             tier("security", 100),
             tier("app", 200),
             calico_np("web", "a", tier="security", selector="app == 'web'", ingress=[deny()]),
-            calico_np("db", "a", tier="app", selector="app == 'db'", ingress=[tcp_rule("Allow", 5432)]),
+            calico_np(
+                "db", "a", tier="app", selector="app == 'db'", ingress=[tcp_rule("Allow", 5432)]
+            ),
         )
     )
     assert ("a/x", "a/web") not in conn
@@ -503,8 +505,12 @@ def test_policy_order_within_a_tier_lower_first() -> None:
             pod("y", "a", {"app": "y"}),
             pod("z", "a", {"app": "z"}),
             calico_np("y-late", "a", order=200, selector="app == 'y'", ingress=[allow()]),
-            calico_np("y-early", "a", order=100, selector="app == 'y'", ingress=[tcp_rule("Deny", 80)]),
-            calico_np("z-late", "a", order=200, selector="app == 'z'", ingress=[tcp_rule("Deny", 80)]),
+            calico_np(
+                "y-early", "a", order=100, selector="app == 'y'", ingress=[tcp_rule("Deny", 80)]
+            ),
+            calico_np(
+                "z-late", "a", order=200, selector="app == 'z'", ingress=[tcp_rule("Deny", 80)]
+            ),
             calico_np("z-early", "a", order=100, selector="app == 'z'", ingress=[allow()]),
         )
     )
@@ -513,8 +519,10 @@ def test_policy_order_within_a_tier_lower_first() -> None:
 
 
 def test_policy_without_order_is_last_in_its_tier() -> None:
-    """Resource reference "NetworkPolicy" (order) and reference section D: a policy without an
-    order is evaluated after every ordered policy of its tier."""
+    """Policy spec.order left out: evaluated after every ordered policy of its tier. The
+    policy references do not state it (reference section D notes the gap); the expectation
+    mirrors the Tier reference's rule for a missing order (highest order, lowest
+    precedence)."""
     conn = connectivity(
         docs(
             ns("a"),
@@ -535,7 +543,9 @@ def test_calico_policy_order_100_deny_precedes_kubernetes_allow() -> None:
             ns("a"),
             pod("x", "a"),
             pod("y", "a", {"app": "y"}),
-            calico_np("early", "a", order=100, selector="app == 'y'", ingress=[tcp_rule("Deny", 80)]),
+            calico_np(
+                "early", "a", order=100, selector="app == 'y'", ingress=[tcp_rule("Deny", 80)]
+            ),
             policy("y", "a", labels(app="y"), ingress=[{"ports": [{"port": 80}, {"port": 443}]}]),
         )
     )
@@ -550,11 +560,17 @@ def test_calico_policy_order_2000_comes_after_kubernetes_allow() -> None:
             ns("a"),
             pod("x", "a"),
             pod("y", "a", {"app": "y"}),
-            calico_np("late", "a", order=2000, selector="app == 'y'", ingress=[tcp_rule("Deny", 80), allow()]),
+            calico_np(
+                "late",
+                "a",
+                order=2000,
+                selector="app == 'y'",
+                ingress=[tcp_rule("Deny", 80), allow()],
+            ),
             policy("y", "a", labels(app="y"), ingress=[{"ports": [{"port": 80}, {"port": 443}]}]),
         )
     )
-    assert conn[("a/x", "a/y")] == all_but_tcp()
+    assert conn[("a/x", "a/y")] == ALL
 
 
 def test_types_inferred_egress_only_when_only_egress_rules() -> None:
@@ -600,6 +616,50 @@ def test_explicit_types_egress_with_no_rules_isolates_egress() -> None:
     )
     assert ("a/x", "a/y") not in conn
     assert conn[("a/y", "a/x")] == ALL
+
+
+def test_types_inferred_from_rules_not_from_empty_lists() -> None:
+    """NetworkPolicy spec.types (resource reference "NetworkPolicy", defaults table): the
+    default depends on whether ingress/egress rules are present; an empty list holds no rule,
+    so ``ingress: []`` with egress rules is Egress only and ``egress: []`` with ingress rules
+    is Ingress only."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("x", "a", {"app": "x"}),
+            pod("y", "a", {"app": "y"}),
+            pod("w", "a", {"app": "w"}),
+            calico_np("x", "a", selector="app == 'x'", ingress=[], egress=[tcp_rule("Allow", 53)]),
+            calico_np("y", "a", selector="app == 'y'", ingress=[tcp_rule("Allow", 80)], egress=[]),
+        )
+    )
+    assert conn[("a/w", "a/x")] == ALL  # x is not isolated for ingress
+    assert conn[("a/y", "a/w")] == ALL  # y is not isolated for egress
+    assert conn[("a/x", "a/w")] == tcp(53)  # x's egress rules apply
+    assert conn[("a/w", "a/y")] == tcp(80)  # y's ingress rules apply
+    assert ("a/x", "a/y") not in conn  # TCP 53 out of x, only TCP 80 into y
+
+
+def test_explicit_types_ignore_the_other_rule_list() -> None:
+    """NetworkPolicy spec.types (resource reference "NetworkPolicy"): the policy applies only
+    to the directions listed; egress rules of a policy whose types is Ingress have no effect."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("x", "a", {"app": "x"}),
+            pod("y", "a", {"app": "y"}),
+            calico_np(
+                "x",
+                "a",
+                selector="app == 'x'",
+                types=["Ingress"],
+                ingress=[tcp_rule("Allow", 80)],
+                egress=[deny()],
+            ),
+        )
+    )
+    assert conn[("a/y", "a/x")] == tcp(80)
+    assert conn[("a/x", "a/y")] == ALL
 
 
 def test_egress_and_ingress_must_both_allow() -> None:
@@ -652,7 +712,10 @@ def test_entity_nets_matches_pod_ips() -> None:
             pod("w", "b", ip="10.2.0.5"),
             pod("y", "a", {"app": "y"}, ip="10.3.0.5"),
             calico_np(
-                "y-in", "a", selector="app == 'y'", ingress=[allow(source={"nets": ["10.1.0.0/16"]})]
+                "y-in",
+                "a",
+                selector="app == 'y'",
+                ingress=[allow(source={"nets": ["10.1.0.0/16"]})],
             ),
         )
     )
@@ -740,7 +803,9 @@ def test_entity_selector_matches_only_known_endpoints() -> None:
             ns("a"),
             pod("x", "a", ip="10.0.0.1"),
             pod("y", "a", {"app": "y"}, ip="10.0.0.2"),
-            calico_np("y-in", "a", selector="app == 'y'", ingress=[allow(source={"selector": "all()"})]),
+            calico_np(
+                "y-in", "a", selector="app == 'y'", ingress=[allow(source={"selector": "all()"})]
+            ),
         )
     )
     assert conn[("a/x", "a/y")] == ALL
@@ -883,7 +948,10 @@ def test_entity_namespace_selector_scopes_selector() -> None:
                 selector="app == 'y'",
                 ingress=[
                     allow(
-                        source={"namespaceSelector": "team == 'ops'", "selector": "role == 'client'"}
+                        source={
+                            "namespaceSelector": "team == 'ops'",
+                            "selector": "role == 'client'",
+                        }
                     )
                 ],
             ),
@@ -1005,7 +1073,12 @@ def test_global_network_set_via_namespace_selector_global() -> None:
                 "a",
                 selector="app == 'x'",
                 egress=[
-                    allow(destination={"namespaceSelector": "global()", "selector": "role == 'registry'"})
+                    allow(
+                        destination={
+                            "namespaceSelector": "global()",
+                            "selector": "role == 'registry'",
+                        }
+                    )
                 ],
             ),
             calico_np(
@@ -1053,7 +1126,9 @@ def test_ports_numbers_and_ranges() -> None:
             ns("a"),
             pod("x", "a"),
             pod("y", "a", {"app": "y"}),
-            calico_np("y-in", "a", selector="app == 'y'", ingress=[tcp_rule("Allow", 80, "8000:8080")]),
+            calico_np(
+                "y-in", "a", selector="app == 'y'", ingress=[tcp_rule("Allow", 80, "8000:8080")]
+            ),
         )
     )
     assert conn[("a/x", "a/y")] == tcp(80, (8000, 8080))
@@ -1061,7 +1136,7 @@ def test_ports_numbers_and_ranges() -> None:
 
 def test_named_port_resolved_on_destination() -> None:
     """Ports, named ports (resource reference "NetworkPolicy"): a named port maps to each
-    destination endpoint's own port number of that name."""
+    destination endpoint's own port number of that name, for the rule's protocol."""
     conn = connectivity(
         docs(
             ns("a"),
@@ -1069,14 +1144,39 @@ def test_named_port_resolved_on_destination() -> None:
             pod("s1", "a", {"app": "s"}, ports=[("http", 8080, "TCP")]),
             pod("s2", "a", {"app": "s"}, ports=[("http", 9090, "TCP"), ("metrics", 9100, "TCP")]),
             pod("s3", "a", {"app": "s"}),
+            pod("u", "a", {"app": "u"}, ports=[("http", 8080, "UDP")]),
             calico_np("x-out", "a", selector="app == 'x'", egress=[tcp_rule("Allow", "http")]),
-            calico_np("s-in", "a", selector="app == 's'", ingress=[tcp_rule("Allow", "metrics", "http")]),
+            calico_np(
+                "s-in", "a", selector="app == 's'", ingress=[tcp_rule("Allow", "metrics", "http")]
+            ),
         )
     )
     assert conn[("a/x", "a/s1")] == tcp(8080)
     assert conn[("a/x", "a/s2")] == tcp(9090)
     assert ("a/x", "a/s3") not in conn
+    assert ("a/x", "a/u") not in conn
     assert conn[("a/s1", "a/s2")] == tcp(9090, 9100)
+
+
+def test_source_ports_match_the_source_port() -> None:
+    """EntityRule ports on the source side (resource reference "NetworkPolicy", EntityRule:
+    packets are matched on source/destination IP, protocol and port): a Deny of TCP from source
+    port 5000 hits only connections from that source port, so every destination port stays
+    reachable from other source ports."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("x", "a"),
+            pod("y", "a", {"app": "y"}),
+            calico_np(
+                "y-in",
+                "a",
+                selector="app == 'y'",
+                ingress=[deny(protocol="TCP", source={"ports": [5000]}), allow()],
+            ),
+        )
+    )
+    assert conn[("a/x", "a/y")] == ALL
 
 
 def test_not_ports() -> None:

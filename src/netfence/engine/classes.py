@@ -208,6 +208,7 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
             int(label_group[pod_label_ids[i]]),
             int(calico_group[calico_ids[i]]) if calico_index is not None else 0,
             pod.service_account if calico_index is not None else "",
+            pod.host_network,
             atoms,
             resolved,
         )

@@ -235,8 +235,6 @@ class CompiledPolicies:
 def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
     """Compile every policy of the cluster against the classes and atoms, in tiers."""
     from netfence.engine.tiers import (  # the tier builders use this module's types
-        ADMIN_TIER_ORDER,
-        BASELINE_TIER_ORDER,
         KUBERNETES_POLICY_ORDER,
         PolicyRules,
         admin_tiers,
@@ -286,13 +284,7 @@ def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
     admin, baseline = admin_tiers(compiler)
     tiers: list[CompiledTier] = []
     if cluster.calico_policies:
-        placed = calico_tiers(compiler, members)
-        if admin:
-            placed.append((ADMIN_TIER_ORDER, "Admin", make_tier("Admin", False, admin, count)))
-        if baseline:
-            placed.append(
-                (BASELINE_TIER_ORDER, "Baseline", make_tier("Baseline", False, baseline, count))
-            )
+        placed = calico_tiers(compiler, members, admin, baseline)
         tiers = [tier for _, _, tier in sorted(placed, key=lambda t: (t[0], t[1]))]
     else:
         if admin:

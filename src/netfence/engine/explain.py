@@ -9,9 +9,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netfence.engine.explain_layers import Endpoint, Step, plan, walk
+from netfence.engine.explain_layers import (
+    Endpoint,
+    Step,
+    k8s_entry_ports,
+    k8s_peer_matches,
+    plan,
+    walk,
+)
 from netfence.errors import Location, QueryError
-from netfence.model.cluster import Cluster, Namespace, Pod
+from netfence.model.cluster import Cluster, Pod
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort
 from netfence.sets.ports import PortSet
 
@@ -148,32 +155,11 @@ def parse_port(text: str, dst: FlowEndpoint) -> tuple[str, int]:
 
 
 def _peer_matches(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: FlowEndpoint) -> bool:
-    if peer.ip_block is not None:
-        if other.address is not None:
-            return peer.ip_block.addresses.contains(other.address)
-        assert other.pod is not None
-        return any(peer.ip_block.addresses.contains(ip) for ip in other.pod.ips)
-    if other.pod is None:
-        return False
-    pod = other.pod
-    if peer.namespace_selector is None:
-        if pod.namespace != policy.namespace:
-            return False
-    else:
-        ns = cluster.namespaces.get(pod.namespace) or Namespace(pod.namespace, {})
-        if not peer.namespace_selector.matches(ns.labels):
-            return False
-    return peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
+    return k8s_peer_matches(cluster, policy, peer, Endpoint(other.pod, other.address))
 
 
 def _entry_ports(entry: PolicyPort, target: FlowEndpoint) -> PortSet:
-    if entry.port is None:
-        return PortSet.of(entry.protocol)
-    if isinstance(entry.port, str):
-        # Named ports resolve on the destination of the traffic, in both directions.
-        number = target.pod.named_port(entry.port, entry.protocol) if target.pod else None
-        return PortSet.of(entry.protocol, number) if number is not None else PortSet.none()
-    return PortSet.of(entry.protocol, entry.port, entry.end_port or entry.port)
+    return k8s_entry_ports(entry, Endpoint(target.pod, target.address))
 
 
 def _judge(

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 from netfence.engine.classes import calico_labels
 from netfence.engine.tiers import (
-    ADMIN_TIER_ORDER,
-    BASELINE_TIER_ORDER,
+    ADMIN_TIER_NAMES,
+    BASELINE_TIER_NAMES,
+    BUILTIN_TIERS,
     CALICO_NAMESPACE_NAME_LABEL,
+    builtin_tier_name,
 )
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
@@ -115,7 +117,8 @@ def _namespace(cluster: Cluster, name: str) -> Namespace:
 # Kubernetes NetworkPolicy -------------------------------------------------------------------
 
 
-def _k8s_peer(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: Endpoint) -> bool:
+def k8s_peer_matches(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: Endpoint) -> bool:
+    """Whether a NetworkPolicyPeer matches an endpoint (ipBlock also against pod IPs)."""
     if peer.ip_block is not None:
         return _in(peer.ip_block.addresses, other)
     if other.pod is None:
@@ -129,7 +132,8 @@ def _k8s_peer(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: Endpoi
     return peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
 
 
-def _k8s_entry(entry: PolicyPort, target: Endpoint) -> PortSet:
+def k8s_entry_ports(entry: PolicyPort, target: Endpoint) -> PortSet:
+    """A NetworkPolicyPort's ports towards ``target`` (named ports resolved on it)."""
     if entry.port is None:
         return PortSet.of(entry.protocol)
     if isinstance(entry.port, str):
@@ -159,7 +163,7 @@ def _k8s_policy(cluster: Cluster, policy: NetworkPolicy) -> _Policy:
 
             def peer(e: Endpoint, rule: object = rule) -> bool:
                 peers = rule.peers  # type: ignore[attr-defined]
-                return peers is None or any(_k8s_peer(cluster, policy, p, e) for p in peers)
+                return peers is None or any(k8s_peer_matches(cluster, policy, p, e) for p in peers)
 
             def ports(t: Endpoint, rule: object = rule) -> PortSet:
                 entries = rule.ports  # type: ignore[attr-defined]
@@ -167,7 +171,7 @@ def _k8s_policy(cluster: Cluster, policy: NetworkPolicy) -> _Policy:
                     return PortSet.all()
                 out_ports = PortSet.none()
                 for entry in entries:
-                    out_ports = out_ports | _k8s_entry(entry, t)
+                    out_ports = out_ports | k8s_entry_ports(entry, t)
                 return out_ports
 
             rules.append(
@@ -188,11 +192,17 @@ def _k8s_policy(cluster: Cluster, policy: NetworkPolicy) -> _Policy:
 # Calico -----------------------------------------------------------------------------------
 
 
+def _calico_namespace_labels(cluster: Cluster, name: str) -> dict[str, str]:
+    return {**_namespace(cluster, name).labels, CALICO_NAMESPACE_NAME_LABEL: name}
+
+
 def _calico_selected(
     cluster: Cluster, selector: Selector, scope: Selector | None, policy: CalicoPolicy, e: Endpoint
 ) -> bool:
     if e.pod is not None:
         pod = e.pod
+        if pod.host_network:
+            return False  # no workload endpoint: selectors do not match it
         if scope is None:
             in_scope = policy.namespace is None or pod.namespace == policy.namespace
         elif isinstance(scope, Global):
@@ -213,9 +223,7 @@ def _calico_selected(
         elif network_set.namespace is None:
             visible = False
         else:
-            ns = network_set.namespace
-            labels = {**_namespace(cluster, ns).labels, CALICO_NAMESPACE_NAME_LABEL: ns}
-            visible = scope.matches(labels)
+            visible = scope.matches(_calico_namespace_labels(cluster, network_set.namespace))
         labels = dict(network_set.labels)
         if network_set.namespace is not None:
             labels["projectcalico.org/namespace"] = network_set.namespace
@@ -228,11 +236,17 @@ def _calico_selected(
     return False
 
 
-def _service_account_ok(cluster: Cluster, entity: EntityRule, e: Endpoint) -> bool:
+def _service_account_ok(
+    cluster: Cluster, entity: EntityRule, e: Endpoint, policy: CalicoPolicy | None = None
+) -> bool:
     if entity.service_account_names is None and entity.service_account_selector is None:
         return True
     if e.pod is None:
         return False
+    if policy is not None and not _calico_selected(
+        cluster, All(), entity.namespace_selector, policy, e
+    ):
+        return False  # service accounts are matched within the rule's namespace scope
     sa = e.pod.service_account
     if entity.service_account_names is not None and sa not in entity.service_account_names:
         return False
@@ -252,15 +266,29 @@ def _entity(cluster: Cluster, entity: EntityRule, policy: CalicoPolicy, e: Endpo
         return False
     if entity.not_nets and _in(IPRangeSet.from_cidrs(entity.not_nets), e):
         return False
-    if entity.selector is not None or entity.namespace_selector is not None:
+    scoped = entity.selector is not None or entity.namespace_selector is not None
+    if scoped:
         selector = entity.selector or All()
         if not _calico_selected(cluster, selector, entity.namespace_selector, policy, e):
             return False
-    if entity.not_selector is not None and _calico_selected(
-        cluster, entity.not_selector, entity.namespace_selector, policy, e
-    ):
-        return False
-    return _service_account_ok(cluster, entity, e)
+    if entity.not_selector is not None:
+        if (
+            not scoped
+            and policy.namespace is not None
+            and not _calico_selected(cluster, All(), None, policy, e)
+        ):
+            return False  # a namespaced notSelector is scoped to the policy's namespace
+        if _calico_selected(cluster, entity.not_selector, entity.namespace_selector, policy, e):
+            return False
+    return _service_account_ok(cluster, entity, e, policy)
+
+
+def _family(e: Endpoint, version: int) -> bool:
+    """Whether the endpoint has an address of the family (pods with none known: yes)."""
+    if e.address is not None:
+        return e.address.version == version
+    assert e.pod is not None
+    return not e.pod.ips or any(ipaddress.ip_address(ip).version == version for ip in e.pod.ips)
 
 
 def _calico_ports(rule: CalicoRule, target: Endpoint) -> PortSet:
@@ -295,7 +323,7 @@ def _calico_ports(rule: CalicoRule, target: Endpoint) -> PortSet:
 
 def _calico_policy(cluster: Cluster, policy: CalicoPolicy) -> _Policy:
     def selects(e: Endpoint) -> bool:
-        if e.pod is None:
+        if e.pod is None or e.pod.host_network:
             return False
         pod = e.pod
         if policy.namespace is not None and pod.namespace != policy.namespace:
@@ -324,13 +352,20 @@ def _calico_policy(cluster: Cluster, policy: CalicoPolicy) -> _Policy:
         ingress = direction is Direction.INGRESS
         rules = []
         for r, rule in enumerate(policy.rules(direction)):
+            if rule.source.ports is not None or rule.source.not_ports is not None:
+                continue  # source ports are not part of the map (see docs/semantics.md)
             peer_side = rule.source if ingress else rule.destination
             own_side = rule.destination if ingress else rule.source
 
-            def peer(e: Endpoint, side: EntityRule = peer_side) -> bool:
-                return _entity(cluster, side, policy, e)
+            def peer(
+                e: Endpoint, side: EntityRule = peer_side, version: int | None = rule.ip_version
+            ) -> bool:
+                return (version is None or _family(e, version)) and _entity(
+                    cluster, side, policy, e
+                )
 
             def own(e: Endpoint, side: EntityRule = own_side) -> bool:
+                # The packet's family is the peer's; the local endpoint takes it as sent.
                 return _entity(cluster, side, policy, e)
 
             def ports(t: Endpoint, rule: CalicoRule = rule) -> PortSet:
@@ -440,18 +475,24 @@ def plan(cluster: Cluster) -> list[_Tier]:
     tiers: list[_Tier] = []
     if cluster.calico_policies:
         defined = {t.name: t for t in cluster.calico_tiers}
+        names = set(defined) | {p.tier for p in cluster.calico_policies}
         members: dict[str, list[_Policy]] = {DEFAULT_TIER: kubernetes}
+        if admin:
+            members[builtin_tier_name(names, ADMIN_TIER_NAMES)] = admin
+        if baseline:
+            members[builtin_tier_name(names, BASELINE_TIER_NAMES)] = baseline
         for policy in cluster.calico_policies:
             members.setdefault(policy.tier, []).append(_calico_policy(cluster, policy))
         for name, policies in members.items():
             tier = defined.get(name)
-            order = DEFAULT_TIER_ORDER if name == DEFAULT_TIER else (tier.order if tier else None)
-            end_deny = tier is None or tier.default_action is Action.DENY
+            if name == DEFAULT_TIER:
+                order: float | None = DEFAULT_TIER_ORDER
+            elif tier is not None:
+                order = tier.order
+            else:
+                order = BUILTIN_TIERS.get(name)
+            end_deny = tier.default_action is Action.DENY if tier else name not in BUILTIN_TIERS
             tiers.append(_Tier(name, math.inf if order is None else order, end_deny, policies))
-        if admin:
-            tiers.append(_Tier("Admin", ADMIN_TIER_ORDER, False, admin))
-        if baseline:
-            tiers.append(_Tier("Baseline", BASELINE_TIER_ORDER, False, baseline))
     else:
         if admin:
             tiers.append(_Tier("Admin", 0.0, False, admin))

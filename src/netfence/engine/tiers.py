@@ -42,6 +42,15 @@ ADMIN_TIER_ORDER = 1_000.0
 """Where Calico places the Admin tier among its tiers (``kube-admin``)."""
 BASELINE_TIER_ORDER = 10_000_000.0
 """Where Calico places the Baseline tier among its tiers (``kube-baseline``)."""
+ADMIN_TIER_NAMES = ("kube-admin", "adminnetworkpolicy")
+"""Calico's names for the tier that holds the Admin tier (3.32+, then 3.30/3.31)."""
+BASELINE_TIER_NAMES = ("kube-baseline", "baselineadminnetworkpolicy")
+"""Calico's names for the tier that holds the Baseline tier."""
+BUILTIN_TIERS = {
+    **dict.fromkeys(ADMIN_TIER_NAMES, ADMIN_TIER_ORDER),
+    **dict.fromkeys(BASELINE_TIER_NAMES, BASELINE_TIER_ORDER),
+}
+"""Calico's built-in tiers besides ``default``: their order; their default action is Pass."""
 CALICO_NAMESPACE_NAME_LABEL = "projectcalico.org/name"
 """Label Calico gives a namespace (and a service account): its name."""
 
@@ -98,6 +107,11 @@ class CalicoCompiler:
             for n in self.c.namespaces
         ]
         self._ns_cache: dict[Selector, BoolArray] = {}
+        # Host-networked pods have no workload endpoint: Calico policy neither selects them
+        # nor matches them by selector (their traffic is the node's).
+        self.workload = np.array(
+            [not cluster.pods[m[0]].host_network for m in self.c.members], dtype=np.bool_
+        )
         self.class_sa = [
             (cluster.pods[m[0]].namespace, cluster.pods[m[0]].service_account)
             for m in self.c.members
@@ -113,7 +127,7 @@ class CalicoCompiler:
 
     def subjects(self, policy: CalicoPolicy) -> BoolArray:
         """Classes the policy applies to."""
-        mask = self.c.calico_selector_mask(policy.selector)
+        mask = self.c.calico_selector_mask(policy.selector) & self.workload
         if policy.namespace is not None:
             mask = mask & (self.c.class_ns == self.b.ns_index[policy.namespace])
         elif policy.namespace_selector is not None:
@@ -158,7 +172,7 @@ class CalicoCompiler:
             in_scope = np.zeros(count, dtype=np.bool_)
         else:
             in_scope = self.namespaces_matching(scope)[self.c.class_ns]
-        out[:count] = self.c.calico_selector_mask(selector) & in_scope
+        out[:count] = self.c.calico_selector_mask(selector) & in_scope & self.workload
         sets = IPRangeSet()
         for network_set in self.c.cluster.network_sets:
             if scope is None:
@@ -187,16 +201,35 @@ class CalicoCompiler:
             mask &= self._addresses(IPRangeSet.from_cidrs(entity.nets))
         if entity.not_nets:
             mask &= ~self._addresses(IPRangeSet.from_cidrs(entity.not_nets))
-        if entity.selector is not None or entity.namespace_selector is not None:
+        scoped = entity.selector is not None or entity.namespace_selector is not None
+        if scoped:
             mask &= self._select(entity.selector or All(), entity.namespace_selector, policy)
         if entity.not_selector is not None:
+            if not scoped and policy.namespace is not None:
+                # In a namespaced policy, Calico scopes a notSelector to the policy's namespace.
+                mask &= self._select(All(), None, policy)
             mask &= ~self._select(entity.not_selector, entity.namespace_selector, policy)
         if entity.service_account_names is not None or entity.service_account_selector is not None:
+            # Service accounts are matched within the rule's namespace scope, like selectors.
+            scope = self._select(All(), entity.namespace_selector, policy)[: self.b.count]
             mask[self.b.count :] = False
-            mask[: self.b.count] &= self._service_accounts(
+            mask[: self.b.count] &= scope & self._service_accounts(
                 entity.service_account_names, entity.service_account_selector
             )
         return mask
+
+    def family(self, version: int) -> BoolArray:
+        """Endpoints of one IP family: atoms of it, and pods with an address of it (or none
+        known, whose family the manifests do not tell)."""
+        out = np.zeros(self.b.total, dtype=np.bool_)
+        out[self.b.count :] = [v == version for v, _, _ in self.c.ip_atoms.atoms]
+        pods = self.c.cluster.pods
+        out[: self.b.count] = [
+            not pods[m[0]].ips
+            or any(":" in ip if version == 6 else ":" not in ip for ip in pods[m[0]].ips)
+            for m in self.c.members
+        ]
+        return out
 
     def ports(
         self, rule: CalicoRule
@@ -250,13 +283,22 @@ class CalicoCompiler:
                 continue
             for r, rule in enumerate(policy.rules(direction)):
                 ports = self.ports(rule)
-                if ports is None:
+                if (
+                    ports is None
+                    or rule.source.ports is not None
+                    or rule.source.not_ports is not None
+                ):
+                    # Other protocols are outside the map; source ports are not part of it
+                    # (it asserts what holds whatever the ephemeral source port).
                     continue
                 ingress = direction is Direction.INGRESS
                 peer_side = rule.source if ingress else rule.destination
                 own_side = rule.destination if ingress else rule.source
                 peers = self.entity(peer_side, policy)
                 own = self.entity(own_side, policy)[:count]
+                if rule.ip_version is not None:
+                    # The packet's family is the peer's; the local endpoint takes it as sent.
+                    peers = peers & self.family(rule.ip_version)
                 static, named, static_not, named_not = ports
                 compiled = CompiledRule(
                     endpoints=peers,
@@ -373,21 +415,44 @@ def admin_tiers(base: PolicyCompiler) -> tuple[list[PolicyRules], list[PolicyRul
     return admin, baseline
 
 
+def builtin_tier_name(names: set[str], candidates: tuple[str, ...]) -> str:
+    """The name Calico uses here for a built-in tier: one in use, else the newest."""
+    return next((n for n in candidates if n in names), candidates[0])
+
+
 def calico_tiers(
-    base: PolicyCompiler, kubernetes: list[PolicyRules]
+    base: PolicyCompiler,
+    kubernetes: list[PolicyRules],
+    admin: list[PolicyRules],
+    baseline: list[PolicyRules],
 ) -> list[tuple[float, str, CompiledTier]]:
-    """Calico's tiers as (order, name, tier), Kubernetes NetworkPolicies in the default tier."""
+    """Calico's tiers as (order, name, tier): Kubernetes NetworkPolicies in the default tier,
+    the Admin and Baseline policies in Calico's built-in tiers for them, where Calico policies
+    of those tiers are ordered together with them (priority as order)."""
     cluster = base.c.cluster
     compiler = CalicoCompiler(base)
     defined = {t.name: t for t in cluster.calico_tiers}
+    names = set(defined) | {p.tier for p in cluster.calico_policies}
     members: dict[str, list[PolicyRules]] = {DEFAULT_TIER: list(kubernetes)}
+    if admin:
+        members[builtin_tier_name(names, ADMIN_TIER_NAMES)] = list(admin)
+    if baseline:
+        members[builtin_tier_name(names, BASELINE_TIER_NAMES)] = list(baseline)
     for policy in cluster.calico_policies:
         members.setdefault(policy.tier, []).append(compiler.policy(policy))
     out = []
     for name, policies in members.items():
         tier = defined.get(name)
-        order = DEFAULT_TIER_ORDER if name == DEFAULT_TIER else (tier.order if tier else None)
-        end_deny = tier is None or tier.default_action is Action.DENY
+        if name == DEFAULT_TIER:
+            order: float | None = DEFAULT_TIER_ORDER
+        elif tier is not None:
+            order = tier.order
+        else:
+            order = BUILTIN_TIERS.get(name)
+        if tier is not None:
+            end_deny = tier.default_action is Action.DENY
+        else:
+            end_deny = name not in BUILTIN_TIERS
         out.append((_sort_key(order), name, make_tier(name, end_deny, policies, base.count)))
     return out
 

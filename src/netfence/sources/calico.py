@@ -26,7 +26,7 @@ from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.calico_selector_parser import SelectorSyntaxError, parse_selector
-from netfence.sources.fields import Field
+from netfence.sources.fields import Field, parse_directions
 
 CALICO_API: Final = "projectcalico.org/v3"
 """The Calico API group and version netfence reads."""
@@ -182,20 +182,14 @@ def parse_calico_policy(obj: Field, kind: str, namespace: str | None, name: str)
     ingress_field, egress_field = spec.get("ingress"), spec.get("egress")
     ingress = tuple(_rule(r) for r in ingress_field.items()) if ingress_field else ()
     egress = tuple(_rule(r) for r in egress_field.items()) if egress_field else ()
-    types_field = spec.get("types")
-    types: set[Direction] = set()
-    if types_field is not None:
-        for item in types_field.items():
-            text = item.string()
-            try:
-                types.add(Direction(text))
-            except ValueError:
-                raise item.error(f"unknown type {text!r} (expected Ingress or Egress)") from None
+    types = parse_directions(spec.get("types"))
     if not types:
         # Inferred from the rule lists present; Ingress when there are none.
-        if ingress_field is not None or egress_field is None:
+        # Calico keys this on rules being present, not on the list keys (an empty list counts
+        # as no rules).
+        if ingress or not egress:
             types.add(Direction.INGRESS)
-        if egress_field is not None:
+        if egress:
             types.add(Direction.EGRESS)
     tier_field = spec.get("tier")
     tier = tier_field.string() if tier_field is not None else DEFAULT_TIER

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netfence.errors import InputError, Location
+from netfence.model.networkpolicy import Direction
 from netfence.sets.ports import PROTOCOLS
 from netfence.sources.yamldocs import Document, LineDict, LineList
 
@@ -112,6 +113,18 @@ class Field:
             if isinstance(self.value, LineDict)
             else self.line
         )
+
+
+def parse_directions(field: Field | None) -> set[Direction]:
+    """A list of policy types (``Ingress``, ``Egress``); empty when absent."""
+    out: set[Direction] = set()
+    for item in field.items() if field is not None else ():
+        text = item.string()
+        try:
+            out.add(Direction(text))
+        except ValueError:
+            raise item.error(f"unknown policy type {text!r} (expected Ingress or Egress)") from None
+    return out
 
 
 def parse_protocol(entry: Field) -> str:

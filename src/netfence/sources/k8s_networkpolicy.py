@@ -22,7 +22,7 @@ from netfence.model.networkpolicy import (
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import MAX_PORT, MIN_PORT
-from netfence.sources.fields import Field, parse_protocol
+from netfence.sources.fields import Field, parse_directions, parse_protocol
 from netfence.sources.k8s_selectors import parse_label_selector
 
 _IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?=[a-z0-9]))*$")
@@ -40,17 +40,7 @@ def parse_network_policy(obj: Field, namespace: str, name: str) -> NetworkPolicy
     egress_field = spec.get("egress")
     ingress = tuple(_parse_rule(r, "from") for r in ingress_field.items()) if ingress_field else ()
     egress = tuple(_parse_rule(r, "to") for r in egress_field.items()) if egress_field else ()
-    types_field = spec.get("policyTypes")
-    types: set[Direction] = set()
-    if types_field is not None:
-        for item in types_field.items():
-            text = item.string()
-            try:
-                types.add(Direction(text))
-            except ValueError:
-                raise item.error(
-                    f"unknown policy type {text!r} (expected Ingress or Egress)"
-                ) from None
+    types = parse_directions(spec.get("policyTypes"))
     if not types:
         # NetworkPolicySpec.policyTypes: when unset, Ingress always, and Egress when the
         # policy has egress rules.
