@@ -214,3 +214,35 @@ def test_nf027_quiet_for_distinct_priorities_or_disjoint_subjects():
     )
     assert audit(distinct, "NF027") == []
     assert audit(disjoint, "NF027") == []
+
+
+CALICO_NS_DENY = """
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec: {selector: all(), types: [Ingress, Egress]}
+"""
+
+
+def test_nf001_counts_calico_and_admin_policies():
+    """NF001 (CIS 5.3.2) over any policy family: a Calico NetworkPolicy in the namespace, a
+    GlobalNetworkPolicy, or an AdminNetworkPolicy whose subject covers it all count."""
+    assert audit(CALICO_NS_DENY, "NF001") == []
+    gnp = (
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec: {selector: app == 'x'}\n"
+    )
+    assert audit(gnp, "NF001") == []
+    assert audit(_anp("a", 1, {}), "NF001") == []
+    assert [f.resources[0].key for f in audit("", "NF001")] == ["Namespace/shop"]
+
+
+def test_nf004_nf005_default_deny_from_calico_or_a_baseline():
+    """NF004/NF005 over any family: a Calico NetworkPolicy selecting all() in a denying tier,
+    or a cluster guardrail (BaselineAdminNetworkPolicy deny-all), is the default deny; a
+    Calico policy selecting only some pods is not."""
+    for check in ("NF004", "NF005"):
+        assert audit(CALICO_NS_DENY, check) == []
+        assert audit(BANP_DENY_ALL, check) == []
+        partial = CALICO_NS_DENY.replace("selector: all()", "selector: app == 'web'")
+        assert [f.resources[0].key for f in audit(partial, check)] == ["Namespace/shop"]

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
+from netfence.engine.tiers import BUILTIN_TIERS, CALICO_NAMESPACE_NAME_LABEL
+from netfence.model.calico_selector import All
 from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 
 _SEGMENTATION = (
@@ -15,6 +18,60 @@ _SEGMENTATION = (
     "OWASP Kubernetes Security Cheat Sheet: Use Kubernetes network policies",
     "NIST SP 800-190 4.3.3",
 )
+
+
+def _calico_namespace_labels(ctx: AuditContext, name: str) -> dict[str, str]:
+    return {**ctx.cluster.namespaces[name].labels, CALICO_NAMESPACE_NAME_LABEL: name}
+
+
+def namespaces_with_policy(ctx: AuditContext) -> set[str]:
+    """Namespaces some policy of any family applies to: a NetworkPolicy (Kubernetes or
+    Calico) in it, or a cluster-scoped policy (GlobalNetworkPolicy, AdminNetworkPolicy
+    family) whose namespace scope covers it."""
+    cluster = ctx.cluster
+    found = {p.namespace for p in cluster.policies}
+    for policy in cluster.calico_policies:
+        if policy.namespace is not None:
+            found.add(policy.namespace)
+            continue
+        scope = policy.namespace_selector
+        found.update(
+            n
+            for n in cluster.namespaces
+            if scope is None or scope.matches(_calico_namespace_labels(ctx, n))
+        )
+    for admin in cluster.admin_policies:
+        selector = admin.subject.namespace_selector
+        found.update(n for n, ns in cluster.namespaces.items() if selector.matches(ns.labels))
+    return found
+
+
+def namespaces_with_default_deny(ctx: AuditContext, direction: Direction) -> set[str]:
+    """Namespaces where every pod, present and future, is denied by default in a direction:
+    a Kubernetes or Calico policy selecting every pod of the namespace (Calico: in a tier
+    that denies by default), or a cluster-wide default deny (NF023's guardrails)."""
+    from netfence.analyses.audit.checks_layers import cluster_default_deny
+
+    cluster = ctx.cluster
+    if cluster_default_deny(ctx, direction):
+        return set(cluster.namespaces)
+    tiers = {t.name: t for t in cluster.calico_tiers}
+    found = {
+        p.namespace
+        for p in cluster.policies
+        if direction in p.policy_types and p.pod_selector.selects_all
+    }
+    for policy in cluster.calico_policies:
+        tier = tiers.get(policy.tier)
+        denies = tier.default_action is Action.DENY if tier else policy.tier not in BUILTIN_TIERS
+        if (
+            policy.namespace is not None
+            and direction in policy.types
+            and isinstance(policy.selector, All)
+            and denies
+        ):
+            found.add(policy.namespace)
+    return found
 
 
 def _namespaces_in_use(ctx: AuditContext) -> list[str]:
@@ -43,7 +100,7 @@ def _namespaces_in_use(ctx: AuditContext) -> list[str]:
 )
 def namespace_without_policy(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Every namespace in use holds at least one NetworkPolicy (CIS 5.3.2)."""
-    with_policy = {p.namespace for p in ctx.cluster.policies}
+    with_policy = namespaces_with_policy(ctx)
     for name in _namespaces_in_use(ctx):
         if name in with_policy:
             continue
@@ -139,11 +196,7 @@ def workload_open_egress(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
 def _default_deny(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iterator[Finding]:
     # A namespace has a default deny when some policy of that type selects every pod of it,
     # present and future: only the empty selector does (semantics, not the policy's name).
-    covered = {
-        p.namespace
-        for p in ctx.cluster.policies
-        if direction in p.policy_types and p.pod_selector.selects_all
-    }
+    covered = namespaces_with_default_deny(ctx, direction)
     for name in _namespaces_in_use(ctx):
         if name in covered:
             continue

@@ -15,6 +15,7 @@ from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.analyses.audit.registry import check
 from netfence.engine.compiler import CompiledRule
 from netfence.engine.connectivity import effective_rules
+from netfence.engine.tiers import BUILTIN_TIERS
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico_selector import All
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
@@ -75,26 +76,8 @@ def _denies_everything(policy: AdminNetworkPolicy, direction: Direction) -> bool
 )
 def no_global_default_deny(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """One finding per direction without a cluster-wide default deny."""
-    cluster = ctx.cluster
-    tiers = {t.name: t for t in cluster.calico_tiers}
     for direction in (Direction.INGRESS, Direction.EGRESS):
-        guarded = any(
-            _all_namespaces(p) and _denies_everything(p, direction) for p in cluster.admin_policies
-        )
-        for policy in cluster.calico_policies:
-            tier = tiers.get(policy.tier)
-            denies = tier is None or tier.default_action is Action.DENY
-            if (
-                policy.namespace is None
-                and isinstance(policy.selector, All)
-                and (
-                    policy.namespace_selector is None or isinstance(policy.namespace_selector, All)
-                )
-                and direction in policy.types
-                and denies
-            ):
-                guarded = True
-        if not guarded:
+        if not cluster_default_deny(ctx, direction):
             yield Finding(
                 info,
                 f"No cluster-wide default deny for {direction.value.lower()}: new namespaces "
@@ -103,6 +86,27 @@ def no_global_default_deny(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                 evidence={"direction": direction.value},
                 detail_key=direction.value,
             )
+
+
+def cluster_default_deny(ctx: AuditContext, direction: Direction) -> bool:
+    """Whether a cluster-scoped policy denies by default in ``direction`` for every namespace,
+    present and future."""
+    cluster = ctx.cluster
+    if any(_all_namespaces(p) and _denies_everything(p, direction) for p in cluster.admin_policies):
+        return True
+    tiers = {t.name: t for t in cluster.calico_tiers}
+    for policy in cluster.calico_policies:
+        tier = tiers.get(policy.tier)
+        denies = tier.default_action is Action.DENY if tier else policy.tier not in BUILTIN_TIERS
+        if (
+            policy.namespace is None
+            and isinstance(policy.selector, All)
+            and (policy.namespace_selector is None or isinstance(policy.namespace_selector, All))
+            and direction in policy.types
+            and denies
+        ):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4)
