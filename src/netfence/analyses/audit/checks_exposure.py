@@ -147,7 +147,7 @@ def _contributors(
 def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Ingress-isolated workloads that public addresses may reach."""
     for view in ctx.workloads:
-        if not ctx.all_classes(view, ctx.compiled.isolated_in):
+        if not ctx.all_classes(view, ctx.governed_in):
             continue  # NF002 reports open workloads
         public, ranges, ports = _public_reach(ctx, view, outbound=False)
         if not public:
@@ -183,7 +183,7 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
 def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Egress-isolated workloads that may reach the whole public IPv4 space."""
     for view in ctx.workloads:
-        if not ctx.all_classes(view, ctx.compiled.isolated_out):
+        if not ctx.all_classes(view, ctx.governed_out):
             continue  # NF003 reports open workloads
         public, ranges, ports = _public_reach(ctx, view, outbound=True)
         if not PUBLIC.family(4).issubset(public.family(4)):
@@ -298,7 +298,7 @@ def dns_blocked(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     for view in ctx.workloads:
         if view.namespace == "kube-system" and any(c in dns for c in view.classes):
             continue
-        if not ctx.all_classes(view, ctx.compiled.isolated_out):
+        if not ctx.all_classes(view, ctx.governed_out):
             continue
         missing = []
         for proto in ("UDP", "TCP"):

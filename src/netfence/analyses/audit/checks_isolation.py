@@ -115,9 +115,7 @@ def namespace_without_policy(ctx: AuditContext, info: CheckInfo) -> Iterator[Fin
 
 
 def _not_isolated(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iterator[Finding]:
-    isolated = (
-        ctx.compiled.isolated_in if direction is Direction.INGRESS else ctx.compiled.isolated_out
-    )
+    isolated = ctx.governed_in if direction is Direction.INGRESS else ctx.governed_out
     for view in ctx.workloads:
         open_classes = [c for c in view.classes if not isolated[c]]
         if not open_classes:

@@ -20,7 +20,8 @@ from netfence.engine.connectivity import (
 from netfence.errors import Location
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.findings import ResourceRef
-from netfence.model.networkpolicy import NetworkPolicy
+from netfence.model.layers import Action
+from netfence.model.networkpolicy import Direction, NetworkPolicy
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -110,6 +111,36 @@ class AuditContext:
                 )
             )
         return views
+
+    @functools.cached_property
+    def governed_in(self) -> npt.NDArray[np.bool_]:
+        """Classes some policy layer restricts for ingress (see ``governed``)."""
+        return self.governed(Direction.INGRESS)
+
+    @functools.cached_property
+    def governed_out(self) -> npt.NDArray[np.bool_]:
+        """Classes some policy layer restricts for egress (see ``governed``)."""
+        return self.governed(Direction.EGRESS)
+
+    def governed(self, direction: Direction) -> npt.NDArray[np.bool_]:
+        """Classes some policy layer restricts in ``direction``: isolated by a tier that denies
+        by default (NetworkPolicy, Calico), or the subject of an Admin or Baseline rule that
+        decides something (Allow, Deny or Pass)."""
+        compiled = self.compiled
+        out = (
+            compiled.isolated_in if direction is Direction.INGRESS else compiled.isolated_out
+        ).copy()
+        for tier in compiled.tiers:
+            if tier.end_deny:
+                continue
+            for rule in tier.rules(direction):
+                if (
+                    rule.subjects is not None
+                    and rule.action is not Action.LOG
+                    and rule.endpoints.any()
+                ):
+                    out |= rule.subjects
+        return out
 
     @functools.cached_property
     def dns_classes(self) -> set[int]:
