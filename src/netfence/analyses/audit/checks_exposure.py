@@ -108,6 +108,15 @@ def _public_reach(
     return public, ranges, ports
 
 
+BROAD = 0.5
+"""Share of the public IPv4 space from which a workload counts as open to the Internet."""
+
+
+def _share_of_internet(public: IPRangeSet) -> float:
+    """How much of the public IPv4 space ``public`` covers."""
+    return public.family(4).size() / PUBLIC.family(4).size()
+
+
 def _ports_text(ports: PortSet) -> str:
     return "any port" if ports.is_all() else ports.describe()
 
@@ -152,11 +161,12 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         public, ranges, ports = _public_reach(ctx, view, outbound=False)
         if not public:
             continue
-        everything = PUBLIC.family(4).issubset(public.family(4))
+        everything = _share_of_internet(public) >= BROAD
         yield Finding(
             info,
             f"{view.kind} {view.name} accepts {_ports_text(ports)} from "
-            f"{'the whole public Internet' if everything else 'public addresses'}.",
+            f"{'most of the public Internet' if everything else 'public addresses'} "
+            f"({_share_of_internet(public):.0%} of public IPv4).",
             (view.resource,),
             evidence={
                 "sources": ranges.describe(),
@@ -169,12 +179,12 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
 
 @check(
     "NF009",
-    "Workload may send traffic to the whole Internet",
+    "Workload may send traffic to most of the Internet",
     Severity.MEDIUM,
     description=(
-        "The workload is isolated for egress, yet its policies let it reach every public "
-        "IPv4 address on some ports: unbounded egress that serves exfiltration and command "
-        "and control."
+        "The workload is restricted for egress, yet its policies let it reach at least half of "
+        "the public IPv4 space on some ports (0.0.0.0/0 less a few exceptions): unbounded "
+        "egress that serves exfiltration and command and control."
     ),
     remediation="Allow only the destinations the workload needs, by CIDR or through a proxy.",
     controls=("NIST SP 800-190 4.4.2", "NSA/CISA Kubernetes Hardening Guide: Network policies"),
@@ -186,11 +196,13 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         if not ctx.all_classes(view, ctx.governed_out):
             continue  # NF003 reports open workloads
         public, ranges, ports = _public_reach(ctx, view, outbound=True)
-        if not PUBLIC.family(4).issubset(public.family(4)):
+        share = _share_of_internet(public)
+        if share < BROAD:
             continue
         yield Finding(
             info,
-            f"{view.kind} {view.name} may reach the whole public Internet on {_ports_text(ports)}.",
+            f"{view.kind} {view.name} may reach {share:.0%} of the public IPv4 Internet on "
+            f"{_ports_text(ports)}.",
             (view.resource,),
             evidence={
                 "destinations": ranges.describe(),

@@ -50,7 +50,7 @@ def namespaces_with_default_deny(ctx: AuditContext, direction: Direction) -> set
     """Namespaces where every pod, present and future, is denied by default in a direction:
     a Kubernetes or Calico policy selecting every pod of the namespace (Calico: in a tier
     that denies by default), or a cluster-wide default deny (NF023's guardrails)."""
-    from netfence.analyses.audit.checks_layers import cluster_default_deny
+    from netfence.analyses.audit.checks_layers import catch_all, cluster_default_deny
 
     cluster = ctx.cluster
     if cluster_default_deny(ctx, direction):
@@ -69,6 +69,7 @@ def namespaces_with_default_deny(ctx: AuditContext, direction: Direction) -> set
             and direction in policy.types
             and isinstance(policy.selector, All)
             and denies
+            and not any(catch_all(r) for r in policy.rules(direction))
         ):
             found.add(policy.namespace)
     return found

@@ -17,6 +17,7 @@ from netfence.engine.compiler import CompiledRule
 from netfence.engine.connectivity import effective_rules
 from netfence.engine.tiers import BUILTIN_TIERS
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
+from netfence.model.calico import CalicoRule
 from netfence.model.calico_selector import All
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.layers import Action
@@ -104,9 +105,23 @@ def cluster_default_deny(ctx: AuditContext, direction: Direction) -> bool:
             and (policy.namespace_selector is None or isinstance(policy.namespace_selector, All))
             and direction in policy.types
             and denies
+            and not any(catch_all(r) for r in policy.rules(direction))
         ):
             return True
     return False
+
+
+def catch_all(rule: CalicoRule) -> bool:
+    """A Calico Allow or Pass rule with no criteria: it lets everything through the tier."""
+    return (
+        rule.action in (Action.ALLOW, Action.PASS)
+        and rule.protocol is None
+        and rule.not_protocol is None
+        and not rule.source.constrains_peer
+        and not rule.destination.constrains_peer
+        and rule.destination.ports is None
+        and rule.destination.not_ports is None
+    )
 
 
 @functools.lru_cache(maxsize=4)
