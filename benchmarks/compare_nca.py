@@ -320,8 +320,8 @@ def parse_nca(text: str) -> ConnMap:
 
 AGREE = "agree"
 IPBLOCK = "ipBlock-on-pod-IP"
-NCA_SCOPING = "nca Exists/DoesNotExist scoping"
-BOTH = "ipBlock-on-pod-IP + nca Exists/DoesNotExist scoping"
+NCA_SCOPING = "nca bug fixed in nca_patched.py"
+BOTH = "ipBlock-on-pod-IP + nca bug fixed in nca_patched.py"
 UNEXPLAINED = "unexplained"
 EXPLANATIONS = (IPBLOCK, NCA_SCOPING, BOTH)
 
@@ -365,7 +365,8 @@ class Comparison:
     A difference is explained by
 
     * ``ipBlock-on-pod-IP`` when netfence on the IP-stripped topology agrees with nca,
-    * ``nca Exists/DoesNotExist scoping`` when nca with that bug fixed (``nca_patched.py``)
+    * ``nca bug`` when nca with its bugs fixed (``nca_patched.py``: podSelector
+      Exists/DoesNotExist scoping, Calico's ``projectcalico.org/name`` namespace label)
       agrees with netfence,
     * both, when netfence on the IP-stripped topology agrees with the fixed nca.
     """
@@ -393,7 +394,7 @@ class Comparison:
         """Short verdict for a results table."""
         m = self.main
         parts = [f"{'yes' if self.agrees else 'NO'}: {m.agreeing:,}/{m.pairs:,} identical"]
-        short = {IPBLOCK: "ipBlock-on-pod-IP", NCA_SCOPING: "nca-scoping-bug", BOTH: "both"}
+        short = {IPBLOCK: "ipBlock-on-pod-IP", NCA_SCOPING: "nca-bug", BOTH: "both"}
         parts += [f"{self.count(r):,} {short[r]}" for r in EXPLANATIONS if self.count(r)]
         parts.append(f"{self.unexplained:,} unexplained")
         exact = [c for c in self.checks if c.title.startswith("exact")]
@@ -506,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         "--netfence-noip", type=Path, help="netfence pod-level JSON on the IP-stripped topology"
     )
     parser.add_argument(
-        "--nca-fixed", type=Path, help="output of nca_patched.py (nca with the scoping fix)"
+        "--nca-fixed", type=Path, help="output of nca_patched.py (nca with its bugs fixed)"
     )
     parser.add_argument("--limit", type=int, default=10, help="differences to print per reason")
     args = parser.parse_args(argv)

@@ -15,11 +15,21 @@ and numeric ports, port ranges (``endPort``), ``matchExpressions`` (In, NotIn, E
 DoesNotExist), ipBlocks with ``except`` (some of which contain pod IPs), UDP and SCTP, monitoring
 scraping and a few policies that select no pod.
 
-The same ``--pods/--policies/--seed`` always produce byte-identical files.
+With ``--calico F`` and ``--admin F`` that share of the policies is written as Calico policies
+(``projectcalico.org/v3`` NetworkPolicy and GlobalNetworkPolicy, with the Tiers ``security`` and
+``platform``; a NetworkSet and a GlobalNetworkSet go into ``topology.yaml``) or as admin policies
+(AdminNetworkPolicy, the BaselineAdminNetworkPolicy ``default``, and v1alpha2
+ClusterNetworkPolicies). ``--calico-default-tier-only`` leaves out the Tiers (nca 2.1.0 cannot
+read them).
+
+The same arguments always produce byte-identical files; without ``--calico``/``--admin`` the
+output is what it was before those options existed.
 
 Usage::
 
     python benchmarks/generate_cluster.py --pods 1000 --policies 400 --seed 1 --out DIR
+    python benchmarks/generate_cluster.py --pods 1000 --policies 400 --calico 0.2 --admin 0.1 \
+        --out DIR
 """
 
 from __future__ import annotations
@@ -191,11 +201,26 @@ def port(p: int | str, protocol: str = "TCP", end: int | None = None) -> Obj:
 class ClusterGenerator:
     """Builds namespaces, pods and policies from one seeded random generator."""
 
-    def __init__(self, pods: int, policies: int, seed: int) -> None:
+    def __init__(
+        self,
+        pods: int,
+        policies: int,
+        seed: int,
+        calico: float = 0.0,
+        admin: float = 0.0,
+        calico_tiers: bool = True,
+    ) -> None:
         if pods < 12:
             raise ValueError("--pods must be at least 12 (the system workloads need 9)")
         if policies < 1:
             raise ValueError("--policies must be at least 1")
+        if not (0.0 <= calico <= 1.0 and 0.0 <= admin <= 1.0 and calico + admin < 1.0):
+            raise ValueError("--calico and --admin are fractions whose sum is below 1")
+        self.seed = seed
+        self.n_calico = round(policies * calico)
+        self.n_admin = round(policies * admin)
+        self.calico_tiers = calico_tiers
+        self.quarantined: set[tuple[str, str]] = set()
         self.n_pods = pods
         self.n_policies = policies
         self.rng = random.Random(seed)
@@ -418,6 +443,8 @@ class ClusterGenerator:
             rs_name = f"{wl.name}-{wl.template_hash}"
             labels = dict(wl.labels)
             labels["pod-template-hash"] = wl.template_hash
+            if (wl.namespace, wl.name) in self.quarantined:
+                labels["quarantine"] = "true"
             container: Obj = {
                 "name": wl.name if wl.tier not in ("dns", "edge") else wl.name.split("-")[-1],
                 "image": wl.image,
@@ -1039,6 +1066,28 @@ class ClusterGenerator:
             ],
         )
 
+    def build_all(self) -> tuple[list[Obj], list[Obj]]:
+        """Policy objects (exactly ``n_policies`` policies, plus Calico Tiers) and extra
+        topology objects (Calico NetworkSets)."""
+        if not self.n_calico and not self.n_admin:
+            return self.build_policies(), []
+        requested = self.n_policies
+        self.n_policies = max(1, requested - self.n_calico - self.n_admin)
+        k8s = self.build_policies()
+        self.n_policies = requested
+        mixed = MixedPolicies(self, self.seed, self.calico_tiers)
+        extra: list[Obj] = []
+        objs: list[Obj] = []
+        if self.n_calico:
+            for i, wl in enumerate(self._workloads()):
+                if i % QUARANTINE_EVERY == QUARANTINE_EVERY - 1:
+                    self.quarantined.add((wl.namespace, wl.name))
+            objs += mixed.tier_objects()
+            extra = mixed.network_sets()
+        admin = mixed.admin_policies(self.n_admin)
+        calico = mixed.calico_policies(requested - len(k8s) - len(admin))
+        return objs + calico + admin + k8s, extra
+
     def build_policies(self) -> list[Obj]:
         """Return exactly ``n_policies`` NetworkPolicies."""
         mandatory = self._system_policies() + self._special_policies()
@@ -1060,6 +1109,593 @@ class ClusterGenerator:
         return policies
 
 
+# --------------------------------------------------------------------------- Calico and admin
+
+CALICO_API = "projectcalico.org/v3"
+ANP_API = "policy.networking.k8s.io/v1alpha1"
+CNP_API = "policy.networking.k8s.io/v1alpha2"
+METADATA_CIDR = "169.254.169.254/32"
+QUARANTINE_EVERY = 23
+"""With ``--calico``, the pods of every 23rd application workload carry ``quarantine: "true"``."""
+
+
+def crule(action: str, protocol: str | None = None, **sides: Obj) -> Obj:
+    """A Calico rule; ``sides`` holds ``source`` and/or ``destination``."""
+    out: Obj = {"action": action}
+    if protocol is not None:
+        out["protocol"] = protocol
+    for key in ("source", "destination"):
+        if sides.get(key):
+            out[key] = sides[key]
+    return out
+
+
+class MixedPolicies:
+    """Calico and AdminNetworkPolicy objects for ``--calico`` and ``--admin``.
+
+    Uses its own random generator, so the Kubernetes part stays what it would be for the
+    remaining policy count.
+    """
+
+    def __init__(self, gen: ClusterGenerator, seed: int, tiers: bool) -> None:
+        self.g = gen
+        self.rng = random.Random(f"mixed-{seed}")
+        self.tiers = tiers
+        self.names: set[tuple[str, str, str]] = set()
+
+    def _name(self, kind: str, ns: str, name: str) -> str:
+        unique, k = name, 2
+        while (kind, ns, unique) in self.names:
+            unique, k = f"{name}-{k}", k + 1
+        self.names.add((kind, ns, unique))
+        return unique
+
+    # ------------------------------------------------------------------ Calico
+
+    def _calico(
+        self,
+        kind: str,
+        name: str,
+        spec: Obj,
+        ns: str | None = None,
+        tier: str | None = None,
+    ) -> Obj:
+        if tier is not None and self.tiers:
+            name = f"{tier}.{name}"
+            spec = {"tier": tier, **spec}
+        meta: Obj = {"name": self._name(kind, ns or "", name)}
+        if ns is not None:
+            meta["namespace"] = ns
+        return {"apiVersion": CALICO_API, "kind": kind, "metadata": meta, "spec": spec}
+
+    def tier_objects(self) -> list[Obj]:
+        """The Tier objects (none without tiers)."""
+        if not self.tiers:
+            return []
+        return [
+            {
+                "apiVersion": CALICO_API,
+                "kind": "Tier",
+                "metadata": {"name": "security"},
+                "spec": {"order": 100},
+            },
+            {
+                "apiVersion": CALICO_API,
+                "kind": "Tier",
+                "metadata": {"name": "platform"},
+                "spec": {"order": 200, "defaultAction": "Pass"},
+            },
+        ]
+
+    def network_sets(self) -> list[Obj]:
+        """One GlobalNetworkSet and one NetworkSet."""
+        ns = self.g._apps()[0].name
+        return [
+            {
+                "apiVersion": CALICO_API,
+                "kind": "GlobalNetworkSet",
+                "metadata": {"name": "partner-apis", "labels": {"role": "partner-api"}},
+                "spec": {"nets": ["52.94.0.0/16", "140.82.112.0/20"]},
+            },
+            {
+                "apiVersion": CALICO_API,
+                "kind": "NetworkSet",
+                "metadata": {"name": "corp-vpn", "namespace": ns, "labels": {"role": "corp-vpn"}},
+                "spec": {"nets": ["10.8.0.0/16", "192.168.100.0/24"]},
+            },
+        ]
+
+    def guardrails(self) -> list[Obj]:
+        """GlobalNetworkPolicies of the security and platform tiers.
+
+        The security tier ends with one catch-all Pass policy (order 1000): a Pass rule skips the
+        rest of its tier, so a Pass inside an earlier guardrail would shadow the later ones.
+        Without tiers there is no Pass policy (a Pass in the default tier would allow).
+        """
+        quarantined = "quarantine == 'true'"
+        dns = {
+            "namespaceSelector": "projectcalico.org/name == 'kube-system'",
+            "selector": "k8s-app == 'kube-dns'",
+        }
+        pass_rest = (
+            [
+                self._calico(
+                    "GlobalNetworkPolicy",
+                    "pass-to-next-tier",
+                    {
+                        "order": 1000,
+                        "selector": "all()",
+                        "types": ["Ingress", "Egress"],
+                        "ingress": [crule("Pass")],
+                        "egress": [crule("Pass")],
+                    },
+                    tier="security",
+                )
+            ]
+            if self.tiers
+            else []
+        )
+        return pass_rest + [
+            self._calico(
+                "GlobalNetworkPolicy",
+                "deny-cloud-metadata",
+                {
+                    "order": 10,
+                    "selector": "all()",
+                    "types": ["Egress"],
+                    "egress": [crule("Deny", destination={"nets": [METADATA_CIDR]})],
+                },
+                tier="security",
+            ),
+            self._calico(
+                "GlobalNetworkPolicy",
+                "quarantine",
+                {
+                    "order": 20,
+                    "selector": "all()",
+                    "types": ["Ingress", "Egress"],
+                    "ingress": [crule("Deny", source={"selector": quarantined})],
+                    "egress": [crule("Deny", destination={"selector": quarantined})],
+                },
+                tier="security",
+            ),
+            self._calico(
+                "GlobalNetworkPolicy",
+                "block-dev-to-prod",
+                {
+                    "order": 30,
+                    "namespaceSelector": "env == 'prod'",
+                    "selector": "has(tier) && !has(quarantine)",
+                    "types": ["Ingress"],
+                    "ingress": [crule("Deny", source={"namespaceSelector": "env == 'dev'"})],
+                },
+                tier="security",
+            ),
+            self._calico(
+                "GlobalNetworkPolicy",
+                "allow-dns",
+                {
+                    "order": 100,
+                    "selector": "has(app) || has(k8s-app)",
+                    "types": ["Egress"],
+                    "egress": [
+                        crule("Allow", "UDP", destination={**dns, "ports": [53]}),
+                        crule("Allow", "TCP", destination={**dns, "ports": ["dns-tcp"]}),
+                    ],
+                },
+                tier="platform",
+            ),
+            self._calico(
+                "GlobalNetworkPolicy",
+                "allow-prometheus-scrape",
+                {
+                    "order": 200,
+                    "selector": "has(tier)",
+                    "types": ["Ingress"],
+                    "ingress": [
+                        crule(
+                            "Allow",
+                            "TCP",
+                            source={
+                                "namespaceSelector": "purpose == 'monitoring'",
+                                "selector": "app == 'prometheus'",
+                            },
+                            destination={"ports": ["metrics", 9090, "9100:9200"]},
+                        )
+                    ],
+                },
+                tier="platform",
+            ),
+        ]
+
+    def _workload_policy(self, ns: Namespace, wl: Workload, variant: int) -> Obj:
+        rng = self.rng
+        order = rng.choice([None, 500, 900, 1000, 1000, 1100])
+        spec: Obj = {"selector": f"app == '{wl.name}'"}
+        if order is not None:
+            spec["order"] = order
+        name = f"calico-{wl.name}"
+        if wl.tier == "worker":
+            name += "-egress"
+            spec["types"] = ["Egress"]
+            spec["egress"] = [
+                crule(
+                    "Allow",
+                    "TCP",
+                    destination={
+                        "selector": "tier in {'db', 'cache', 'queue'} && !has(restricted)",
+                        "ports": [5432, 6379, "9092:9093", "amqp"],
+                    },
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    destination={
+                        "nets": ["0.0.0.0/0"],
+                        "notNets": list(PRIVATE_RANGES),
+                        "ports": [443, 80],
+                    },
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    destination={"selector": "role == 'partner-api'", "ports": [443]},
+                ),
+                crule(
+                    "Allow",
+                    "UDP",
+                    destination={
+                        "namespaceSelector": "projectcalico.org/name == 'kube-system'",
+                        "selector": "k8s-app == 'kube-dns'",
+                        "ports": [53],
+                    },
+                ),
+            ]
+        elif wl.tier in ("db", "cache", "queue"):
+            spec["types"] = ["Ingress"]
+            name += "-ingress"
+            first = wl.ports[0]
+            spec["ingress"] = [
+                crule(
+                    "Deny", "TCP", source={"namespaceSelector": "env == 'dev' && !has(restricted)"}
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={"selector": "tier in {'backend', 'worker'} || app == 'api'"},
+                    destination={"ports": [first.name if variant % 2 else first.port]},
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={"selector": "has(tier)", "notSelector": "tier == 'frontend'"},
+                    destination={"notPorts": ["1:1024", first.port]},
+                ),
+            ]
+        elif wl.tier == "frontend":
+            spec["types"] = ["Ingress"]
+            name += "-ingress"
+            spec["ingress"] = [
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={
+                        "namespaceSelector": "projectcalico.org/name == 'ingress-nginx'",
+                        "selector": "app.kubernetes.io/component == 'controller'",
+                    },
+                    destination={"ports": ["http"]},
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={"selector": "role == 'corp-vpn'"},
+                    destination={"ports": ["http", "8000:8100"]},
+                ),
+            ]
+            if variant % 3 == 0:
+                # Pass in the default (last) tier: on to the profile, which allows
+                spec["ingress"].insert(
+                    0, crule("Pass", source={"namespaceSelector": "purpose == 'monitoring'"})
+                )
+        elif wl.tier == "telemetry":
+            spec["types"] = ["Ingress"]
+            name += "-ingress"
+            spec["ingress"] = [
+                crule(
+                    "Allow",
+                    "UDP",
+                    source={"namespaceSelector": "env != 'dev'"},
+                    destination={
+                        "ports": [p.name for p in wl.ports if p.protocol == "UDP"] or [514]
+                    },
+                ),
+                crule("Allow", "TCP", destination={"ports": ["metrics", "syslog-tcp", 601]}),
+            ]
+        else:  # backend
+            spec["types"] = ["Ingress", "Egress"] if variant % 4 == 1 else ["Ingress"]
+            name += "-ingress"
+            spec["ingress"] = [
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={
+                        "selector": "tier == 'frontend' || (tier in {'backend', 'worker'}"
+                        " && !has(restricted))"
+                    },
+                    destination={"ports": ["http", "8000:8100"]},
+                ),
+                crule(
+                    "Allow",
+                    "TCP",
+                    source={
+                        "namespaceSelector": "env in {'prod', 'staging'} && has(team)",
+                        "selector": "tier == 'backend'",
+                    },
+                    destination={"ports": ["grpc", "9000:9010"]},
+                ),
+            ]
+            if variant % 5 == 2:
+                spec["ingress"].insert(
+                    0,
+                    crule(
+                        "Deny",
+                        "TCP",
+                        source={"selector": "version == 'v1'"},
+                        destination={"ports": ["grpc"]},
+                    ),
+                )
+            if "Egress" in spec["types"]:
+                spec["egress"] = [
+                    crule(
+                        "Allow",
+                        "TCP",
+                        destination={"selector": "tier in {'db', 'cache', 'queue', 'backend'}"},
+                    ),
+                    crule("Allow", "UDP", destination={"ports": [53, "statsd", 514]}),
+                    crule("Deny", "TCP", destination={"nets": ["10.0.0.0/8"], "notPorts": [443]}),
+                    crule("Allow", "TCP", destination={"notNets": ["10.0.0.0/8"]}),
+                ]
+        global_policy = variant % 7 == 3
+        if global_policy:
+            spec["namespaceSelector"] = f"projectcalico.org/name == '{ns.name}'"
+            return self._calico("GlobalNetworkPolicy", f"{ns.name}-{name}", spec)
+        return self._calico("NetworkPolicy", name, spec, ns=ns.name)
+
+    def calico_policies(self, count: int) -> list[Obj]:
+        """Exactly ``count`` Calico policies (guardrails first)."""
+        out = self.guardrails()[:count]
+        pairs = [(ns, wl) for ns in self.g._apps() for wl in ns.workloads]
+        self.rng.shuffle(pairs)
+        i = 0
+        while len(out) < count:
+            ns, wl = pairs[i % len(pairs)]
+            out.append(self._workload_policy(ns, wl, i))
+            i += 1
+        return out
+
+    # ------------------------------------------------------------------ admin
+
+    def _admin(self, api: str, kind: str, name: str, spec: Obj) -> Obj:
+        return {
+            "apiVersion": api,
+            "kind": kind,
+            "metadata": {"name": self._name(kind, "", name)},
+            "spec": spec,
+        }
+
+    def admin_policies(self, count: int) -> list[Obj]:
+        """Exactly ``count`` admin policies: one BANP, then ANPs and ClusterNetworkPolicies."""
+        if count <= 0:
+            return []
+        teams = sorted({n.team for n in self.g._apps()})
+        dns_peer = {
+            "pods": {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            }
+        }
+        out = [
+            self._admin(
+                ANP_API,
+                "BaselineAdminNetworkPolicy",
+                "default",
+                {
+                    "subject": {"namespaces": {"matchLabels": {"env": "prod"}}},
+                    "ingress": [
+                        {
+                            "name": "deny-from-dev",
+                            "action": "Deny",
+                            "from": [{"namespaces": {"matchLabels": {"env": "dev"}}}],
+                        }
+                    ],
+                    "egress": [
+                        {
+                            "name": "allow-dns",
+                            "action": "Allow",
+                            "to": [dns_peer],
+                            "ports": [{"portNumber": {"protocol": "UDP", "port": 53}}],
+                        },
+                        {
+                            "name": "deny-metadata",
+                            "action": "Deny",
+                            "to": [{"networks": [METADATA_CIDR]}],
+                        },
+                    ],
+                },
+            )
+        ]
+        i = 0
+        while len(out) < count:
+            team = teams[i % len(teams)]
+            team_ns = {"matchLabels": {"team": team}}
+            if i % 4 == 3:
+                tier = "Admin" if i % 8 == 3 else "Baseline"
+                ingress: list[Obj] = [
+                    {
+                        "name": "accept-backends",
+                        "action": "Accept",
+                        "from": [
+                            {
+                                "pods": {
+                                    "namespaceSelector": team_ns,
+                                    "podSelector": {"matchLabels": {"tier": "backend"}},
+                                }
+                            }
+                        ],
+                        "protocols": [
+                            {"tcp": {"destinationPort": {"number": 5432}}},
+                            {"destinationNamedPort": "mysql"},
+                            {"tcp": {"destinationPort": {"range": {"start": 6379, "end": 6380}}}},
+                        ],
+                    },
+                    {"name": "deny-others", "action": "Deny", "from": [{"namespaces": {}}]},
+                ]
+                out.append(
+                    self._admin(
+                        CNP_API,
+                        "ClusterNetworkPolicy",
+                        f"{tier.lower()}-protect-{team}-data",
+                        {
+                            "tier": tier,
+                            "priority": i % 1000,
+                            "subject": {
+                                "pods": {
+                                    "namespaceSelector": team_ns,
+                                    "podSelector": {
+                                        "matchExpressions": [
+                                            {
+                                                "key": "tier",
+                                                "operator": "In",
+                                                "values": ["db", "cache"],
+                                            }
+                                        ]
+                                    },
+                                }
+                            },
+                            "ingress": ingress,
+                        },
+                    )
+                )
+            elif i % 4 == 0:
+                out.append(
+                    self._admin(
+                        ANP_API,
+                        "AdminNetworkPolicy",
+                        f"allow-monitoring-{team}",
+                        {
+                            "priority": i % 1000,
+                            "subject": {"namespaces": team_ns},
+                            "ingress": [
+                                {
+                                    "name": "scrape",
+                                    "action": "Allow",
+                                    "from": [
+                                        {"namespaces": {"matchLabels": {"purpose": "monitoring"}}}
+                                    ],
+                                    "ports": [
+                                        {"namedPort": "metrics"},
+                                        {
+                                            "portRange": {
+                                                "protocol": "TCP",
+                                                "start": 9100,
+                                                "end": 9200,
+                                            }
+                                        },
+                                    ],
+                                }
+                            ],
+                        },
+                    )
+                )
+            elif i % 4 == 1:
+                out.append(
+                    self._admin(
+                        ANP_API,
+                        "AdminNetworkPolicy",
+                        f"restricted-{team}",
+                        {
+                            "priority": i % 1000,
+                            "subject": {
+                                "pods": {
+                                    "namespaceSelector": {
+                                        "matchExpressions": [
+                                            {"key": "restricted", "operator": "Exists"},
+                                            {"key": "team", "operator": "In", "values": [team]},
+                                        ]
+                                    },
+                                    "podSelector": {},
+                                }
+                            },
+                            "ingress": [
+                                {
+                                    "name": "same-team",
+                                    "action": "Pass",
+                                    "from": [{"namespaces": team_ns}],
+                                },
+                                {
+                                    "name": "others",
+                                    "action": "Deny",
+                                    "from": [{"namespaces": {}}],
+                                },
+                            ],
+                        },
+                    )
+                )
+            else:
+                out.append(
+                    self._admin(
+                        ANP_API,
+                        "AdminNetworkPolicy",
+                        f"dev-egress-{team}",
+                        {
+                            "priority": i % 1000,
+                            "subject": {
+                                "namespaces": {"matchLabels": {"team": team, "env": "dev"}}
+                            },
+                            "egress": [
+                                {
+                                    "name": "dns",
+                                    "action": "Allow",
+                                    "to": [dns_peer],
+                                    "ports": [
+                                        {"portNumber": {"protocol": "UDP", "port": 53}},
+                                        {"namedPort": "dns-tcp"},
+                                    ],
+                                },
+                                {
+                                    "name": "metadata",
+                                    "action": "Deny",
+                                    "to": [{"networks": [METADATA_CIDR]}],
+                                },
+                                {
+                                    "name": "no-prod",
+                                    "action": "Deny",
+                                    "to": [{"namespaces": {"matchLabels": {"env": "prod"}}}],
+                                    "ports": [
+                                        {
+                                            "portRange": {
+                                                "protocol": "TCP",
+                                                "start": 1,
+                                                "end": 32767,
+                                            }
+                                        }
+                                    ],
+                                },
+                                {
+                                    "name": "rest",
+                                    "action": "Pass",
+                                    "to": [{"namespaces": {}}],
+                                },
+                            ],
+                        },
+                    )
+                )
+            i += 1
+        return out
+
+
 def dump_list(items: list[Obj], path: Path) -> None:
     """Write a ``kind: List`` document."""
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
@@ -1074,15 +1710,29 @@ def dump_list(items: list[Obj], path: Path) -> None:
         )
 
 
-def generate(pods: int, policies: int, seed: int, out: Path) -> tuple[Path, Path]:
-    """Generate a cluster into ``out``; return the topology and policies paths."""
-    gen = ClusterGenerator(pods, policies, seed)
+def generate(
+    pods: int,
+    policies: int,
+    seed: int,
+    out: Path,
+    calico: float = 0.0,
+    admin: float = 0.0,
+    calico_tiers: bool = True,
+) -> tuple[Path, Path]:
+    """Generate a cluster into ``out``; return the topology and policies paths.
+
+    With ``calico``/``admin``, that share of the policies is Calico (NetworkPolicy,
+    GlobalNetworkPolicy) or admin (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+    ClusterNetworkPolicy); Calico Tiers go into ``policies.yaml`` and the NetworkSets into
+    ``topology.yaml``. ``calico_tiers=False`` puts every Calico policy in the default tier.
+    """
+    gen = ClusterGenerator(pods, policies, seed, calico, admin, calico_tiers)
     gen.build_topology()
-    policy_objs = gen.build_policies()
+    policy_objs, extra = gen.build_all()
     out.mkdir(parents=True, exist_ok=True)
     topo_path = out / "topology.yaml"
     pol_path = out / "policies.yaml"
-    dump_list(gen.topology_objects(), topo_path)
+    dump_list(gen.topology_objects() + extra, topo_path)
     dump_list(policy_objs, pol_path)
     return topo_path, pol_path
 
@@ -1091,12 +1741,41 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, required=True, help="number of pods")
-    parser.add_argument("--policies", type=int, required=True, help="number of NetworkPolicies")
+    parser.add_argument(
+        "--policies", type=int, required=True, help="number of policies, all kinds together"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument(
+        "--calico",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of the policies written as Calico policies (default 0)",
+    )
+    parser.add_argument(
+        "--admin",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share written as Admin/BaselineAdmin/ClusterNetworkPolicies (default 0)",
+    )
+    parser.add_argument(
+        "--calico-default-tier-only",
+        action="store_true",
+        help="no Tier objects: every Calico policy in the default tier (nca reads no tiers)",
+    )
     args = parser.parse_args(argv)
     try:
-        topo, pol = generate(args.pods, args.policies, args.seed, args.out)
+        topo, pol = generate(
+            args.pods,
+            args.policies,
+            args.seed,
+            args.out,
+            args.calico,
+            args.admin,
+            not args.calico_default_tier_only,
+        )
     except ValueError as exc:
         parser.error(str(exc))
     print(f"wrote {topo} and {pol}", file=sys.stderr)

@@ -9,7 +9,8 @@ For each requested size the runner generates a cluster with ``generate_cluster.p
   -o txt_no_fw_rules --output_endpoints pods`` (from ``benchmarks/.nca-venv``, created on demand),
 * for the comparison only (not in the timing columns): netfence at pod granularity on a copy of
   the topology with the pod IPs removed (``input-noip/``), and nca with its podSelector
-  Exists/DoesNotExist scoping bug fixed (``nca_patched.py``); ``compare_nca.py`` then checks the
+  Exists/DoesNotExist scoping and Calico namespace-label bugs fixed (``nca_patched.py``);
+  ``compare_nca.py`` then checks the
   pod-to-pod maps and explains every difference or reports it as unexplained.
 
 Wall time of each command (measured by the runner) and its peak RSS (``Maximum resident set
@@ -17,10 +18,17 @@ size`` from GNU ``/usr/bin/time -v``, or, without it, ``ru_maxrss`` of ``os.wait
 helper that forks the command) are recorded. A Markdown table is printed and written
 to ``benchmarks/out/results.md``; raw figures go to ``benchmarks/out/results.json``.
 
+With ``--calico F`` / ``--admin F`` the generator writes that share of the policies as Calico
+or admin policies. Such runs go to ``benchmarks/out/<pods>-<policies>-calico<F>-admin<F>/`` and
+``results-calico<F>-admin<F>.{md,json}``. nca 2.1.0 refuses a Calico policy with a ``tier``
+field, so Calico policies are all in the default tier unless ``--calico-tiers`` is given
+(netfence only, with ``--skip-nca``).
+
 Usage::
 
     python benchmarks/run_benchmark.py --sizes 200/80,1000/400
     python benchmarks/run_benchmark.py --sizes 10000/4000 --skip-nca
+    python benchmarks/run_benchmark.py --sizes 200/80,1000/400 --calico 0.3
 """
 
 from __future__ import annotations
@@ -245,6 +253,7 @@ class SizeResult:
     netfence_pod_noip: Run | None = None
     nca: Run | None = None
     nca_fixed: Run | None = None
+    netfence_scan: Run | None = None
     comparison: str = ""
     comparison_report: str = ""
     notes: list[str] = field(default_factory=list)
@@ -288,12 +297,14 @@ def run_size(
 ) -> SizeResult:
     """Generate one cluster and run every tool on it."""
     res = SizeResult(pods, policies)
-    base = args.out / f"{pods}-{policies}"
+    base = args.out / f"{pods}-{policies}{mode_suffix(args)}"
     inp, inp_noip, results = base / "input", base / "input-noip", base / "results"
     for d in (inp, inp_noip, results):
         if d.exists():
             shutil.rmtree(d)
-    topo, pol = generate_cluster.generate(pods, policies, args.seed, inp)
+    topo, pol = generate_cluster.generate(
+        pods, policies, args.seed, inp, args.calico, args.admin, args.calico_tiers
+    )
     compare_nca.strip_pod_ips(topo, inp_noip / "topology.yaml")
     shutil.copyfile(pol, inp_noip / "policies.yaml")
     print(f"== {res.label}: generated {rel(inp)}", file=sys.stderr)
@@ -323,6 +334,13 @@ def run_size(
             "netfence-pod.json",
             repeat=args.netfence_repeat,
         )
+    if args.scan:
+        res.netfence_scan = step(
+            "netfence scan",
+            [args.python, "-m", "netfence", "scan", str(inp), "-o", "json"],
+            "netfence-scan.json",
+            repeat=args.netfence_repeat,
+        )
     if nca is not None:
         res.nca = step("nca", nca_cmd(nca, topo, pol), "nca.txt", args.nca_timeout, args.nca_repeat)
     if (
@@ -340,7 +358,7 @@ def run_size(
             "netfence-pod-noip.json",
         )
         res.nca_fixed = step(
-            "nca with the Exists/DoesNotExist scoping fix (comparison only)",
+            "nca with its bugs fixed (comparison only)",
             [
                 str(nca.parent / "python"),
                 str(BENCH_DIR / "nca_patched.py"),
@@ -404,6 +422,10 @@ def markdown_table(results: list[SizeResult]) -> str:
         "| nca/netfence time (workload; pod) | pod-to-pod connectivity agrees |\n"
         "|---|---|---|---|---|---|---|---|---|"
     )
+    scan = any(r.netfence_scan is not None for r in results)
+    if scan:
+        first, rule = head.split("\n")
+        head = f"{first} netfence scan time | netfence scan peak RSS |\n{rule}---|---|"
     rows = [head]
     for r in results:
         ratio = f"{_ratio(r.nca, r.netfence_workload)}; {_ratio(r.nca, r.netfence_pod)}"
@@ -412,6 +434,11 @@ def markdown_table(results: list[SizeResult]) -> str:
             f"| {cell(r.netfence_workload, 'rss')} | {cell(r.netfence_pod, 'time')} "
             f"| {cell(r.netfence_pod, 'rss')} | {cell(r.nca, 'time')} | {cell(r.nca, 'rss')} "
             f"| {ratio} | {r.comparison} |"
+            + (
+                f" {cell(r.netfence_scan, 'time')} | {cell(r.netfence_scan, 'rss')} |"
+                if scan
+                else ""
+            )
         )
     return "\n".join(rows)
 
@@ -424,6 +451,19 @@ def machine_info() -> dict[str, str]:
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
     }
+
+
+def mode_suffix(args: argparse.Namespace) -> str:
+    """``""`` for Kubernetes NetworkPolicies only, else e.g. ``-calico0.3`` or
+    ``-calico0.2-admin0.1`` (``-tiers`` when Calico Tiers are written)."""
+    out = ""
+    if args.calico:
+        out += f"-calico{args.calico:g}"
+    if args.admin:
+        out += f"-admin{args.admin:g}"
+    if args.calico and args.calico_tiers:
+        out += "-tiers"
+    return out
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -453,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-compare", action="store_true", help="skip the connectivity check")
     parser.add_argument(
+        "--scan", action="store_true", help="also time `python -m netfence scan DIR -o json`"
+    )
+    parser.add_argument(
         "--nca-timeout", type=float, default=900.0, help="kill nca after this many seconds"
     )
     parser.add_argument(
@@ -467,24 +510,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--python", default=sys.executable, help="interpreter with netfence installed"
     )
+    parser.add_argument(
+        "--calico",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of the policies generated as Calico policies (default 0)",
+    )
+    parser.add_argument(
+        "--admin",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share generated as Admin/BaselineAdmin/ClusterNetworkPolicies (default 0)",
+    )
+    parser.add_argument(
+        "--calico-tiers",
+        action="store_true",
+        help="write Calico Tiers (security, platform); nca 2.1.0 cannot read them",
+    )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
+    if args.calico_tiers and not args.skip_nca:
+        parser.error("nca 2.1.0 rejects Calico tiers; add --skip-nca to --calico-tiers")
 
     nca = None if args.skip_nca else ensure_nca_venv()
     results = [run_size(p, q, args, nca) for p, q in args.sizes]
 
     info = machine_info()
+    mode = mode_suffix(args)
     header = (
         f"Machine: {info['cpus']} CPUs, Python {info['python']}, {info['platform']}; "
         f"seed {args.seed}; nca {NCA_VERSION}"
     )
+    if mode:
+        header += (
+            f"; --calico {args.calico:g} --admin {args.admin:g}"
+            f"{' --calico-tiers' if args.calico_tiers else ''}"
+        )
     print(header)
     print()
     print(markdown_table(results))
 
     # results.json / results.md accumulate over runs (same seed), newest figures per size
     args.out.mkdir(parents=True, exist_ok=True)
-    raw_path = args.out / "results.json"
+    raw_path = args.out / f"results{mode}.json"
     merged: dict[tuple[int, int], SizeResult] = {}
     if raw_path.exists() and not args.fresh:
         try:
@@ -505,17 +575,24 @@ def main(argv: list[str] | None = None) -> int:
         "results": [asdict(r) for r in all_results],
     }
     raw_path.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
-    (args.out / "results.md").write_text(
+    (args.out / f"results{mode}.md").write_text(
         header + "\n\n" + markdown_table(all_results) + "\n", encoding="utf-8"
     )
-    print(f"\nall sizes so far: {rel(args.out / 'results.md')}", file=sys.stderr)
+    print(f"\nall sizes so far: {rel(args.out / f'results{mode}.md')}", file=sys.stderr)
     return 0
 
 
 def size_result_from_dict(item: dict[str, Any]) -> SizeResult:
     """Rebuild a SizeResult from its ``asdict`` form."""
     runs = {}
-    for key in ("netfence_workload", "netfence_pod", "netfence_pod_noip", "nca", "nca_fixed"):
+    for key in (
+        "netfence_workload",
+        "netfence_pod",
+        "netfence_pod_noip",
+        "nca",
+        "nca_fixed",
+        "netfence_scan",
+    ):
         value = item.get(key)
         runs[key] = Run(**value) if isinstance(value, dict) else None
     return SizeResult(
