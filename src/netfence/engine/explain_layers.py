@@ -264,8 +264,10 @@ def _entity(cluster: Cluster, entity: EntityRule, policy: CalicoPolicy, e: Endpo
         return False
     if entity.nets is not None and not _in(IPRangeSet.from_cidrs(entity.nets), e):
         return False
-    if entity.not_nets and _in(IPRangeSet.from_cidrs(entity.not_nets), e):
-        return False
+    if entity.not_nets and (
+        _in(IPRangeSet.from_cidrs(entity.not_nets), e) or (e.pod is not None and not e.pod.ips)
+    ):
+        return False  # an address criterion holds only for a known address
     scoped = entity.selector is not None or entity.namespace_selector is not None
     if scoped:
         selector = entity.selector or All()

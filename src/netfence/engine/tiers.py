@@ -112,6 +112,9 @@ class CalicoCompiler:
         self.workload = np.array(
             [not cluster.pods[m[0]].host_network for m in self.c.members], dtype=np.bool_
         )
+        self.has_address = np.array(
+            [bool(cluster.pods[m[0]].ips) for m in self.c.members], dtype=np.bool_
+        )
         self.class_sa = [
             (cluster.pods[m[0]].namespace, cluster.pods[m[0]].service_account)
             for m in self.c.members
@@ -200,7 +203,10 @@ class CalicoCompiler:
         if entity.nets is not None:
             mask &= self._addresses(IPRangeSet.from_cidrs(entity.nets))
         if entity.not_nets:
+            # An address criterion holds only for a known address: a pod whose IP the input
+            # does not give matches neither nets nor notNets (as it matches no ipBlock).
             mask &= ~self._addresses(IPRangeSet.from_cidrs(entity.not_nets))
+            mask[: self.b.count] &= self.has_address
         scoped = entity.selector is not None or entity.namespace_selector is not None
         if scoped:
             mask &= self._select(entity.selector or All(), entity.namespace_selector, policy)
