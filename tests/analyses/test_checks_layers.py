@@ -246,3 +246,43 @@ def test_nf004_nf005_default_deny_from_calico_or_a_baseline():
         assert audit(BANP_DENY_ALL, check) == []
         partial = CALICO_NS_DENY.replace("selector: all()", "selector: app == 'web'")
         assert [f.resources[0].key for f in audit(partial, check)] == ["Namespace/shop"]
+
+
+def test_nf028_host_endpoint_policies_are_reported_and_left_out():
+    """NF028 (Calico GlobalNetworkPolicy preDNAT/doNotTrack apply to host endpoints only):
+    such a policy is reported, and it does not restrict pods."""
+    pre_dnat = """
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: nodeport-guard}
+spec:
+  selector: all()
+  preDNAT: true
+  applyOnForward: true
+  types: [Ingress]
+  ingress: [{action: Deny}]
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node1-eth0}
+spec: {node: node1, interfaceName: eth0}
+"""
+    found = {f.resources[0].key: f for f in audit(pre_dnat, "NF028")}
+    assert set(found) == {"GlobalNetworkPolicy/nodeport-guard", "Cluster/cluster"}
+    assert found["GlobalNetworkPolicy/nodeport-guard"].evidence["flags"] == [
+        "preDNAT",
+        "applyOnForward",
+    ]
+    assert found["Cluster/cluster"].evidence["objects"] == {
+        "HostEndpoint (projectcalico.org/v3)": 1
+    }
+    # The preDNAT policy governs host endpoints only: pods stay open.
+    assert [f.resources[0].key for f in audit(pre_dnat, "NF002")] == [
+        "Pod/shop/db",
+        "Pod/shop/web",
+    ]
+
+
+def test_nf028_quiet_without_host_endpoint_objects():
+    """NF028: ordinary Calico policies are evaluated and not reported."""
+    assert audit(CALICO_NS_DENY, "NF028") == []

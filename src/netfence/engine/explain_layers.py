@@ -20,6 +20,7 @@ from netfence.engine.tiers import (
     BASELINE_TIER_NAMES,
     BUILTIN_TIERS,
     CALICO_NAMESPACE_NAME_LABEL,
+    applies_to_workloads,
     builtin_tier_name,
 )
 from netfence.errors import Location
@@ -484,7 +485,8 @@ def plan(cluster: Cluster) -> list[_Tier]:
         if baseline:
             members[builtin_tier_name(names, BASELINE_TIER_NAMES)] = baseline
         for policy in cluster.calico_policies:
-            members.setdefault(policy.tier, []).append(_calico_policy(cluster, policy))
+            if applies_to_workloads(policy):
+                members.setdefault(policy.tier, []).append(_calico_policy(cluster, policy))
         for name, policies in members.items():
             tier = defined.get(name)
             if name == DEFAULT_TIER:

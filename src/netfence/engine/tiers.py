@@ -421,6 +421,12 @@ def admin_tiers(base: PolicyCompiler) -> tuple[list[PolicyRules], list[PolicyRul
     return admin, baseline
 
 
+def applies_to_workloads(policy: CalicoPolicy) -> bool:
+    """Whether a Calico policy governs pods: preDNAT and doNotTrack policies apply only to
+    host endpoints (the nodes' interfaces), never to workload endpoints."""
+    return not (policy.pre_dnat or policy.do_not_track)
+
+
 def builtin_tier_name(names: set[str], candidates: tuple[str, ...]) -> str:
     """The name Calico uses here for a built-in tier: one in use, else the newest."""
     return next((n for n in candidates if n in names), candidates[0])
@@ -445,7 +451,8 @@ def calico_tiers(
     if baseline:
         members[builtin_tier_name(names, BASELINE_TIER_NAMES)] = list(baseline)
     for policy in cluster.calico_policies:
-        members.setdefault(policy.tier, []).append(compiler.policy(policy))
+        if applies_to_workloads(policy):
+            members.setdefault(policy.tier, []).append(compiler.policy(policy))
     out = []
     for name, policies in members.items():
         tier = defined.get(name)

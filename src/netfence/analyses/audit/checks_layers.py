@@ -315,3 +315,54 @@ def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                 ),
                 evidence={"priority": first.priority, "tier": first.tier.value},
             )
+
+
+@check(
+    "NF028",
+    "Host endpoint policy is not evaluated",
+    Severity.INFO,
+    description=(
+        "Calico policies with preDNAT, doNotTrack or applyOnForward, and HostEndpoint and "
+        "Profile objects, govern traffic through the nodes' own interfaces. netfence computes "
+        "pod and external reachability and does not model host endpoints, so traffic that "
+        "enters through a node (NodePort, host networking) may be further restricted, or "
+        "opened, by these objects."
+    ),
+    remediation=(
+        "Review host endpoint policy separately; keep pod isolation in policies that select "
+        "workload endpoints, which netfence evaluates."
+    ),
+    controls=("NSA/CISA Kubernetes Hardening Guide: Worker node segmentation",),
+)
+def host_endpoint_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Report what netfence reads but cannot evaluate, so no verdict passes silently."""
+    for policy in ctx.cluster.calico_policies:
+        flags = [
+            name
+            for name, on in (
+                ("preDNAT", policy.pre_dnat),
+                ("doNotTrack", policy.do_not_track),
+                ("applyOnForward", policy.apply_on_forward),
+            )
+            if on
+        ]
+        if flags:
+            yield Finding(
+                info,
+                f"{policy.kind} {policy.key} sets {', '.join(flags)}: its effect on traffic "
+                f"through host endpoints is not evaluated.",
+                (resource_of(policy.kind, policy.namespace, policy.name, policy.location),),
+                evidence={"policy": policy.key, "flags": flags},
+            )
+    host_objects = {
+        kind: count
+        for kind, count in ctx.cluster.skipped.items()
+        if kind.split(" ")[0] in ("HostEndpoint", "Profile") and "projectcalico.org" in kind
+    }
+    if host_objects:
+        yield Finding(
+            info,
+            "Calico HostEndpoint or Profile objects are in the input; they are not evaluated.",
+            (ResourceRef("Cluster", None, "cluster"),),
+            evidence={"objects": host_objects},
+        )
