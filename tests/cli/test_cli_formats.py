@@ -31,7 +31,15 @@ import pytest
 
 from netfence import __version__
 
-ALL = {"TCP": [[1, 65535]], "UDP": [[1, 65535]], "SCTP": [[1, 65535]]}
+ALL = {
+    "TCP": [[1, 65535]],
+    "UDP": [[1, 65535]],
+    "SCTP": [[1, 65535]],
+    "UDPLite": [[1, 65535]],
+    "ICMP": [[0, 65535]],
+    "ICMPv6": [[0, 65535]],
+    "OTHER": [[0, 0], [2, 5], [7, 16], [18, 57], [59, 131], [133, 135], [137, 255]],
+}
 TCP_443 = {"TCP": [[443, 443]]}
 TCP_9090 = {"TCP": [[9090, 9090]]}
 FORMATS = ["text", "json", "csv", "md", "dot"]
@@ -140,7 +148,7 @@ def test_json_contract_and_exact_connections(cli, shop_cluster, granularity):
         assert set(conn) >= {"src", "dst", "allowed"}
         for ranges in conn["allowed"].values():
             assert ranges == sorted(ranges)
-            assert all(1 <= lo <= hi <= 65535 for lo, hi in ranges)
+            assert all(0 <= lo <= hi <= 65535 for lo, hi in ranges)
     assert summarize(doc) == expected(granularity)
 
 

@@ -269,6 +269,10 @@ def test_json_not_isolated(cli, shop_cluster):
         "TCP": [[1, 65535]],
         "UDP": [[1, 65535]],
         "SCTP": [[1, 65535]],
+        "UDPLite": [[1, 65535]],
+        "ICMP": [[0, 65535]],
+        "ICMPv6": [[0, 65535]],
+        "OTHER": [[0, 0], [2, 5], [7, 16], [18, 57], [59, 131], [133, 135], [137, 255]],
     }
     assert "not isolated" in doc["egress"]["reason"]
 

@@ -30,7 +30,18 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 MIN_PORT = 1
 MAX_PORT = 65535
 FULL: Ranges = [(MIN_PORT, MAX_PORT)]
-ALL: Allowed = {"TCP": [(1, 65535)], "UDP": [(1, 65535)], "SCTP": [(1, 65535)]}
+# All traffic, as the JSON contract writes it (docs/json-connectivity.md): every port of the
+# port protocols, every ICMP/ICMPv6 type and code, every other IP protocol number.
+OTHER_PROTOCOLS: Ranges = [(0, 0), (2, 5), (7, 16), (18, 57), (59, 131), (133, 135), (137, 255)]
+ALL: Allowed = {
+    "TCP": [(1, 65535)],
+    "UDP": [(1, 65535)],
+    "SCTP": [(1, 65535)],
+    "UDPLite": [(1, 65535)],
+    "ICMP": [(0, 65535)],
+    "ICMPv6": [(0, 65535)],
+    "OTHER": OTHER_PROTOCOLS,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,9 +84,10 @@ def expand(data: Mapping[str, Any]) -> Conn:
         dsts = _names(entry["dst"])
         allowed = entry["allowed"]
         for proto, ranges in allowed.items():
-            assert proto in PROTOCOLS, f"unknown protocol {proto!r}"
+            assert proto in ALL, f"unknown protocol {proto!r}"
+            low, high = ALL[proto][0][0], ALL[proto][-1][1]
             for lo, hi in ranges:
-                assert MIN_PORT <= lo <= hi <= MAX_PORT, f"bad range {[lo, hi]} in {entry!r}"
+                assert low <= lo <= hi <= high, f"bad range {[lo, hi]} in {entry!r}"
         for src in srcs:
             for dst in dsts:
                 if src == dst:

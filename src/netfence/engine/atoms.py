@@ -15,28 +15,31 @@ import numpy.typing as npt
 
 from netfence.sets.intervals import IntervalSet
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sets.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
+from netfence.sets.ports import FULL, PROTOCOLS, PortSet
 
 Mask = npt.NDArray[np.uint64]
 """A bit mask over port atoms, as ``words`` 64-bit words."""
 
 
 class PortAtoms:
-    """Disjoint (protocol, lo, hi) pieces covering every port of every protocol."""
+    """Disjoint (protocol, lo, hi) pieces covering every value of every protocol."""
 
     def __init__(self, boundaries: dict[str, set[int]]) -> None:
         self.atoms: list[tuple[str, int, int]] = []
         self._starts: dict[str, list[int]] = {}
-        self._first: dict[str, int] = {}
+        self._index: dict[str, list[int]] = {}
         for proto in PROTOCOLS:
-            cuts = sorted(
-                {MIN_PORT, *(b for b in boundaries.get(proto, ()) if MIN_PORT < b <= MAX_PORT)}
-            )
-            self._first[proto] = len(self.atoms)
-            self._starts[proto] = cuts
-            for i, lo in enumerate(cuts):
-                hi = cuts[i + 1] - 1 if i + 1 < len(cuts) else MAX_PORT
-                self.atoms.append((proto, lo, hi))
+            starts: list[int] = []
+            indices: list[int] = []
+            for lo, hi in FULL[proto]:
+                cuts = sorted({lo, *(b for b in boundaries.get(proto, ()) if lo < b <= hi)})
+                for i, start in enumerate(cuts):
+                    end = cuts[i + 1] - 1 if i + 1 < len(cuts) else hi
+                    starts.append(start)
+                    indices.append(len(self.atoms))
+                    self.atoms.append((proto, start, end))
+            self._starts[proto] = starts
+            self._index[proto] = indices
         self.words = (len(self.atoms) + 63) // 64
         self.full: Mask = self.mask_of_atoms(range(len(self.atoms)))
         self.empty: Mask = np.zeros(self.words, dtype=np.uint64)
@@ -51,9 +54,9 @@ class PortAtoms:
         return cls(boundaries)
 
     def atom_of(self, protocol: str, port: int) -> int:
-        """Index of the atom holding ``port`` of ``protocol``."""
+        """Index of the atom holding ``port`` of ``protocol`` (the value must be one of it)."""
         starts = self._starts[protocol]
-        return self._first[protocol] + bisect.bisect_right(starts, port) - 1
+        return self._index[protocol][bisect.bisect_right(starts, port) - 1]
 
     def mask_of_atoms(self, indices: Iterable[int]) -> Mask:
         """The mask with the given atom bits set."""
@@ -63,8 +66,26 @@ class PortAtoms:
         return mask
 
     def mask_of_span(self, protocol: str, lo: int, hi: int) -> Mask:
-        """The mask of the atoms making up ports lo..hi of ``protocol`` (an atom boundary span)."""
-        return self.mask_of_atoms(range(self.atom_of(protocol, lo), self.atom_of(protocol, hi) + 1))
+        """The mask of the atoms making up values lo..hi of ``protocol`` (the span's ends are
+        atom boundaries; values that are not the protocol's, like OTHER's named numbers, are
+        skipped)."""
+        return self.mask_of_atoms(
+            self._index[protocol][i]
+            for i, start in enumerate(self._starts[protocol])
+            if lo <= start <= hi
+        )
+
+    def mask_of_portset(self, values: PortSet) -> Mask:
+        """The mask of a PortSet whose interval ends are atom boundaries."""
+        mask = self.empty.copy()
+        for proto in values.protocols():
+            for lo, hi in values.ports(proto):
+                mask |= self.mask_of_span(proto, lo, hi)
+        return mask
+
+    def mask_of_protocol(self, protocol: str) -> Mask:
+        """Every value of one protocol."""
+        return self.mask_of_atoms(self._index[protocol])
 
     def to_portset(self, mask: Mask) -> PortSet:
         """The PortSet a mask stands for."""

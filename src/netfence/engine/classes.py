@@ -14,12 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.atoms import IPAtoms, PortAtoms
+from netfence.engine.calico_ports import rule_values
 from netfence.engine.calico_selector_eval import evaluate
 from netfence.engine.labelindex import LabelIndex
 from netfence.model.calico_selector import Selector
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.selectors import LabelSelector
-from netfence.sets.ports import PROTOCOLS
+from netfence.sets.ports import KUBERNETES_PROTOCOLS
 
 NamedPort = tuple[str, str]
 """(port name, protocol) as a NetworkPolicyPort names it."""
@@ -124,26 +125,28 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
                 facts.cidrs.extend(apeer.networks)
             for aport in arule.ports or ():  # ports of one rule, any policy of the family
                 if aport.named is not None:
-                    for proto in PROTOCOLS:  # a named port matches the container port's protocol
+                    for proto in KUBERNETES_PROTOCOLS:  # the container port's own protocol
                         facts.named_ports[(aport.named, proto)] = None
                 elif aport.start is not None and aport.protocol is not None:
                     facts.spans.append((aport.protocol, aport.start, aport.end or aport.start))
     for cpolicy in cluster.calico_policies:
         facts.calico_selectors[cpolicy.selector] = None
         for crule in cpolicy.ingress + cpolicy.egress:
-            modeled = crule.protocol if crule.protocol in PROTOCOLS else None
             for entity in (crule.source, crule.destination):
                 for sel in (entity.selector, entity.not_selector):
                     if sel is not None:
                         facts.calico_selectors[sel] = None
                 facts.cidrs.extend(entity.nets or ())
                 facts.cidrs.extend(entity.not_nets)
-                for ports in (entity.ports, entity.not_ports):
-                    if ports is None or modeled is None:
-                        continue  # ports of other protocols are outside the modeled ones
-                    facts.spans.extend((modeled, lo, hi) for lo, hi in ports.spans)
-                    for name in ports.names:
-                        facts.named_ports[(name, modeled)] = None
+            matched, named, excluded, named_not = rule_values(crule)
+            for values in (matched, excluded):
+                facts.spans.extend(
+                    (proto, lo, hi)
+                    for proto in values.protocols()
+                    for lo, hi in values.ports(proto)
+                )
+            for named_port in named + named_not:
+                facts.named_ports[named_port] = None
     for network_set in cluster.network_sets:
         facts.cidrs.extend(network_set.nets)
     return facts

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from netfence.engine.calico_ports import rule_values
 from netfence.engine.classes import calico_labels
 from netfence.engine.tiers import (
     ADMIN_TIER_NAMES,
@@ -38,7 +39,7 @@ from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sets.ports import PROTOCOLS, PortSet
+from netfence.sets.ports import KUBERNETES_PROTOCOLS, PortSet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -295,33 +296,17 @@ def _family(e: Endpoint, version: int) -> bool:
 
 
 def _calico_ports(rule: CalicoRule, target: Endpoint) -> PortSet:
-    if rule.protocol is not None and rule.protocol not in PROTOCOLS:
-        return PortSet.none()
-    protocols = [rule.protocol] if rule.protocol is not None else list(PROTOCOLS)
+    matched, named, excluded, named_not = rule_values(rule)
 
-    def spans(ports: object, proto: str) -> PortSet:
+    def resolve(ports: list[tuple[str, str]]) -> PortSet:
         out = PortSet.none()
-        for lo, hi in ports.spans:  # type: ignore[attr-defined]
-            if hi >= 1:
-                out = out | PortSet.of(proto, max(lo, 1), hi)
-        for name in ports.names:  # type: ignore[attr-defined]
+        for name, proto in ports:
             number = target.pod.named_port(name, proto) if target.pod else None
             if number is not None:
                 out = out | PortSet.of(proto, number)
         return out
 
-    allowed = PortSet.none()
-    for proto in protocols:
-        if rule.destination.ports is None:
-            allowed = allowed | PortSet.of(proto)
-        else:
-            allowed = allowed | spans(rule.destination.ports, proto)
-        if rule.destination.not_ports is not None:
-            allowed = allowed - spans(rule.destination.not_ports, proto)
-    if rule.not_protocol in PROTOCOLS:
-        assert rule.not_protocol is not None
-        allowed = allowed - PortSet.of(rule.not_protocol)
-    return allowed
+    return (matched | resolve(named)) - (excluded | resolve(named_not))
 
 
 def _calico_policy(cluster: Cluster, policy: CalicoPolicy) -> _Policy:
@@ -442,7 +427,7 @@ def _admin_policy(cluster: Cluster, policy: AdminNetworkPolicy) -> _Policy:
                     if entry.named is not None:
                         if t.pod is not None:
                             for cp in t.pod.ports:
-                                if cp.name == entry.named:
+                                if cp.name == entry.named and cp.protocol in KUBERNETES_PROTOCOLS:
                                     out_ports = out_ports | PortSet.of(cp.protocol, cp.number)
                     elif entry.start is not None and entry.protocol is not None:
                         out_ports = out_ports | PortSet.of(

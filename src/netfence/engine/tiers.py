@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netfence.engine.atoms import Mask
+from netfence.engine.calico_ports import rule_values
 from netfence.engine.compiler import BoolArray, CompiledRule, CompiledTier, PolicyCompiler
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
 from netfence.model.calico import (
@@ -36,7 +37,7 @@ from netfence.model.calico_selector import All, Global, Selector
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sets.ports import PROTOCOLS
+from netfence.sets.ports import KUBERNETES_PROTOCOLS
 
 ADMIN_TIER_ORDER = 1_000.0
 """Where Calico places the Admin tier among its tiers (``kube-admin``)."""
@@ -239,37 +240,11 @@ class CalicoCompiler:
 
     def ports(
         self, rule: CalicoRule
-    ) -> tuple[Mask, list[tuple[str, str]], Mask, list[tuple[str, str]]] | None:
-        """(static, named, static excluded, named excluded), or None when the rule matches no
-        modeled protocol (ICMP, UDPLite, numbers: outside TCP, UDP and SCTP)."""
+    ) -> tuple[Mask, list[tuple[str, str]], Mask, list[tuple[str, str]]]:
+        """(values, named ports, values excluded, named ports excluded) as masks."""
         atoms = self.c.port_atoms
-        if rule.protocol is not None and rule.protocol not in PROTOCOLS:
-            return None
-        protocols = [rule.protocol] if rule.protocol is not None else list(PROTOCOLS)
-        static = atoms.empty.copy()
-        named: list[tuple[str, str]] = []
-        ports = rule.destination.ports
-        for proto in protocols:
-            if ports is None:
-                static |= atoms.mask_of_span(proto, 1, 65535)
-                continue
-            for lo, hi in ports.spans:
-                if hi >= 1:
-                    static |= atoms.mask_of_span(proto, max(lo, 1), hi)
-            named.extend((name, proto) for name in ports.names)
-        excluded = atoms.empty.copy()
-        named_not: list[tuple[str, str]] = []
-        if rule.not_protocol in PROTOCOLS:
-            assert rule.not_protocol is not None
-            excluded |= atoms.mask_of_span(rule.not_protocol, 1, 65535)
-        not_ports = rule.destination.not_ports
-        if not_ports is not None:
-            for proto in protocols:
-                for lo, hi in not_ports.spans:
-                    if hi >= 1:
-                        excluded |= atoms.mask_of_span(proto, max(lo, 1), hi)
-                named_not.extend((name, proto) for name in not_ports.names)
-        return static, named, excluded, named_not
+        matched, named, excluded, named_not = rule_values(rule)
+        return atoms.mask_of_portset(matched), named, atoms.mask_of_portset(excluded), named_not
 
     def policy(self, policy: CalicoPolicy) -> PolicyRules:
         """Compile one policy."""
@@ -392,7 +367,7 @@ class AdminCompiler:
                     static = atoms.empty.copy()
                     for port in rule.ports:
                         if port.named is not None:
-                            named.extend((port.named, proto) for proto in PROTOCOLS)
+                            named.extend((port.named, proto) for proto in KUBERNETES_PROTOCOLS)
                         elif port.start is not None and port.protocol is not None:
                             static |= atoms.mask_of_span(
                                 port.protocol, port.start, port.end or port.start

@@ -84,7 +84,7 @@ class CalicoRule:
     action: Action
     """Allow, Deny, Pass or Log."""
     protocol: str | None
-    """TCP, UDP, SCTP, ICMP, ICMPv6, UDPLite or a number as text; None: any protocol."""
+    """TCP, UDP, SCTP, ICMP, ICMPv6, UDPLite or a number (1-255) as text; None: any."""
     not_protocol: str | None
     """A protocol the packet must not use."""
     source: EntityRule
@@ -93,8 +93,10 @@ class CalicoRule:
     """What the destination must be (and its ports)."""
     ip_version: int | None = None
     """4 or 6 to limit the rule to one family."""
-    icmp: bool = False
-    """Whether ICMP type/code constraints are set (ICMP is outside the modeled protocols)."""
+    icmp: tuple[int, int | None] | None = None
+    """ICMP (or ICMPv6) type and optional code the packet must have."""
+    not_icmp: tuple[int, int | None] | None = None
+    """ICMP type and optional code the packet must not have."""
     http: bool = False
     """Whether application-layer (HTTP) match criteria are set (not modeled)."""
     location: Location | None = None

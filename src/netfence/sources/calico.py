@@ -164,10 +164,28 @@ def _rule(field: Field) -> CalicoRule:
         source=source,
         destination=destination,
         ip_version=version,
-        icmp=field.get("icmp") is not None or field.get("notICMP") is not None,
+        icmp=_icmp(field.get("icmp")),
+        not_icmp=_icmp(field.get("notICMP")),
         http=field.get("http") is not None,
         location=field.location,
     )
+
+
+def _icmp(field: Field | None) -> tuple[int, int | None] | None:
+    """An ``icmp``/``notICMP`` match: a type (0-254) and an optional code (0-255)."""
+    if field is None:
+        return None
+    field.mapping()
+    type_field = field.require("type")
+    kind = type_field.integer()
+    if not 0 <= kind <= 254:
+        raise type_field.error(f"ICMP type {kind} is outside 0-254")
+    code_field = field.get("code")
+    code = code_field.integer() if code_field is not None else None
+    if code is not None and not 0 <= code <= 255:
+        assert code_field is not None
+        raise code_field.error(f"ICMP code {code} is outside 0-255")
+    return kind, code
 
 
 def _flag(spec: Field, key: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from netfence.errors import InputError, Location
 from netfence.model.networkpolicy import Direction
-from netfence.sets.ports import PROTOCOLS
+from netfence.sets.ports import KUBERNETES_PROTOCOLS
 from netfence.sources.yamldocs import Document, LineDict, LineList
 
 
@@ -133,7 +133,7 @@ def parse_protocol(entry: Field) -> str:
     if proto_field is None:
         return "TCP"
     protocol = proto_field.string()
-    if protocol not in PROTOCOLS:
+    if protocol not in KUBERNETES_PROTOCOLS:
         raise proto_field.error(f"unknown protocol {protocol!r} (expected TCP, UDP or SCTP)")
     return protocol
 
