@@ -123,6 +123,11 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
                 if apeer.pod_selector is not None:
                     facts.pod_selectors[apeer.pod_selector] = None
                 facts.cidrs.extend(apeer.networks)
+                if apeer.node_selector is not None:
+                    facts.cidrs.extend(
+                        f"{ip}/{128 if ':' in ip else 32}"
+                        for ip in node_ips(cluster, apeer.node_selector)
+                    )
             for aport in arule.ports or ():  # ports of one rule, any policy of the family
                 if aport.named is not None:
                     for proto in KUBERNETES_PROTOCOLS:  # the container port's own protocol
@@ -150,6 +155,11 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
     for network_set in cluster.network_sets:
         facts.cidrs.extend(network_set.nets)
     return facts
+
+
+def node_ips(cluster: Cluster, selector: LabelSelector) -> list[str]:
+    """Addresses of the nodes a label selector matches."""
+    return [ip for node in cluster.nodes if selector.matches(node.labels) for ip in node.addresses]
 
 
 def _signature_groups(

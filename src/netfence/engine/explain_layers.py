@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netfence.engine.calico_ports import rule_values
-from netfence.engine.classes import calico_labels
+from netfence.engine.classes import calico_labels, node_ips
 from netfence.engine.tiers import (
     ADMIN_TIER_NAMES,
     BASELINE_TIER_NAMES,
@@ -391,7 +391,10 @@ def _admin_peer(cluster: Cluster, peer: AdminPeer, e: Endpoint) -> bool:
         return _admin_pod(cluster, peer.namespace_selector, peer.pod_selector, e)
     if peer.kind is AdminPeerKind.NETWORKS:
         return _in(peer.addresses, e)
-    return False  # nodes and domainNames: not modeled
+    if peer.node_selector is not None:
+        ips = node_ips(cluster, peer.node_selector)
+        return _in(IPRangeSet.from_cidrs(f"{ip}/{128 if ':' in ip else 32}" for ip in ips), e)
+    return False  # domainNames: DNS answers are not in the input
 
 
 def _admin_policy(cluster: Cluster, policy: AdminNetworkPolicy) -> _Policy:

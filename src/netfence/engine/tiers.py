@@ -23,6 +23,7 @@ import numpy as np
 
 from netfence.engine.atoms import Mask
 from netfence.engine.calico_ports import rule_values
+from netfence.engine.classes import node_ips
 from netfence.engine.compiler import BoolArray, CompiledRule, CompiledTier, PolicyCompiler
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
 from netfence.model.calico import (
@@ -331,12 +332,18 @@ class AdminCompiler:
             assert peer.namespace_selector is not None
             namespaces = self.b.namespaces_matching(peer.namespace_selector)
             out[:count] = self._pods(namespaces, peer.pod_selector)
-        elif peer.kind is AdminPeerKind.NETWORKS:
-            inside = self.c.ip_atoms.atoms_in(peer.addresses)
+        elif peer.kind is AdminPeerKind.NETWORKS or peer.node_selector is not None:
+            addresses = peer.addresses
+            if peer.node_selector is not None:
+                addresses = IPRangeSet.from_cidrs(
+                    f"{ip}/{128 if ':' in ip else 32}"
+                    for ip in node_ips(self.c.cluster, peer.node_selector)
+                )
+            inside = self.c.ip_atoms.atoms_in(addresses)
             out[count:] = inside
             out[:count] = (self.b.incidence & inside).any(axis=1)
-        # nodes and domainNames: no node addresses or DNS answers in the input; they match
-        # nothing here (documented in docs/semantics.md).
+        # domainNames: DNS answers are not in the input; such peers match nothing here
+        # (documented in docs/semantics.md). nodes: the addresses of the Node objects given.
         return out
 
     def policy(self, policy: AdminNetworkPolicy) -> PolicyRules:

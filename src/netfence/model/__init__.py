@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netfence.model.cluster import Cluster, ContainerPort, Namespace, Pod, Workload
+from netfence.model.cluster import Cluster, ContainerPort, Namespace, Node, Pod, Workload
 from netfence.model.networkpolicy import (
     Direction,
     IPBlock,
@@ -21,6 +21,7 @@ __all__ = [
     "LabelSelector",
     "Namespace",
     "NetworkPolicy",
+    "Node",
     "Operator",
     "Peer",
     "Pod",

@@ -110,6 +110,20 @@ class Pod:
 
 
 @dataclass(frozen=True)
+class Node:
+    """A node: its labels (for AdminNetworkPolicy ``nodes`` peers) and its addresses."""
+
+    name: str
+    """The node's name."""
+    labels: Mapping[str, str]
+    """Its labels."""
+    addresses: tuple[str, ...]
+    """status.addresses of type InternalIP and ExternalIP."""
+    location: Location | None = None
+    """Where it was defined."""
+
+
+@dataclass(frozen=True)
 class Cluster:
     """Everything the engine needs: namespaces, pod endpoints and policies."""
 
@@ -133,6 +147,8 @@ class Cluster:
     """AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies."""
     service_accounts: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
     """ServiceAccount labels by (namespace, name), for Calico service-account selectors."""
+    nodes: tuple[Node, ...] = ()
+    """Nodes given in the input."""
     api_servers: tuple[tuple[str, int], ...] = ()
     """Kubernetes API server addresses (IP, port) found in the input: the ``default/kubernetes``
     Service's clusterIP and its Endpoints/EndpointSlice addresses."""

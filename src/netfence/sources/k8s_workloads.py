@@ -142,6 +142,18 @@ def _parse_ip(field: Field) -> str:
         raise field.error(f"invalid IP address {text!r}") from None
 
 
+def node_addresses(obj: Field) -> tuple[str, ...]:
+    """A Node's InternalIP and ExternalIP addresses (status.addresses)."""
+    status = obj.get("status")
+    addresses = status.get("addresses") if status is not None else None
+    found: list[str] = []
+    for item in addresses.items() if addresses is not None else ():
+        kind = item.get("type")
+        if kind is not None and kind.value in ("InternalIP", "ExternalIP"):
+            found.append(_parse_ip(item.require("address")))
+    return tuple(dict.fromkeys(found))
+
+
 def controller_owner(metadata: Field | None) -> OwnerRef | None:
     """The ownerReference marked controller, else the first one, else None."""
     refs = metadata.get("ownerReferences") if metadata is not None else None

@@ -18,7 +18,7 @@ from typing import Final
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
 from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
-from netfence.model.cluster import Cluster, Namespace, Pod, Workload
+from netfence.model.cluster import Cluster, Namespace, Node, Pod, Workload
 from netfence.model.networkpolicy import NetworkPolicy
 from netfence.sources.calico import (
     CALICO_API,
@@ -36,6 +36,7 @@ from netfence.sources.k8s_workloads import (
     OwnerRef,
     PodSpecInfo,
     controller_owner,
+    node_addresses,
     parse_pod_spec,
     pod_ips,
     pod_template,
@@ -142,6 +143,7 @@ class _Collected:
     network_sets: list[CalicoNetworkSet] = field(default_factory=list)
     admin_policies: list[AdminNetworkPolicy] = field(default_factory=list)
     service_accounts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    nodes: list[Node] = field(default_factory=list)
 
 
 def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
@@ -230,6 +232,12 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         metadata, name = _metadata(obj)
         _claim(c, (kind, "", name), obj)
         c.admin_policies.append(parse_admin_policy(obj, api_version, kind, name))
+    elif kind == "Node" and api_version in ("v1", ""):
+        metadata, name = _metadata(obj)
+        _claim(c, ("Node", "", name), obj)
+        labels_field = metadata.get("labels")
+        labels = labels_field.string_map() if labels_field is not None else {}
+        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
         metadata, name = _metadata(obj)
         namespace = _namespace_of(metadata)
@@ -362,6 +370,7 @@ def _build(c: _Collected) -> Cluster:
         network_sets=tuple(c.network_sets),
         admin_policies=tuple(c.admin_policies),
         service_accounts=c.service_accounts,
+        nodes=tuple(c.nodes),
     )
 
 
