@@ -31,7 +31,11 @@ class PortAtoms:
         for proto in PROTOCOLS:
             starts: list[int] = []
             indices: list[int] = []
-            for lo, hi in FULL[proto]:
+            # One span per protocol, from its lowest to its highest value: values outside the
+            # protocol (OTHER's gaps are the named protocols' numbers) never occur, and
+            # to_portset keeps only the protocol's own values. Fewer atoms, narrower masks.
+            full = FULL[proto].intervals
+            for lo, hi in ((full[0][0], full[-1][1]),):
                 cuts = sorted({lo, *(b for b in boundaries.get(proto, ()) if lo < b <= hi)})
                 for i, start in enumerate(cuts):
                     end = cuts[i + 1] - 1 if i + 1 < len(cuts) else hi
