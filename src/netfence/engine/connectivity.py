@@ -145,12 +145,24 @@ def _walk_tiers(
                 decided |= union
             continue
         passed = np.zeros_like(allowed)
+        # Consecutive Allow rules commute: gather them into one union and apply it once
+        # (the Kubernetes policies at order 1000 form one long run). Per-rule effect
+        # tracking needs them one by one.
+        run: npt.NDArray[np.uint64] | None = None
         for rule in rules:
             cells = _cells(compiler, rule, ingress, start, stop)
             if cells is None or rule.action is Action.LOG:
                 continue
             src, dst, masks = cells
             view = np.ix_(src, dst)
+            if rule.action is Action.ALLOW and effective is None:
+                if run is None:
+                    run = np.zeros_like(allowed)
+                run[view] |= masks
+                continue
+            if run is not None:
+                _apply_allows(allowed, decided, passed, run)
+                run = None
             fresh = masks & ~(decided[view] | passed[view])
             if effective is not None and fresh.any():
                 effective.add(id(rule))
@@ -161,6 +173,8 @@ def _walk_tiers(
                 decided[view] |= fresh
             else:
                 passed[view] |= fresh
+        if run is not None:
+            _apply_allows(allowed, decided, passed, run)
         if tier.end_deny and selected is not None:
             chosen = _subject_slice(selected, ingress, start, stop)
             if ingress:
@@ -169,6 +183,18 @@ def _walk_tiers(
                 decided[chosen] |= full & ~passed[chosen]
     allowed |= full & ~decided
     return allowed
+
+
+def _apply_allows(
+    allowed: npt.NDArray[np.uint64],
+    decided: npt.NDArray[np.uint64],
+    passed: npt.NDArray[np.uint64],
+    run: npt.NDArray[np.uint64],
+) -> None:
+    """Apply a run of Allow rules: what none of the earlier rules decided or passed."""
+    fresh = run & ~(decided | passed)
+    allowed |= fresh
+    decided |= fresh
 
 
 def _subject_slice(

@@ -19,16 +19,15 @@ from netfence.engine.classes import calico_labels, node_ips
 from netfence.engine.tiers import (
     ADMIN_TIER_NAMES,
     BASELINE_TIER_NAMES,
-    BUILTIN_TIERS,
     CALICO_NAMESPACE_NAME_LABEL,
     applies_to_workloads,
     builtin_tier_name,
+    tier_settings,
 )
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
 from netfence.model.calico import (
     DEFAULT_TIER,
-    DEFAULT_TIER_ORDER,
     KUBERNETES_POLICY_ORDER,
     CalicoPolicy,
     CalicoRule,
@@ -476,15 +475,8 @@ def plan(cluster: Cluster) -> list[_Tier]:
             if applies_to_workloads(policy):
                 members.setdefault(policy.tier, []).append(_calico_policy(cluster, policy))
         for name, policies in members.items():
-            tier = defined.get(name)
-            if name == DEFAULT_TIER:
-                order: float | None = DEFAULT_TIER_ORDER
-            elif tier is not None:
-                order = tier.order
-            else:
-                order = BUILTIN_TIERS.get(name)
-            end_deny = tier.default_action is Action.DENY if tier else name not in BUILTIN_TIERS
-            tiers.append(_Tier(name, math.inf if order is None else order, end_deny, policies))
+            order, end_deny = tier_settings(name, defined.get(name))
+            tiers.append(_Tier(name, order, end_deny, policies))
     else:
         if admin:
             tiers.append(_Tier("Admin", 0.0, False, admin))

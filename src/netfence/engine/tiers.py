@@ -32,6 +32,7 @@ from netfence.model.calico import (
     KUBERNETES_POLICY_ORDER,
     CalicoPolicy,
     CalicoRule,
+    CalicoTier,
     EntityRule,
 )
 from netfence.model.calico_selector import All, Global, Selector
@@ -437,19 +438,23 @@ def calico_tiers(
             members.setdefault(policy.tier, []).append(compiler.policy(policy))
     out = []
     for name, policies in members.items():
-        tier = defined.get(name)
-        if name == DEFAULT_TIER:
-            order: float | None = DEFAULT_TIER_ORDER
-        elif tier is not None:
-            order = tier.order
-        else:
-            order = BUILTIN_TIERS.get(name)
-        if tier is not None:
-            end_deny = tier.default_action is Action.DENY
-        else:
-            end_deny = name not in BUILTIN_TIERS
-        out.append((_sort_key(order), name, make_tier(name, end_deny, policies, base.count)))
+        order, end_deny = tier_settings(name, defined.get(name))
+        out.append((order, name, make_tier(name, end_deny, policies, base.count)))
     return out
+
+
+def tier_settings(name: str, tier: CalicoTier | None) -> tuple[float, bool]:
+    """(order, end-of-tier deny) of a Calico tier: the default tier's fixed order, the
+    built-in admin and baseline tiers' (which pass by default), or the Tier object's (Deny
+    by default; a tier no object defines comes last and denies)."""
+    if name == DEFAULT_TIER:
+        order: float | None = DEFAULT_TIER_ORDER
+    elif tier is not None:
+        order = tier.order
+    else:
+        order = BUILTIN_TIERS.get(name)
+    end_deny = tier.default_action is Action.DENY if tier is not None else name not in BUILTIN_TIERS
+    return _sort_key(order), end_deny
 
 
 __all__ = ["KUBERNETES_POLICY_ORDER", "PolicyRules", "admin_tiers", "calico_tiers", "make_tier"]
