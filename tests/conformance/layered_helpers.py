@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .helpers import PortSpec, pod
+from .helpers import ALL, Allowed, PortSpec, merge, pod
 
 CALICO_API = "projectcalico.org/v3"
 NPAPI_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
@@ -395,3 +395,17 @@ def cnp_port(protocol: str, number: int | None = None, *, start: int = 0, end: i
 def cnp_named_port(name: str) -> Rule:
     """A v1alpha2 ``destinationNamedPort`` entry."""
     return {"destinationNamedPort": name}
+
+
+def all_but_tcp(*ports: int | tuple[int, int]) -> Allowed:
+    """All traffic except the given TCP ports and ranges."""
+    holes = merge((p, p) if isinstance(p, int) else p for p in ports)
+    kept: list[tuple[int, int]] = []
+    lo = 1
+    for h_lo, h_hi in holes:
+        if lo < h_lo:
+            kept.append((lo, h_lo - 1))
+        lo = h_hi + 1
+    if lo <= 65535:
+        kept.append((lo, 65535))
+    return {**ALL, "TCP": kept}

@@ -18,7 +18,6 @@ from .helpers import (
     docs,
     from_ip,
     labels,
-    merge,
     ns,
     pod,
     policy,
@@ -28,6 +27,7 @@ from .helpers import (
 )
 from .layered_helpers import (
     admin_rule,
+    all_but_tcp,
     anp,
     banp,
     calico_gnp,
@@ -46,20 +46,6 @@ from .layered_helpers import (
     port_range,
     tier,
 )
-
-
-def all_but_tcp(*ports: int | tuple[int, int]) -> Allowed:
-    """Every TCP, UDP and SCTP port except the given TCP ports and ranges."""
-    holes = merge((p, p) if isinstance(p, int) else p for p in ports)
-    kept: list[tuple[int, int]] = []
-    lo = 1
-    for h_lo, h_hi in holes:
-        if lo < h_lo:
-            kept.append((lo, h_lo - 1))
-        lo = h_hi + 1
-    if lo <= 65535:
-        kept.append((lo, 65535))
-    return {**ALL, "TCP": kept}
 
 
 def three_namespaces() -> list[str]:

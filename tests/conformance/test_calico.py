@@ -17,7 +17,6 @@ from .helpers import (
     docs,
     from_ip,
     labels,
-    merge,
     ns,
     pod,
     policy,
@@ -26,6 +25,7 @@ from .helpers import (
     udp,
 )
 from .layered_helpers import (
+    all_but_tcp,
     allow,
     calico_gnp,
     calico_np,
@@ -39,20 +39,6 @@ from .layered_helpers import (
     tier,
     to_ports,
 )
-
-
-def all_but_tcp(*ports: int | tuple[int, int]) -> Allowed:
-    """Every TCP, UDP and SCTP port except the given TCP ports and ranges."""
-    holes = merge((p, p) if isinstance(p, int) else p for p in ports)
-    kept: list[tuple[int, int]] = []
-    lo = 1
-    for h_lo, h_hi in holes:
-        if lo < h_lo:
-            kept.append((lo, h_lo - 1))
-        lo = h_hi + 1
-    if lo <= 65535:
-        kept.append((lo, 65535))
-    return {**ALL, "TCP": kept}
 
 
 def tcp_rule(action: str, *ports: int | str, **fields: object) -> dict[str, object]:
