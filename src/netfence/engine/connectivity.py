@@ -148,30 +148,25 @@ def _walk_tiers(
         # Consecutive Allow rules commute: gather them into one union and apply it once
         # (the Kubernetes policies at order 1000 form one long run). Per-rule effect
         # tracking needs them one by one.
-        run = _AllowRun() if effective is None else None
+        run = _AllowRun(effective)
         for rule in rules:
             cells = _cells(compiler, rule, ingress, start, stop)
             if cells is None or rule.action is Action.LOG:
                 continue
             src, dst, masks = cells
-            if run is not None and rule.action is Action.ALLOW:
-                run.add(src, dst, masks)
+            if rule.action is Action.ALLOW:
+                run.add(rule, src, dst, masks)
                 continue
-            if run is not None:
-                run.apply(allowed, decided, passed)
+            run.apply(allowed, decided, passed)
             view = _view(src, dst, allowed.shape[0])
             fresh = masks & ~(decided[view] | passed[view])
             if effective is not None and fresh.any():
                 effective.add(id(rule))
-            if rule.action is Action.ALLOW:
-                allowed[view] |= fresh
-                decided[view] |= fresh
-            elif rule.action is Action.DENY:
+            if rule.action is Action.DENY:
                 decided[view] |= fresh
             else:
                 passed[view] |= fresh
-        if run is not None:
-            run.apply(allowed, decided, passed)
+        run.apply(allowed, decided, passed)
         if tier.end_deny and selected is not None:
             chosen = _subject_slice(selected, ingress, start, stop)
             if ingress:
@@ -193,16 +188,21 @@ class _AllowRun:
     LONG = 32
     """From this many rules on, one union over the block beats rule-by-rule updates."""
 
-    def __init__(self) -> None:
+    def __init__(self, effective: set[int] | None) -> None:
+        self.effective = effective
         self.cells: list[
-            tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]]
+            tuple[CompiledRule, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]]
         ] = []
 
     def add(
-        self, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp], masks: npt.NDArray[np.uint64]
+        self,
+        rule: CompiledRule,
+        rows: npt.NDArray[np.intp],
+        cols: npt.NDArray[np.intp],
+        masks: npt.NDArray[np.uint64],
     ) -> None:
         """Add one Allow rule's cells."""
-        self.cells.append((rows, cols, masks))
+        self.cells.append((rule, rows, cols, masks))
 
     def apply(
         self,
@@ -210,18 +210,27 @@ class _AllowRun:
         decided: npt.NDArray[np.uint64],
         passed: npt.NDArray[np.uint64],
     ) -> None:
-        """Allow what the run matches and no earlier rule decided or passed; then reset."""
+        """Allow what the run matches and no earlier rule decided or passed; then reset.
+
+        Rules that allow something are noted in ``effective`` (once known, not checked again).
+        """
         if len(self.cells) >= self.LONG:
             union = np.zeros_like(allowed)
-            for rows, cols, masks in self.cells:
-                union[_view(rows, cols, union.shape[0])] |= masks
+            for rule, rows, cols, masks in self.cells:
+                view = _view(rows, cols, union.shape[0])
+                union[view] |= masks
+                if self.effective is not None and id(rule) not in self.effective:
+                    if (masks & ~(decided[view] | passed[view])).any():
+                        self.effective.add(id(rule))
             fresh = union & ~(decided | passed)
             allowed |= fresh
             decided |= fresh
         else:
-            for rows, cols, masks in self.cells:
+            for rule, rows, cols, masks in self.cells:
                 view = _view(rows, cols, allowed.shape[0])
                 fresh = masks & ~(decided[view] | passed[view])
+                if self.effective is not None and fresh.any():
+                    self.effective.add(id(rule))
                 allowed[view] |= fresh
                 decided[view] |= fresh
         self.cells = []
@@ -279,21 +288,20 @@ def _cells(
 
 def effective_rules(compiled: CompiledPolicies) -> set[int]:
     """``id()`` of every compiled rule that decides or passes at least one bit somewhere."""
-    count, total = compiled.compiler.count, compiled.compiler.total
-    words = compiled.classes.port_atoms.words
-    block = max(1, BLOCK_BYTES // max(1, 8 * words * (total + count)))
     found: set[int] = set()
-    for start in range(0, count, block):
-        _walk_tiers(compiled, Direction.INGRESS, start, min(count, start + block), total, found)
-    for start in range(0, total, block):
-        _walk_tiers(compiled, Direction.EGRESS, start, min(total, start + block), count, found)
+    compute_connectivity(compiled.classes, compiled, found)
     return found
 
 
 def compute_connectivity(
-    classes: EndpointClasses, compiled: CompiledPolicies | None = None
+    classes: EndpointClasses,
+    compiled: CompiledPolicies | None = None,
+    effective: set[int] | None = None,
 ) -> ConnectivityMatrix:
-    """Allowed connection sets between every pair of classes and address atoms."""
+    """Allowed connection sets between every pair of classes and address atoms.
+
+    ``effective`` (when given) collects ``id()`` of every rule that decides or passes a bit.
+    """
     if compiled is None:
         compiled = compile_policies(classes)
     count, total = compiled.compiler.count, compiled.compiler.total
@@ -305,14 +313,14 @@ def compute_connectivity(
     block = max(1, BLOCK_BYTES // max(1, 8 * words * (total + count)))
     for start in range(0, count, block):
         stop = min(count, start + block)
-        into = _walk_tiers(compiled, Direction.INGRESS, start, stop, total)
-        out = _walk_tiers(compiled, Direction.EGRESS, start, stop, count)
+        into = _walk_tiers(compiled, Direction.INGRESS, start, stop, total, effective)
+        out = _walk_tiers(compiled, Direction.EGRESS, start, stop, count, effective)
         pod_to_pod[:, start:stop] = table.encode(out & into[:count])
         ext_to_pod[:, start:stop] = table.encode(into[count:])
         del into, out
     for start in range(count, total, block):
         stop = min(total, start + block)
-        out = _walk_tiers(compiled, Direction.EGRESS, start, stop, count)
+        out = _walk_tiers(compiled, Direction.EGRESS, start, stop, count, effective)
         pod_to_ext[:, start - count : stop - count] = table.encode(out)
     return ConnectivityMatrix(classes, table, pod_to_pod, pod_to_ext, ext_to_pod)
 

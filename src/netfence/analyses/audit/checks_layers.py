@@ -6,7 +6,6 @@ for any mix of Kubernetes NetworkPolicy, Calico and the AdminNetworkPolicy famil
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -14,7 +13,6 @@ import numpy as np
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.analyses.audit.registry import check
 from netfence.engine.compiler import CompiledRule
-from netfence.engine.connectivity import effective_rules
 from netfence.engine.tiers import BUILTIN_TIERS
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico import CalicoRule
@@ -124,9 +122,10 @@ def catch_all(rule: CalicoRule) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _effective(ctx: AuditContext) -> frozenset[int]:
-    return frozenset(effective_rules(ctx.compiled))
+def _effective(ctx: AuditContext) -> set[int]:
+    """Rules that take effect: noted by the same walk that computes the matrix."""
+    _ = ctx.matrix
+    return ctx.effective_rules
 
 
 def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, str]:
@@ -156,7 +155,8 @@ def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, 
         "The rule matches traffic, but an earlier rule of its tier or an earlier tier "
         "(an AdminNetworkPolicy, a Calico tier or policy of lower order) has always decided "
         "that traffic already: a Deny shadows it, or a guardrail overrides a NetworkPolicy "
-        "that tries to widen access in vain."
+        "that tries to widen access in vain. Consecutive Allow rules commute and are judged "
+        "together; an Allow covered by another Allow is redundancy (NF021)."
     ),
     remediation=(
         "Remove the rule, or change the order, priority or tier so it is reached; if an admin "

@@ -88,8 +88,14 @@ class AuditContext:
 
     @functools.cached_property
     def matrix(self) -> ConnectivityMatrix:
-        """The connectivity matrix (computed on first use)."""
-        return compute_connectivity(self.classes, self.compiled)
+        """The connectivity matrix (computed on first use), noting which rules take effect."""
+        return compute_connectivity(self.classes, self.compiled, self.effective_rules)
+
+    @functools.cached_property
+    def effective_rules(self) -> set[int]:
+        """``id()`` of the compiled rules that decide or pass something (filled by the walk
+        that computes the matrix)."""
+        return set()
 
     @functools.cached_property
     def workloads(self) -> list[WorkloadView]:
