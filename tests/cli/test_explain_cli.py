@@ -333,3 +333,53 @@ def test_named_port_towards_an_external_address_is_an_error(cli, shop_cluster):
 def test_bad_output_format_is_a_usage_error(cli, shop_cluster):
     """explain supports ``-o text|json`` only; anything else is a usage error (exit 2)."""
     one_error_line(explain(cli, shop_cluster, "shop/frontend", "shop/backend", "-o", "csv"))
+
+
+LAYERED = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: prod, labels: {env: prod}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: frontend, namespace: prod, labels: {app: frontend}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: prod, labels: {app: client}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: guardrails}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {env: prod}}}
+  ingress:
+  - {name: block-telnet, action: Deny, from: [{namespaces: {}}], ports: [{portNumber: {port: 23}}]}
+  - {name: delegate, action: Pass, from: [{namespaces: {}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-frontend, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: frontend}}
+  ingress: [{from: [{podSelector: {}}], ports: [{port: http}]}]
+"""
+
+
+def test_explain_walks_the_layers(cli, write):
+    """With AdminNetworkPolicy objects, explain shows the walk through the layers: the Admin
+    tier's Pass (rule named) hands the flow to the NetworkPolicy that allows it; a Deny in the
+    Admin tier is final (network-policy-api: ANP precedence over NetworkPolicy)."""
+    path = write(LAYERED)
+    allowed = cli("explain", "prod/client", "prod/frontend", path, "--port", "8080")
+    assert allowed.code == 0
+    assert (
+        "walk: [Admin] AdminNetworkPolicy/guardrails spec.ingress[1] (delegate) Pass (TCP 8080)"
+        " -> [NetworkPolicy] NetworkPolicy/prod/allow-frontend spec.ingress[0] Allow (TCP 8080)"
+    ) in allowed.out
+    denied = cli("explain", "prod/client", "prod/frontend", path, "--port", "23", "-o", "json")
+    doc = json.loads(denied.out)
+    assert doc["allowed"] is False
+    assert [(s["tier"], s["action"]) for s in doc["ingress"]["steps"]] == [("Admin", "Deny")]

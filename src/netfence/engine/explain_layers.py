@@ -437,10 +437,11 @@ def _admin_policy(cluster: Cluster, policy: AdminNetworkPolicy) -> _Policy:
                         )
                 return out_ports
 
+            path = f"spec.{direction.value.lower()}[{r}]"
             compiled.append(
                 _Rule(
                     out.source,
-                    f"spec.{direction.value.lower()}[{r}]",
+                    f"{path} ({rule.name})" if rule.name else path,  # ANP rules carry names
                     rule.action,
                     peer,
                     lambda _e: True,
