@@ -286,3 +286,32 @@ spec: {node: node1, interfaceName: eth0}
 def test_nf028_quiet_without_host_endpoint_objects():
     """NF028: ordinary Calico policies are evaluated and not reported."""
     assert audit(CALICO_NS_DENY, "NF028") == []
+
+
+def test_nf024_locates_a_calico_rule_beside_a_kubernetes_policy_of_the_same_name():
+    """NF024: a Calico NetworkPolicy and a Kubernetes NetworkPolicy may share namespace and
+    name (they are different resources); the finding names the Calico one and its rule line."""
+    text = """
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: app == 'db'
+  ingress:
+  - {action: Deny, protocol: TCP}
+  - {action: Allow, protocol: TCP, destination: {ports: [5432]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{ports: [{port: 8080}]}]
+"""
+    found = audit(text, "NF024")
+    assert [f.evidence["policy"] for f in found] == ["CalicoNetworkPolicy/shop/p"]
+    full = PODS + "---\n" + text
+    line = full.splitlines().index(
+        "  - {action: Allow, protocol: TCP, destination: {ports: [5432]}}"
+    )
+    assert found[0].resources[0].line == line + 1

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from netfence.engine.atoms import Mask
 from netfence.engine.classes import EndpointClasses, NamedPort
+from netfence.errors import Location
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.model.selectors import LabelSelector
@@ -48,6 +49,8 @@ class CompiledRule:
     """Named ports excluded, resolved on each destination class."""
     source: str = ""
     """``Kind/key`` of the policy the rule comes from, for explanations."""
+    location: Location | None = None
+    """Where the rule is written."""
 
 
 class PolicyCompiler:
@@ -279,6 +282,7 @@ def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
                 compiled.policy_index, compiled.direction, compiled.rule_index = p, direction, r
                 compiled.subjects = selected
                 compiled.source = member.source
+                compiled.location = rule.location
                 rules.append(compiled)
                 mine.append(compiled)
     admin, baseline = admin_tiers(compiler)

@@ -25,7 +25,13 @@ from netfence.engine.tiers import (
     tier_settings,
 )
 from netfence.errors import Location
-from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeer, AdminPeerKind, AdminTier
+from netfence.model.adminpolicy import (
+    AdminNetworkPolicy,
+    AdminPeer,
+    AdminPeerKind,
+    AdminRule,
+    AdminTier,
+)
 from netfence.model.calico import (
     DEFAULT_TIER,
     KUBERNETES_POLICY_ORDER,
@@ -36,7 +42,8 @@ from netfence.model.calico import (
 from netfence.model.calico_selector import All, Global, Selector
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.layers import Action
-from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort
+from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort, PolicyRule
+from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS, PortSet
 
@@ -162,12 +169,12 @@ def _k8s_policy(cluster: Cluster, policy: NetworkPolicy) -> _Policy:
         rules = []
         for r, rule in enumerate(policy.rules(direction)):
 
-            def peer(e: Endpoint, rule: object = rule) -> bool:
-                peers = rule.peers  # type: ignore[attr-defined]
+            def peer(e: Endpoint, rule: PolicyRule = rule) -> bool:
+                peers = rule.peers
                 return peers is None or any(k8s_peer_matches(cluster, policy, p, e) for p in peers)
 
-            def ports(t: Endpoint, rule: object = rule) -> PortSet:
-                entries = rule.ports  # type: ignore[attr-defined]
+            def ports(t: Endpoint, rule: PolicyRule = rule) -> PortSet:
+                entries = rule.ports
                 if entries is None:
                     return PortSet.all()
                 out_ports = PortSet.none()
@@ -329,7 +336,7 @@ def _calico_policy(cluster: Cluster, policy: CalicoPolicy) -> _Policy:
         return policy.selector.matches(calico_labels(pod))
 
     out = _Policy(
-        f"{policy.kind}/{policy.key}",
+        policy.source,
         math.inf if policy.order is None else policy.order,
         policy.name,
         selects,
@@ -376,13 +383,17 @@ def _calico_policy(cluster: Cluster, policy: CalicoPolicy) -> _Policy:
 # AdminNetworkPolicy family ----------------------------------------------------------------
 
 
-def _admin_pod(cluster: Cluster, ns_selector: object, pod_selector: object, e: Endpoint) -> bool:
-    if e.pod is None or e.pod.host_network:
+def _admin_pod(
+    cluster: Cluster,
+    ns_selector: LabelSelector | None,
+    pod_selector: LabelSelector | None,
+    e: Endpoint,
+) -> bool:
+    if e.pod is None or e.pod.host_network or ns_selector is None:
         return False
-    ns = _namespace(cluster, e.pod.namespace)
-    if not ns_selector.matches(ns.labels):  # type: ignore[attr-defined]
+    if not ns_selector.matches(_namespace(cluster, e.pod.namespace).labels):
         return False
-    return pod_selector is None or pod_selector.matches(e.pod.labels)  # type: ignore[attr-defined]
+    return pod_selector is None or pod_selector.matches(e.pod.labels)
 
 
 def _admin_peer(cluster: Cluster, peer: AdminPeer, e: Endpoint) -> bool:
@@ -417,11 +428,11 @@ def _admin_policy(cluster: Cluster, policy: AdminNetworkPolicy) -> _Policy:
         compiled = []
         for r, rule in enumerate(rules):
 
-            def peer(e: Endpoint, rule: object = rule) -> bool:
-                return any(_admin_peer(cluster, p, e) for p in rule.peers)  # type: ignore[attr-defined]
+            def peer(e: Endpoint, rule: AdminRule = rule) -> bool:
+                return any(_admin_peer(cluster, p, e) for p in rule.peers)
 
-            def ports(t: Endpoint, rule: object = rule) -> PortSet:
-                entries = rule.ports  # type: ignore[attr-defined]
+            def ports(t: Endpoint, rule: AdminRule = rule) -> PortSet:
+                entries = rule.ports
                 if entries is None:
                     return PortSet.all()
                 out_ports = PortSet.none()

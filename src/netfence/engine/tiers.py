@@ -38,6 +38,7 @@ from netfence.model.calico import (
 from netfence.model.calico_selector import All, Global, Selector
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 
@@ -252,7 +253,7 @@ class CalicoCompiler:
         """Compile one policy."""
         subjects = self.subjects(policy)
         out = PolicyRules(
-            f"{policy.kind}/{policy.key}",
+            policy.source,
             _sort_key(policy.order),
             policy.name,
             [],
@@ -294,6 +295,7 @@ class CalicoCompiler:
                     static_not=static_not if static_not.any() else None,
                     named_not=named_not,
                     source=out.source,
+                    location=rule.location,
                 )
                 (out.ingress if ingress else out.egress).append(compiled)
         return out
@@ -311,11 +313,9 @@ class AdminCompiler:
             [not pods[m[0]].host_network for m in self.c.members], dtype=np.bool_
         )
 
-    def _pods(self, namespaces: BoolArray, pod_selector: object) -> BoolArray:
-        from netfence.model.selectors import LabelSelector
-
+    def _pods(self, namespaces: BoolArray, pod_selector: LabelSelector | None) -> BoolArray:
         mask = namespaces[self.c.class_ns] & self.pod_network
-        if isinstance(pod_selector, LabelSelector):
+        if pod_selector is not None:
             mask = mask & self.c.pod_selector_mask(pod_selector)
         return mask
 
@@ -389,6 +389,7 @@ class AdminCompiler:
                     action=rule.action,
                     subjects=subjects,
                     source=out.source,
+                    location=rule.location,
                 )
                 (out.ingress if direction is Direction.INGRESS else out.egress).append(compiled)
         return out

@@ -143,6 +143,13 @@ class CalicoPolicy:
         """``namespace/name`` or ``name`` (global)."""
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
+    @property
+    def source(self) -> str:
+        """How explanations name it: ``CalicoNetworkPolicy/ns/name`` (never to be confused
+        with a Kubernetes NetworkPolicy of the same name) or ``GlobalNetworkPolicy/name``."""
+        kind = "CalicoNetworkPolicy" if self.kind == "NetworkPolicy" else self.kind
+        return f"{kind}/{self.key}"
+
     def rules(self, direction: Direction) -> tuple[CalicoRule, ...]:
         """The rules of one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress

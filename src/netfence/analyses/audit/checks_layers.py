@@ -131,20 +131,10 @@ def _effective(ctx: AuditContext) -> set[int]:
 def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, str]:
     """The policy a compiled rule comes from, located at the rule, and the rule's path."""
     kind, _, key = rule.source.partition("/")
+    kind = "NetworkPolicy" if kind == "CalicoNetworkPolicy" else kind
     namespace, _, name = key.rpartition("/")
     path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
-    location = None
-    for policy in ctx.cluster.calico_policies:
-        if f"{policy.kind}/{policy.key}" == rule.source:
-            location = policy.rules(rule.direction)[rule.rule_index].location
-    for admin in ctx.cluster.admin_policies:
-        if f"{admin.kind}/{admin.name}" == rule.source:
-            rules = admin.ingress if rule.direction is Direction.INGRESS else admin.egress
-            location = rules[rule.rule_index].location
-    for k8s in ctx.cluster.policies:
-        if f"NetworkPolicy/{k8s.key}" == rule.source:
-            location = k8s.rules(rule.direction)[rule.rule_index].location
-    return resource_of(kind, namespace or None, name, location), path
+    return resource_of(kind, namespace or None, name, rule.location), path
 
 
 @check(

@@ -235,8 +235,6 @@ class AuditContext:
 
 def selecting_policies(ctx: AuditContext, view: WorkloadView, ingress: bool) -> list[NetworkPolicy]:
     """Policies of the direction's type that select some pod of the workload."""
-    from netfence.model.networkpolicy import Direction
-
     direction = Direction.INGRESS if ingress else Direction.EGRESS
     out = []
     for p, policy in enumerate(ctx.cluster.policies):
