@@ -6,6 +6,7 @@ every check without knowing what it checks.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
@@ -119,3 +120,27 @@ class Finding:
     def primary(self) -> ResourceRef | None:
         """The main resource, if any."""
         return self.resources[0] if self.resources else None
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A baseline entry: a finding accepted for a reason, possibly until a date."""
+
+    check_id: str
+    """The check accepted."""
+    resource: str
+    """The resource key (``Kind/namespace/name``) or ``*`` for every resource."""
+    reason: str
+    """Why it is accepted (required)."""
+    expires: datetime.date | None = None
+    """After this date the acceptance no longer applies."""
+    file: str | None = None
+    """The baseline file."""
+    line: int | None = None
+    """The entry's line in it."""
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether this entry accepts ``finding``."""
+        if self.check_id != finding.check.check_id:
+            return False
+        return self.resource == "*" or any(r.key == self.resource for r in finding.resources)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime
 
-from netfence.analyses.audit.report import Acceptance
 from netfence.errors import InputError
+from netfence.model.findings import Acceptance
 from netfence.sources.fields import Field
 from netfence.sources.manifests import MAX_INPUT_BYTES
 from netfence.sources.yamldocs import parse_documents

@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
-from netfence.model.findings import CheckInfo, Finding, Severity
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """A baseline entry: a finding accepted for a reason, possibly until a date."""
-
-    check_id: str
-    """The check accepted."""
-    resource: str
-    """The resource key (``Kind/namespace/name``) or ``*`` for every resource."""
-    reason: str
-    """Why it is accepted (required)."""
-    expires: datetime.date | None = None
-    """After this date the acceptance no longer applies."""
-    file: str | None = None
-    """The baseline file."""
-    line: int | None = None
-    """The entry's line in it."""
-
-    def matches(self, finding: Finding) -> bool:
-        """Whether this entry accepts ``finding``."""
-        if self.check_id != finding.check.check_id:
-            return False
-        return self.resource == "*" or any(r.key == self.resource for r in finding.resources)
+from netfence.model.findings import Acceptance, CheckInfo, Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -57,3 +32,6 @@ class AuditReport:
         if threshold is None:
             return False
         return any(f.effective_severity.at_least(threshold) for f in self.findings)
+
+
+__all__ = ["Acceptance", "AuditReport"]
