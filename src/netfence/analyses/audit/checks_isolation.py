@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netfence.analyses.audit.checks_layers import catch_all, cluster_default_deny
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
@@ -50,8 +51,6 @@ def namespaces_with_default_deny(ctx: AuditContext, direction: Direction) -> set
     """Namespaces where every pod, present and future, is denied by default in a direction:
     a Kubernetes or Calico policy selecting every pod of the namespace (Calico: in a tier
     that denies by default), or a cluster-wide default deny (NF023's guardrails)."""
-    from netfence.analyses.audit.checks_layers import catch_all, cluster_default_deny
-
     cluster = ctx.cluster
     if cluster_default_deny(ctx, direction):
         return set(cluster.namespaces)

@@ -13,7 +13,7 @@ import numpy as np
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.analyses.audit.registry import check
 from netfence.engine.compiler import CompiledRule
-from netfence.engine.tiers import BUILTIN_TIERS
+from netfence.engine.tiers import BUILTIN_TIERS, AdminCompiler
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico import CalicoRule
 from netfence.model.calico_selector import All
@@ -281,8 +281,6 @@ def log_only(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 )
 def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Pairs of admin-tier policies with equal priority and overlapping subjects."""
-    from netfence.engine.tiers import AdminCompiler
-
     compiler = AdminCompiler(ctx.compiled.compiler)
     policies = [p for p in ctx.cluster.admin_policies if p.kind != "BaselineAdminNetworkPolicy"]
     subjects = [compiler.subjects(p) for p in policies]
