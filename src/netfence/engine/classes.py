@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from netfence.engine.atoms import IPAtoms, PortAtoms
 from netfence.engine.calico_ports import rule_values
 from netfence.engine.calico_selector_eval import evaluate
 from netfence.engine.labelindex import LabelIndex
 from netfence.model.calico_selector import Selector
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.selectors import LabelSelector
+from netfence.sets.atoms import IPAtoms, PortAtoms
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 
 NamedPort = tuple[str, str]

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from netfence.engine.atoms import Mask
 from netfence.engine.classes import EndpointClasses, NamedPort
 from netfence.errors import Location
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.model.selectors import LabelSelector
+from netfence.sets.atoms import Mask
 
 BoolArray = npt.NDArray[np.bool_]
 

@@ -18,7 +18,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from netfence.engine.atoms import Mask
 from netfence.engine.classes import EndpointClasses
 from netfence.engine.compiler import (
     BoolArray,
@@ -30,6 +29,7 @@ from netfence.engine.compiler import (
 )
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.sets.atoms import Mask
 from netfence.sets.ports import PortSet
 
 IdArray = npt.NDArray[np.uint32]

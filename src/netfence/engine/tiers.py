@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netfence.engine.atoms import Mask
 from netfence.engine.calico_ports import rule_values
 from netfence.engine.classes import node_ips
 from netfence.engine.compiler import BoolArray, CompiledRule, CompiledTier, PolicyCompiler
@@ -39,6 +38,7 @@ from netfence.model.calico_selector import All, Global, Selector
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.model.selectors import LabelSelector
+from netfence.sets.atoms import Mask
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 

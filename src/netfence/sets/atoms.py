@@ -1,4 +1,4 @@
-"""Split the port and address spaces into the disjoint pieces the policies can tell apart.
+"""Split the port and address spaces into the disjoint pieces a collection of sets can tell apart.
 
 Every port entry and every ipBlock is a union of atoms, so sets of connections become bit
 masks over atoms and set algebra becomes bitwise operations on numpy words.
