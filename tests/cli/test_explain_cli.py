@@ -55,8 +55,10 @@ def one_error_line(result) -> str:
 
 
 def test_allowed_flow_names_policies_rule_paths_and_file_lines(cli, shop_cluster):
-    """An allowed flow names, per direction, the policy, the rule path
-    (``spec.egress[0].to[0], ports[0]``) and the file:line of the entry that allowed it."""
+    """An allowed flow names, per direction, the tier, the policy, the field path down to the
+    peer and port entry (``spec.egress[0].to[0].ports[0]``), the action and the file:line of the
+    entry that allowed it (NetworkPolicy API reference: an isolated pod's allowed traffic is
+    the union of the selecting policies' rules)."""
     result = explain(cli, shop_cluster, "shop/frontend", "shop/backend", "--port", "9090/TCP")
     assert result.code == 0, result.err
     assert result.err == ""
@@ -67,15 +69,21 @@ def test_allowed_flow_names_policies_rule_paths_and_file_lines(cli, shop_cluster
     egress = marker_line(shop_cluster, EGRESS_BACKEND)
     ingress = marker_line(shop_cluster, INGRESS_API)
     assert (
-        f"  shop/frontend-egress spec.egress[0].to[0], ports[0]: TCP 9090 ({path}:{egress})"
+        "  [NetworkPolicy] NetworkPolicy/shop/frontend-egress spec.egress[0].to[0].ports[0] "
+        f"Allow (TCP 9090) ({path}:{egress})" in lines
+    )
+    assert (
+        "  [NetworkPolicy] NetworkPolicy/shop/backend-from-frontend "
+        f"spec.ingress[0].from[0].ports[0] Allow (TCP 9090) ({path}:{ingress})" in lines
+    )
+    assert (
+        "  selected by: NetworkPolicy/shop/default-deny, NetworkPolicy/shop/frontend-egress"
         in lines
     )
     assert (
-        f"  shop/backend-from-frontend spec.ingress[0].from[0], ports[0]: TCP 9090 "
-        f"({path}:{ingress})" in lines
+        "  selected by: NetworkPolicy/shop/backend-from-frontend, NetworkPolicy/shop/default-deny"
+        in lines
     )
-    assert "  selected by: shop/default-deny, shop/frontend-egress" in lines
-    assert "  selected by: shop/default-deny, shop/backend-from-frontend" in lines
 
 
 def test_workload_destination_is_judged_on_one_of_its_pods(cli, shop_cluster):
@@ -106,7 +114,8 @@ def test_denied_flow_names_the_selecting_policies_and_no_matching_rule(cli, shop
     assert lines.count("  no rule of the selecting policies matches: denied") == 2
     assert "Egress from shop/backend: None" in lines
     assert "Ingress to shop/frontend: None" in lines
-    assert lines.count("  selected by: shop/default-deny") == 2
+    assert lines.count("  selected by: NetworkPolicy/shop/default-deny") == 2
+    assert lines.count("  [NetworkPolicy] end of tier Deny (TCP 8080)") == 2
 
 
 def test_denied_when_only_one_direction_blocks(cli, shop_cluster):
@@ -128,7 +137,7 @@ def test_endpoint_selected_by_no_policy_is_not_isolated(cli, shop_cluster):
     lines = result.out.splitlines()
     assert lines[0] == "ops/toolbox -> 203.0.113.7 (external) on any port: ALLOWED"
     assert "  no policy selects ops/toolbox for Egress: it is not isolated" in lines
-    assert "  an external endpoint: no NetworkPolicy governs its side" in lines
+    assert "  an external endpoint: no policy governs its side" in lines
     assert "  allowed: All" in lines
 
 
@@ -152,7 +161,10 @@ def test_external_ip_destination(cli, shop_cluster, address, port, verdict):
         f"shop/frontend -> {address} (external) on {port.split('/')[1]} "
         f"{port.split('/')[0]}: {verdict}"
     )
-    rule = f"  shop/frontend-egress spec.egress[1].to[0], ports[0]: TCP 443 ({shop_cluster}:"
+    rule = (
+        "  [NetworkPolicy] NetworkPolicy/shop/frontend-egress spec.egress[1].to[0].ports[0] "
+        f"Allow (TCP 443) ({shop_cluster}:"
+    )
     assert any(line.startswith(rule) for line in lines) == (verdict == "ALLOWED")
 
 
@@ -186,11 +198,12 @@ def test_protocol_in_port_is_case_insensitive_on_the_command_line(cli, shop_clus
 
 
 def test_json_allowed_flow(cli, shop_cluster):
-    """Explain JSON (docs/json-connectivity.md): schema_version, src, dst, port, allowed,
-    allowed_ports, and per direction endpoint, selected_by, allowed, reason and rules with
-    policy, indexes, path, allowed, file and line."""
+    """Explain JSON (docs/json-explain.md): schema_version "2", src, dst, port, allowed,
+    allowed_ports, and per direction endpoint, selected_by, allowed, reason and the steps of
+    the walk, each naming layer, tier, action, ports, policy, rule (index, peer and port
+    entry, path) and location."""
     doc = explain_json(cli, shop_cluster, "shop/frontend", "shop/backend", "--port", "9090/TCP")
-    assert doc["schema_version"] == "1"
+    assert doc["schema_version"] == "2"
     assert (doc["src"], doc["dst"]) == ("shop/frontend", "shop/backend")
     assert doc["port"] == {"protocol": "TCP", "port": 9090}
     assert doc["allowed"] is True
@@ -198,83 +211,123 @@ def test_json_allowed_flow(cli, shop_cluster):
     egress, ingress = doc["egress"], doc["ingress"]
     assert egress["direction"] == "Egress" and ingress["direction"] == "Ingress"
     assert egress["endpoint"] == "shop/frontend" and ingress["endpoint"] == "shop/backend"
-    assert egress["selected_by"] == ["shop/default-deny", "shop/frontend-egress"]
-    assert ingress["selected_by"] == ["shop/default-deny", "shop/backend-from-frontend"]
-    assert egress["rules"] == [
-        {
-            "policy": "shop/frontend-egress",
-            "rule_index": 0,
-            "peer_index": 0,
-            "port_index": 0,
-            "path": "spec.egress[0].to[0], ports[0]",
-            "allowed": {"TCP": [[9090, 9090]]},
-            "file": os.fspath(shop_cluster),
-            "line": marker_line(shop_cluster, EGRESS_BACKEND),
-        }
+    assert egress["selected_by"] == [
+        "NetworkPolicy/shop/default-deny",
+        "NetworkPolicy/shop/frontend-egress",
     ]
-    assert ingress["rules"] == [
-        {
-            "policy": "shop/backend-from-frontend",
-            "rule_index": 0,
-            "peer_index": 0,
-            "port_index": 0,
-            "path": "spec.ingress[0].from[0], ports[0]",
-            "allowed": {"TCP": [[9090, 9090]]},
-            "file": os.fspath(shop_cluster),
-            "line": marker_line(shop_cluster, INGRESS_API),
-        }
+    assert ingress["selected_by"] == [  # in walk order: by order, then name
+        "NetworkPolicy/shop/backend-from-frontend",
+        "NetworkPolicy/shop/default-deny",
     ]
+    (step,) = egress["steps"]
+    assert step["policy"] == {
+        "kind": "NetworkPolicy",
+        "namespace": "shop",
+        "name": "frontend-egress",
+    }
+    assert step["rule"] == {
+        "direction": "Egress",
+        "index": 0,
+        "name": None,
+        "peer_index": 0,
+        "port_index": 0,
+        "path": "spec.egress[0].to[0].ports[0]",
+    }
+    assert (step["kind"], step["layer"], step["tier"], step["action"]) == (
+        "rule",
+        "policy",
+        "NetworkPolicy",
+        "Allow",
+    )
+    assert step["ports"] == {"TCP": [[9090, 9090]]}
+    assert step["location"]["file"] == os.fspath(shop_cluster)
+    assert step["location"]["line"] == marker_line(shop_cluster, EGRESS_BACKEND)
+    (step,) = ingress["steps"]
+    assert step["rule"]["path"] == "spec.ingress[0].from[0].ports[0]"
+    assert step["what"] == (
+        "NetworkPolicy/shop/backend-from-frontend spec.ingress[0].from[0].ports[0]"
+    )
+    assert step["location"]["line"] == marker_line(shop_cluster, INGRESS_API)
 
 
 def test_json_without_port_lists_everything_allowed(cli, shop_cluster):
     """Without ``--port``, ``port`` is null and ``allowed_ports`` is what both directions allow
-    (only 443/TCP towards 192.168.3.4)."""
+    (only 443/TCP towards 192.168.3.4); the walk ends in the tier's end-of-tier deny for the
+    rest."""
     doc = explain_json(cli, shop_cluster, "shop/frontend", "192.168.3.4")
     assert doc["port"] is None
     assert doc["allowed"] is True
     assert doc["allowed_ports"] == {"TCP": [[443, 443]]}
-    (rule,) = doc["egress"]["rules"]
-    assert (rule["policy"], rule["rule_index"], rule["peer_index"], rule["port_index"]) == (
-        "shop/frontend-egress",
+    allow, end = doc["egress"]["steps"]
+    assert (allow["policy"]["name"], allow["rule"]["index"], allow["rule"]["peer_index"]) == (
+        "frontend-egress",
         1,
         0,
-        0,
     )
-    assert rule["line"] == marker_line(shop_cluster, EGRESS_IPBLOCK)
+    assert allow["rule"]["port_index"] == 0
+    assert allow["location"]["line"] == marker_line(shop_cluster, EGRESS_IPBLOCK)
+    assert (end["kind"], end["action"], end["policy"], end["rule"]) == (
+        "end-of-tier",
+        "Deny",
+        None,
+        None,
+    )
     assert doc["ingress"]["selected_by"] == []
-    assert doc["ingress"]["rules"] == []
+    assert doc["ingress"]["steps"] == []
 
 
 def test_json_denied_flow(cli, shop_cluster):
     """A denied flow in JSON: allowed false, nothing allowed, the selecting policies named,
-    no rules, and a reason saying no rule matches."""
+    no rule step (only the end-of-tier deny), and a reason saying no rule matches."""
     doc = explain_json(cli, shop_cluster, "shop/backend", "shop/frontend", "--port", "8080/TCP")
     assert doc["allowed"] is False
     assert doc["allowed_ports"] == {}
     for part in (doc["egress"], doc["ingress"]):
-        assert part["selected_by"] == ["shop/default-deny"]
-        assert part["rules"] == []
+        assert part["selected_by"] == ["NetworkPolicy/shop/default-deny"]
+        assert [s["kind"] for s in part["steps"]] == ["end-of-tier"]
         assert part["allowed"] == {}
         assert "no rule" in part["reason"] and "denied" in part["reason"]
 
 
 def test_json_not_isolated(cli, shop_cluster):
-    """An endpoint selected by no policy: selected_by empty, everything allowed, and the reason
-    says it is not isolated."""
+    """An endpoint selected by no policy: selected_by empty, everything allowed by the default
+    step, and the reason says it is not isolated."""
     doc = explain_json(cli, shop_cluster, "ops/toolbox", "203.0.113.7", "--port", "53/UDP")
     assert doc["allowed"] is True
     assert doc["egress"]["selected_by"] == []
-    assert doc["egress"]["rules"] == []
-    assert doc["egress"]["allowed"] == {
-        "TCP": [[1, 65535]],
-        "UDP": [[1, 65535]],
-        "SCTP": [[1, 65535]],
-        "UDPLite": [[1, 65535]],
-        "ICMP": [[0, 65535]],
-        "ICMPv6": [[0, 65535]],
-        "OTHER": [[0, 0], [2, 5], [7, 16], [18, 57], [59, 131], [133, 135], [137, 255]],
-    }
+    assert [(s["kind"], s["action"]) for s in doc["egress"]["steps"]] == [("default", "Allow")]
+    assert doc["egress"]["allowed"] == {"UDP": [[53, 53]]}
     assert "not isolated" in doc["egress"]["reason"]
+
+
+def test_json_shape_is_the_same_whatever_families_are_present(cli, shop_cluster, tmp_path):
+    """The contract does not change shape when an unrelated BaselineAdminNetworkPolicy joins
+    the input: the same steps name the same policy the same way (network-policy-api: the
+    Baseline tier only decides what every other tier left undecided)."""
+    before = explain_json(cli, shop_cluster, "shop/frontend", "shop/backend", "--port", "9090")
+    baseline = tmp_path / "banp.yaml"
+    baseline.write_text(
+        "apiVersion: policy.networking.k8s.io/v1alpha1\n"
+        "kind: BaselineAdminNetworkPolicy\n"
+        "metadata: {name: default}\n"
+        "spec:\n"
+        "  subject: {namespaces: {matchLabels: {team: nobody}}}\n"
+        "  ingress:\n"
+        "  - {name: deny-all, action: Deny, from: [{namespaces: {}}]}\n"
+    )
+    result = cli(
+        "explain",
+        "shop/frontend",
+        "shop/backend",
+        shop_cluster,
+        baseline,
+        "--port",
+        "9090",
+        "-o",
+        "json",
+    )
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == before
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -375,10 +428,15 @@ def test_explain_walks_the_layers(cli, write):
     path = write(LAYERED)
     allowed = cli("explain", "prod/client", "prod/frontend", path, "--port", "8080")
     assert allowed.code == 0
-    assert (
-        "walk: [Admin] AdminNetworkPolicy/guardrails spec.ingress[1] (delegate) Pass (TCP 8080)"
-        " -> [NetworkPolicy] NetworkPolicy/prod/allow-frontend spec.ingress[0] Allow (TCP 8080)"
-    ) in allowed.out
+    lines = allowed.out.splitlines()
+    start = lines.index("Ingress to prod/frontend: TCP 8080")
+    assert lines[start + 3].startswith(
+        "  [Admin] AdminNetworkPolicy/guardrails spec.ingress[1].from[0] (delegate) Pass (TCP 8080)"
+    )
+    assert lines[start + 4].startswith(
+        "  [NetworkPolicy] NetworkPolicy/prod/allow-frontend spec.ingress[0].from[0].ports[0] "
+        "Allow (TCP 8080)"
+    )
     denied = cli("explain", "prod/client", "prod/frontend", path, "--port", "23", "-o", "json")
     doc = json.loads(denied.out)
     assert doc["allowed"] is False

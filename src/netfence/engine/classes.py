@@ -13,17 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from netfence.engine.calico_ports import rule_values
 from netfence.engine.calico_selector_eval import evaluate
 from netfence.engine.labelindex import LabelIndex
+from netfence.model.calico import endpoint_labels
 from netfence.model.calico_selector import Selector
-from netfence.model.cluster import Cluster, Pod
+from netfence.model.cluster import Cluster
 from netfence.model.selectors import LabelSelector
+from netfence.policy.registry import collect_facts
+from netfence.policy.space import NamedPort
 from netfence.sets.atoms import IPAtoms, PortAtoms
-from netfence.sets.ports import KUBERNETES_PROTOCOLS
-
-NamedPort = tuple[str, str]
-"""(port name, protocol) as a NetworkPolicyPort names it."""
 
 
 @dataclass
@@ -71,97 +69,6 @@ class EndpointClasses:
         return self.labels.select(selector)[self.class_labels]
 
 
-CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace"
-"""Label Calico puts on every workload endpoint: its namespace."""
-CALICO_ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
-"""Label Calico puts on every workload endpoint: ``k8s``."""
-CALICO_SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
-"""Label Calico puts on every workload endpoint: its service account."""
-
-
-def calico_labels(pod: Pod) -> dict[str, str]:
-    """The labels Calico's selectors see on a pod's workload endpoint."""
-    labels = dict(pod.labels)
-    labels[CALICO_NAMESPACE_LABEL] = pod.namespace
-    labels[CALICO_ORCHESTRATOR_LABEL] = "k8s"
-    labels[CALICO_SERVICE_ACCOUNT_LABEL] = pod.service_account
-    return labels
-
-
-@dataclass
-class _PolicyFacts:
-    """What the policies of every language can tell pods and ports apart by."""
-
-    pod_selectors: dict[LabelSelector, None]
-    calico_selectors: dict[Selector, None]
-    cidrs: list[str]
-    named_ports: dict[NamedPort, None]
-    spans: list[tuple[str, int, int]]
-
-
-def _collect_facts(cluster: Cluster) -> _PolicyFacts:
-    facts = _PolicyFacts({}, {}, [], {}, [])
-    for policy in cluster.policies:
-        facts.pod_selectors[policy.pod_selector] = None
-        for rule in policy.ingress + policy.egress:
-            for peer in rule.peers or ():
-                if peer.pod_selector is not None:
-                    facts.pod_selectors[peer.pod_selector] = None
-                if peer.ip_block is not None:
-                    facts.cidrs.append(peer.ip_block.cidr)
-                    facts.cidrs.extend(peer.ip_block.excepts)
-            for port in rule.ports or ():
-                if isinstance(port.port, str):
-                    facts.named_ports[(port.port, port.protocol)] = None
-                elif port.port is not None:
-                    facts.spans.append((port.protocol, port.port, port.end_port or port.port))
-    for admin in cluster.admin_policies:
-        if admin.subject.pod_selector is not None:
-            facts.pod_selectors[admin.subject.pod_selector] = None
-        for arule in admin.ingress + admin.egress:
-            for apeer in arule.peers:
-                if apeer.pod_selector is not None:
-                    facts.pod_selectors[apeer.pod_selector] = None
-                facts.cidrs.extend(apeer.networks)
-                if apeer.node_selector is not None:
-                    facts.cidrs.extend(
-                        f"{ip}/{128 if ':' in ip else 32}"
-                        for ip in node_ips(cluster, apeer.node_selector)
-                    )
-            for aport in arule.ports or ():  # ports of one rule, any policy of the family
-                if aport.named is not None:
-                    for proto in KUBERNETES_PROTOCOLS:  # the container port's own protocol
-                        facts.named_ports[(aport.named, proto)] = None
-                elif aport.start is not None and aport.protocol is not None:
-                    facts.spans.append((aport.protocol, aport.start, aport.end or aport.start))
-    for cpolicy in cluster.calico_policies:
-        facts.calico_selectors[cpolicy.selector] = None
-        for crule in cpolicy.ingress + cpolicy.egress:
-            for entity in (crule.source, crule.destination):
-                for sel in (entity.selector, entity.not_selector):
-                    if sel is not None:
-                        facts.calico_selectors[sel] = None
-                facts.cidrs.extend(entity.nets or ())
-                facts.cidrs.extend(entity.not_nets)
-            matched, named, excluded, named_not = rule_values(crule)
-            for values in (matched, excluded):
-                facts.spans.extend(
-                    (proto, lo, hi)
-                    for proto in values.protocols()
-                    for lo, hi in values.ports(proto)
-                )
-            for named_port in named + named_not:
-                facts.named_ports[named_port] = None
-    for network_set in cluster.network_sets:
-        facts.cidrs.extend(network_set.nets)
-    return facts
-
-
-def node_ips(cluster: Cluster, selector: LabelSelector) -> list[str]:
-    """Addresses of the nodes a label selector matches."""
-    return [ip for node in cluster.nodes if selector.matches(node.labels) for ip in node.addresses]
-
-
 def _signature_groups(
     index: LabelIndex, masks: list[npt.NDArray[np.bool_]]
 ) -> npt.NDArray[np.int64]:
@@ -188,7 +95,7 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     pods = cluster.pods
     namespaces = list(cluster.namespaces)
     ns_index = {name: i for i, name in enumerate(namespaces)}
-    facts = _collect_facts(cluster)
+    facts = collect_facts(cluster)
     ip_atoms = IPAtoms(facts.cidrs)
     spans = facts.spans
 
@@ -201,7 +108,10 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     calico_group = np.zeros(1, dtype=np.int64)
     if facts.calico_selectors:
         calico_ids, distinct_calico = _distinct(
-            [tuple(sorted(calico_labels(p).items())) for p in pods]
+            [
+                tuple(sorted(endpoint_labels(p.labels, p.namespace, p.service_account).items()))
+                for p in pods
+            ]
         )
         calico_index = LabelIndex(distinct_calico)
         calico_group = _signature_groups(

@@ -1,7 +1,9 @@
-"""Explain one flow: each direction's verdict and the policies, rules, peers and ports behind it.
+"""Explain one flow: each direction's verdict and every step of the walk behind it.
 
-This walks the policies for one source and one destination directly, without the bulk
-matrices, so it names every policy that selects an endpoint and every rule that matched.
+The flow is walked through the same compiled tiers the map is computed from (the one
+evaluator, ``engine/evaluator.py``), so an explanation can never disagree with the map; each
+step names the layer, tier, policy and rule (with the peer and port entry that matched) and
+its action.
 """
 
 from __future__ import annotations
@@ -9,17 +11,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netfence.engine.explain_layers import (
-    Endpoint,
-    Step,
-    k8s_entry_ports,
-    k8s_peer_matches,
-    plan,
-    walk,
-)
-from netfence.errors import Location, QueryError
+import numpy as np
+
+from netfence.engine.classes import EndpointClasses, build_classes
+from netfence.engine.evaluator import FlowStep, FlowWalk, StepKind, walk_flow
+from netfence.errors import QueryError
 from netfence.model.cluster import Cluster, Pod
-from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyPort
+from netfence.model.layers import Action, RuleOrigin
+from netfence.model.networkpolicy import Direction
+from netfence.policy.layering import CompiledPolicies, compile_layers
+from netfence.sets.atoms import Mask
 from netfence.sets.ports import PortSet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -37,37 +38,33 @@ class FlowEndpoint:
     """The address, for an external endpoint."""
     pod_count: int = 1
     """How many pods the name stands for (replicas of a workload)."""
+    pod_index: int | None = None
+    """Index of ``pod`` in ``cluster.pods``."""
 
 
 @dataclass(frozen=True)
-class RuleMatch:
-    """A rule entry that allowed part of the flow."""
+class ExplainStep:
+    """One decision of the walk: which layer, tier and rule decided which ports, and how."""
 
-    policy: str
-    """``namespace/name`` of the policy."""
-    direction: Direction
-    """Which rule list the rule is in."""
-    rule_index: int
-    """0-based index in ``spec.ingress`` or ``spec.egress``."""
-    peer_index: int | None
-    """0-based index of the first matching peer; None when the rule has no peers (all)."""
-    port_index: int | None
-    """0-based index of the port entry; None when the rule has no ports (all)."""
-    allowed: PortSet
-    """What this entry allows towards the destination."""
-    location: Location | None
-    """Where the rule (or its port entry) is written."""
+    kind: StepKind
+    """What decided: a rule, a tier's end, or the default."""
+    layer: str
+    """The enforcement layer (``policy``: the pod's network policies)."""
+    tier: str
+    """The tier's name; empty for the default."""
+    origin: RuleOrigin | None
+    """The rule, with the peer and port entry that matched where known; None for a tier's
+    end-of-tier deny and for the default."""
+    action: Action
+    """What happened to ``ports``: Allow, Deny, Pass, or Log (recorded only)."""
+    ports: PortSet
+    """The ports this step decided."""
+    what: str
+    """The rule (``Kind/ns/name spec.ingress[0]``), or ``end of tier`` / ``no policy decided``."""
 
-    @property
-    def path(self) -> str:
-        """The rule's field path, e.g. ``spec.ingress[0].from[1], ports[0]``."""
-        key, peers = (
-            ("ingress", "from") if self.direction is Direction.INGRESS else ("egress", "to")
-        )
-        text = f"spec.{key}[{self.rule_index}]"
-        text += f".{peers}[{self.peer_index}]" if self.peer_index is not None else f" (any {peers})"
-        text += f", ports[{self.port_index}]" if self.port_index is not None else ", any port"
-        return text
+    def __str__(self) -> str:
+        where = f"[{self.tier}] " if self.tier else ""
+        return f"{where}{self.what} {self.action.value} ({self.ports.describe()})"
 
 
 @dataclass(frozen=True)
@@ -79,15 +76,18 @@ class DirectionVerdict:
     endpoint: str
     """The endpoint whose policies decide."""
     selecting: tuple[str, ...]
-    """Policies that select the endpoint for this direction."""
-    matches: tuple[RuleMatch, ...]
-    """Rule entries that allow part of the flow."""
+    """Policies (``Kind/ns/name``) that select the endpoint for this direction, in walk order."""
     allowed: PortSet
     """What this direction allows for the flow."""
     reason: str
     """Why, in a sentence."""
-    steps: tuple[Step, ...] = ()
-    """The walk through the policy layers (set when layers beyond NetworkPolicy exist)."""
+    steps: tuple[ExplainStep, ...] = ()
+    """The walk, step by step."""
+
+    @property
+    def matches(self) -> tuple[ExplainStep, ...]:
+        """The rule steps that allowed part of the flow."""
+        return tuple(s for s in self.steps if s.origin is not None and s.action is Action.ALLOW)
 
 
 @dataclass(frozen=True)
@@ -122,16 +122,19 @@ def resolve_endpoint(cluster: Cluster, name: str) -> FlowEndpoint:
     except ValueError:
         address = None
     if address is not None:
-        for pod in cluster.pods:
+        for i, pod in enumerate(cluster.pods):
             if str(address) in pod.ips:
-                return FlowEndpoint(pod.key, pod, None)
+                return FlowEndpoint(pod.key, pod, None, pod_index=i)
         return FlowEndpoint(str(address), None, address)
-    by_workload = [p for p in cluster.pods if p.workload is not None and p.workload.key == name]
+    by_workload = [
+        i for i, p in enumerate(cluster.pods) if p.workload is not None and p.workload.key == name
+    ]
     if by_workload:
-        return FlowEndpoint(name, by_workload[0], None, len(by_workload))
-    for pod in cluster.pods:
+        first = by_workload[0]
+        return FlowEndpoint(name, cluster.pods[first], None, len(by_workload), first)
+    for i, pod in enumerate(cluster.pods):
         if pod.key == name:
-            return FlowEndpoint(name, pod, None)
+            return FlowEndpoint(name, pod, None, pod_index=i)
     raise QueryError(f"no workload, pod or IP address called {name!r} (use namespace/name)")
 
 
@@ -154,83 +157,6 @@ def parse_port(text: str, dst: FlowEndpoint) -> tuple[str, int]:
     return protocol, number_or_none
 
 
-def _peer_matches(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: FlowEndpoint) -> bool:
-    return k8s_peer_matches(cluster, policy, peer, Endpoint(other.pod, other.address))
-
-
-def _entry_ports(entry: PolicyPort, target: FlowEndpoint) -> PortSet:
-    return k8s_entry_ports(entry, Endpoint(target.pod, target.address))
-
-
-def _judge(
-    cluster: Cluster,
-    direction: Direction,
-    subject: FlowEndpoint,
-    other: FlowEndpoint,
-    target: FlowEndpoint,
-    port: tuple[str, int] | None,
-) -> DirectionVerdict:
-    if subject.pod is None:
-        return DirectionVerdict(
-            direction,
-            subject.name,
-            (),
-            (),
-            PortSet.all(),
-            "an external endpoint: no NetworkPolicy governs its side",
-        )
-    pod = subject.pod
-    selecting = [
-        p
-        for p in cluster.policies
-        if direction in p.policy_types
-        and p.namespace == pod.namespace
-        and p.pod_selector.matches(pod.labels)
-    ]
-    if not selecting:
-        return DirectionVerdict(
-            direction,
-            subject.name,
-            (),
-            (),
-            PortSet.all(),
-            f"no policy selects {subject.name} for {direction.value}: it is not isolated",
-        )
-    matches: list[RuleMatch] = []
-    allowed = PortSet.none()
-    for policy in selecting:
-        for r, rule in enumerate(policy.rules(direction)):
-            peer_index: int | None = None
-            if rule.peers is not None:
-                found = [
-                    j for j, p in enumerate(rule.peers) if _peer_matches(cluster, policy, p, other)
-                ]
-                if not found:
-                    continue
-                peer_index = found[0]
-            entries: list[tuple[int | None, PortSet, Location | None]]
-            if rule.ports is None:
-                entries = [(None, PortSet.all(), rule.location)]
-            else:
-                entries = [
-                    (k, _entry_ports(e, target), e.location) for k, e in enumerate(rule.ports)
-                ]
-            for k, ports, location in entries:
-                if port is not None:
-                    ports = ports & PortSet.of(port[0], port[1])
-                if ports:
-                    allowed = allowed | ports
-                    matches.append(
-                        RuleMatch(policy.key, direction, r, peer_index, k, ports, location)
-                    )
-    names = tuple(p.key for p in selecting)
-    if matches:
-        reason = f"allowed by {len(matches)} rule entr{'y' if len(matches) == 1 else 'ies'}"
-    else:
-        reason = "no rule of the selecting policies matches: denied"
-    return DirectionVerdict(direction, subject.name, names, tuple(matches), allowed, reason)
-
-
 def explain_flow(
     cluster: Cluster, src_name: str, dst_name: str, port: str | None = None
 ) -> FlowExplanation:
@@ -240,41 +166,99 @@ def explain_flow(
     if src.pod is None and dst.pod is None:
         raise QueryError("at least one endpoint must be in the cluster")
     asked = parse_port(port, dst) if port is not None else None
-    if cluster.calico_policies or cluster.admin_policies:
-        egress = _layered(cluster, Direction.EGRESS, src, dst, asked)
-        ingress = _layered(cluster, Direction.INGRESS, dst, src, asked)
-    else:
-        egress = _judge(cluster, Direction.EGRESS, src, dst, dst, asked)
-        ingress = _judge(cluster, Direction.INGRESS, dst, src, dst, asked)
+    classes = build_classes(cluster)
+    compiled = compile_layers(classes)
+    space = _Space(classes, compiled, asked)
+    egress = space.direction(Direction.EGRESS, src, dst)
+    ingress = space.direction(Direction.INGRESS, dst, src)
     return FlowExplanation(src, dst, asked, egress, ingress, egress.allowed & ingress.allowed)
 
 
-def _layered(
-    cluster: Cluster,
+class _Space:
+    """Endpoint indices and port masks of one explanation."""
+
+    def __init__(
+        self, classes: EndpointClasses, compiled: CompiledPolicies, asked: tuple[str, int] | None
+    ) -> None:
+        self.classes = classes
+        self.compiled = compiled
+        self.class_of_pod = np.empty(len(classes.cluster.pods), dtype=np.int64)
+        for c, members in enumerate(classes.members):
+            self.class_of_pod[members] = c
+        atoms = classes.port_atoms
+        if asked is None:
+            self.asked = PortSet.all()
+            self.mask: Mask = atoms.full
+        else:
+            self.asked = PortSet.of(asked[0], asked[1])
+            self.mask = atoms.mask_of_atoms([atoms.atom_of(asked[0], asked[1])])
+
+    def index(self, endpoint: FlowEndpoint) -> int:
+        """The endpoint's index: its class, or its address atom past the classes."""
+        if endpoint.pod_index is not None:
+            return int(self.class_of_pod[endpoint.pod_index])
+        assert endpoint.address is not None
+        return self.classes.count + self.classes.ip_atoms.atom_of(str(endpoint.address))
+
+    def ports(self, mask: Mask) -> PortSet:
+        """The ports of a mask, within what was asked."""
+        return self.classes.port_atoms.to_portset(mask) & self.asked
+
+    def direction(
+        self, direction: Direction, subject: FlowEndpoint, other: FlowEndpoint
+    ) -> DirectionVerdict:
+        """One direction: egress at the source, or ingress at the destination."""
+        target = other if direction is Direction.EGRESS else subject
+        walked = walk_flow(
+            self.compiled,
+            direction,
+            self.index(subject) if subject.pod is not None else None,
+            self.index(other),
+            self.index(target),
+            self.mask,
+        )
+        steps = tuple(self._step(s) for s in walked.steps)
+        steps = tuple(s for s in steps if s.ports)
+        allowed = self.ports(walked.allowed)
+        selecting = tuple(dict.fromkeys(p.policy for p in walked.selecting))
+        return DirectionVerdict(
+            direction,
+            subject.name,
+            selecting,
+            allowed,
+            _reason(direction, subject, walked, steps, allowed),
+            steps,
+        )
+
+    def _step(self, step: FlowStep) -> ExplainStep:
+        return ExplainStep(
+            step.kind,
+            step.layer,
+            step.tier,
+            step.origin,
+            step.action,
+            self.ports(step.ports),
+            step.what,
+        )
+
+
+def _reason(
     direction: Direction,
     subject: FlowEndpoint,
-    other: FlowEndpoint,
-    asked: tuple[str, int] | None,
-) -> DirectionVerdict:
-    """One direction through every layer (Admin, Calico tiers or NetworkPolicy, Baseline)."""
-    target = other if direction is Direction.EGRESS else subject
-    ports = PortSet.all() if asked is None else PortSet.of(asked[0], asked[1])
-    allowed, steps, selecting = walk(
-        plan(cluster),
-        direction,
-        Endpoint(subject.pod, subject.address),
-        Endpoint(other.pod, other.address),
-        Endpoint(target.pod, target.address),
-        ports,
-    )
+    walked: FlowWalk,
+    steps: tuple[ExplainStep, ...],
+    allowed: PortSet,
+) -> str:
     if subject.pod is None:
-        reason = "an external endpoint: no policy governs its side"
-    elif not selecting:
-        reason = f"no policy selects {subject.name} for {direction.value}: it is not isolated"
-    elif allowed:
-        reason = f"decided by {len(steps)} step(s) through the policy layers"
-    else:
-        reason = "denied by the policy layers"
-    return DirectionVerdict(
-        direction, subject.name, tuple(selecting), (), allowed, reason, tuple(steps)
-    )
+        return "an external endpoint: no policy governs its side"
+    if not walked.selecting:
+        return f"no policy selects {subject.name} for {direction.value}: it is not isolated"
+    by_rules = [s for s in steps if s.origin is not None and s.action is Action.ALLOW]
+    if by_rules:
+        count = len(by_rules)
+        return f"allowed by {count} rule entr{'y' if count == 1 else 'ies'}"
+    if allowed:
+        return "no policy decided: allowed by default"
+    if not any(s.origin is not None for s in steps):
+        return "no rule of the selecting policies matches: denied"
+    return "denied by the policy layers"

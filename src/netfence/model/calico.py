@@ -155,6 +155,26 @@ class CalicoPolicy:
         return self.ingress if direction is Direction.INGRESS else self.egress
 
 
+CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace"
+"""Label Calico puts on every workload endpoint (and namespaced network set): its namespace."""
+CALICO_ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+"""Label Calico puts on every workload endpoint: ``k8s``."""
+CALICO_SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+"""Label Calico puts on every workload endpoint: its service account."""
+
+
+def endpoint_labels(
+    labels: Mapping[str, str], namespace: str, service_account: str
+) -> dict[str, str]:
+    """The labels Calico's selectors see on a pod's workload endpoint: the pod's own, plus
+    its namespace, orchestrator and service account."""
+    out = dict(labels)
+    out[CALICO_NAMESPACE_LABEL] = namespace
+    out[CALICO_ORCHESTRATOR_LABEL] = "k8s"
+    out[CALICO_SERVICE_ACCOUNT_LABEL] = service_account
+    return out
+
+
 @dataclass(frozen=True)
 class CalicoTier:
     """A Tier: an order among tiers and what happens to traffic its policies leave undecided."""

@@ -1,12 +1,19 @@
-"""Render a FlowExplanation as text for people or JSON for programs."""
+"""Render a FlowExplanation as text for people or JSON for programs.
+
+The JSON form is a versioned public contract of its own (docs/json-explain.md): the same
+step-based shape whatever mix of policy families the cluster holds.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
-from netfence.engine.explain import DirectionVerdict, FlowEndpoint, FlowExplanation
-from netfence.report.connectivity import SCHEMA_VERSION
+from netfence.engine.explain import DirectionVerdict, ExplainStep, FlowEndpoint, FlowExplanation
+from netfence.errors import Location
+
+EXPLAIN_SCHEMA_VERSION: Final = "2"
+"""The explain JSON contract's version (1 was shared with the connectivity map)."""
 
 
 def _endpoint_text(endpoint: FlowEndpoint) -> str:
@@ -23,8 +30,12 @@ def _flow_text(explanation: FlowExplanation) -> str:
     return f"{explanation.port[0]} {explanation.port[1]}"
 
 
+def _where(location: Location | None) -> str:
+    return f" ({location.file}:{location.line})" if location is not None else ""
+
+
 def render_explain_text(explanation: FlowExplanation) -> str:
-    """A short report: the verdict, then each direction and the rules behind it."""
+    """A short report: the verdict, then each direction and the steps behind it."""
     verdict = "ALLOWED" if explanation.verdict else "DENIED"
     lines = [
         f"{_endpoint_text(explanation.src)} -> {_endpoint_text(explanation.dst)} "
@@ -37,12 +48,46 @@ def render_explain_text(explanation: FlowExplanation) -> str:
         lines.append(f"  {part.reason}")
         if part.selecting:
             lines.append(f"  selected by: {', '.join(part.selecting)}")
-        for m in part.matches:
-            where = f" ({m.location.file}:{m.location.line})" if m.location else ""
-            lines.append(f"  {m.policy} {m.path}: {m.allowed.describe()}{where}")
-        if part.steps:
-            lines.append("  walk: " + " -> ".join(str(s) for s in part.steps))
+        for step in part.steps:
+            where = _where(step.origin.location) if step.origin is not None else ""
+            lines.append(f"  {step}{where}")
     return "\n".join(lines) + "\n"
+
+
+def _location_json(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "document": location.document, "line": location.line}
+
+
+def _step_json(step: ExplainStep) -> dict[str, Any]:
+    origin = step.origin
+    return {
+        "kind": step.kind.value,
+        "layer": step.layer,
+        "tier": step.tier,
+        "action": step.action.value,
+        "ports": step.ports.as_ranges(),
+        "what": step.what,
+        "policy": (
+            None
+            if origin is None
+            else {"kind": origin.kind, "namespace": origin.namespace, "name": origin.name}
+        ),
+        "rule": (
+            None
+            if origin is None
+            else {
+                "direction": origin.direction.value,
+                "index": origin.rule_index,
+                "name": origin.rule_name,
+                "peer_index": origin.peer_index,
+                "port_index": origin.port_index,
+                "path": origin.path,
+            }
+        ),
+        "location": _location_json(origin.location) if origin is not None else None,
+    }
 
 
 def _direction_json(part: DirectionVerdict) -> dict[str, Any]:
@@ -52,38 +97,14 @@ def _direction_json(part: DirectionVerdict) -> dict[str, Any]:
         "selected_by": list(part.selecting),
         "allowed": part.allowed.as_ranges(),
         "reason": part.reason,
-        "steps": [
-            {
-                "tier": s.tier,
-                "policy": s.policy or None,
-                "rule": s.rule,
-                "action": s.action.value,
-                "ports": s.ports.as_ranges(),
-                "file": s.location.file if s.location else None,
-                "line": s.location.line if s.location else None,
-            }
-            for s in part.steps
-        ],
-        "rules": [
-            {
-                "policy": m.policy,
-                "rule_index": m.rule_index,
-                "peer_index": m.peer_index,
-                "port_index": m.port_index,
-                "path": m.path,
-                "allowed": m.allowed.as_ranges(),
-                "file": m.location.file if m.location else None,
-                "line": m.location.line if m.location else None,
-            }
-            for m in part.matches
-        ],
+        "steps": [_step_json(s) for s in part.steps],
     }
 
 
 def render_explain_json(explanation: FlowExplanation) -> str:
-    """The explanation as a JSON document (``schema_version`` shared with the map)."""
+    """The explanation as a JSON document (docs/json-explain.md)."""
     doc = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": EXPLAIN_SCHEMA_VERSION,
         "src": explanation.src.name,
         "dst": explanation.dst.name,
         "port": (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
+from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
-from netfence.analyses.audit.registry import catalog
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster

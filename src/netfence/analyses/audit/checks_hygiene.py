@@ -12,6 +12,7 @@ from netfence.analyses.audit.registry import check
 from netfence.analyses.audit.rules import iter_rules
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.networkpolicy import Direction
+from netfence.policy.kubernetes import KubernetesCompiler
 
 POLICY_ENGINES = {
     "calico": re.compile(r"calico-node|calico/node|canal"),
@@ -135,12 +136,12 @@ def policy_selects_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
 )
 def peer_matches_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Selector peers that match no pod."""
-    compiler = ctx.compiled.compiler
+    compiler = KubernetesCompiler(ctx.classes, ctx.compiled.masks)
     count = ctx.classes.count
     for ref in iter_rules(ctx.cluster.policies):
         if ref.rule.peers is None:
             continue
-        ns = compiler.ns_index[ref.policy.namespace]
+        ns = ref.policy.namespace
         for j, peer in enumerate(ref.rule.peers):
             if peer.ip_block is not None or compiler.peer(peer, ns)[:count].any():
                 continue
@@ -179,7 +180,7 @@ def peer_matches_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
 def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Named ports that resolve on none of the rule's destinations."""
     count = ctx.classes.count
-    compiler = ctx.compiled.compiler
+    compiler = KubernetesCompiler(ctx.classes, ctx.compiled.masks)
     for ref in iter_rules(ctx.cluster.policies):
         if ref.rule.ports is None:
             continue
@@ -190,8 +191,7 @@ def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         else:
             # A named port never matches an external address, so a rule towards addresses
             # only is as blocked as one whose pods lack the name.
-            ns = compiler.ns_index[ref.policy.namespace]
-            endpoints = compiler.rule(ref.rule, ns).endpoints
+            endpoints = compiler.endpoints(ref.rule, ref.policy.namespace)
             targets = endpoints[:count]
             external = bool(endpoints[count:].any())
         if not targets.any() and not external:

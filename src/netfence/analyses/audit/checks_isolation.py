@@ -8,11 +8,11 @@ from netfence.analyses.audit.checks_layers import catch_all, cluster_default_den
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
-from netfence.engine.tiers import BUILTIN_TIERS, CALICO_NAMESPACE_NAME_LABEL
 from netfence.model.calico_selector import All
 from netfence.model.findings import CheckInfo, Finding, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.policy.calico import BUILTIN_TIERS, CALICO_NAMESPACE_NAME_LABEL
 
 _SEGMENTATION = (
     "NSA/CISA Kubernetes Hardening Guide: Network separation and hardening",

@@ -12,14 +12,15 @@ import numpy as np
 
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.analyses.audit.registry import check
-from netfence.engine.compiler import CompiledRule
-from netfence.engine.tiers import BUILTIN_TIERS, AdminCompiler
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico import CalicoRule
 from netfence.model.calico_selector import All
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
-from netfence.model.layers import Action
+from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction
+from netfence.policy.admin import AdminCompiler
+from netfence.policy.calico import BUILTIN_TIERS
+from netfence.policy.rules import CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -122,7 +123,7 @@ def catch_all(rule: CalicoRule) -> bool:
     )
 
 
-def _effective(ctx: AuditContext) -> set[int]:
+def _effective(ctx: AuditContext) -> set[RuleId]:
     """Rules that take effect: noted by the same walk that computes the matrix."""
     _ = ctx.matrix
     return ctx.effective_rules
@@ -130,11 +131,9 @@ def _effective(ctx: AuditContext) -> set[int]:
 
 def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, str]:
     """The policy a compiled rule comes from, located at the rule, and the rule's path."""
-    kind, _, key = rule.source.partition("/")
-    kind = "NetworkPolicy" if kind == "CalicoNetworkPolicy" else kind
-    namespace, _, name = key.rpartition("/")
-    path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
-    return resource_of(kind, namespace or None, name, rule.location), path
+    origin = rule.origin
+    kind = "NetworkPolicy" if origin.kind == "CalicoNetworkPolicy" else origin.kind
+    return resource_of(kind, origin.namespace, origin.name, origin.location), origin.rule_path
 
 
 @check(
@@ -164,7 +163,7 @@ def shadowed_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     count = ctx.classes.count
     for tier in ctx.compiled.tiers:
         for rule in tier.ingress + tier.egress:
-            if id(rule) in effective or rule.action is Action.LOG or rule.subjects is None:
+            if rule.rule_id in effective or rule.action is Action.LOG:
                 continue
             if not rule.subjects.any() or not rule.endpoints.any():
                 continue  # matches nothing: other checks report it
@@ -172,18 +171,18 @@ def shadowed_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 rule.subjects if rule.direction is Direction.INGRESS else rule.endpoints
             )
             if (
-                not ctx.compiled.compiler.target_masks(rule, targets[:count]).any()
+                not ctx.compiled.masks.target_masks(rule, targets[:count]).any()
                 and not rule.static.any()
             ):
                 continue  # its ports match nothing (a named port that resolves nowhere)
             resource, path = _rule_resource(ctx, rule)
             yield Finding(
                 info,
-                f"{rule.source} {path} ({rule.action.value}) never takes effect: earlier rules "
+                f"{rule.origin.policy} {path} ({rule.action.value}) never takes effect: earlier rules "
                 f"or tiers always decide the traffic it matches first (tier {tier.name}).",
                 (resource,),
                 evidence={
-                    "policy": rule.source,
+                    "policy": rule.origin.policy,
                     "rule": path,
                     "tier": tier.name,
                     "action": rule.action.value,
@@ -235,10 +234,10 @@ def pass_to_default(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             resource, path = _rule_resource(ctx, rule)
             yield Finding(
                 info,
-                f"{rule.source} {path} passes traffic of {len(names)} workload(s) that no later "
+                f"{rule.origin.policy} {path} passes traffic of {len(names)} workload(s) that no later "
                 f"tier governs: it is allowed by default.",
                 (resource,),
-                evidence={"policy": rule.source, "rule": path, "workloads": names[:20]},
+                evidence={"policy": rule.origin.policy, "rule": path, "workloads": names[:20]},
                 detail_key=path,
             )
 
@@ -281,7 +280,7 @@ def log_only(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 )
 def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Pairs of admin-tier policies with equal priority and overlapping subjects."""
-    compiler = AdminCompiler(ctx.compiled.compiler)
+    compiler = AdminCompiler(ctx.classes, ctx.compiled.masks)
     policies = [p for p in ctx.cluster.admin_policies if p.kind != "BaselineAdminNetworkPolicy"]
     subjects = [compiler.subjects(p) for p in policies]
     for i, first in enumerate(policies):

@@ -11,17 +11,13 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.classes import EndpointClasses, build_classes
-from netfence.engine.connectivity import (
-    CompiledPolicies,
-    ConnectivityMatrix,
-    compile_policies,
-    compute_connectivity,
-)
+from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
 from netfence.errors import Location
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.findings import ResourceRef
-from netfence.model.layers import Action
+from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction, NetworkPolicy
+from netfence.policy.layering import CompiledPolicies, compile_layers
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -80,7 +76,7 @@ class AuditContext:
         )
         """API server (IP, port) pairs: found in the input, plus those given by the user."""
         self.classes: EndpointClasses = build_classes(cluster)
-        self.compiled: CompiledPolicies = compile_policies(self.classes)
+        self.compiled: CompiledPolicies = compile_layers(self.classes)
         class_of_pod = np.empty(len(cluster.pods), dtype=np.int64)
         for c, members in enumerate(self.classes.members):
             class_of_pod[members] = c
@@ -92,8 +88,8 @@ class AuditContext:
         return compute_connectivity(self.classes, self.compiled, self.effective_rules)
 
     @functools.cached_property
-    def effective_rules(self) -> set[int]:
-        """``id()`` of the compiled rules that decide or pass something (filled by the walk
+    def effective_rules(self) -> set[RuleId]:
+        """Ids of the compiled rules that decide or pass something (filled by the walk
         that computes the matrix)."""
         return set()
 
@@ -140,11 +136,7 @@ class AuditContext:
             if tier.end_deny:
                 continue
             for rule in tier.rules(direction):
-                if (
-                    rule.subjects is not None
-                    and rule.action is not Action.LOG
-                    and rule.endpoints.any()
-                ):
+                if rule.action is not Action.LOG and rule.endpoints.any():
                     out |= rule.subjects
         return out
 

@@ -18,8 +18,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from netfence.engine.connectivity import CompiledPolicies, CompiledRule
 from netfence.model.networkpolicy import Direction
+from netfence.policy.layering import CompiledPolicies
+from netfence.policy.rules import CompiledRule
 
 BLOCK_BYTES: Final = 32 * 1024 * 1024
 """Working memory for one block of each bit plane."""
@@ -62,9 +63,9 @@ def _direction(
     A rule that allows nothing anywhere (a named port that resolves nowhere, peers that match
     nothing) counts as needed here: it is vacuous, which other checks report.
     """
-    compiler = compiled.compiler
+    compiler = compiled.masks
     count, total = compiler.count, compiler.total
-    words = compiled.classes.port_atoms.words
+    words = compiled.space.port_atoms.words
     rows = total if direction is Direction.INGRESS else count
     columns = count if direction is Direction.INGRESS else total
     needed_rules: set[int] = set()
@@ -130,15 +131,15 @@ def find_redundancy(compiled: CompiledPolicies, cluster_policies: int) -> Redund
     needed_policies: set[int] = set()
     isolating: dict[Direction, npt.NDArray[np.int32]] = {}
     for direction, rules in (
-        (Direction.INGRESS, compiled.ingress),
-        (Direction.EGRESS, compiled.egress),
+        (Direction.INGRESS, compiled.kubernetes_rules(Direction.INGRESS)),
+        (Direction.EGRESS, compiled.kubernetes_rules(Direction.EGRESS)),
     ):
         needed_rules, needed = _direction(compiled, direction, rules)
         needed_policies |= needed
         for i, rule in enumerate(rules):
             if i not in needed_rules:
                 redundant_rules.append(rule)
-        counts = np.zeros(compiled.classes.count, dtype=np.int32)
+        counts = np.zeros(compiled.space.count, dtype=np.int32)
         for p in range(cluster_policies):
             if _has_type(compiled, p, direction):
                 counts += compiled.selected[p]
@@ -159,4 +160,4 @@ def find_redundancy(compiled: CompiledPolicies, cluster_policies: int) -> Redund
 
 
 def _has_type(compiled: CompiledPolicies, p: int, direction: Direction) -> bool:
-    return direction in compiled.classes.cluster.policies[p].policy_types
+    return direction in compiled.space.cluster.policies[p].policy_types

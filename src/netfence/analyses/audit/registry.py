@@ -46,18 +46,6 @@ def check(
     return register
 
 
-def catalog() -> list[tuple[CheckInfo, CheckFunction]]:
-    """Every registered check, by ID."""
-    _load_checks()
+def registered() -> list[tuple[CheckInfo, CheckFunction]]:
+    """The checks registered so far, by ID (``catalog`` imports every check module first)."""
     return [_CATALOG[k] for k in sorted(_CATALOG)]
-
-
-def _load_checks() -> None:
-    # Importing the modules registers their checks.
-    from netfence.analyses.audit import (  # noqa: F401
-        checks_exposure,
-        checks_hygiene,
-        checks_isolation,
-        checks_layers,
-        checks_redundancy,
-    )

@@ -1,0 +1,380 @@
+"""The one evaluator of the layered rule model: a direction's verdict for many endpoints at
+once (vectorized, for the map) or for one flow (for explain), over the same compiled tiers.
+
+Tiers are walked in order. Within a tier, rules are walked in order and each value (port
+atom) of a connection is decided by the first rule that matches it (Allow, Deny) or handed
+to the next tier (Pass); Log rules decide nothing. At the end of a tier with ``end_deny``,
+what is still undecided for a class the tier selects is denied (unless it was passed).
+A tier whose rules all allow is a union: order does not matter in it. Values no tier
+decides are allowed (no policy selects the endpoint for that direction).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from netfence.model.layers import Action, RuleId, RuleOrigin
+from netfence.model.networkpolicy import Direction
+from netfence.policy.layering import CompiledPolicies
+from netfence.policy.masks import MaskBuilder
+from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier
+from netfence.policy.space import BoolArray
+from netfence.sets.atoms import Mask
+
+
+class StepKind(enum.StrEnum):
+    """What made a step's decision."""
+
+    RULE = "rule"
+    """A rule matched."""
+    END_OF_TIER = "end-of-tier"
+    """A tier that selects the endpoint denied what its rules left undecided."""
+    DEFAULT = "default"
+    """No tier decided: allowed."""
+
+
+LAYER = "policy"
+"""The name of the enforcement layer the pod policies form (firewalls will add others)."""
+
+
+def walk_block(
+    compiled: CompiledPolicies,
+    direction: Direction,
+    start: int,
+    stop: int,
+    rows: int,
+    effective: set[RuleId] | None = None,
+) -> npt.NDArray[np.uint64]:
+    """Allowed masks for one direction over a block of peer (egress) or subject (ingress)
+    columns ``start:stop``: rows are peers for ingress, subject classes for egress.
+
+    ``effective`` (when given) collects the ids of the rules that decide or pass a bit.
+
+    Tiers are walked in order. Within a tier, rules are walked in order and each bit of a cell
+    is decided by the first rule that matches it (Allow, Deny) or handed to the next tier
+    (Pass); at the end of a tier with ``end_deny``, undecided bits of the classes it selects
+    are denied. Bits no tier decides are allowed (no policy selects the endpoint).
+    """
+    builder = compiled.masks
+    full = compiled.space.port_atoms.full
+    words = compiled.space.port_atoms.words
+    width = stop - start
+    ingress = direction is Direction.INGRESS
+    allowed = np.zeros((rows, width, words), dtype=np.uint64)
+    decided = np.zeros((rows, width, words), dtype=np.uint64)
+    for tier in compiled.tiers:
+        selected = tier.selected(direction)
+        rules = tier.rules(direction)
+        if not rules and not selected.any():
+            continue
+        if tier.allow_only:
+            # A union tier (Kubernetes NetworkPolicy): order does not matter.
+            union = np.zeros_like(allowed)
+            for rule in rules:
+                cells = _cells(builder, rule, ingress, start, stop)
+                if cells is not None:
+                    src, dst, masks = cells
+                    view = _view(src, dst, union.shape[0])
+                    union[view] |= masks
+                    if effective is not None and (masks & ~decided[view]).any():
+                        effective.add(rule.rule_id)
+            if tier.end_deny:
+                chosen = _subject_slice(selected, ingress, start, stop)
+                _apply_union(allowed, decided, union, chosen, ingress, full)
+            else:
+                allowed |= union & ~decided
+                decided |= union
+            continue
+        passed = np.zeros_like(allowed)
+        # Consecutive Allow rules commute: gather them into one union and apply it once
+        # (the Kubernetes policies at order 1000 form one long run). Per-rule effect
+        # tracking needs them one by one.
+        run = _AllowRun(effective)
+        for rule in rules:
+            cells = _cells(builder, rule, ingress, start, stop)
+            if cells is None or rule.action is Action.LOG:
+                continue
+            src, dst, masks = cells
+            if rule.action is Action.ALLOW:
+                run.add(rule, src, dst, masks)
+                continue
+            run.apply(allowed, decided, passed)
+            view = _view(src, dst, allowed.shape[0])
+            fresh = masks & ~(decided[view] | passed[view])
+            if effective is not None and fresh.any():
+                effective.add(rule.rule_id)
+            if rule.action is Action.DENY:
+                decided[view] |= fresh
+            else:
+                passed[view] |= fresh
+        run.apply(allowed, decided, passed)
+        if tier.end_deny:
+            chosen = _subject_slice(selected, ingress, start, stop)
+            if ingress:
+                decided[:, chosen] |= full & ~passed[:, chosen]
+            else:
+                decided[chosen] |= full & ~passed[chosen]
+    allowed |= full & ~decided
+    return allowed
+
+
+class _AllowRun:
+    """Consecutive Allow rules of a tier, applied together.
+
+    Allow rules commute with each other. A long run (the Kubernetes policies at order 1000
+    in Calico's default tier) is cheaper as one union applied over the whole block; a short
+    one is applied rule by rule, touching only its own cells.
+    """
+
+    LONG = 32
+    """From this many rules on, one union over the block beats rule-by-rule updates."""
+
+    def __init__(self, effective: set[RuleId] | None) -> None:
+        self.effective = effective
+        self.cells: list[
+            tuple[CompiledRule, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]]
+        ] = []
+
+    def add(
+        self,
+        rule: CompiledRule,
+        rows: npt.NDArray[np.intp],
+        cols: npt.NDArray[np.intp],
+        masks: npt.NDArray[np.uint64],
+    ) -> None:
+        """Add one Allow rule's cells."""
+        self.cells.append((rule, rows, cols, masks))
+
+    def apply(
+        self,
+        allowed: npt.NDArray[np.uint64],
+        decided: npt.NDArray[np.uint64],
+        passed: npt.NDArray[np.uint64],
+    ) -> None:
+        """Allow what the run matches and no earlier rule decided or passed; then reset.
+
+        Rules that allow something are noted in ``effective`` (once known, not checked again).
+        """
+        if len(self.cells) >= self.LONG:
+            union = np.zeros_like(allowed)
+            for rule, rows, cols, masks in self.cells:
+                view = _view(rows, cols, union.shape[0])
+                union[view] |= masks
+                if self.effective is not None and rule.rule_id not in self.effective:
+                    if (masks & ~(decided[view] | passed[view])).any():
+                        self.effective.add(rule.rule_id)
+            fresh = union & ~(decided | passed)
+            allowed |= fresh
+            decided |= fresh
+        else:
+            for rule, rows, cols, masks in self.cells:
+                view = _view(rows, cols, allowed.shape[0])
+                fresh = masks & ~(decided[view] | passed[view])
+                if self.effective is not None and fresh.any():
+                    self.effective.add(rule.rule_id)
+                allowed[view] |= fresh
+                decided[view] |= fresh
+        self.cells = []
+
+
+def _subject_slice(
+    selected: BoolArray, ingress: bool, start: int, stop: int
+) -> npt.NDArray[np.intp]:
+    """Indices, in the block's layout, of the selected subjects."""
+    return np.flatnonzero(selected[start:stop] if ingress else selected)
+
+
+def _apply_union(
+    allowed: npt.NDArray[np.uint64],
+    decided: npt.NDArray[np.uint64],
+    union: npt.NDArray[np.uint64],
+    chosen: npt.NDArray[np.intp],
+    ingress: bool,
+    full: Mask,
+) -> None:
+    """Selected subjects get the union of the tier's allows; the rest is denied."""
+    if ingress:
+        allowed[:, chosen] |= union[:, chosen] & ~decided[:, chosen]
+        decided[:, chosen] = full
+    else:
+        allowed[chosen] |= union[chosen] & ~decided[chosen]
+        decided[chosen] = full
+
+
+def _view(rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp], height: int) -> Any:
+    """An index for rows x cols; all rows as a slice, which numpy serves far faster."""
+    if rows.size == height:
+        return (slice(None), cols)
+    return np.ix_(rows, cols)
+
+
+def _cells(
+    masks: MaskBuilder, rule: CompiledRule, ingress: bool, start: int, stop: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]] | None:
+    """(rows, block columns, masks) of the cells a rule matches in the block."""
+    subjects = rule.subjects
+    if ingress:
+        rows = np.flatnonzero(rule.endpoints)
+        cols = np.flatnonzero(subjects[start:stop])
+    else:
+        rows = np.flatnonzero(subjects)
+        cols = np.flatnonzero(rule.endpoints[start:stop])
+    if rows.size == 0 or cols.size == 0:
+        return None
+    ports = masks.target_masks(rule, cols + start)[np.newaxis, :, :]
+    return rows, cols, ports
+
+
+# One flow ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One decision of the walk for one flow."""
+
+    kind: StepKind
+    """What decided: a rule, a tier's end, or the default."""
+    layer: str
+    """The enforcement layer (``policy``: the pod's network policies)."""
+    tier: str
+    """The tier's name; empty for the default."""
+    origin: RuleOrigin | None
+    """The rule (with the peer and port entry that matched, where known); None for a
+    tier's end-of-tier deny and for the default."""
+    action: Action
+    """What happened to ``ports``."""
+    ports: Mask
+    """The values this step decided, passed or (Log) recorded."""
+
+    @property
+    def what(self) -> str:
+        """What decided, when no rule did: ``end of tier`` or ``no policy decided``."""
+        if self.origin is not None:
+            return str(self.origin)
+        return "no policy decided" if self.kind is StepKind.DEFAULT else "end of tier"
+
+
+@dataclass(frozen=True)
+class FlowWalk:
+    """One direction's verdict for one flow and the steps that led to it."""
+
+    allowed: Mask
+    """The values allowed."""
+    steps: tuple[FlowStep, ...]
+    """Every decision, in walk order."""
+    selecting: tuple[CompiledPolicy, ...]
+    """The policies that select the subject for this direction, in walk order."""
+
+
+def walk_flow(
+    compiled: CompiledPolicies,
+    direction: Direction,
+    subject: int | None,
+    peer: int,
+    target: int,
+    asked: Mask,
+) -> FlowWalk:
+    """Walk one direction for one flow through the compiled tiers.
+
+    ``subject`` is the class whose policies decide (the source for egress, the destination
+    for ingress), None for an external endpoint (nothing governs its side); ``peer`` the
+    other end and ``target`` the destination, as endpoint indices (a class, or an address
+    atom past the classes); ``asked`` the values asked about.
+    """
+    if subject is None:
+        return FlowWalk(asked.copy(), (), ())
+    masks = compiled.masks
+    targets = np.array([target], dtype=np.intp)
+    remaining = asked.copy()
+    allowed = np.zeros_like(asked)
+    steps: list[FlowStep] = []
+    selecting: list[CompiledPolicy] = []
+    for tier in compiled.tiers:
+        chosen = [p for p in tier.policies if _selects(p.selected(direction), subject)]
+        selecting.extend(chosen)
+        selected = bool(tier.selected(direction)[subject])
+        rules = [r for r in tier.rules(direction) if r.subjects[subject] and r.endpoints[peer]]
+        if not rules and not selected:
+            continue
+        if tier.allow_only:
+            union = np.zeros_like(asked)
+            for rule in rules:
+                ports = masks.target_masks(rule, targets)[0] & remaining
+                if ports.any():
+                    union |= ports
+                    steps.extend(_rule_steps(masks, tier, rule, peer, targets, ports))
+            allowed |= union
+            remaining &= ~union
+            passed = np.zeros_like(asked)
+        else:
+            passed = np.zeros_like(asked)
+            for rule in rules:
+                ports = masks.target_masks(rule, targets)[0] & remaining & ~passed
+                if not ports.any():
+                    continue
+                steps.extend(_rule_steps(masks, tier, rule, peer, targets, ports))
+                if rule.action is Action.ALLOW:
+                    allowed |= ports
+                    remaining &= ~ports
+                elif rule.action is Action.DENY:
+                    remaining &= ~ports
+                elif rule.action is Action.PASS:
+                    passed |= ports
+        if tier.end_deny and selected:
+            denied = remaining & ~passed
+            if denied.any():
+                steps.append(
+                    FlowStep(StepKind.END_OF_TIER, LAYER, tier.name, None, Action.DENY, denied)
+                )
+            remaining &= passed
+    if remaining.any():
+        steps.append(FlowStep(StepKind.DEFAULT, LAYER, "", None, Action.ALLOW, remaining.copy()))
+        allowed |= remaining
+    return FlowWalk(allowed, tuple(steps), tuple(selecting))
+
+
+def _selects(selected: BoolArray | None, subject: int) -> bool:
+    return selected is not None and bool(selected[subject])
+
+
+def _rule_steps(
+    masks: MaskBuilder,
+    tier: CompiledTier,
+    rule: CompiledRule,
+    peer: int,
+    targets: npt.NDArray[np.intp],
+    ports: Mask,
+) -> list[FlowStep]:
+    """The steps of one rule deciding ``ports``: one per port entry that holds some of them
+    (each value named by the first entry holding it), naming the first matching peer."""
+    origin = rule.origin
+    peer_index = next((i for i, mask in enumerate(rule.peers) if mask[peer]), None)
+    if peer_index is not None:
+        located = rule.peer_locations[peer_index] or origin.location
+        origin = replace(origin, peer_index=peer_index, location=located)
+    if not rule.port_entries:
+        return [FlowStep(StepKind.RULE, LAYER, tier.name, origin, rule.action, ports)]
+    steps = []
+    left = ports.copy()
+    for k, entry in enumerate(rule.port_entries):
+        values = np.broadcast_to(entry.static, (1, len(entry.static))).copy()
+        masks.add_named(values, entry.named, targets)
+        share = values[0] & left
+        if share.any():
+            steps.append(
+                FlowStep(
+                    StepKind.RULE,
+                    LAYER,
+                    tier.name,
+                    replace(origin, port_index=k, location=entry.location or origin.location),
+                    rule.action,
+                    share,
+                )
+            )
+            left &= ~share
+    return steps

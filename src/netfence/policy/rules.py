@@ -1,0 +1,187 @@
+"""The one rule model: compiled rules with actions and origins, policies, and ordered tiers.
+
+A rule is a mask of the classes it applies to (its subjects), a mask of the peers it matches
+(classes, then address atoms), the ports it matches (fixed, or named and resolved on each
+destination; less excluded ones) and an action. A tier holds rules in evaluation order and
+the classes its policies select: a class a tier selects that no rule of the tier decided is
+denied at the end of the tier when ``end_deny`` is set, and passed on otherwise.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from netfence.errors import Location
+from netfence.model.layers import Action, RuleId, RuleOrigin
+from netfence.model.networkpolicy import Direction
+from netfence.policy.space import BoolArray, NamedPort
+from netfence.sets.atoms import Mask
+
+
+class Placement(enum.StrEnum):
+    """Where a compiled policy goes in the layered walk."""
+
+    ADMIN = "Admin"
+    """The AdminNetworkPolicy tier, before every other."""
+    KUBERNETES = "NetworkPolicy"
+    """Kubernetes NetworkPolicy: its own tier, or Calico's ``default`` tier at order 1000."""
+    CALICO = "Calico"
+    """A Calico tier, named by the policy."""
+    BASELINE = "Baseline"
+    """The BaselineAdminNetworkPolicy tier, after every other."""
+
+
+@dataclass(frozen=True)
+class PortEntry:
+    """One port entry of a rule, kept for provenance (which entry matched a flow)."""
+
+    static: Mask
+    """Values matched whatever the destination."""
+    named: tuple[NamedPort, ...] = ()
+    """Named ports, resolved on the destination."""
+    location: Location | None = None
+    """Where the entry is written."""
+
+
+@dataclass(eq=False)
+class CompiledRule:
+    """A rule as masks, with what it does and where it comes from."""
+
+    origin: RuleOrigin
+    """The policy and rule it was compiled from."""
+    action: Action
+    """What it does with what it matches."""
+    subjects: BoolArray
+    """The classes it applies to (its policy's selection, narrowed by the rule)."""
+    endpoints: BoolArray
+    """Peers matched, over classes then address atoms."""
+    static: Mask
+    """Ports matched whatever the destination."""
+    named: list[NamedPort] = field(default_factory=list)
+    """Named ports matched, resolved on each destination class."""
+    static_not: Mask | None = None
+    """Ports excluded whatever the destination (Calico notPorts, notProtocol)."""
+    named_not: list[NamedPort] = field(default_factory=list)
+    """Named ports excluded, resolved on each destination class."""
+    peers: tuple[BoolArray, ...] = ()
+    """Per peer entry, the endpoints it matches (empty when the rule has no peer list)."""
+    peer_locations: tuple[Location | None, ...] = ()
+    """Per peer entry, where it is written."""
+    port_entries: tuple[PortEntry, ...] = ()
+    """Per port entry, what it matches (empty when the rule has no port list)."""
+    policy_index: int = -1
+    """Index of the policy in its language's list in the cluster."""
+    rule_id: RuleId = RuleId(-1)
+    """The rule's number in the compilation (set when tiers are laid out)."""
+
+    @property
+    def direction(self) -> Direction:
+        """Which rule list the rule is in."""
+        return self.origin.direction
+
+    @property
+    def rule_index(self) -> int:
+        """0-based index in that list."""
+        return self.origin.rule_index
+
+    @property
+    def location(self) -> Location | None:
+        """Where the rule is written."""
+        return self.origin.location
+
+
+@dataclass(eq=False)
+class CompiledPolicy:
+    """One policy's compiled rules and selections, with where it is placed in the walk."""
+
+    kind: str
+    """The policy's kind, as :class:`RuleOrigin` names it."""
+    namespace: str | None
+    """Its namespace, for namespaced kinds."""
+    name: str
+    """Its name."""
+    placement: Placement
+    """Which tier it goes in."""
+    order: float
+    """Order within its tier (lower first)."""
+    tie_break: str
+    """Orders policies of equal order."""
+    ingress: list[CompiledRule]
+    """Ingress rules in order."""
+    egress: list[CompiledRule]
+    """Egress rules in order."""
+    selected_in: BoolArray | None
+    """Classes it selects for ingress (None when it does not govern ingress)."""
+    selected_out: BoolArray | None
+    """Classes it selects for egress."""
+    tier: str = ""
+    """The Calico tier's name, for ``Placement.CALICO``."""
+    policy_index: int = -1
+    """Index of the policy in its language's list in the cluster."""
+
+    @property
+    def policy(self) -> str:
+        """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped kinds)."""
+        key = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind}/{key}"
+
+    def selected(self, direction: Direction) -> BoolArray | None:
+        """The classes selected for one direction."""
+        return self.selected_in if direction is Direction.INGRESS else self.selected_out
+
+    def rules(self, direction: Direction) -> list[CompiledRule]:
+        """The rules of one direction."""
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+
+@dataclass(eq=False)
+class CompiledTier:
+    """One tier: its policies and rules in evaluation order, and the classes they select."""
+
+    name: str
+    """The tier's name, for explanations."""
+    end_deny: bool
+    """Whether undecided traffic of selected classes is denied at the end of the tier."""
+    policies: list[CompiledPolicy]
+    """Its policies, in evaluation order."""
+    ingress: list[CompiledRule]
+    """Ingress rules, in order."""
+    egress: list[CompiledRule]
+    """Egress rules, in order."""
+    selected_in: BoolArray
+    """Classes some policy of the tier selects for ingress."""
+    selected_out: BoolArray
+    """Classes some policy of the tier selects for egress."""
+
+    @property
+    def allow_only(self) -> bool:
+        """Whether every rule allows: the tier is a union, order does not matter."""
+        return all(r.action is Action.ALLOW for r in self.ingress + self.egress)
+
+    def rules(self, direction: Direction) -> list[CompiledRule]:
+        """The rules of one direction."""
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+    def selected(self, direction: Direction) -> BoolArray:
+        """The classes selected for one direction."""
+        return self.selected_in if direction is Direction.INGRESS else self.selected_out
+
+
+def make_tier(name: str, end_deny: bool, members: list[CompiledPolicy], count: int) -> CompiledTier:
+    """A tier holding ``members`` in (order, tie-break) order."""
+    # Kind and namespace last, so that no tie is broken by input order.
+    members = sorted(members, key=lambda m: (m.order, m.tie_break, m.kind, m.namespace or ""))
+    tier = CompiledTier(
+        name, end_deny, members, [], [], np.zeros(count, np.bool_), np.zeros(count, np.bool_)
+    )
+    for m in members:
+        tier.ingress.extend(m.ingress)
+        tier.egress.extend(m.egress)
+        if m.selected_in is not None:
+            tier.selected_in |= m.selected_in
+        if m.selected_out is not None:
+            tier.selected_out |= m.selected_out
+    return tier
