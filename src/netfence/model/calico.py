@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netfence.errors import Location
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.model.origin import FileOrigin
 from netfence.sets.ipranges import IPRangeSet
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class CalicoRule:
     """ICMP type and optional code the packet must not have."""
     http: bool = False
     """Whether application-layer (HTTP) match criteria are set (not modeled)."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the rule is written."""
 
 
@@ -135,7 +135,7 @@ class CalicoPolicy:
     """Pre-DNAT policy for host endpoints."""
     apply_on_forward: bool = False
     """Applies to traffic forwarded through host endpoints."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it is defined."""
 
     @property
@@ -165,7 +165,7 @@ class CalicoTier:
     """Lower first; None last."""
     default_action: Action = Action.DENY
     """Deny (the default) or Pass."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it is defined."""
 
 
@@ -183,5 +183,5 @@ class CalicoNetworkSet:
     """Normalized CIDRs."""
     addresses: IPRangeSet
     """Their union."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it is defined."""

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from netfence.errors import Location
 from netfence.model.networkpolicy import NetworkPolicy
+from netfence.model.origin import FileOrigin
 
 if TYPE_CHECKING:
     from netfence.model.adminpolicy import AdminNetworkPolicy
@@ -27,7 +27,7 @@ class Namespace:
     """The namespace's name."""
     labels: Mapping[str, str]
     """Its labels."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it was defined; None when it was only referenced."""
 
 
@@ -55,7 +55,7 @@ class Workload:
     """Its namespace."""
     name: str
     """Its name."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it was defined."""
 
     @property
@@ -88,7 +88,7 @@ class Pod:
     """Container images, used to recognise network plugins."""
     service_account: str = "default"
     """spec.serviceAccountName (Calico selects by service account)."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the pod (or its workload) was defined."""
 
     @property
@@ -119,7 +119,7 @@ class Node:
     """Its labels."""
     addresses: tuple[str, ...]
     """status.addresses of type InternalIP and ExternalIP."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where it was defined."""
 
 

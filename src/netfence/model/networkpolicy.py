@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from netfence.errors import Location
+from netfence.model.origin import FileOrigin
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 
@@ -44,7 +44,7 @@ class Peer:
     """Namespaces matched; None means the policy's own namespace."""
     ip_block: IPBlock | None
     """Addresses matched, when the peer is an ipBlock."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the peer was written."""
 
 
@@ -58,7 +58,7 @@ class PolicyPort:
     """A number, a named container port, or None for every port of the protocol."""
     end_port: int | None = None
     """Inclusive end of a numeric range starting at ``port``."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the entry was written."""
 
     def __str__(self) -> str:
@@ -77,7 +77,7 @@ class PolicyRule:
     """The peers (``from`` or ``to``); None when the field is empty or missing: every peer."""
     ports: tuple[PolicyPort, ...] | None
     """The ports; None when the field is empty or missing: every port."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the rule was written."""
 
 
@@ -97,7 +97,7 @@ class NetworkPolicy:
     """Ingress rules (an empty tuple with Ingress in policy_types denies all ingress)."""
     egress: tuple[PolicyRule, ...]
     """Egress rules."""
-    location: Location | None = None
+    location: FileOrigin | None = None
     """Where the policy was written."""
 
     @property
