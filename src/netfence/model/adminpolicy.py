@@ -18,7 +18,7 @@ import enum
 from dataclasses import dataclass, field
 
 from netfence.model.layers import Action
-from netfence.model.origin import FileOrigin
+from netfence.model.origin import FileOrigin, Origin
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 
@@ -60,7 +60,8 @@ class AdminSubject:
     pod_selector: LabelSelector | None = None
     """Pods selected inside those namespaces; None for the ``namespaces`` form (all pods)."""
     location: FileOrigin | None = None
-    """Where the subject was written."""
+    """Where the subject was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class AdminPeer:
     domains: tuple[str, ...] = ()
     """Domain names, lower-cased without a trailing dot; ``*.`` marks subdomains only."""
     location: FileOrigin | None = None
-    """Where the peer was written."""
+    """Where the peer was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ class AdminPort:
     named: str | None = None
     """The container port name, for a named port."""
     location: FileOrigin | None = None
-    """Where the entry was written."""
+    """Where the entry was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
     def __str__(self) -> str:
         if self.named is not None:
@@ -128,7 +131,8 @@ class AdminRule:
     ports: tuple[AdminPort, ...] | None = None
     """The ports matched; None when the rule does not restrict ports (all ports)."""
     location: FileOrigin | None = None
-    """Where the rule was written."""
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,8 @@ class AdminNetworkPolicy:
     """Ingress rules in precedence (written) order; none: ingress is not affected."""
     egress: tuple[AdminRule, ...] = ()
     """Egress rules in precedence (written) order; none: egress is not affected."""
-    location: FileOrigin | None = None
-    """Where the policy was written."""
+    location: Origin | None = None
+    """Where the policy was read: a file or an API object."""
 
     @property
     def key(self) -> str:

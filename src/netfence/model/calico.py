@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
-from netfence.model.origin import FileOrigin
+from netfence.model.origin import FileOrigin, Origin
 from netfence.sets.ipranges import IPRangeSet
 
 if TYPE_CHECKING:
@@ -100,7 +100,8 @@ class CalicoRule:
     http: bool = False
     """Whether application-layer (HTTP) match criteria are set (not modeled)."""
     location: FileOrigin | None = None
-    """Where the rule is written."""
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ class CalicoPolicy:
     """Pre-DNAT policy for host endpoints."""
     apply_on_forward: bool = False
     """Applies to traffic forwarded through host endpoints."""
-    location: FileOrigin | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
     @property
     def key(self) -> str:
@@ -165,8 +166,8 @@ class CalicoTier:
     """Lower first; None last."""
     default_action: Action = Action.DENY
     """Deny (the default) or Pass."""
-    location: FileOrigin | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
 
 @dataclass(frozen=True)
@@ -183,5 +184,5 @@ class CalicoNetworkSet:
     """Normalized CIDRs."""
     addresses: IPRangeSet
     """Their union."""
-    location: FileOrigin | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""

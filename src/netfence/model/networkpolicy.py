@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from netfence.model.origin import FileOrigin
+from netfence.model.origin import FileOrigin, Origin
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 
@@ -45,7 +45,8 @@ class Peer:
     ip_block: IPBlock | None
     """Addresses matched, when the peer is an ipBlock."""
     location: FileOrigin | None = None
-    """Where the peer was written."""
+    """Where the peer was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class PolicyPort:
     end_port: int | None = None
     """Inclusive end of a numeric range starting at ``port``."""
     location: FileOrigin | None = None
-    """Where the entry was written."""
+    """Where the entry was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
     def __str__(self) -> str:
         if self.port is None:
@@ -78,7 +80,8 @@ class PolicyRule:
     ports: tuple[PolicyPort, ...] | None
     """The ports; None when the field is empty or missing: every port."""
     location: FileOrigin | None = None
-    """Where the rule was written."""
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ class NetworkPolicy:
     """Ingress rules (an empty tuple with Ingress in policy_types denies all ingress)."""
     egress: tuple[PolicyRule, ...]
     """Egress rules."""
-    location: FileOrigin | None = None
-    """Where the policy was written."""
+    location: Origin | None = None
+    """Where the policy was read: a file or an API object."""
 
     @property
     def key(self) -> str:
