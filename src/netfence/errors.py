@@ -7,36 +7,26 @@ NetfenceError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from netfence.model.origin import FileOrigin, Origin
 
 
 class NetfenceError(Exception):
     """Base of every error netfence reports to its user."""
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a value came from: a file, the 1-based document in it, and the 1-based line."""
-
-    file: str
-    """The file name as given by the user, or ``<stdin>``."""
-    document: int
-    """1-based index of the YAML/JSON document in the file."""
-    line: int
-    """1-based line of the value in the file."""
-
-    def __str__(self) -> str:
-        return f"{self.file}: document {self.document}, line {self.line}"
+Location = FileOrigin
+"""Where a value came from in a file: ``netfence.model.origin.FileOrigin`` by its older name."""
 
 
 class InputError(NetfenceError):
     """An input is malformed or violates the API's validation rules.
 
-    Renders as one line naming the file, document, line and field, so that a user can go
-    straight to the offending value.
+    Renders as one line naming where the value came from (a file's document and line, an API
+    object, or an export and its path) and the field, so that a user can go straight to the
+    offending value.
     """
 
-    def __init__(self, message: str, location: Location | None = None, field: str = "") -> None:
+    def __init__(self, message: str, location: Origin | None = None, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.location = location

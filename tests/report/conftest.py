@@ -1,8 +1,8 @@
 """Fixtures of the findings renderer tests: hand-built audit reports and a fixed version.
 
 ``audit_report`` has every shape a renderer must handle: severities from critical to info, a
-per-finding severity override, checks with and without controls and peers, resources with a file
-and line, with a file only, and only referenced (no file), a finding with no resource, nested and
+per-finding severity override, checks with and without controls and peers, resources read from a
+file and line, and only referenced (no file), a finding with no resource, nested and
 long evidence, a generated fix, a message full of characters that need escaping, a file name with
 a blank, a clean check, and one finding accepted by a baseline. ``clean_report`` has checks but
 no findings.
@@ -17,6 +17,7 @@ import pytest
 import netfence
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import CheckId, CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.origin import FileOrigin
 
 TEST_VERSION = "9.9.9"
 """The version every golden file names, whatever the package's real version."""
@@ -83,12 +84,14 @@ spec:
 
 
 def _audit_report() -> AuditReport:
-    frontend = ResourceRef("Deployment", "shop", "frontend", "manifests/shop.yaml", 12)
-    allow_all = ResourceRef("NetworkPolicy", "shop", "allow-all", "manifests/shop.yaml", 40)
-    shop = ResourceRef("Namespace", None, "shop", "manifests/shop.yaml", 1)
+    shop_yaml = "manifests/shop.yaml"
+    frontend = ResourceRef("Deployment", "shop", "frontend", FileOrigin(shop_yaml, 2, 12))
+    allow_all = ResourceRef("NetworkPolicy", "shop", "allow-all", FileOrigin(shop_yaml, 4, 40))
+    shop = ResourceRef("Namespace", None, "shop", FileOrigin(shop_yaml, 1, 1))
     ops = ResourceRef("Namespace", None, "ops")  # only referenced, read from no file
-    legacy = ResourceRef("NetworkPolicy", "ops", "legacy", "manifests/ops.yaml", 3)
-    odd = ResourceRef("NetworkPolicy", "lab", "a|b", "manifests/legacy policies/lab.yaml")
+    legacy = ResourceRef("NetworkPolicy", "ops", "legacy", FileOrigin("manifests/ops.yaml", 1, 3))
+    lab_yaml = FileOrigin("manifests/legacy policies/lab.yaml", 1, 1)
+    odd = ResourceRef("NetworkPolicy", "lab", "a|b", lab_yaml)
     findings = (
         Finding(
             check=INTERNET_INGRESS,

@@ -47,7 +47,7 @@ def test_findings_table_has_four_cells_per_row(audit_report):
         "| info",
     ]
     low = rows[3]
-    assert "NetworkPolicy lab/a\\|b (manifests/legacy policies/lab.yaml)" in low
+    assert "NetworkPolicy lab/a\\|b (manifests/legacy policies/lab.yaml:1)" in low
     assert 'selects &lt;no pods&gt; &amp; "nothing" matches app=x\\|y.' in low
     assert "A rule repeats another.<br>Second line of the message." in rows[4]
     assert (

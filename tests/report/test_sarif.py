@@ -23,6 +23,7 @@ import pytest
 
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
+from netfence.model.origin import FileOrigin
 from netfence.report.sarif import artifact_location, render_sarif, rule_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -278,7 +279,7 @@ def test_fix_and_non_json_evidence(audit_report):
 
 
 def test_findings_from_stdin_only_keep_their_logical_location(audit_report):
-    piped = ResourceRef("Namespace", None, "shop", "<stdin>", 3)
+    piped = ResourceRef("Namespace", None, "shop", FileOrigin("<stdin>", 1, 3))
     finding = Finding(check=audit_report.checks[0], message="m.", resources=(piped,))
     report = AuditReport(
         findings=(finding,), accepted=(), checks=audit_report.checks, inputs=("-",)

@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 from netfence.model.findings import ResourceRef
+from netfence.model.origin import FileOrigin
 from netfence.report.findings_text import format_resource, format_value, render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -49,7 +50,7 @@ def test_finding_details(audit_report):
     assert "    Deployment shop/frontend (manifests/shop.yaml:12)\n" in text
     assert "    Namespace shop (manifests/shop.yaml:1)\n" in text
     assert "    Namespace ops\n" in text
-    assert "    NetworkPolicy lab/a|b (manifests/legacy policies/lab.yaml)\n" in text
+    assert "    NetworkPolicy lab/a|b (manifests/legacy policies/lab.yaml:1)\n" in text
     assert "    rule: policy=shop/allow-all, path=spec.ingress[0]\n" in text
     assert "shop/web-9, ... and 2 more\n" in text
     assert "    pods: (none)\n" in text
@@ -77,10 +78,8 @@ def test_evidence_in_brief():
 
 def test_resource_format():
     assert format_resource(ResourceRef("Namespace", None, "shop")) == "Namespace shop"
-    assert (
-        format_resource(ResourceRef("Pod", "shop", "web", "a.yaml", 7)) == "Pod shop/web (a.yaml:7)"
-    )
-    assert format_resource(ResourceRef("Pod", "shop", "web", "a.yaml")) == "Pod shop/web (a.yaml)"
+    web = ResourceRef("Pod", "shop", "web", FileOrigin("a.yaml", 2, 7))
+    assert format_resource(web) == "Pod shop/web (a.yaml:7)"
 
 
 def test_no_ansi_without_color(audit_report):

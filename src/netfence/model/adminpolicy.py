@@ -17,8 +17,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from netfence.errors import Location
 from netfence.model.layers import Action
+from netfence.model.origin import FileOrigin, Origin
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 
@@ -59,8 +59,9 @@ class AdminSubject:
     """Namespaces whose pods are subjects (the empty selector matches every namespace)."""
     pod_selector: LabelSelector | None = None
     """Pods selected inside those namespaces; None for the ``namespaces`` form (all pods)."""
-    location: Location | None = None
-    """Where the subject was written."""
+    location: FileOrigin | None = None
+    """Where the subject was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class AdminPeer:
     """Nodes whose addresses are matched (``nodes`` form)."""
     domains: tuple[str, ...] = ()
     """Domain names, lower-cased without a trailing dot; ``*.`` marks subdomains only."""
-    location: Location | None = None
-    """Where the peer was written."""
+    location: FileOrigin | None = None
+    """Where the peer was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,9 @@ class AdminPort:
     """Last port of the range, inclusive (equal to ``start`` for a single port)."""
     named: str | None = None
     """The container port name, for a named port."""
-    location: Location | None = None
-    """Where the entry was written."""
+    location: FileOrigin | None = None
+    """Where the entry was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
     def __str__(self) -> str:
         if self.named is not None:
@@ -127,8 +130,9 @@ class AdminRule:
     """The ``from`` (ingress) or ``to`` (egress) peers; never empty."""
     ports: tuple[AdminPort, ...] | None = None
     """The ports matched; None when the rule does not restrict ports (all ports)."""
-    location: Location | None = None
-    """Where the rule was written."""
+    location: FileOrigin | None = None
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,8 @@ class AdminNetworkPolicy:
     """Ingress rules in precedence (written) order; none: ingress is not affected."""
     egress: tuple[AdminRule, ...] = ()
     """Egress rules in precedence (written) order; none: egress is not affected."""
-    location: Location | None = None
-    """Where the policy was written."""
+    location: Origin | None = None
+    """Where the policy was read: a file or an API object."""
 
     @property
     def key(self) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netfence.errors import Location
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.model.origin import FileOrigin, Origin
 from netfence.sets.ipranges import IPRangeSet
 
 if TYPE_CHECKING:
@@ -99,8 +99,9 @@ class CalicoRule:
     """ICMP type and optional code the packet must not have."""
     http: bool = False
     """Whether application-layer (HTTP) match criteria are set (not modeled)."""
-    location: Location | None = None
-    """Where the rule is written."""
+    location: FileOrigin | None = None
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ class CalicoPolicy:
     """Pre-DNAT policy for host endpoints."""
     apply_on_forward: bool = False
     """Applies to traffic forwarded through host endpoints."""
-    location: Location | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
     @property
     def key(self) -> str:
@@ -185,8 +186,8 @@ class CalicoTier:
     """Lower first; None last."""
     default_action: Action = Action.DENY
     """Deny (the default) or Pass."""
-    location: Location | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
 
 @dataclass(frozen=True)
@@ -203,5 +204,5 @@ class CalicoNetworkSet:
     """Normalized CIDRs."""
     addresses: IPRangeSet
     """Their union."""
-    location: Location | None = None
-    """Where it is defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""

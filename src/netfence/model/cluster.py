@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from netfence.errors import Location
 from netfence.model.networkpolicy import NetworkPolicy
+from netfence.model.origin import Origin
 
 if TYPE_CHECKING:
     from netfence.model.adminpolicy import AdminNetworkPolicy
@@ -27,8 +27,8 @@ class Namespace:
     """The namespace's name."""
     labels: Mapping[str, str]
     """Its labels."""
-    location: Location | None = None
-    """Where it was defined; None when it was only referenced."""
+    location: Origin | None = None
+    """Where it was read (a file, an API object); None when it was only referenced."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class Workload:
     """Its namespace."""
     name: str
     """Its name."""
-    location: Location | None = None
-    """Where it was defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
     @property
     def key(self) -> str:
@@ -88,8 +88,8 @@ class Pod:
     """Container images, used to recognise network plugins."""
     service_account: str = "default"
     """spec.serviceAccountName (Calico selects by service account)."""
-    location: Location | None = None
-    """Where the pod (or its workload) was defined."""
+    location: Origin | None = None
+    """Where the pod (or its workload) was read: a file or an API object."""
 
     @property
     def key(self) -> str:
@@ -119,8 +119,8 @@ class Node:
     """Its labels."""
     addresses: tuple[str, ...]
     """status.addresses of type InternalIP and ExternalIP."""
-    location: Location | None = None
-    """Where it was defined."""
+    location: Origin | None = None
+    """Where it was read: a file or an API object."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NewType
 
+from netfence.model.origin import Origin, origin_file, origin_line
+
 CheckId = NewType("CheckId", str)
 """A stable check identifier such as ``NF-NP-001``; never reused for another meaning."""
 
@@ -67,7 +69,7 @@ class CheckInfo:
 
 @dataclass(frozen=True)
 class ResourceRef:
-    """A Kubernetes object a finding is about, with where it was read."""
+    """An object a finding is about, with where it was read."""
 
     kind: str
     """The object's kind (``Namespace``, ``Deployment``, ``NetworkPolicy``, ...)."""
@@ -75,15 +77,24 @@ class ResourceRef:
     """Its namespace; None for cluster-scoped objects."""
     name: str
     """Its name."""
-    file: str | None = None
-    """The file it was read from; None when it was only referenced."""
-    line: int | None = None
-    """The 1-based line where it (or the offending field) stands."""
+    origin: Origin | None = None
+    """Where it (or the offending field) was read: a file and line, an API object, or an export
+    and a path in it; None when it was only referenced."""
 
     @property
     def key(self) -> str:
         """``Kind/namespace/name`` (or ``Kind/name``), stable across runs."""
         return "/".join(p for p in (self.kind, self.namespace, self.name) if p)
+
+    @property
+    def file(self) -> str | None:
+        """The file of its origin (a manifest or an export); None otherwise."""
+        return origin_file(self.origin)
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line of its origin, for one read from a manifest; None otherwise."""
+        return origin_line(self.origin)
 
 
 @dataclass(frozen=True)

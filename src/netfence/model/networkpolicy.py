@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from netfence.errors import Location
+from netfence.model.origin import FileOrigin, Origin
 from netfence.model.selectors import LabelSelector
 from netfence.sets.ipranges import IPRangeSet
 
@@ -44,8 +44,9 @@ class Peer:
     """Namespaces matched; None means the policy's own namespace."""
     ip_block: IPBlock | None
     """Addresses matched, when the peer is an ipBlock."""
-    location: Location | None = None
-    """Where the peer was written."""
+    location: FileOrigin | None = None
+    """Where the peer was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ class PolicyPort:
     """A number, a named container port, or None for every port of the protocol."""
     end_port: int | None = None
     """Inclusive end of a numeric range starting at ``port``."""
-    location: Location | None = None
-    """Where the entry was written."""
+    location: FileOrigin | None = None
+    """Where the entry was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
     def __str__(self) -> str:
         if self.port is None:
@@ -77,8 +79,9 @@ class PolicyRule:
     """The peers (``from`` or ``to``); None when the field is empty or missing: every peer."""
     ports: tuple[PolicyPort, ...] | None
     """The ports; None when the field is empty or missing: every port."""
-    location: Location | None = None
-    """Where the rule was written."""
+    location: FileOrigin | None = None
+    """Where the rule was written in a file; None from other sources (the policy's origin
+    stands for it there)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ class NetworkPolicy:
     """Ingress rules (an empty tuple with Ingress in policy_types denies all ingress)."""
     egress: tuple[PolicyRule, ...]
     """Egress rules."""
-    location: Location | None = None
-    """Where the policy was written."""
+    location: Origin | None = None
+    """Where the policy was read: a file or an API object."""
 
     @property
     def key(self) -> str:

@@ -13,11 +13,12 @@ import enum
 import json
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
 import netfence
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
+from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
 
 SCHEMA_VERSION: Final = "1"
 """Version of the findings JSON contract; bumped on any incompatible change."""
@@ -73,14 +74,39 @@ def plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=json_default))
 
 
+def origin_dict(origin: Origin) -> dict[str, Any] | None:
+    """A non-file origin as the contract's ``origin`` object; None for a file origin.
+
+    A file origin is all in a resource's ``file`` and ``line``, so it adds no key (and the
+    output of a manifest audit stays as it was).
+    """
+    if isinstance(origin, FileOrigin):
+        return None
+    if isinstance(origin, ExportOrigin):
+        return {"type": "export", "file": origin.file, "path": origin.path}
+    if isinstance(origin, APIObjectOrigin):
+        return {
+            "type": "api",
+            "kind": origin.kind,
+            "namespace": origin.namespace,
+            "name": origin.name,
+            "resource_version": origin.resource_version,
+        }
+    assert_never(origin)
+
+
 def _resource(ref: ResourceRef) -> dict[str, Any]:
-    return {
+    resource: dict[str, Any] = {
         "kind": ref.kind,
         "namespace": ref.namespace,
         "name": ref.name,
         "file": ref.file,
         "line": ref.line,
     }
+    origin = origin_dict(ref.origin) if ref.origin is not None else None
+    if origin is not None:
+        resource["origin"] = origin
+    return resource
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Render an AuditReport as text for people: findings grouped by severity, then a summary line.
 
-Each finding shows its check, message, resources (``Kind ns/name (file:line)``), the evidence in
-brief (long lists are cut after ``MAX_ITEMS`` items), the remediation and the generated fix, if any.
+Each finding shows its check, message, resources (``Kind ns/name (file:line)``, or the export path
+or API object each was read from), the evidence in brief (long lists are cut after ``MAX_ITEMS``
+items), the remediation and the generated fix, if any.
 Colour, when asked for, marks the severity labels only, so the text reads the same without it.
 """
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
+from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
 from netfence.report.findings_json import SEVERITIES, json_default, ordered, ordered_accepted
 
 MAX_ITEMS: Final = 10
@@ -31,12 +33,37 @@ _COLORS: Final = {
 _RESET: Final = "\x1b[0m"
 
 
+def format_origin(origin: Origin, subject: str = "") -> str:
+    """Where something was read, briefly: ``file:line``, ``file: $.path`` or ``API server``.
+
+    An API object's kind, namespace and name are left out when they are those of ``subject``
+    (a ``Kind/namespace/name`` key), which the reader has just seen.
+    """
+    if isinstance(origin, FileOrigin):
+        return f"{origin.file}:{origin.line}"
+    if isinstance(origin, ExportOrigin):
+        return str(origin)
+    if isinstance(origin, APIObjectOrigin):
+        text = "API server"
+        if origin.key != subject:
+            name = f"{origin.namespace}/{origin.name}" if origin.namespace else origin.name
+            text += f": {origin.kind} {name}"
+        if origin.resource_version is not None:
+            text += f", resourceVersion {origin.resource_version}"
+        return text
+    assert_never(origin)
+
+
 def format_resource(ref: ResourceRef) -> str:
-    """``Kind ns/name (file:line)``; the namespace, file and line only where known."""
+    """``Kind ns/name (origin)``; the namespace and origin only where known.
+
+    The origin reads ``file:line`` for a manifest, ``file: $.path`` for an export, and
+    ``API server, resourceVersion N`` for an object read from a cluster.
+    """
     name = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
     text = f"{ref.kind} {name}"
-    if ref.file:
-        text += f" ({ref.file}:{ref.line})" if ref.line is not None else f" ({ref.file})"
+    if ref.origin is not None:
+        text += f" ({format_origin(ref.origin, ref.key)})"
     return text
 
 

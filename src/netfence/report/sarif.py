@@ -3,7 +3,9 @@
 One run. Every check that ran is a rule (``tool.driver.rules``) with GitHub's
 ``security-severity``; every finding is a result pointing at the files and lines of its resources,
 with the resource keys as logical locations and the finding's fingerprint as a partial fingerprint,
-so that code scanning follows a finding across runs even when lines move. Findings a baseline
+so that code scanning follows a finding across runs even when lines move. A resource read from an
+export points at the export's file, with the JSON path inside it as a second logical location;
+one read from a cluster's API is a logical location alone (its key, and its resourceVersion). Findings a baseline
 accepted are results with an external suppression. Relative file names are URIs relative to
 ``%SRCROOT%``, the directory netfence ran in; absolute ones are ``file:`` URIs.
 
@@ -25,6 +27,7 @@ from typing import Any, Final
 import netfence
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.origin import APIObjectOrigin, ExportOrigin, origin_line
 from netfence.report.findings_json import ordered, ordered_accepted, plain
 
 SARIF_VERSION: Final = "2.1.0"
@@ -114,6 +117,22 @@ def _logical(ref: ResourceRef) -> dict[str, Any]:
     return {"name": ref.name, "fullyQualifiedName": ref.key, "kind": "resource"}
 
 
+def _api_logical(origin: APIObjectOrigin) -> dict[str, Any]:
+    logical: dict[str, Any] = {
+        "name": origin.name,
+        "fullyQualifiedName": origin.key,
+        "kind": "resource",
+    }
+    if origin.resource_version is not None:
+        logical["properties"] = {"resourceVersion": origin.resource_version}
+    return logical
+
+
+def _path_logical(origin: ExportOrigin) -> dict[str, Any]:
+    # "object" is one of the kinds SARIF 2.1.0 (3.33.7) lists for places in a JSON document.
+    return {"fullyQualifiedName": origin.path, "kind": "object"}
+
+
 def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
     # GitHub needs region.startLine; a file named without a line points at its start.
     return {
@@ -122,25 +141,41 @@ def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
     }
 
 
+def _location(ref: ResourceRef) -> dict[str, Any] | None:
+    """The location of one resource, by its origin; None when it has none to point at.
+
+    A file origin is a physical location (file and line); an export origin a physical location
+    at its file and, beside the resource, a logical location holding the JSON path; an API
+    object a logical location alone (kind, namespace, name), as there is no artifact.
+    """
+    origin = ref.origin
+    if origin is None:
+        return None
+    if isinstance(origin, APIObjectOrigin):
+        return {"logicalLocations": [_api_logical(origin)]}
+    artifact = artifact_location(origin.file)
+    if artifact is None:  # standard input
+        return None
+    logical = [_logical(ref)]
+    if isinstance(origin, ExportOrigin):
+        logical.append(_path_logical(origin))
+    return {
+        "physicalLocation": _physical(artifact, origin_line(origin)),
+        "logicalLocations": logical,
+    }
+
+
 def _locations(finding: Finding, fallback: dict[str, str] | None) -> list[dict[str, Any]]:
-    """The ``locations`` of a result: one per resource read from a file.
+    """The ``locations`` of a result: one per resource with an origin to point at.
 
     GitHub rejects a whole upload if a result has no location or one without a file, so a
-    finding none of whose resources has a file is placed at the start of ``fallback`` (the first
-    input file), with its resources as the logical locations. Only when there is no input file
-    either (standard input) is the location logical alone, or absent for a finding without
-    resources: valid SARIF, which GitHub will not take.
+    finding none of whose resources has an origin is placed at the start of ``fallback`` (the
+    first input file), with its resources as the logical locations. Only when there is no input
+    file either (standard input) is the location logical alone, or absent for a finding without
+    resources: valid SARIF, which GitHub will not take. Objects read from a cluster's API have
+    no file, so their locations are logical alone.
     """
-    located = []
-    for ref in finding.resources:
-        artifact = artifact_location(ref.file) if ref.file else None
-        if artifact is not None:
-            located.append(
-                {
-                    "physicalLocation": _physical(artifact, ref.line),
-                    "logicalLocations": [_logical(ref)],
-                }
-            )
+    located = [loc for loc in map(_location, finding.resources) if loc is not None]
     if located:
         return located
     location: dict[str, Any] = {}

@@ -12,11 +12,11 @@ import numpy.typing as npt
 
 from netfence.engine.classes import EndpointClasses, build_classes
 from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
-from netfence.errors import Location
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.findings import ResourceRef
 from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction, NetworkPolicy
+from netfence.model.origin import Origin
 from netfence.policy.layering import CompiledPolicies, compile_layers
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
@@ -53,17 +53,9 @@ class WorkloadView:
     """Where it is defined."""
 
 
-def resource_of(
-    kind: str, namespace: str | None, name: str, location: Location | None
-) -> ResourceRef:
-    """A ResourceRef with the location's file and line."""
-    return ResourceRef(
-        kind,
-        namespace,
-        name,
-        location.file if location else None,
-        location.line if location else None,
-    )
+def resource_of(kind: str, namespace: str | None, name: str, origin: Origin | None) -> ResourceRef:
+    """A ResourceRef read from ``origin`` (None: only referenced)."""
+    return ResourceRef(kind, namespace, name, origin)
 
 
 class AuditContext:
@@ -165,9 +157,7 @@ class AuditContext:
             return resource_of(pod.workload.kind, pod.namespace, pod.workload.name, location)
         return resource_of("Pod", pod.namespace, pod.name, pod.location)
 
-    def policy_resource(
-        self, policy: NetworkPolicy, location: Location | None = None
-    ) -> ResourceRef:
+    def policy_resource(self, policy: NetworkPolicy, location: Origin | None = None) -> ResourceRef:
         """A policy as a resource, at ``location`` (a rule or field) or at its start."""
         return resource_of(
             "NetworkPolicy", policy.namespace, policy.name, location or policy.location
