@@ -26,7 +26,7 @@ TEST_VERSION = "9.9.9"
 @pytest.fixture(autouse=True)
 def fixed_version(monkeypatch: pytest.MonkeyPatch) -> str:
     """Pin ``netfence.__version__`` so that golden files do not change with releases."""
-    monkeypatch.setattr(netfence, "__version__", TEST_VERSION)
+    monkeypatch.setattr(netfence._version, "__version__", TEST_VERSION)
     return TEST_VERSION
 
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from netfence import __version__
+from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.scan import add_scan_parser, render_checks, run_scan
 from netfence.engine.explain import explain_flow

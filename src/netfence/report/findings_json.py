@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, assert_never
 
-import netfence
+from netfence import _version
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
@@ -151,7 +151,7 @@ def render_json(report: AuditReport) -> str:
     """The documented findings JSON contract, indented, ending in a newline."""
     document: Mapping[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "netfence", "version": netfence.__version__},
+        "tool": {"name": "netfence", "version": _version.__version__},
         "summary": summary(report),
         "findings": [finding_dict(f) for f in ordered(report.findings)],
         "accepted": [

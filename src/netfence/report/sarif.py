@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
-import netfence
+from netfence import _version
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, origin_line
@@ -263,8 +263,8 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": "netfence",
-                "version": netfence.__version__,
-                "semanticVersion": netfence.__version__,
+                "version": _version.__version__,
+                "semanticVersion": _version.__version__,
                 "informationUri": INFORMATION_URI,
                 "rules": [_rule(c) for c in checks],
             }
