@@ -2,7 +2,8 @@
 
 NetfenceError
 ├── InputError        an input file, document or field is not acceptable
-└── QueryError        a question asked of the model names something that is not there
+├── QueryError        a question asked of the model names something that is not there
+└── OutputError       an output cannot be written where it was asked to go
 """
 
 from __future__ import annotations
@@ -44,3 +45,9 @@ class InputError(NetfenceError):
 
 class QueryError(NetfenceError):
     """A query (for example the endpoints given to ``explain``) cannot be answered as asked."""
+
+
+class OutputError(NetfenceError):
+    """An output (for example ``scan --fix DIR``) cannot be written safely where asked: the
+    place is not a directory, is a symbolic link, or refuses the write. Nothing is left
+    half-written."""

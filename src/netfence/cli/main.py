@@ -22,6 +22,11 @@ from netfence.sources.manifests import load_cluster
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+"""A usage, input or output error: one line on stderr naming where."""
+EXIT_INTERNAL = 3
+"""A bug in netfence: one line on stderr, never exit 1 (which means findings)."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C), as shells report SIGINT."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("netfence: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
+        print(
+            f"netfence: internal error: {type(exc).__name__}: {exc} (this is a bug in "
+            "netfence; please report it with the command that caused it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     sys.stdout.write(output)
     return code
 

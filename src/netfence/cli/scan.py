@@ -16,6 +16,7 @@ from netfence.model.findings import Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
+from netfence.report.fix_files import write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline
@@ -128,23 +129,6 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
         output = FORMATS[args.output](report)
     threshold = Severity(args.fail_on) if args.fail_on else None
     return output, EXIT_FINDINGS if report.fails(threshold) else 0
-
-
-def write_fixes(report: AuditReport, directory: Path) -> list[Path]:
-    """Write each distinct generated fix to ``DIR/<check>-<resource>.yaml``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    seen: set[str] = set()
-    for finding in report.findings:
-        if not finding.fix or finding.fix in seen:
-            continue
-        seen.add(finding.fix)
-        resource = finding.primary.key if finding.primary else "cluster"
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in resource)
-        path = directory / f"{finding.check.check_id}-{safe}.yaml"
-        path.write_text(finding.fix, encoding="utf-8")
-        written.append(path)
-    return written
 
 
 def render_checks(output: str) -> str:

@@ -9,6 +9,7 @@ its action.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,13 +142,15 @@ def resolve_endpoint(cluster: Cluster, name: str) -> FlowEndpoint:
 def parse_port(text: str, dst: FlowEndpoint) -> tuple[str, int]:
     """``80``, ``80/TCP``, ``53/udp`` or ``http/TCP`` (named, resolved on the destination)."""
     value, _, proto = text.partition("/")
-    protocol = (proto or "TCP").upper()
+    protocol = (proto or "TCP").upper() if proto.isascii() else proto
     if protocol not in ("TCP", "UDP", "SCTP"):
         raise QueryError(f"unknown protocol {proto!r} in --port (expected TCP, UDP or SCTP)")
-    if value.isdigit():
-        number = int(value)
+    if re.fullmatch(r"[0-9]+", value):  # ASCII digits only: "²" or "٨٠" are no port number
+        number = int(value) if len(value) <= 5 else 0
         if not 1 <= number <= 65535:
-            raise QueryError(f"port {number} is outside 1-65535")
+            raise QueryError(
+                f"port {value[:12]}{'...' if len(value) > 12 else ''} is outside 1-65535"
+            )
         return protocol, number
     if dst.pod is None:
         raise QueryError(f"named port {value!r} needs an in-cluster destination")

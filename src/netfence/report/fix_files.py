@@ -1,0 +1,149 @@
+"""Write the generated fixes of an audit as files, safely.
+
+A fix directory may come from a pull request, so nothing here follows a symbolic link: the
+directory is opened with O_NOFOLLOW and every file is created beside it with O_EXCL (a fresh
+temporary name) and renamed into place, refusing a name that is already a link. The whole set
+is written first and renamed only once every file is complete, so an error leaves no partial
+set behind. File names map resource names one to one (percent-encoding), so two resources
+never share a file.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import secrets
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+from netfence.analyses.audit.report import AuditReport
+from netfence.errors import OutputError
+
+MAX_NAME_BYTES: Final = 200
+"""Longest file name written (file systems allow 255 bytes; the rest is kept for a suffix)."""
+
+
+def fix_file_name(check_id: str, resource: str) -> str:
+    """``<check>-<resource>.yaml``, the resource's parts percent-encoded and joined by ``_``
+    (which the encoding never leaves in a part), so that distinct resources get distinct names;
+    over-long names are cut and given a digest of the whole."""
+    parts = [_encode(part) for part in resource.split("/")]
+    stem = f"{check_id}-{'_'.join(parts)}"
+    if len(stem.encode()) > MAX_NAME_BYTES:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:16]
+        stem = f"{stem[: MAX_NAME_BYTES - 17]}-{digest}"
+    return f"{stem}.yaml"
+
+
+_PLAIN: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+"""Characters kept as they are: those of DNS-1123 names (lower case, so that file systems
+that ignore case cannot merge two names)."""
+
+
+def _encode(part: str) -> str:
+    """``part`` with every other character as ``%XX`` per UTF-8 byte."""
+    return "".join(
+        ch if ch in _PLAIN else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+        for ch in part
+    )
+
+
+def _open_directory(directory: Path) -> int:
+    """A descriptor of ``directory`` (created if missing), refusing a symbolic link."""
+    try:
+        info = os.lstat(directory)
+    except FileNotFoundError:
+        try:
+            os.makedirs(directory)
+        except OSError as exc:
+            raise OutputError(
+                f"--fix {directory}: cannot create the directory: {_why(exc)}"
+            ) from None
+        info = os.lstat(directory)
+    except OSError as exc:
+        raise OutputError(f"--fix {directory}: {_why(exc)}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(f"--fix {directory}: is a symbolic link; give a real directory")
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"--fix {directory}: is not a directory")
+    try:
+        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise OutputError(f"--fix {directory}: {_why(exc)}") from None
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+
+
+def _write_temporary(dir_fd: int, text: str) -> str:
+    """A new file in the directory holding ``text``; returns its name."""
+    name = f".netfence-fix-{secrets.token_hex(8)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    return name
+
+
+def _refuse_link(dir_fd: int, directory: Path, name: str) -> None:
+    try:
+        info = os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(f"--fix {directory}: {name} is a symbolic link; refusing to replace it")
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"--fix {directory}: {name} exists and is not a regular file")
+
+
+def _remove(dir_fd: int, names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+
+
+def planned_fixes(report: AuditReport) -> dict[str, str]:
+    """File name -> content for every distinct generated fix, in report order."""
+    planned: dict[str, str] = {}
+    seen: set[str] = set()
+    for finding in report.findings:
+        if not finding.fix or finding.fix in seen:
+            continue
+        seen.add(finding.fix)
+        resource = finding.primary.key if finding.primary else "cluster"
+        name = fix_file_name(finding.check.check_id, resource)
+        stem, count = name.removesuffix(".yaml"), 2
+        while name in planned:  # two fixes of one check for one resource: number them
+            name = f"{stem}-{count}.yaml"
+            count += 1
+        planned[name] = finding.fix
+    return planned
+
+
+def write_fixes(report: AuditReport, directory: Path) -> list[Path]:
+    """Write each distinct generated fix to ``directory/<check>-<resource>.yaml``, all or none."""
+    planned = planned_fixes(report)
+    dir_fd = _open_directory(directory)
+    temporaries: dict[str, str] = {}
+    try:
+        for name, text in planned.items():
+            _refuse_link(dir_fd, directory, name)
+            temporaries[name] = _write_temporary(dir_fd, text)
+        for name, temporary in temporaries.items():
+            os.rename(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        temporaries.clear()
+        os.fsync(dir_fd)
+    except OSError as exc:
+        raise OutputError(f"--fix {directory}: cannot write the fixes: {_why(exc)}") from None
+    finally:
+        _remove(dir_fd, temporaries.values())  # whatever was not renamed into place
+        os.close(dir_fd)
+    return [directory / name for name in planned]
