@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input er
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -115,9 +116,27 @@ def _run_map(args: argparse.Namespace) -> str:
     return render_explain_text(explanation)
 
 
+class _WarningLine(logging.Handler):
+    """Prints each warning of the package's logger as one line on standard error (looked up
+    at each record, so redirected streams, as in tests, are honoured)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"netfence: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _log_warnings() -> None:
+    # The library logs on the "netfence" logger and never configures it; the CLI does, once.
+    logger = logging.getLogger("netfence")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        logger.addHandler(_WarningLine(logging.WARNING))
+        logger.propagate = False
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code. Output is written only once it is complete."""
     parser = build_parser()
+    _log_warnings()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors

@@ -7,12 +7,13 @@ workloads with no Pod given become one endpoint made from their pod template.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 from netfence.errors import InputError, Location
@@ -50,44 +51,99 @@ MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
 NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 """The label the API server sets on every namespace to its name."""
 STDIN: Final = "-"
+LOG: Final = logging.getLogger("netfence")
+"""Warnings about inputs (skipped files); the CLI prints them on standard error."""
 
 
 def iter_input_files(paths: Sequence[str]) -> Iterator[str]:
     """Expand directories (recursively, sorted, hidden entries skipped) into manifest files."""
+    for name, _ in _input_files(paths):
+        yield name
+
+
+def _input_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """(file, found in a directory) for every input, in order.
+
+    A file named on the command line must be a regular file or a pipe (``<(kubectl get ...)``
+    gives a pipe). Inside a directory, what cannot be a manifest (a FIFO, a device, a socket)
+    is skipped with a warning; an unreadable file or directory and a dangling symbolic link
+    are errors, so an input never silently loses a policy.
+    """
     for raw in paths:
         if raw == STDIN:
-            yield raw
+            yield raw, False
             continue
-        path = Path(raw)
-        if path.is_dir():
-            found: list[str] = []
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend(
-                    os.path.join(dirpath, f)
-                    for f in filenames
-                    if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".")
-                )
-            yield from sorted(found)
-        elif path.is_file():
-            yield raw
+        try:
+            info = os.stat(raw)
+        except FileNotFoundError:
+            dangling = os.path.islink(raw)
+            raise InputError(
+                f"{raw}: {'dangling symbolic link' if dangling else 'no such file or directory'}"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{raw}: {exc.strerror or exc}") from None
+        if stat.S_ISDIR(info.st_mode):
+            yield from ((name, True) for name in _directory_files(raw))
+        elif stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode):
+            yield raw, False
         else:
-            raise InputError(f"{raw}: no such file or directory")
+            raise InputError(f"{raw}: not a regular file")
 
 
-def _read_text(name: str, budget: int) -> str:
+def _directory_files(top: str) -> list[str]:
+    """Manifest files below ``top``, sorted; linked directories followed once each."""
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def refuse(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: cannot read the directory: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=refuse, followlinks=True):
+        here = os.stat(dirpath)
+        if (here.st_dev, here.st_ino) in seen:  # a link loop, or a directory linked twice
+            dirnames[:] = []
+            continue
+        seen.add((here.st_dev, here.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                raise InputError(f"{path}: dangling symbolic link") from None
+            except OSError as exc:
+                raise InputError(f"{path}: {exc.strerror or exc}") from None
+            if stat.S_ISREG(info.st_mode):
+                found.append(path)
+            else:
+                LOG.warning("%s: not a regular file; skipped", path)
+    return sorted(found)
+
+
+def _read_bytes(name: str, budget: int) -> bytes:
+    """The file's bytes, refusing more than ``budget`` (read in one bounded call, so a growing
+    or endless input cannot hang the run)."""
     if name == STDIN:
         data = sys.stdin.buffer.read(budget + 1)
         label = "<stdin>"
     else:
-        size = os.path.getsize(name)
-        if size > budget:
-            raise InputError(f"{name}: {size} bytes is over the {budget}-byte input limit")
-        with open(name, "rb") as handle:
-            data = handle.read(budget + 1)
+        try:
+            with open(name, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > budget:
+                    raise InputError(f"{name}: {size} bytes is over the {budget}-byte input limit")
+                data = handle.read(budget + 1)
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
         label = name
     if len(data) > budget:
         raise InputError(f"{label}: input is over the {budget}-byte limit")
+    return data
+
+
+def _decode(data: bytes, label: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -100,13 +156,30 @@ def _read_text(name: str, budget: int) -> str:
         ) from None
 
 
+def _kubernetes_shaped(document: Document) -> bool:
+    """Whether a document claims to be a Kubernetes object (a mapping with apiVersion or kind)."""
+    body = document.body
+    return isinstance(body, dict) and ("apiVersion" in body or "kind" in body)
+
+
 def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Iterator[Document]:
-    """Every document of every input, in order; ``-`` reads standard input."""
+    """Every document of every input, in order; ``-`` reads standard input.
+
+    Inside a directory, a file none of whose documents is Kubernetes-shaped (a stray JSON
+    report, a Helm values file) is skipped with a warning; a file given by name is always read.
+    The size limit counts bytes, per file and in total.
+    """
     budget = max_bytes
-    for name in iter_input_files(paths):
-        text = _read_text(name, budget)
-        budget -= len(text)
-        yield from parse_documents(text, "<stdin>" if name == STDIN else name)
+    for name, in_directory in _input_files(paths):
+        data = _read_bytes(name, budget)
+        budget -= len(data)
+        label = "<stdin>" if name == STDIN else name
+        documents = list(parse_documents(_decode(data, label), label))
+        if in_directory:
+            if documents and not any(_kubernetes_shaped(d) for d in documents):
+                LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
+                continue
+        yield from documents
 
 
 @dataclass
