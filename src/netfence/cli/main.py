@@ -6,9 +6,10 @@ Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input er
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from netfence._version import __version__
@@ -124,19 +125,35 @@ class _WarningLine(logging.Handler):
         print(f"netfence: warning: {record.getMessage()}", file=sys.stderr)
 
 
-def _log_warnings() -> None:
-    # The library logs on the "netfence" logger and never configures it; the CLI does, once.
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    """For one run, print the package logger's warnings on standard error.
+
+    The library logs on the "netfence" logger and never configures it; the CLI does, for the
+    run only, and puts the logger back as it found it.
+    """
     logger = logging.getLogger("netfence")
-    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
-        logger.addHandler(_WarningLine(logging.WARNING))
-        logger.propagate = False
+    handler = _WarningLine(logging.WARNING)
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code. Output is written only once it is complete."""
+    with _warnings_on_stderr():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    _log_warnings()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
