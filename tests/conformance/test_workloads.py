@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from netfence.analyses.connectivity_map import Granularity, connectivity_map
+from netfence.engine.explain import explain_flow
+from netfence.sets import PortSet
+from netfence.sources.manifests import load_cluster_from_text
+
 from .helpers import ALL, connectivity, docs, endpoints, labels, ns, pod, policy, tcp, workload
 
 WORKLOAD_KINDS = [
@@ -189,3 +194,54 @@ def test_bare_pod_is_named_namespace_slash_name(granularity: str) -> None:
     )
     assert conn[("shop/debug", "other/debug")] == ALL
     assert conn[("other/debug", "shop/debug")] == ALL
+
+
+SHARED_NAME = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  serviceName: web
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: pg}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: bare}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]
+"""
+
+
+def test_workloads_sharing_a_name_stay_apart():
+    """Object names are unique per kind and namespace only (Kubernetes object names and IDs):
+    a Deployment, a StatefulSet and a bare Pod may all be called ``web``. Each stays its own
+    endpoint, the workloads keyed ``namespace/Kind/name``; only the Deployment (app=web) may
+    reach the StatefulSet (app=db), whatever the file order."""
+    docs = SHARED_NAME.strip().split("\n---\n")
+    for order in (docs, list(reversed(docs))):
+        cluster = load_cluster_from_text("\n---\n".join(order))
+        pairs = connectivity_map(cluster, Granularity.WORKLOAD).pairs()
+        db = "shop/StatefulSet/web"
+        assert pairs[("shop/Deployment/web", db)] == PortSet.all()
+        assert ("shop/web", db) not in pairs
+        assert pairs[("shop/web", "shop/Deployment/web")] == PortSet.all()
+        assert explain_flow(cluster, "shop/Deployment/web", db).verdict is True
+        assert explain_flow(cluster, "shop/web", db).verdict is False

@@ -57,10 +57,15 @@ class Workload:
     """Its name."""
     location: Origin | None = None
     """Where it was read: a file or an API object."""
+    qualified: bool = False
+    """Whether its name is shared, in its namespace, with another workload or a bare Pod: then
+    its key names the kind too, so that the two never fold into one endpoint."""
 
     @property
     def key(self) -> str:
-        """``namespace/name``."""
+        """``namespace/name``, or ``namespace/Kind/name`` when the name is shared."""
+        if self.qualified:
+            return f"{self.namespace}/{self.kind}/{self.name}"
         return f"{self.namespace}/{self.name}"
 
 
@@ -93,7 +98,9 @@ class Pod:
 
     @property
     def key(self) -> str:
-        """``namespace/name``."""
+        """``namespace/name``; a workload's pod template is keyed as its workload."""
+        if self.is_template and self.workload is not None:
+            return self.workload.key
         return f"{self.namespace}/{self.name}"
 
     @property

@@ -7,6 +7,7 @@ workloads with no Pod given become one endpoint made from their pod template.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import stat
@@ -421,6 +422,7 @@ def _build(c: _Collected) -> Cluster:
                 location=raw.location,
             )
         )
+    pods = _qualify_shared_names(pods)
     namespaces = dict(c.namespaces)
     referenced = (
         [p.namespace for p in pods]
@@ -435,7 +437,7 @@ def _build(c: _Collected) -> Cluster:
         namespaces=dict(sorted(namespaces.items())),
         pods=tuple(pods),
         policies=tuple(c.policies),
-        workloads=tuple(workloads.values()),
+        workloads=tuple(_final(workloads.values(), pods)),
         skipped=dict(sorted(c.skipped.items())),
         api_servers=tuple(dict.fromkeys(c.api_servers)),
         calico_policies=tuple(c.calico_policies),
@@ -445,6 +447,35 @@ def _build(c: _Collected) -> Cluster:
         service_accounts=c.service_accounts,
         nodes=tuple(c.nodes),
     )
+
+
+def _qualify_shared_names(pods: list[Pod]) -> list[Pod]:
+    """Give the kind to workloads whose name another workload or a bare Pod of the namespace
+    shares (a Deployment and a StatefulSet both called ``web``): each stays its own endpoint,
+    ``namespace/Kind/name``, instead of folding into one by name."""
+    owners: dict[tuple[str, str], set[str]] = {}
+    for pod in pods:
+        kind, name = (pod.workload.kind, pod.workload.name) if pod.workload else ("Pod", pod.name)
+        owners.setdefault((pod.namespace, name), set()).add(kind)
+    shared = {key for key, kinds in owners.items() if len(kinds) > 1}
+    if not shared:
+        return pods
+    qualified: dict[Workload, Workload] = {}
+    out = []
+    for pod in pods:
+        wl = pod.workload
+        if wl is not None and (wl.namespace, wl.name) in shared:
+            wl = qualified.setdefault(wl, dataclasses.replace(wl, qualified=True))
+            pod = dataclasses.replace(pod, workload=wl)
+        out.append(pod)
+    return out
+
+
+def _final(workloads: Iterable[Workload], pods: list[Pod]) -> Iterator[Workload]:
+    """The workloads as the pods carry them (qualified where their names are shared)."""
+    carried = {(w.kind, w.namespace, w.name): w for p in pods if (w := p.workload) is not None}
+    for wl in workloads:
+        yield carried.get((wl.kind, wl.namespace, wl.name), wl)
 
 
 def cluster_from_documents(documents: Iterable[Document]) -> Cluster:
