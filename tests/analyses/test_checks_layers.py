@@ -315,3 +315,4 @@ spec:
         "  - {action: Allow, protocol: TCP, destination: {ports: [5432]}}"
     )
     assert found[0].resources[0].line == line + 1
+

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
+from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.redundancy import Redundancy, find_redundancy
 from netfence.analyses.audit.registry import check
 from netfence.model.findings import CheckInfo, Finding, Severity
@@ -38,11 +40,11 @@ def redundant_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         policy = policies[rule.policy_index]
         path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
         location = policy.rules(rule.direction)[rule.rule_index].location
-        yield Finding(
+        yield finding(
             info,
             f"{policy.key} {path} allows nothing that other rules do not already allow.",
             (ctx.policy_resource(policy, location),),
-            evidence={"policy": policy.key, "rule": path, "direction": rule.direction.value},
+            ev.RedundantRule(rule.origin.policy, path, rule.direction.value),
             detail_key=path,
         )
 
@@ -65,9 +67,9 @@ def redundant_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Policies fully covered by others."""
     for p in _redundancy(ctx).policies:
         policy = ctx.cluster.policies[p]
-        yield Finding(
+        yield finding(
             info,
             f"{policy.key} is covered by other policies: removing it changes no connection.",
             (ctx.policy_resource(policy),),
-            evidence={"policy": policy.key},
+            ev.RedundantPolicy(f"NetworkPolicy/{policy.key}"),
         )
