@@ -280,6 +280,7 @@ spec:
   egress: [{action: Allow, destination: {services: {name: db, namespace: shop}}}]
 """
     assert audit(text, "NF018") == []
+    assert [f.evidence["feature"] for f in audit(text, "NF029")] == ["services"]
 
 
 def test_nf018_admin_pods_peer_with_a_typo_but_not_a_domain_names_peer():

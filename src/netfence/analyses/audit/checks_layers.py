@@ -14,7 +14,7 @@ import numpy as np
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.predicates import rule_resource
+from netfence.analyses.audit.predicates import policy_resource, rule_resource
 from netfence.analyses.audit.registry import check
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico import CalicoRule
@@ -24,6 +24,7 @@ from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction
 from netfence.policy.admin import AdminCompiler
 from netfence.policy.calico import BUILTIN_TIERS
+from netfence.policy.registry import dropped_uses
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -345,3 +346,46 @@ def host_endpoint_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
             ev.HostEndpointObjects(host_objects),
         )
 
+
+UNDER_STATING = frozenset({"services", "domainNames", "source.ports"})
+"""Dropped features that make an Allow rule match less here than on the cluster."""
+
+
+@check(
+    "NF029",
+    "Rule uses a feature netfence does not model",
+    Severity.INFO,
+    description=(
+        "A rule uses a feature the layered model drops: Calico HTTP match criteria (application "
+        "layer policy), Calico Service matches, Calico source ports, or AdminNetworkPolicy "
+        "domainNames peers. The verdicts netfence computes for this rule may differ from the "
+        "cluster's in the way the finding states; read every finding that involves the rule "
+        "with that in mind. Medium where an Allow rule matches less here than on the cluster "
+        "(Service matches, domainNames, source ports), so that netfence may miss reachability; "
+        "info where the map can only show more than the cluster allows."
+    ),
+    remediation=(
+        "Check the rule's effect by hand (or on the cluster), or express it with what netfence "
+        "models: selectors and nets instead of Services, nets instead of domain names, "
+        "destination ports, layer-4 rules beside the HTTP ones."
+    ),
+    controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
+)
+def dropped_features(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """One finding per use of a feature some language's model drops."""
+    for use in dropped_uses(ctx.cluster):
+        key = (
+            f"{use.kind}/{use.namespace}/{use.name}" if use.namespace else f"{use.kind}/{use.name}"
+        )
+        feature = use.capability.feature
+        action = f" ({use.action.value})" if use.action is not None else ""
+        misses = use.action is Action.ALLOW and feature in UNDER_STATING
+        yield finding(
+            info,
+            f"{key} {use.path}{action} uses {feature}, which netfence does not model: "
+            f"{use.capability.effect}.",
+            (policy_resource(use.kind, use.namespace, use.name, use.location),),
+            ev.DroppedFeature(key, feature, use.path, use.capability.effect),
+            severity=Severity.MEDIUM if misses else None,
+            detail_key=use.path,
+        )
