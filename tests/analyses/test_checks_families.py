@@ -344,3 +344,78 @@ def test_nf019_admin_named_port_resolves_by_name_whatever_the_protocol():
     assert [f.detail_key for f in found] == ["spec.ingress[0].ports[0]"]
     assert found[0].evidence["port"] == "htp"
     assert "(any protocol)" in found[0].message
+
+
+# NF021: Allow rules covered by the Allows next to them -----------------------------------
+
+CALICO_RUN = """
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: app == 'db'
+  ingress:
+  - {action: Allow, protocol: TCP, destination: {ports: [5432]}, source: {selector: app == 'web'}}
+  - {action: Allow, protocol: TCP, destination: {ports: ['5000:6000']}}
+"""
+
+
+def _connectivity(extra: str):
+    from tests.conformance.helpers import connectivity
+
+    return connectivity(PODS + "---\n" + extra)
+
+
+def test_nf021_calico_allow_inside_the_next_allow_is_redundant():
+    """NF021, Calico Rule order (first match decides) with two Allows in a row: they commute,
+    so web on 5432 inside any source on 5000-6000 is redundant; removing it changes no
+    verdict."""
+    found = audit(CALICO_RUN, "NF021")
+    assert [(f.evidence["policy"], f.evidence["rule"]) for f in found] == [
+        ("CalicoNetworkPolicy/shop/p", "spec.ingress[0]")
+    ]
+    without = CALICO_RUN.replace(
+        "  - {action: Allow, protocol: TCP, destination: {ports: [5432]}, "
+        "source: {selector: app == 'web'}}\n",
+        "",
+    )
+    assert _connectivity(without) == _connectivity(CALICO_RUN)
+
+
+def test_nf021_calico_deny_between_ends_the_run():
+    """NF021, Calico Rule order: a Deny between the two Allows decides first for what it
+    matches, so the first Allow is not covered by the later one (NF024's question)."""
+    split = CALICO_RUN.replace(
+        "  - {action: Allow, protocol: TCP, destination: {ports: ['5000:6000']}}",
+        "  - {action: Deny, protocol: TCP, destination: {ports: [5432]}}\n"
+        "  - {action: Allow, protocol: TCP, destination: {ports: ['5000:6000']}}",
+    )
+    assert audit(split, "NF021") == []
+
+
+def test_nf021_admin_allow_covered_by_another_policy_of_the_tier():
+    """NF021, AdminNetworkPolicy priority order with Allows only between them: an Allow from
+    namespace other is covered by a later policy's Allow from every namespace."""
+    narrow = """  ingress:
+  - {action: Allow, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: other}}}]}"""
+    wide = """  ingress:
+  - {action: Allow, from: [{namespaces: {}}]}"""
+    text = anp("narrow", narrow, priority=10) + "\n---" + anp("wide", wide, priority=20)
+    found = audit(text, "NF021")
+    assert [f.evidence["policy"] for f in found] == ["AdminNetworkPolicy/narrow"]
+    assert _connectivity(anp("wide", wide, priority=20)) == _connectivity(text)
+
+
+def test_nf021_admin_pass_between_keeps_both():
+    """NF021, AdminNetworkPolicy Pass (skips to NetworkPolicy for what it matches): a Pass
+    between the Allows ends the run, so neither is redundant."""
+    narrow = """  ingress:
+  - {action: Allow, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: other}}}]}"""
+    middle = """  ingress:
+  - {action: Pass, from: [{namespaces: {}}]}"""
+    wide = """  ingress:
+  - {action: Allow, from: [{namespaces: {}}]}"""
+    text = "\n---".join(
+        (anp("narrow", narrow, 10), anp("middle", middle, 15), anp("wide", wide, 20))
+    )
+    assert audit(text, "NF021") == []
