@@ -129,7 +129,7 @@ class AllowAll(Evidence):
 
 @dataclass(frozen=True)
 class InternetReach(Evidence):
-    """NF008 (``sources``) and NF009 (``destinations``)."""
+    """NF008; NF009 keys the ranges ``destinations`` (see :class:`InternetEgress`)."""
 
     ranges: str = field(metadata=_key("sources"))
     """The address ranges allowed, in full (they hold the public addresses)."""
