@@ -52,7 +52,7 @@ def test_nf006_empty_ingress_rule_allows_everything() -> None:
     assert finding.effective_severity is Severity.HIGH
     assert finding.detail_key == "spec.ingress[0]"
     assert finding.evidence == {
-        "policy": "shop/p",
+        "policy": "NetworkPolicy/shop/p",
         "rule": "spec.ingress[0]",
         "peers": "all",
         "ports": "All",
@@ -118,7 +118,7 @@ def test_nf008_isolated_workload_accepts_the_whole_internet() -> None:
     assert finding.effective_severity is Severity.HIGH
     assert finding.evidence["sources"] == "0.0.0.0/0"
     assert finding.evidence["ports"] == "TCP 443"
-    assert finding.evidence["allowed_by"] == ["shop/p spec.ingress[0]"]
+    assert finding.evidence["allowed_by"] == ["NetworkPolicy/shop/p spec.ingress[0]"]
 
 
 def test_nf008_part_of_the_internet_is_medium() -> None:
@@ -157,7 +157,7 @@ def test_nf009_egress_to_everything_but_private_space_on_443() -> None:
     assert finding.effective_severity is Severity.MEDIUM
     assert finding.evidence["destinations"] == "0.0.0.0/0 except 10.0.0.0/8"
     assert finding.evidence["ports"] == "TCP 443"
-    assert finding.evidence["allowed_by"] == ["shop/p spec.egress[0]"]
+    assert finding.evidence["allowed_by"] == ["NetworkPolicy/shop/p spec.egress[0]"]
 
 
 def test_nf009_does_not_fire_for_one_bounded_range() -> None:
@@ -169,10 +169,7 @@ def test_nf009_does_not_fire_for_one_bounded_range() -> None:
 def test_nf009_evidence_names_only_rules_that_reach_the_internet() -> None:
     """NF009, API reference NetworkPolicyPort.port (a named port resolves on the destination
     pod, so it allows nothing to an external address): the second rule allows nothing public,
-    so it must not be listed in allowed_by.
-
-    BUG: checks_exposure._contributors lists every rule whose ipBlocks intersect the public
-    range, whatever its ports, so spec.egress[1] is named as allowing traffic it does not.
+    so it must not be listed in allowed_by (the evaluator's walk names the rules).
     """
     findings = audit(
         _frontend(
@@ -183,7 +180,9 @@ def test_nf009_evidence_names_only_rules_that_reach_the_internet() -> None:
         ),
         "NF009",
     )
-    assert only(findings, FRONTEND).evidence["allowed_by"] == ["shop/p spec.egress[0]"]
+    assert only(findings, FRONTEND).evidence["allowed_by"] == [
+        "NetworkPolicy/shop/p spec.egress[0]"
+    ]
 
 
 # NF010 ---------------------------------------------------------------------------------------
@@ -334,7 +333,7 @@ def test_nf013_namespace_selector_without_pod_selector() -> None:
     assert finding.effective_severity is Severity.LOW
     assert finding.detail_key == "spec.ingress[0].from[0]"
     assert finding.evidence == {
-        "policy": "shop/p",
+        "policy": "NetworkPolicy/shop/p",
         "peer": "spec.ingress[0].from[0]",
         "namespaces": ["x1", "x2"],
     }
@@ -361,7 +360,7 @@ def test_nf014_empty_namespace_selector_admits_future_namespaces() -> None:
     finding = only(findings, POLICY)
     assert finding.effective_severity is Severity.MEDIUM
     assert finding.evidence == {
-        "policy": "shop/p",
+        "policy": "NetworkPolicy/shop/p",
         "peer": "spec.ingress[0].from[0]",
         "namespaceSelector": "{}",
         "podSelector": None,

@@ -85,7 +85,12 @@ def test_nf017_policy_with_label_typo_selects_nothing() -> None:
     assert keys(findings) == ["NetworkPolicy/shop/typo"]
     finding = only(findings, "NetworkPolicy/shop/typo")
     assert finding.effective_severity is Severity.LOW
-    assert finding.evidence == {"policy": "shop/typo", "podSelector": "app=fronted"}
+    assert finding.evidence == {
+        "policy": "NetworkPolicy/shop/typo",
+        "podSelector": "app=fronted",
+        "selector": "app=fronted",
+        "field": "spec.podSelector",
+    }
 
 
 def test_nf017_matching_labels_in_another_namespace_do_not_count() -> None:
@@ -138,7 +143,7 @@ def test_nf018_peer_with_typo_matches_nothing() -> None:
     finding = found["spec.ingress[0].from[0]"]
     assert finding.effective_severity is Severity.LOW
     assert finding.evidence == {
-        "policy": "shop/p",
+        "policy": "NetworkPolicy/shop/p",
         "peer": "spec.ingress[0].from[0]",
         "namespaceSelector": None,
         "podSelector": "app=backnd",
@@ -190,7 +195,11 @@ def test_nf019_named_port_the_destination_does_not_declare() -> None:
     findings = audit(_db({"ports": [port("postgresql")]}), "NF019")
     finding = by_detail(findings, POLICY)["spec.ingress[0].ports[0]"]
     assert finding.effective_severity is Severity.MEDIUM
-    assert finding.evidence == {"policy": "shop/p", "port": "postgresql/TCP", "destinations": 1}
+    assert finding.evidence == {
+        "policy": "NetworkPolicy/shop/p",
+        "port": "postgresql/TCP",
+        "destinations": 1,
+    }
 
 
 def test_nf019_named_port_with_the_other_protocol() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from netfence.analyses.audit import run_audit
+from netfence.model.findings import Severity
 from netfence.sources.manifests import load_cluster_from_text
 
 PODS = """
@@ -315,3 +316,89 @@ spec:
         "  - {action: Allow, protocol: TCP, destination: {ports: [5432]}}"
     )
     assert found[0].resources[0].line == line + 1
+
+
+# NF029: features the model drops ---------------------------------------------------------
+
+
+def _calico_rule(rule: str, types: str = "Ingress") -> str:
+    direction = types.lower()
+    return f"""
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {{name: p, namespace: shop}}
+spec:
+  selector: app == 'web'
+  types: [{types}]
+  {direction}:
+  - {rule}
+"""
+
+
+def test_nf029_calico_http_match():
+    """NF029, Calico Rule `http` (HTTPMatch, application layer policy): not evaluated; an
+    Allow with it is taken to admit the connection, so the map can only show more: info."""
+    found = audit(_calico_rule("{action: Allow, protocol: TCP, http: {methods: [GET]}}"), "NF029")
+    assert [f.evidence for f in found] == [
+        {
+            "policy": "CalicoNetworkPolicy/shop/p",
+            "feature": "http",
+            "path": "spec.ingress[0].http",
+            "effect": found[0].evidence["effect"],
+        }
+    ]
+    assert "HTTP match criteria" in found[0].evidence["effect"]
+    assert found[0].effective_severity is Severity.INFO
+    assert found[0].resources[0].key == "NetworkPolicy/shop/p"
+    assert found[0].resources[0].line is not None
+
+
+def test_nf029_calico_services_match_in_an_allow_is_medium():
+    """NF029, Calico EntityRule `services` (a Kubernetes Service's endpoints): not resolved,
+    so an Allow with it matches nothing here and the map may miss reachability: medium."""
+    found = audit(
+        _calico_rule(
+            "{action: Allow, destination: {services: {name: db, namespace: shop}}}", "Egress"
+        ),
+        "NF029",
+    )
+    assert [(f.evidence["feature"], f.evidence["path"]) for f in found] == [
+        ("services", "spec.egress[0].destination.services")
+    ]
+    assert found[0].effective_severity is Severity.MEDIUM
+
+
+def test_nf029_calico_source_ports():
+    """NF029, Calico EntityRule `ports` on the source side: the map holds whatever the
+    ephemeral source port, so the rule is left out."""
+    found = audit(_calico_rule("{action: Deny, protocol: TCP, source: {ports: [5000]}}"), "NF029")
+    assert [(f.evidence["feature"], f.evidence["path"]) for f in found] == [
+        ("source.ports", "spec.ingress[0].source")
+    ]
+    assert found[0].effective_severity is Severity.INFO
+
+
+def test_nf029_admin_domain_names_peer():
+    """NF029, AdminNetworkPolicy egress peer `domainNames` (network-policy-api v1alpha1,
+    NPEP-133): not resolved without DNS answers, so an Allow to it matches nothing: medium."""
+    anp = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: names}
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  egress:
+  - {name: to-example, action: Allow, to: [{domainNames: ["example.com"]}]}
+"""
+    found = audit(anp, "NF029")
+    assert [(f.evidence["policy"], f.evidence["path"]) for f in found] == [
+        ("AdminNetworkPolicy/names", "spec.egress[0].to[0].domainNames")
+    ]
+    assert found[0].effective_severity is Severity.MEDIUM
+
+
+def test_nf029_quiet_for_modeled_rules():
+    """NF029: layer-4 Calico rules and ordinary admin peers use nothing dropped."""
+    assert audit(_calico_rule("{action: Allow, protocol: TCP}"), "NF029") == []
+    assert audit(BANP_DENY_ALL, "NF029") == []

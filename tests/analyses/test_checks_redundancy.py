@@ -76,7 +76,7 @@ def test_nf021_rule_contained_in_a_broader_rule_only_the_narrower_fires() -> Non
     found = by_detail(findings, "NetworkPolicy/shop/p")
     assert found.keys() == {"spec.ingress[0]"}
     assert found["spec.ingress[0]"].evidence == {
-        "policy": "shop/p",
+        "policy": "NetworkPolicy/shop/p",
         "rule": "spec.ingress[0]",
         "direction": "Ingress",
     }
@@ -127,7 +127,7 @@ def test_nf022_policy_fully_covered_by_another() -> None:
     assert keys(findings) == ["NetworkPolicy/shop/narrow"]
     finding = only(findings, "NetworkPolicy/shop/narrow")
     assert finding.effective_severity is Severity.LOW
-    assert finding.evidence == {"policy": "shop/narrow"}
+    assert finding.evidence == {"policy": "NetworkPolicy/shop/narrow"}
 
 
 def test_nf022_sole_isolating_policy_without_rules_is_not_redundant() -> None:

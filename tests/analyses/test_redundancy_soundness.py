@@ -80,7 +80,8 @@ def _verdicts(cluster: Cluster) -> Verdicts:
 
 def _is_policy(doc: dict[str, Any], key: str) -> bool:
     meta = doc.get("metadata", {})
-    return doc.get("kind") == "NetworkPolicy" and f"{meta['namespace']}/{meta['name']}" == key
+    kind = doc.get("kind")
+    return kind == "NetworkPolicy" and f"{kind}/{meta['namespace']}/{meta['name']}" == key
 
 
 def _without_rule(docs: list[dict[str, Any]], key: str, rule: str) -> str:

@@ -1165,6 +1165,51 @@ def test_source_ports_match_the_source_port() -> None:
     assert conn[("a/x", "a/y")] == ALL
 
 
+HTTP_GET = {"methods": ["GET"], "paths": [{"exact": "/admin"}]}
+"""An application layer policy match (Rule ``http``): some requests of a connection only."""
+
+
+def test_deny_with_http_match_does_not_deny_the_connection() -> None:
+    """Rule http (resource reference "NetworkPolicy", HTTPMatch; application layer policy):
+    a Deny with HTTP criteria refuses matching requests, not the TCP connection, so the map
+    (which asserts what holds for a connection whatever its requests) leaves it out: the
+    later Allow decides, and every TCP port stays reachable. NF029 reports the rule."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("x", "a"),
+            pod("y", "a", {"app": "y"}),
+            calico_np(
+                "y-in",
+                "a",
+                selector="app == 'y'",
+                ingress=[deny(protocol="TCP", http=HTTP_GET), allow()],
+            ),
+        )
+    )
+    assert conn[("a/x", "a/y")] == ALL
+
+
+def test_allow_with_http_match_lets_the_connection_through() -> None:
+    """Rule http (resource reference "NetworkPolicy", HTTPMatch): an Allow with HTTP criteria
+    admits the connection (some of its requests pass), so it counts as an Allow of its
+    layer-4 criteria; the end of the tier denies the rest."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("x", "a"),
+            pod("y", "a", {"app": "y"}),
+            calico_np(
+                "y-in",
+                "a",
+                selector="app == 'y'",
+                ingress=[allow(protocol="TCP", destination={"ports": [80]}, http=HTTP_GET)],
+            ),
+        )
+    )
+    assert conn[("a/x", "a/y")] == tcp(80)
+
+
 def test_not_ports() -> None:
     """EntityRule notPorts (resource reference "NetworkPolicy"): matches every port of the
     protocol except the listed numbers and ranges."""

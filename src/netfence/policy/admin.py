@@ -111,6 +111,17 @@ class AdminLanguage(PolicyLanguage):
                             policy.name,
                             f"spec.{direction.value.lower()}[{r}].{field}[{k}].domainNames",
                             peer.location or rule.location,
+                            RuleOrigin(
+                                policy.kind,
+                                None,
+                                policy.name,
+                                direction,
+                                r,
+                                peer_index=k,
+                                location=peer.location or rule.location,
+                                rule_name=rule.name or None,
+                            ),
+                            rule.action,
                         )
                         for k, peer in enumerate(rule.peers)
                         if peer.kind is AdminPeerKind.DOMAIN_NAMES

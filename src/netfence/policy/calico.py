@@ -469,6 +469,9 @@ class CalicoLanguage(PolicyLanguage):
                             uses.append(("services", f"{path}.{side}.services"))
                     if rule.source.ports is not None or rule.source.not_ports is not None:
                         uses.append(("source.ports", f"{path}.source"))
+                    origin = RuleOrigin(
+                        kind, policy.namespace, policy.name, direction, r, location=rule.location
+                    )
                     out.extend(
                         DroppedUse(
                             self.capability(feature),
@@ -477,6 +480,8 @@ class CalicoLanguage(PolicyLanguage):
                             policy.name,
                             where,
                             rule.location,
+                            origin,
+                            rule.action,
                         )
                         for feature, where in uses
                     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from netfence.errors import Location
 from netfence.model.cluster import Cluster
+from netfence.model.layers import Action, RuleOrigin
 from netfence.policy.masks import MaskBuilder
 from netfence.policy.rules import CompiledPolicy
 from netfence.policy.space import EndpointSpace, Facts
@@ -48,6 +49,11 @@ class DroppedUse:
     """The field path of the use (``spec.ingress[0].http``)."""
     location: Location | None
     """Where the use is written."""
+    rule: RuleOrigin | None = None
+    """The rule that uses it (with the peer entry, where the use is one peer), so checks can
+    tell a dropped use from a real defect of the same rule."""
+    action: Action | None = None
+    """The rule's action, which says which way verdicts may err."""
 
 
 class PolicyLanguage(abc.ABC):

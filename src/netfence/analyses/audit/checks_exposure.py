@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from netfence.analyses.audit.context import (
-    PUBLIC,
-    AuditContext,
-    WorkloadView,
-    selecting_policies,
-)
+from netfence.analyses.audit import evidence as ev
+from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
+from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fixes import dns_fix
-from netfence.analyses.audit.registry import check
-from netfence.analyses.audit.rules import (
+from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
-    RuleRef,
-    iter_rules,
+    Provenance,
+    applying_rules,
+    external_provenance,
+    matches_every_peer,
+    matches_every_port,
     matches_future_objects,
+    networkpolicy_rules,
     peer_is_any_pod_anywhere,
-    rule_addresses,
-    rule_allows_every_peer,
-    rule_allows_every_port,
+    rule_resource,
+    rule_text,
 )
+from netfence.analyses.audit.registry import check
 from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.policy.rules import CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -34,28 +37,35 @@ METADATA_ADDRESSES = {
 """Platform addresses pods should not reach (NSA/CISA: protecting cloud infrastructure)."""
 
 
-def _effective(ctx: AuditContext, ref: RuleRef) -> bool:
-    return bool(ctx.compiled.selected[ctx.policy_index(ref.policy)].any())
+def allows_everything(ctx: AuditContext, rule: CompiledRule) -> bool:
+    """An Allow rule that takes effect and matches every pod, every IPv4 address and every
+    TCP and UDP port: whichever family it belongs to."""
+    return (
+        rule.action is Action.ALLOW
+        and rule.rule_id in ctx.effective_rules
+        and matches_every_peer(ctx, rule)
+        and matches_every_port(ctx, rule)
+    )
 
 
 def _allow_all(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iterator[Finding]:
-    for ref in iter_rules(ctx.cluster.policies):
-        if ref.direction is not direction or not _effective(ctx, ref):
-            continue
-        if not (rule_allows_every_peer(ref.rule) and rule_allows_every_port(ref.rule)):
+    _ = ctx.matrix  # the walk that fills ctx.effective_rules
+    for _tier, rule in applying_rules(ctx, direction):
+        if not allows_everything(ctx, rule):
             continue
         way = (
             "from every pod and address"
             if direction is Direction.INGRESS
             else "to every pod and address"
         )
-        yield Finding(
+        origin = rule.origin
+        yield finding(
             info,
-            f"{ref.policy.key} {ref.path} allows traffic {way} on every port, which undoes "
-            f"the isolation of the pods it selects.",
-            (ctx.policy_resource(ref.policy, ref.rule.location),),
-            evidence={"policy": ref.policy.key, "rule": ref.path, "peers": "all", "ports": "All"},
-            detail_key=ref.path,
+            f"{rule_text(origin)} allows traffic {way} on every port, which undoes the "
+            f"isolation of the pods it selects.",
+            (rule_resource(origin),),
+            ev.AllowAll(origin.policy, origin.rule_path),
+            detail_key=origin.rule_path,
         )
 
 
@@ -64,8 +74,9 @@ def _allow_all(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iter
     "Rule allows all ingress",
     Severity.HIGH,
     description=(
-        "An ingress rule admits every pod of every namespace and every address on every port, "
-        "so the pods it selects are as open as if no policy selected them."
+        "An Allow rule of any policy family (a NetworkPolicy rule, a Calico Allow, an "
+        "AdminNetworkPolicy Allow) admits every pod and every IPv4 address on every TCP and UDP "
+        "port, so the pods it applies to are as open as if no policy selected them."
     ),
     remediation="Name the sources (pods, namespaces, CIDRs) and ports the workload serves.",
     controls=(
@@ -84,8 +95,9 @@ def allow_all_ingress(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     "Rule allows all egress",
     Severity.MEDIUM,
     description=(
-        "An egress rule lets the selected pods reach every pod and every address on every "
-        "port, including the Internet, cloud metadata and the API server."
+        "An Allow rule of any policy family lets the pods it applies to reach every pod and "
+        "every IPv4 address on every TCP and UDP port, including the Internet, cloud metadata "
+        "and the API server."
     ),
     remediation="Name the destinations and ports the workload needs.",
     controls=("NIST SP 800-190 4.4.2", "NSA/CISA Kubernetes Hardening Guide: Network policies"),
@@ -121,18 +133,21 @@ def _ports_text(ports: PortSet) -> str:
     return "any port" if ports.is_all() else ports.describe()
 
 
-def _contributors(
-    ctx: AuditContext, view: WorkloadView, ingress: bool, target: IPRangeSet
-) -> list[str]:
-    names = []
-    for policy in selecting_policies(ctx, view, ingress):
-        direction = Direction.INGRESS if ingress else Direction.EGRESS
-        for i, rule in enumerate(policy.rules(direction)):
-            # Named ports never match addresses: such egress rules do not reach them.
-            by_number = rule.ports is None or any(not isinstance(p.port, str) for p in rule.ports)
-            if rule_addresses(rule) & target and (ingress or by_number):
-                names.append(f"{policy.key} spec.{direction.value.lower()}[{i}]")
-    return names
+def _how_allowed(provenance: Provenance) -> str:
+    """A clause naming what lets the traffic through, for the message: ``, allowed by ...``."""
+    parts = []
+    if provenance.allowed_by:
+        names = [rule_text(o) for o in provenance.allowed_by]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        parts.append(f"allowed by {', '.join(names[:3])}{more}")
+    if provenance.passed_by:
+        names = [rule_text(o) for o in provenance.passed_by]
+        parts.append(
+            f"passed on by {', '.join(names)} and allowed because no later policy selects it"
+        )
+    elif provenance.by_default:
+        parts.append("allowed because no policy decides it")
+    return f", {'; '.join(parts)}" if parts else ""
 
 
 @check(
@@ -162,17 +177,20 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         if not public:
             continue
         everything = _share_of_internet(public) >= BROAD
-        yield Finding(
+        provenance = external_provenance(ctx, view.classes, False, public)
+        yield finding(
             info,
             f"{view.kind} {view.name} accepts {_ports_text(ports)} from "
             f"{'most of the public Internet' if everything else 'public addresses'} "
-            f"({_share_of_internet(public):.0%} of public IPv4).",
+            f"({_share_of_internet(public):.0%} of public IPv4){_how_allowed(provenance)}.",
             (view.resource,),
-            evidence={
-                "sources": ranges.describe(),
-                "ports": ports.describe(),
-                "allowed_by": _contributors(ctx, view, True, public),
-            },
+            ev.InternetReach(
+                ranges.describe(),
+                ports.describe(),
+                tuple(rule_text(o) for o in provenance.allowed_by),
+                tuple(rule_text(o) for o in provenance.passed_by),
+                provenance.by_default,
+            ),
             severity=None if everything else Severity.MEDIUM,
         )
 
@@ -199,16 +217,19 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         share = _share_of_internet(public)
         if share < BROAD:
             continue
-        yield Finding(
+        provenance = external_provenance(ctx, view.classes, True, public)
+        yield finding(
             info,
             f"{view.kind} {view.name} may reach {share:.0%} of the public IPv4 Internet on "
-            f"{_ports_text(ports)}.",
+            f"{_ports_text(ports)}{_how_allowed(provenance)}.",
             (view.resource,),
-            evidence={
-                "destinations": ranges.describe(),
-                "ports": ports.describe(),
-                "allowed_by": _contributors(ctx, view, False, PUBLIC),
-            },
+            ev.InternetEgress(
+                ranges.describe(),
+                ports.describe(),
+                tuple(rule_text(o) for o in provenance.allowed_by),
+                tuple(rule_text(o) for o in provenance.passed_by),
+                provenance.by_default,
+            ),
         )
 
 
@@ -233,21 +254,21 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 def metadata_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Workloads whose pods may reach metadata and platform addresses."""
     for view in ctx.workloads:
-        reached = {}
+        reached: dict[str, ev.PlatformAddress] = {}
         for address, what in METADATA_ADDRESSES.items():
             target = IPRangeSet.from_cidr(f"{address}/32")
             ports = PortSet.none()
             for cls in view.classes:
                 ports = ports | ctx.reach_to(cls, target)
             if ports:
-                reached[address] = {"service": what, "ports": ports.describe()}
+                reached[address] = ev.PlatformAddress(what, ports.describe())
         if not reached:
             continue
-        yield Finding(
+        yield finding(
             info,
             f"{view.kind} {view.name} may reach {', '.join(reached)}.",
             (view.resource,),
-            evidence={"addresses": reached},
+            ev.MetadataReach(reached),
         )
 
 
@@ -280,11 +301,11 @@ def api_server_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
             if any(ctx.reach_to(cls, target).contains("TCP", port) for cls in view.classes):
                 reached.append(f"{ip}:{port}")
         if reached:
-            yield Finding(
+            yield finding(
                 info,
                 f"{view.kind} {view.name} may reach the API server at {', '.join(reached)}.",
                 (view.resource,),
-                evidence={"api_server": reached},
+                ev.ApiServerReach(tuple(reached)),
             )
 
 
@@ -322,12 +343,12 @@ def dns_blocked(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 missing.append(f"{proto} 53")
         if not missing:
             continue
-        yield Finding(
+        yield finding(
             info,
             f"{view.kind} {view.name} is isolated for egress and may not reach the cluster DNS "
             f"on {' and '.join(missing)}.",
             (view.resource,),
-            evidence={"blocked": missing, "dns": sorted(ctx.dns_names)},
+            ev.DnsBlocked(tuple(missing), tuple(sorted(ctx.dns_names))),
             fix=dns_fix(view.namespace),
         )
 
@@ -350,8 +371,8 @@ def dns_blocked(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 def cross_namespace_wide(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Peers that admit whole other namespaces."""
     namespaces = ctx.cluster.namespaces
-    for ref in iter_rules(ctx.cluster.policies):
-        if not _effective(ctx, ref) or ref.rule.peers is None:
+    for ref in networkpolicy_rules(ctx):
+        if ref.rule.peers is None:
             continue
         for j, peer in enumerate(ref.rule.peers):
             if peer.namespace_selector is None or peer_is_any_pod_anywhere(peer):
@@ -365,13 +386,13 @@ def cross_namespace_wide(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
             )
             if not others:
                 continue
-            path = f"{ref.path}.{ref.peers_key}[{j}]"
-            yield Finding(
+            origin = replace(ref.compiled.origin, peer_index=j)
+            yield finding(
                 info,
-                f"{ref.policy.key} {path} admits every pod of {', '.join(others)}.",
-                (ctx.policy_resource(ref.policy, peer.location),),
-                evidence={"policy": ref.policy.key, "peer": path, "namespaces": others},
-                detail_key=path,
+                f"{origin.policy} {origin.path} admits every pod of {', '.join(others)}.",
+                (rule_resource(origin, peer.location),),
+                ev.WideNamespacePeer(origin.policy, origin.path, tuple(others)),
+                detail_key=origin.path,
             )
 
 
@@ -393,11 +414,10 @@ def cross_namespace_wide(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
 )
 def future_workloads(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Peers open to namespaces and pods that may be created later."""
-    for ref in iter_rules(ctx.cluster.policies):
-        if not _effective(ctx, ref) or ref.rule.peers is None:
-            continue
-        if rule_allows_every_peer(ref.rule) and rule_allows_every_port(ref.rule):
-            continue  # NF006 / NF007 report it
+    _ = ctx.matrix  # the walk that fills ctx.effective_rules
+    for ref in networkpolicy_rules(ctx):
+        if ref.rule.peers is None or allows_everything(ctx, ref.compiled):
+            continue  # NF006 / NF007 report an allow-all rule
         for j, peer in enumerate(ref.rule.peers):
             if peer.ip_block is not None or peer.namespace_selector is None:
                 continue
@@ -406,17 +426,17 @@ def future_workloads(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 and matches_future_objects(peer.pod_selector)
             ):
                 continue
-            path = f"{ref.path}.{ref.peers_key}[{j}]"
-            yield Finding(
+            origin = replace(ref.compiled.origin, peer_index=j)
+            yield finding(
                 info,
-                f"{ref.policy.key} {path} admits pods of any namespace created later "
+                f"{origin.policy} {origin.path} admits pods of any namespace created later "
                 f"(namespaceSelector: {peer.namespace_selector}).",
-                (ctx.policy_resource(ref.policy, peer.location),),
-                evidence={
-                    "policy": ref.policy.key,
-                    "peer": path,
-                    "namespaceSelector": str(peer.namespace_selector),
-                    "podSelector": str(peer.pod_selector) if peer.pod_selector else None,
-                },
-                detail_key=path,
+                (rule_resource(origin, peer.location),),
+                ev.FuturePeer(
+                    origin.policy,
+                    origin.path,
+                    str(peer.namespace_selector),
+                    str(peer.pod_selector) if peer.pod_selector else None,
+                ),
+                detail_key=origin.path,
             )

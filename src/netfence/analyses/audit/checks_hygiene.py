@@ -7,12 +7,25 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.evidence import finding
+from netfence.analyses.audit.predicates import (
+    applying_rules,
+    dropped_by_rule,
+    peer_masks,
+    peer_path,
+    peer_selectors,
+    policy_resource,
+    policy_selection,
+    rule_key,
+    rule_resource,
+)
 from netfence.analyses.audit.registry import check
-from netfence.analyses.audit.rules import iter_rules
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.layers import RuleOrigin
 from netfence.model.networkpolicy import Direction
-from netfence.policy.kubernetes import KubernetesCompiler
+from netfence.policy.rules import CompiledRule, PortEntry
 
 POLICY_ENGINES = {
     "calico": re.compile(r"calico-node|calico/node|canal"),
@@ -51,12 +64,12 @@ def host_network(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     for view in ctx.workloads:
         pods = [ctx.cluster.pods[i] for i in view.pods if ctx.cluster.pods[i].host_network]
         if pods:
-            yield Finding(
+            yield finding(
                 info,
                 f"{view.kind} {view.name} runs with hostNetwork: NetworkPolicy does not apply "
                 f"to its traffic.",
                 (view.resource,),
-                evidence={"pods": [p.key for p in pods][:20], "count": len(pods)},
+                ev.HostNetwork(tuple(p.key for p in pods[:20]), len(pods)),
             )
 
 
@@ -89,11 +102,11 @@ def host_ports(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             }
         )
         if ports:
-            yield Finding(
+            yield finding(
                 info,
                 f"{view.kind} {view.name} binds host port(s) {', '.join(ports)}.",
                 (view.resource,),
-                evidence={"host_ports": ports},
+                ev.HostPorts(tuple(ports)),
             )
 
 
@@ -102,23 +115,27 @@ def host_ports(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     "Policy selects no pods",
     Severity.LOW,
     description=(
-        "The policy's podSelector matches no pod or workload of its namespace in the input, so "
-        "it has no effect (often a label typo)."
+        "The policy's selection (a NetworkPolicy's podSelector, a Calico policy's selector and "
+        "namespace scope, an AdminNetworkPolicy's subject) matches no pod or workload in the "
+        "input, so it has no effect (often a label typo)."
     ),
-    remediation="Fix the podSelector so it selects the intended pods, or delete the policy.",
+    remediation="Fix the selector so it selects the intended pods, or delete the policy.",
     controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
     peers={"kubescape": ("C-0299",), "kube-score": ("networkpolicy-targets-pod",)},
 )
 def policy_selects_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Policies whose podSelector matches nothing."""
-    for p, policy in enumerate(ctx.cluster.policies):
-        if ctx.compiled.selected[p].any():
+    """Policies of any family whose selection matches nothing."""
+    for policy in ctx.compiled.policies:
+        if any(s is not None and s.any() for s in (policy.selected_in, policy.selected_out)):
             continue
-        yield Finding(
+        selection = policy_selection(ctx, policy)
+        yield finding(
             info,
-            f"{policy.key} selects no pods (podSelector: {policy.pod_selector}).",
-            (ctx.policy_resource(policy),),
-            evidence={"policy": policy.key, "podSelector": str(policy.pod_selector)},
+            f"{policy.policy} selects no pods ({selection.field}: {selection.text}).",
+            (policy_resource(policy.kind, policy.namespace, policy.name, selection.location),),
+            ev.SelectsNothing(
+                policy.policy, selection.pod_selector, selection.text, selection.field
+            ),
         )
 
 
@@ -127,39 +144,40 @@ def policy_selects_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
     "Peer matches no pods",
     Severity.LOW,
     description=(
-        "A rule's podSelector/namespaceSelector peer matches no pod in the input, so it allows "
-        "nothing today (often a label or namespace typo)."
+        "A rule's peer (a NetworkPolicy or AdminNetworkPolicy peer, a Calico rule's source or "
+        "destination) matches no pod and no address in the input, so the rule matches nothing "
+        "through it today (often a label or namespace typo). Peers that match nothing only "
+        "because netfence does not model them (Calico services, domainNames) are NF029's."
     ),
     remediation="Fix the selectors so they match the intended peers, or remove the peer.",
     controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
     peers={"nca": ("sanity: vacuity",)},
 )
 def peer_matches_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Selector peers that match no pod."""
-    compiler = KubernetesCompiler(ctx.classes, ctx.compiled.masks)
-    count = ctx.classes.count
-    for ref in iter_rules(ctx.cluster.policies):
-        if ref.rule.peers is None:
-            continue
-        ns = ref.policy.namespace
-        for j, peer in enumerate(ref.rule.peers):
-            if peer.ip_block is not None or compiler.peer(peer, ns)[:count].any():
+    """Peers of rules that apply to some pod, matching no endpoint at all."""
+    dropped = dropped_by_rule(ctx)
+    for _tier, rule in applying_rules(ctx):
+        for k, mask, location in peer_masks(rule):
+            origin = rule.origin
+            key = rule_key(origin, whole_rule=k is None)
+            if mask.any() or rule_key(_at_peer(origin, k)) in dropped or key in dropped:
                 continue
-            path = f"{ref.path}.{ref.peers_key}[{j}]"
-            yield Finding(
+            path = peer_path(origin, k)
+            namespaces, pods = peer_selectors(ctx, rule, k)
+            yield finding(
                 info,
-                f"{ref.policy.key} {path} matches no pods.",
-                (ctx.policy_resource(ref.policy, peer.location),),
-                evidence={
-                    "policy": ref.policy.key,
-                    "peer": path,
-                    "namespaceSelector": str(peer.namespace_selector)
-                    if peer.namespace_selector is not None
-                    else None,
-                    "podSelector": str(peer.pod_selector) if peer.pod_selector else None,
-                },
+                f"{origin.policy} {path} matches no pods.",
+                (rule_resource(origin, location),),
+                ev.EmptyPeer(origin.policy, path, namespaces, pods),
                 detail_key=path,
             )
+
+
+def _at_peer(origin: RuleOrigin, peer_index: int | None) -> RuleOrigin:
+    return RuleOrigin(
+        origin.kind, origin.namespace, origin.name, origin.direction, origin.rule_index,
+        peer_index=peer_index,
+    )  # fmt: skip
 
 
 @check(
@@ -167,8 +185,9 @@ def peer_matches_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
     "Named port resolves on no destination",
     Severity.MEDIUM,
     description=(
-        "A rule names a port (by name and protocol) that no destination pod of the rule "
-        "declares, so that part of the rule allows nothing: the intended traffic is blocked."
+        "A rule of any policy family names a port that no destination pod of the rule "
+        "declares (by name, and by protocol where the API asks for one), so that part of the "
+        "rule matches nothing: the intended traffic is blocked, or a Deny denies nothing."
     ),
     remediation=(
         "Use the name the destination's container port declares (or its number), with the "
@@ -180,41 +199,76 @@ def peer_matches_nothing(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
 def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Named ports that resolve on none of the rule's destinations."""
     count = ctx.classes.count
-    compiler = KubernetesCompiler(ctx.classes, ctx.compiled.masks)
-    for ref in iter_rules(ctx.cluster.policies):
-        if ref.rule.ports is None:
-            continue
-        p = ctx.policy_index(ref.policy)
-        external = False
-        if ref.direction is Direction.INGRESS:
-            targets = ctx.compiled.selected[p]
+    for _tier, rule in applying_rules(ctx):
+        if rule.direction is Direction.INGRESS:
+            targets = rule.subjects
+            external = False
         else:
             # A named port never matches an external address, so a rule towards addresses
             # only is as blocked as one whose pods lack the name.
-            endpoints = compiler.endpoints(ref.rule, ref.policy.namespace)
-            targets = endpoints[:count]
-            external = bool(endpoints[count:].any())
+            targets = rule.endpoints[:count]
+            external = bool(rule.endpoints[count:].any())
         if not targets.any() and not external:
             continue
-        for k, port in enumerate(ref.rule.ports):
-            if not isinstance(port.port, str):
+        for path, entry in _named_entries(rule):
+            if any(
+                (found := ctx.classes.named.get(name)) is not None
+                and bool(np.any(found[targets] >= 0))
+                for name in entry.named
+            ):
                 continue
-            resolved = ctx.classes.named.get((port.port, port.protocol))
-            if resolved is not None and bool(np.any(resolved[targets] >= 0)):
-                continue
-            path = f"{ref.path}.ports[{k}]"
-            yield Finding(
+            name, protocol = _named_text(entry)
+            origin = rule.origin
+            yield finding(
                 info,
-                f"{ref.policy.key} {path} names port {port.port!r} ({port.protocol}), which no "
+                f"{origin.policy} {path} names port {name!r} ({protocol}), which no "
                 f"destination pod of the rule declares.",
-                (ctx.policy_resource(ref.policy, port.location),),
-                evidence={
-                    "policy": ref.policy.key,
-                    "port": f"{port.port}/{port.protocol}",
-                    "destinations": int(np.count_nonzero(targets)),
-                },
+                (rule_resource(origin, entry.location),),
+                ev.UnresolvedNamedPort(
+                    origin.policy,
+                    name if protocol == ANY_PROTOCOL else f"{name}/{protocol}",
+                    int(np.count_nonzero(targets)),
+                ),
                 detail_key=path,
             )
+
+
+def _named_entries(rule: CompiledRule) -> list[tuple[str, PortEntry]]:
+    """(field path, entry) of each port entry naming ports; a rule without entries of its own
+    (Calico) gives one per port name, at its ``destination.ports``."""
+    origin = rule.origin
+    if rule.port_entries:
+        return [
+            (_at_port(origin, k).path, entry)
+            for k, entry in enumerate(rule.port_entries)
+            if entry.named
+        ]
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    for named in rule.named:
+        by_name.setdefault(named[0], []).append(named)
+    path = f"{origin.rule_path}.destination.ports"
+    return [
+        (path, PortEntry(rule.static[:0], tuple(ports), rule.location))
+        for ports in by_name.values()
+    ]
+
+
+def _at_port(origin: RuleOrigin, port_index: int) -> RuleOrigin:
+    return RuleOrigin(
+        origin.kind, origin.namespace, origin.name, origin.direction, origin.rule_index,
+        port_index=port_index,
+    )  # fmt: skip
+
+
+ANY_PROTOCOL = "any protocol"
+"""How a named port that matches the container port whatever its protocol is described."""
+
+
+def _named_text(entry: PortEntry) -> tuple[str, str]:
+    """(name, protocol) of an entry; the AdminNetworkPolicy family's named ports match the
+    container port whatever its protocol (``any protocol``)."""
+    protocols = sorted({protocol for _, protocol in entry.named})
+    return entry.named[0][0], protocols[0] if len(protocols) == 1 else ANY_PROTOCOL
 
 
 @check(
@@ -244,10 +298,10 @@ def no_policy_engine(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         text = " ".join((name, *pod.images))
         if any(pattern.search(text) for pattern in POLICY_ENGINES.values()):
             return
-    yield Finding(
+    yield finding(
         info,
         "No DaemonSet of a NetworkPolicy-enforcing plugin is in the input "
         f"({len(daemonsets)} DaemonSet(s) seen); policies may not be enforced.",
         (ResourceRef("Cluster", None, "cluster"),),
-        evidence={"daemonsets": sorted(daemonsets), "known_engines": sorted(POLICY_ENGINES)},
+        ev.NoPolicyEngine(tuple(sorted(daemonsets)), tuple(sorted(POLICY_ENGINES))),
     )

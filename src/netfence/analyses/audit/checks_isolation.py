@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.checks_layers import catch_all, cluster_default_deny
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
 from netfence.model.calico_selector import All
@@ -105,11 +107,11 @@ def namespace_without_policy(ctx: AuditContext, info: CheckInfo) -> Iterator[Fin
         if name in with_policy:
             continue
         pods = sum(1 for p in ctx.cluster.pods if p.namespace == name)
-        yield Finding(
+        yield finding(
             info,
             f"Namespace {name} has no NetworkPolicy; its {pods} pod endpoint(s) are unrestricted.",
             (ctx.namespace_resource(ctx.cluster.namespaces[name]),),
-            evidence={"namespace": name, "pod_endpoints": pods, "policies": 0},
+            ev.NamespaceWithoutPolicy(name, pods),
             fix=default_deny(name, [Direction.INGRESS, Direction.EGRESS]),
         )
 
@@ -126,19 +128,15 @@ def _not_isolated(ctx: AuditContext, info: CheckInfo, direction: Direction) -> I
             if direction is Direction.INGRESS
             else "may send traffic to any destination"
         )
-        yield Finding(
+        yield finding(
             info,
             f"{view.kind} {view.name} is selected by no policy of type {direction.value}"
             f"{some}: it {verb} on any port.",
             (view.resource,),
-            evidence={
-                "direction": direction.value,
-                "isolated": False,
-                "pods_not_isolated": sum(
-                    1 for i in view.pods if not isolated[int(ctx.class_of_pod[i])]
-                ),
-                "allowed": "All",
-            },
+            ev.NotIsolated(
+                direction.value,
+                sum(1 for i in view.pods if not isolated[int(ctx.class_of_pod[i])]),
+            ),
         )
 
 
@@ -198,13 +196,13 @@ def _default_deny(ctx: AuditContext, info: CheckInfo, direction: Direction) -> I
     for name in _namespaces_in_use(ctx):
         if name in covered:
             continue
-        yield Finding(
+        yield finding(
             info,
             f"Namespace {name} has no default-deny {direction.value.lower()} policy: pods added "
             f"to it later, or not selected by an existing policy, are open for "
             f"{direction.value.lower()}.",
             (ctx.namespace_resource(ctx.cluster.namespaces[name]),),
-            evidence={"namespace": name, "direction": direction.value},
+            ev.NoDefaultDeny(name, direction.value),
             fix=default_deny(name, [direction]),
         )
 

@@ -1,4 +1,5 @@
-"""Checks over the policy layers: guardrails, shadowed rules, Pass and Log, priorities.
+"""Checks over the policy layers: guardrails, shadowed rules, Pass and Log, priorities, and
+what the layered model leaves out.
 
 They read the compiled tiers (Admin, Calico tiers, NetworkPolicy, Baseline), so they hold
 for any mix of Kubernetes NetworkPolicy, Calico and the AdminNetworkPolicy family.
@@ -10,7 +11,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext, resource_of
+from netfence.analyses.audit.evidence import finding
+from netfence.analyses.audit.predicates import policy_resource, rule_resource
 from netfence.analyses.audit.registry import check
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminPeerKind, AdminTier
 from netfence.model.calico import CalicoRule
@@ -20,7 +24,7 @@ from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction
 from netfence.policy.admin import AdminCompiler
 from netfence.policy.calico import BUILTIN_TIERS
-from netfence.policy.rules import CompiledRule
+from netfence.policy.registry import dropped_uses
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -78,12 +82,12 @@ def no_global_default_deny(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
     """One finding per direction without a cluster-wide default deny."""
     for direction in (Direction.INGRESS, Direction.EGRESS):
         if not cluster_default_deny(ctx, direction):
-            yield Finding(
+            yield finding(
                 info,
                 f"No cluster-wide default deny for {direction.value.lower()}: new namespaces "
                 f"start open.",
                 (ResourceRef("Cluster", None, "cluster"),),
-                evidence={"direction": direction.value},
+                ev.NoClusterDefaultDeny(direction.value),
                 detail_key=direction.value,
             )
 
@@ -129,13 +133,6 @@ def _effective(ctx: AuditContext) -> set[RuleId]:
     return ctx.effective_rules
 
 
-def _rule_resource(ctx: AuditContext, rule: CompiledRule) -> tuple[ResourceRef, str]:
-    """The policy a compiled rule comes from, located at the rule, and the rule's path."""
-    origin = rule.origin
-    kind = "NetworkPolicy" if origin.kind == "CalicoNetworkPolicy" else origin.kind
-    return resource_of(kind, origin.namespace, origin.name, origin.location), origin.rule_path
-
-
 @check(
     "NF024",
     "Rule never takes effect",
@@ -175,18 +172,13 @@ def shadowed_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 and not rule.static.any()
             ):
                 continue  # its ports match nothing (a named port that resolves nowhere)
-            resource, path = _rule_resource(ctx, rule)
-            yield Finding(
+            path = rule.origin.rule_path
+            yield finding(
                 info,
-                f"{rule.origin.policy} {path} ({rule.action.value}) never takes effect: earlier rules "
-                f"or tiers always decide the traffic it matches first (tier {tier.name}).",
-                (resource,),
-                evidence={
-                    "policy": rule.origin.policy,
-                    "rule": path,
-                    "tier": tier.name,
-                    "action": rule.action.value,
-                },
+                f"{rule.origin.policy} {path} ({rule.action.value}) never takes effect: earlier "
+                f"rules or tiers always decide the traffic it matches first (tier {tier.name}).",
+                (rule_resource(rule.origin),),
+                ev.ShadowedRule(rule.origin.policy, path, tier.name, rule.action.value),
                 detail_key=path,
             )
 
@@ -231,13 +223,13 @@ def pass_to_default(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                     for m in ctx.classes.members[c]
                 }
             )
-            resource, path = _rule_resource(ctx, rule)
-            yield Finding(
+            path = rule.origin.rule_path
+            yield finding(
                 info,
-                f"{rule.origin.policy} {path} passes traffic of {len(names)} workload(s) that no later "
-                f"tier governs: it is allowed by default.",
-                (resource,),
-                evidence={"policy": rule.origin.policy, "rule": path, "workloads": names[:20]},
+                f"{rule.origin.policy} {path} passes traffic of {len(names)} workload(s) that no "
+                f"later tier governs: it is allowed by default.",
+                (rule_resource(rule.origin),),
+                ev.PassToDefault(rule.origin.policy, path, tuple(names[:20])),
                 detail_key=path,
             )
 
@@ -258,11 +250,11 @@ def log_only(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     for policy in ctx.cluster.calico_policies:
         rules = policy.ingress + policy.egress
         if rules and all(r.action is Action.LOG for r in rules):
-            yield Finding(
+            yield finding(
                 info,
                 f"{policy.kind} {policy.key} only logs: it allows or denies nothing itself.",
                 (resource_of(policy.kind, policy.namespace, policy.name, policy.location),),
-                evidence={"policy": policy.key, "rules": len(rules)},
+                ev.LogOnly(policy.key, len(rules)),
             )
 
 
@@ -292,7 +284,7 @@ def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                 continue
             if not (subjects[i] & subjects[j]).any():
                 continue
-            yield Finding(
+            yield finding(
                 info,
                 f"{first.key} and {second.key} both have priority {first.priority} in tier "
                 f"{first.tier.value} and select some of the same pods.",
@@ -300,7 +292,7 @@ def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                     resource_of(first.kind, None, first.name, first.location),
                     resource_of(second.kind, None, second.name, second.location),
                 ),
-                evidence={"priority": first.priority, "tier": first.tier.value},
+                ev.SharedPriority(first.priority, first.tier.value),
             )
 
 
@@ -334,12 +326,12 @@ def host_endpoint_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
             if on
         ]
         if flags:
-            yield Finding(
+            yield finding(
                 info,
                 f"{policy.kind} {policy.key} sets {', '.join(flags)}: its effect on traffic "
                 f"through host endpoints is not evaluated.",
                 (resource_of(policy.kind, policy.namespace, policy.name, policy.location),),
-                evidence={"policy": policy.key, "flags": flags},
+                ev.HostEndpointPolicy(policy.key, tuple(flags)),
             )
     host_objects = {
         kind: count
@@ -347,9 +339,53 @@ def host_endpoint_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
         if kind.split(" ")[0] in ("HostEndpoint", "Profile") and "projectcalico.org" in kind
     }
     if host_objects:
-        yield Finding(
+        yield finding(
             info,
             "Calico HostEndpoint or Profile objects are in the input; they are not evaluated.",
             (ResourceRef("Cluster", None, "cluster"),),
-            evidence={"objects": host_objects},
+            ev.HostEndpointObjects(host_objects),
+        )
+
+
+UNDER_STATING = frozenset({"services", "domainNames", "source.ports"})
+"""Dropped features that make an Allow rule match less here than on the cluster."""
+
+
+@check(
+    "NF029",
+    "Rule uses a feature netfence does not model",
+    Severity.INFO,
+    description=(
+        "A rule uses a feature the layered model drops: Calico HTTP match criteria (application "
+        "layer policy), Calico Service matches, Calico source ports, or AdminNetworkPolicy "
+        "domainNames peers. The verdicts netfence computes for this rule may differ from the "
+        "cluster's in the way the finding states; read every finding that involves the rule "
+        "with that in mind. Medium where an Allow rule matches less here than on the cluster "
+        "(Service matches, domainNames, source ports), so that netfence may miss reachability; "
+        "info where the map can only show more than the cluster allows."
+    ),
+    remediation=(
+        "Check the rule's effect by hand (or on the cluster), or express it with what netfence "
+        "models: selectors and nets instead of Services, nets instead of domain names, "
+        "destination ports, layer-4 rules beside the HTTP ones."
+    ),
+    controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
+)
+def dropped_features(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """One finding per use of a feature some language's model drops."""
+    for use in dropped_uses(ctx.cluster):
+        key = (
+            f"{use.kind}/{use.namespace}/{use.name}" if use.namespace else f"{use.kind}/{use.name}"
+        )
+        feature = use.capability.feature
+        action = f" ({use.action.value})" if use.action is not None else ""
+        misses = use.action is Action.ALLOW and feature in UNDER_STATING
+        yield finding(
+            info,
+            f"{key} {use.path}{action} uses {feature}, which netfence does not model: "
+            f"{use.capability.effect}.",
+            (policy_resource(use.kind, use.namespace, use.name, use.location),),
+            ev.DroppedFeature(key, feature, use.path, use.capability.effect),
+            severity=Severity.MEDIUM if misses else None,
+            detail_key=use.path,
         )

@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
+from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
-from netfence.analyses.audit.redundancy import Redundancy, find_redundancy
+from netfence.analyses.audit.evidence import finding
+from netfence.analyses.audit.predicates import rule_resource
+from netfence.analyses.audit.redundancy import Redundancy, find_redundancy, find_redundant_allows
 from netfence.analyses.audit.registry import check
 from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.policy.rules import CompiledRule
 
 
 @functools.lru_cache(maxsize=4)
@@ -21,9 +25,11 @@ def _redundancy(ctx: AuditContext) -> Redundancy:
     "Rule is redundant",
     Severity.LOW,
     description=(
-        "Every connection the rule allows is also allowed by other rules of policies selecting "
-        "the same pods; removing it changes nothing. Redundant rules hide what a policy set "
-        "really allows and drift when the others change."
+        "Every connection the rule allows is also allowed by other rules: for a "
+        "NetworkPolicy, rules of policies selecting the same pods; for a Calico or admin "
+        "Allow rule, the other Allow rules of its tier with no Deny or Pass between them "
+        "(which commute with it). Removing it changes nothing. Redundant rules hide what a "
+        "policy set really allows and drift when the others change."
     ),
     remediation="Remove the rule, or merge it with the rules that cover it.",
     controls=(
@@ -38,13 +44,29 @@ def redundant_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         policy = policies[rule.policy_index]
         path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
         location = policy.rules(rule.direction)[rule.rule_index].location
-        yield Finding(
+        yield finding(
             info,
             f"{policy.key} {path} allows nothing that other rules do not already allow.",
             (ctx.policy_resource(policy, location),),
-            evidence={"policy": policy.key, "rule": path, "direction": rule.direction.value},
+            ev.RedundantRule(rule.origin.policy, path, rule.direction.value),
             detail_key=path,
         )
+    for rule in find_redundant_allows(ctx.compiled):
+        origin = rule.origin
+        yield finding(
+            info,
+            f"{origin.policy} {origin.rule_path} allows nothing that the Allow rules next to it "
+            f"in tier {_tier_of(ctx, rule)} (with no Deny or Pass between) do not already allow.",
+            (rule_resource(origin),),
+            ev.RedundantRule(origin.policy, origin.rule_path, origin.direction.value),
+            detail_key=origin.rule_path,
+        )
+
+
+def _tier_of(ctx: AuditContext, rule: CompiledRule) -> str:
+    return next(
+        t.name for t in ctx.compiled.tiers if any(r is rule for r in t.rules(rule.direction))
+    )
 
 
 @check(
@@ -65,9 +87,9 @@ def redundant_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Policies fully covered by others."""
     for p in _redundancy(ctx).policies:
         policy = ctx.cluster.policies[p]
-        yield Finding(
+        yield finding(
             info,
             f"{policy.key} is covered by other policies: removing it changes no connection.",
             (ctx.policy_resource(policy),),
-            evidence={"policy": policy.key},
+            ev.RedundantPolicy(f"NetworkPolicy/{policy.key}"),
         )

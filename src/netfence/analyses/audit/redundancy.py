@@ -18,10 +18,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.policy.layering import CompiledPolicies
 from netfence.policy.rules import CompiledRule
 
+KUBERNETES: Final = "NetworkPolicy"
+"""The kind Kubernetes NetworkPolicy rules are named by."""
 BLOCK_BYTES: Final = 32 * 1024 * 1024
 """Working memory for one block of each bit plane."""
 
@@ -43,7 +46,7 @@ def _cells(
     compiled: CompiledPolicies, rule: CompiledRule, start: int, stop: int
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
     """(sources, destinations in the block) of a rule's cells; None when it has none there."""
-    selected = compiled.selected[rule.policy_index]
+    selected = rule.subjects  # a NetworkPolicy rule's subjects are its policy's selection
     if rule.direction is Direction.INGRESS:
         src = np.flatnonzero(rule.endpoints)
         dst = np.flatnonzero(selected[start:stop])
@@ -157,6 +160,36 @@ def find_redundancy(compiled: CompiledPolicies, cluster_policies: int) -> Redund
         ):
             redundant_policies.append(p)
     return Redundancy(tuple(redundant_rules), tuple(redundant_policies))
+
+
+def find_redundant_allows(compiled: CompiledPolicies) -> tuple[CompiledRule, ...]:
+    """Calico and admin Allow rules that the other Allow rules of their run cover.
+
+    A run is a maximal sequence of Allow rules of one tier and direction with no Deny or
+    Pass between them (Log rules decide nothing, so they do not end a run). Allow rules of a
+    run commute: what one of them allows, removed, is allowed by another at the same point of
+    the walk. Kubernetes NetworkPolicy rules take part as coverers, but are judged by
+    :func:`find_redundancy` (their own union tier).
+    """
+    out: list[CompiledRule] = []
+    for tier in compiled.tiers:
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            run: list[CompiledRule] = []
+            for rule in [*tier.rules(direction), None]:
+                if rule is not None and rule.action is Action.LOG:
+                    continue
+                if rule is not None and rule.action is Action.ALLOW:
+                    run.append(rule)
+                    continue
+                if len(run) > 1 and any(r.origin.kind != KUBERNETES for r in run):
+                    needed, _ = _direction(compiled, direction, run)
+                    out.extend(
+                        r
+                        for i, r in enumerate(run)
+                        if i not in needed and r.origin.kind != KUBERNETES
+                    )
+                run = []
+    return tuple(out)
 
 
 def _has_type(compiled: CompiledPolicies, p: int, direction: Direction) -> bool:
