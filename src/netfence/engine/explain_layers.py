@@ -205,13 +205,23 @@ def _calico_namespace_labels(cluster: Cluster, name: str) -> dict[str, str]:
 
 
 def _calico_selected(
-    cluster: Cluster, selector: Selector, scope: Selector | None, policy: CalicoPolicy, e: Endpoint
+    cluster: Cluster,
+    selector: Selector,
+    scope: Selector | None,
+    policy: CalicoPolicy,
+    e: Endpoint,
+    *,
+    unscoped: bool = False,
+    endpoints_only: bool = False,
 ) -> bool:
+    """Whether a rule selector matches ``e`` within its scope (``unscoped``: everywhere): as
+    an endpoint it selects, or by an address in a network set it selects (unless
+    ``endpoints_only``)."""
     if e.pod is not None:
         pod = e.pod
-        if pod.host_network:
-            return False  # no workload endpoint: selectors do not match it
-        if scope is None:
+        if unscoped:
+            in_scope = True
+        elif scope is None:
             in_scope = policy.namespace is None or pod.namespace == policy.namespace
         elif isinstance(scope, Global):
             in_scope = False
@@ -221,10 +231,15 @@ def _calico_selected(
                 CALICO_NAMESPACE_NAME_LABEL: pod.namespace,
             }
             in_scope = scope.matches(labels)
-        return in_scope and selector.matches(calico_labels(pod))
-    assert e.address is not None
+        # A host-networked pod has no workload endpoint: selectors do not match it as one.
+        if not pod.host_network and in_scope and selector.matches(calico_labels(pod)):
+            return True
+        if endpoints_only:
+            return False
     for network_set in cluster.network_sets:
-        if scope is None:
+        if unscoped:
+            visible = True
+        elif scope is None:
             visible = network_set.namespace == policy.namespace or policy.namespace is None
         elif isinstance(scope, Global):
             visible = network_set.namespace is None
@@ -238,7 +253,7 @@ def _calico_selected(
         if (
             visible
             and selector.matches(labels, namespaced=network_set.namespace is not None)
-            and network_set.addresses.contains(e.address)
+            and _in(network_set.addresses, e)
         ):
             return True
     return False
@@ -252,9 +267,9 @@ def _service_account_ok(
     if e.pod is None:
         return False
     if policy is not None and not _calico_selected(
-        cluster, All(), entity.namespace_selector, policy, e
+        cluster, entity.selector or All(), entity.namespace_selector, policy, e, endpoints_only=True
     ):
-        return False  # service accounts are matched within the rule's namespace scope
+        return False  # matched within the rule's namespace scope, on the selected endpoint
     sa = e.pod.service_account
     if entity.service_account_names is not None and sa not in entity.service_account_names:
         return False
@@ -288,8 +303,8 @@ def _entity(cluster: Cluster, entity: EntityRule, policy: CalicoPolicy, e: Endpo
             and not _calico_selected(cluster, All(), None, policy, e)
         ):
             return False  # a namespaced notSelector is scoped to the policy's namespace
-        if _calico_selected(cluster, entity.not_selector, entity.namespace_selector, policy, e):
-            return False
+        if _calico_selected(cluster, entity.not_selector, None, policy, e, unscoped=True):
+            return False  # what a notSelector negates is matched everywhere
     return _service_account_ok(cluster, entity, e, policy)
 
 
