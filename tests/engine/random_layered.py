@@ -19,14 +19,26 @@ CALICO_SELECTORS = [
     "projectcalico.org/namespace == 'ns1'",
     "role == 'ext'",
     "app == 'a' || tier == 'b'",
+    "role == 'pods'",
 ]
 NAMESPACE_SELECTORS = ["all()", "global()", "env == 'a'", "projectcalico.org/name == 'ns2'"]
 NETS = ["10.0.0.0/24", "0.0.0.0/0", "192.168.0.0/16", "10.0.0.0/28", "8.8.8.0/24"]
 
 
+SET_SELECTORS = ["role == 'pods'", "app == 'a'", "has(role)", "role == 'ext'"]
+"""Selectors that match network sets of the clusters (SET_LABELS)."""
+
+
 @st.composite
 def entities(draw: st.DrawFn, with_ports: bool) -> dict[str, Any]:
     entity: dict[str, Any] = {}
+    if draw(st.integers(0, 2)) == 0:
+        # Selectors alone, as rules that select network sets are written.
+        key = draw(st.sampled_from(["selector", "notSelector"]))
+        entity[key] = draw(st.sampled_from(SET_SELECTORS))
+        if draw(st.booleans()):
+            entity["namespaceSelector"] = draw(st.sampled_from(NAMESPACE_SELECTORS))
+        return entity
     if draw(st.booleans()):
         entity["nets"] = draw(st.lists(st.sampled_from(NETS), min_size=1, max_size=2, unique=True))
     if draw(st.integers(0, 3)) == 0:
@@ -198,6 +210,28 @@ FIXED = [
 ]
 
 
+SET_NETS = ["10.0.0.1/32", "10.0.0.2/31", "10.0.0.0/29", "10.0.0.0/24", "192.168.9.0/24"]
+"""Network-set CIDRs: most cover some of the pods' IPs (10.0.0.1-5), one an external range."""
+SET_LABELS = [{"role": "pods"}, {"role": "ext"}, {"app": "a"}, {}]
+
+
+@st.composite
+def network_sets(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A NetworkSet or GlobalNetworkSet, often covering pod IPs: Calico matches a selector
+    against the addresses of the matching endpoints and network sets alike."""
+    metadata: dict[str, Any] = {"name": f"set{index}", "labels": draw(st.sampled_from(SET_LABELS))}
+    namespaced = draw(st.booleans())
+    if namespaced:
+        metadata["namespace"] = draw(st.sampled_from(NAMESPACES))
+    nets = draw(st.lists(st.sampled_from(SET_NETS), min_size=1, max_size=2, unique=True))
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkSet" if namespaced else "GlobalNetworkSet",
+        "metadata": metadata,
+        "spec": {"nets": nets},
+    }
+
+
 @st.composite
 def layered_clusters(draw: st.DrawFn) -> str:
     docs: list[dict[str, Any]] = [
@@ -205,10 +239,69 @@ def layered_clusters(draw: st.DrawFn) -> str:
         for n in NAMESPACES
     ]
     docs += FIXED
+    docs += [draw(network_sets(i)) for i in range(draw(st.integers(1, 3)))]
     docs += [draw(pods(i)) for i in range(draw(st.integers(1, 5)))]
     docs += [draw(policies(i)) for i in range(draw(st.integers(0, 2)))]
     docs += [draw(calico_policies(i)) for i in range(draw(st.integers(0, 3)))]
     docs += [draw(admin_policies(i, False)) for i in range(draw(st.integers(0, 2)))]
     if draw(st.booleans()):
         docs.append(draw(admin_policies(0, True)))
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+@st.composite
+def set_entities(draw: st.DrawFn) -> dict[str, Any]:
+    """An EntityRule of selectors that network sets (and pods) answer to."""
+    entity: dict[str, Any] = {}
+    choices = SET_SELECTORS + ["all()", "app == 'b'"]
+    if draw(st.booleans()):
+        entity["selector"] = draw(st.sampled_from(choices))
+    if draw(st.integers(0, 2)) == 0:
+        entity["notSelector"] = draw(st.sampled_from(choices))
+    if draw(st.integers(0, 2)) == 0:
+        entity["namespaceSelector"] = draw(st.sampled_from(NAMESPACE_SELECTORS))
+    if draw(st.integers(0, 5)) == 0:
+        entity["serviceAccounts"] = {"names": ["default"]}
+    return entity
+
+
+@st.composite
+def set_policies(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A Calico policy whose rules select through network sets."""
+    rules = []
+    for _ in range(draw(st.integers(1, 2))):
+        rule: dict[str, Any] = {"action": draw(st.sampled_from(["Allow", "Deny", "Pass"]))}
+        if draw(st.booleans()):
+            rule["protocol"] = "TCP"
+        rule[draw(st.sampled_from(["source", "destination"]))] = draw(set_entities())
+        rules.append(rule)
+    direction = draw(st.sampled_from(["ingress", "egress"]))
+    spec: dict[str, Any] = {direction: rules}
+    if draw(st.booleans()):
+        spec["selector"] = draw(st.sampled_from(CALICO_SELECTORS))
+    metadata: dict[str, Any] = {"name": f"s{index}"}
+    if draw(st.booleans()):
+        metadata["namespace"] = draw(st.sampled_from(NAMESPACES))
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy" if "namespace" in metadata else "GlobalNetworkPolicy",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+@st.composite
+def network_set_clusters(draw: st.DrawFn) -> str:
+    """Pods with IPs, network sets covering some of them, and Calico rules selecting the sets:
+    where Calico matches pods through the sets that cover their addresses."""
+    docs: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": draw(labels)}}
+        for n in NAMESPACES
+    ]
+    for i in range(draw(st.integers(2, 4))):
+        pod = draw(pods(i))
+        pod["status"] = {"podIP": f"10.0.0.{i + 1}"}
+        docs.append(pod)
+    docs += [draw(network_sets(i)) for i in range(draw(st.integers(1, 3)))]
+    docs += [draw(set_policies(i)) for i in range(draw(st.integers(1, 2)))]
     return yaml.safe_dump_all(docs, sort_keys=False)
