@@ -305,3 +305,166 @@ def network_set_clusters(draw: st.DrawFn) -> str:
     docs += [draw(network_sets(i)) for i in range(draw(st.integers(1, 3)))]
     docs += [draw(set_policies(i)) for i in range(draw(st.integers(1, 2)))]
     return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+FEATURE_PROTOCOLS: list[Any] = [None, "TCP", "UDP", "SCTP", "UDPLite", "ICMP", "ICMPv6", 1, 6, 47]
+
+
+@st.composite
+def feature_rules(draw: st.DrawFn) -> dict[str, Any]:
+    """A Calico rule drawing on the less common criteria: protocol numbers, ICMP type and
+    code, notICMP, ipVersion, service accounts, source ports, http and services."""
+    rule = draw(calico_rules())
+    protocol = draw(st.sampled_from(FEATURE_PROTOCOLS))
+    rule.pop("protocol", None)
+    destination = rule.get("destination", {})
+    if protocol not in ("TCP", "UDP", "SCTP", "UDPLite"):
+        destination.pop("ports", None)
+        destination.pop("notPorts", None)
+        rule.get("source", {}).pop("ports", None)
+    if protocol is not None:
+        rule["protocol"] = protocol
+    if protocol in ("ICMP", "ICMPv6") and draw(st.booleans()):
+        icmp: dict[str, Any] = {"type": draw(st.sampled_from([0, 8]))}
+        if draw(st.booleans()):
+            icmp["code"] = draw(st.sampled_from([0, 1]))
+        rule[draw(st.sampled_from(["icmp", "notICMP"]))] = icmp
+    if draw(st.integers(0, 3)) == 0:
+        rule["ipVersion"] = draw(st.sampled_from([4, 6]))
+    side = draw(st.sampled_from(["source", "destination"]))
+    extra = draw(st.integers(0, 9))
+    if extra == 0:
+        rule.setdefault(side, {})["serviceAccounts"] = {"names": ["sa1"]}
+    elif extra == 1:
+        rule.setdefault(side, {})["serviceAccounts"] = {"selector": "team == 'a'"}
+    elif extra == 2 and protocol in ("TCP", "UDP"):
+        rule.setdefault("source", {})["ports"] = [1234]
+    elif extra == 3:
+        rule["http"] = {"methods": ["GET"]}
+    elif extra == 4 and protocol in ("TCP", "UDP"):
+        rule["destination"] = {**destination, "services": {"name": "svc", "namespace": "ns1"}}
+    return rule
+
+
+@st.composite
+def feature_policies(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A Calico policy with feature rules, service-account and namespace selectors, the
+    built-in tiers, and now and then a host-endpoint-only (doNotTrack, preDNAT) policy."""
+    policy = draw(calico_policies(index))
+    spec = policy["spec"]
+    for direction in ("ingress", "egress"):
+        if direction in spec:
+            spec[direction] = draw(st.lists(feature_rules(), max_size=3))
+    tier = draw(st.sampled_from([None, "kube-admin", "kube-baseline", "adminnetworkpolicy"]))
+    if tier is not None:
+        spec["tier"] = tier
+        policy["metadata"]["name"] = f"{tier}.c{index}"
+    if draw(st.integers(0, 4)) == 0:
+        spec["serviceAccountSelector"] = draw(st.sampled_from(["team == 'a'", "!has(team)"]))
+    if policy["kind"] == "GlobalNetworkPolicy" and draw(st.integers(0, 3)) == 0:
+        spec["namespaceSelector"] = draw(st.sampled_from(NAMESPACE_SELECTORS))
+    if policy["kind"] == "GlobalNetworkPolicy" and draw(st.integers(0, 6)) == 0:
+        spec[draw(st.sampled_from(["doNotTrack", "preDNAT"]))] = True
+        spec["applyOnForward"] = True
+    return policy
+
+
+@st.composite
+def feature_pods(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A pod that may be host-networked, dual-stack or IPv6-only, with a service account."""
+    pod = draw(pods(index))
+    family = draw(st.sampled_from(["v4", "dual", "v6", "none"]))
+    if family == "none":
+        pod.pop("status", None)
+    elif family == "v4":
+        pod["status"] = {"podIP": f"10.0.0.{index + 1}"}
+    elif family == "v6":
+        pod["status"] = {"podIP": f"fd00::{index + 1}"}
+    else:
+        pod["status"] = {
+            "podIP": f"10.0.0.{index + 1}",
+            "podIPs": [{"ip": f"10.0.0.{index + 1}"}, {"ip": f"fd00::{index + 1}"}],
+        }
+    spec = pod["spec"]
+    spec["serviceAccountName"] = draw(st.sampled_from(["default", "sa1"]))
+    if draw(st.integers(0, 5)) == 0:
+        spec["hostNetwork"] = True
+        pod["status"] = {"podIP": "10.0.5.1"}
+    return pod
+
+
+@st.composite
+def admin_v1alpha2(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """A ClusterNetworkPolicy (v1alpha2), with nodes peers and protocols."""
+    tier = draw(st.sampled_from(["Admin", "Baseline"]))
+    egress = []
+    for _ in range(draw(st.integers(1, 2))):
+        peer = draw(
+            st.sampled_from(
+                [
+                    {"nodes": {"matchLabels": {"zone": "a"}}},
+                    {"networks": ["10.0.0.0/30"]},
+                    {"pods": {"namespaceSelector": {}, "podSelector": draw(label_selectors)}},
+                    {"namespaces": draw(label_selectors)},
+                ]
+            )
+        )
+        rule: dict[str, Any] = {
+            "action": draw(st.sampled_from(["Accept", "Deny", "Pass"])),
+            "to": [peer],
+        }
+        if draw(st.booleans()):
+            rule["protocols"] = [
+                draw(
+                    st.sampled_from(
+                        [
+                            {"tcp": {"destinationPort": {"number": 80}}},
+                            {"udp": {"destinationPort": {"range": {"start": 50, "end": 60}}}},
+                        ]
+                    )
+                )
+            ]
+        egress.append(rule)
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": f"cnp{index}"},
+        "spec": {
+            "tier": tier,
+            "priority": draw(st.sampled_from([1, 5])),
+            "subject": {"namespaces": draw(label_selectors)},
+            "egress": egress,
+        },
+    }
+
+
+FEATURE_FIXED = [
+    {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "sa1", "namespace": "ns1", "labels": {"team": "a"}},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "node1", "labels": {"zone": "a"}},
+        "status": {"addresses": [{"type": "InternalIP", "address": "10.0.5.1"}]},
+    },
+]
+
+
+@st.composite
+def feature_clusters(draw: st.DrawFn) -> str:
+    """Clusters drawing on every family's less common features."""
+    docs: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": draw(labels)}}
+        for n in NAMESPACES
+    ]
+    docs += FIXED + FEATURE_FIXED
+    docs += [draw(network_sets(i)) for i in range(draw(st.integers(0, 2)))]
+    docs += [draw(feature_pods(i)) for i in range(draw(st.integers(1, 4)))]
+    docs += [draw(policies(i)) for i in range(draw(st.integers(0, 1)))]
+    docs += [draw(feature_policies(i)) for i in range(draw(st.integers(1, 3)))]
+    docs += [draw(admin_policies(i, False)) for i in range(draw(st.integers(0, 1)))]
+    docs += [draw(admin_v1alpha2(i)) for i in range(draw(st.integers(0, 1)))]
+    return yaml.safe_dump_all(docs, sort_keys=False)

@@ -15,11 +15,13 @@ from netfence.engine.explain import explain_flow
 from netfence.model.cluster import Cluster
 from netfence.sets import PortSet
 from netfence.sources.manifests import load_cluster_from_text
-from tests.engine.random_layered import layered_clusters, network_set_clusters
+from tests.engine.random_layered import feature_clusters, layered_clusters, network_set_clusters
 from tests.engine.test_map_matches_explain import _external_lookup
 from tests.oracle import flow_allowed
 
 PROBES = ["10.0.0.200", "10.0.1.5", "192.168.3.4", "192.168.9.9", "8.8.8.8", "1.2.3.4"]
+FEATURE_PROBES = [*PROBES, "fd00::99", "10.0.5.1"]
+"""Also an IPv6 address and the node's (when no host-networked pod holds it)."""
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,3 +104,13 @@ def test_network_set_map_equals_walk(manifests: str):
             if src is not dst:
                 walked = explain_flow(cluster, src.key, dst.key).allowed
                 assert pairs.get((src.key, dst.key), PortSet.none()) == walked, (src.key, dst.key)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(feature_clusters())
+def test_feature_map_equals_oracle(manifests: str):
+    """The less common criteria against the oracle: protocol numbers, ICMP type and code,
+    ipVersion with dual-stack and IPv6 pods, service accounts, source ports, http, services,
+    host-networked pods, host-endpoint-only policies, built-in tiers, ClusterNetworkPolicy
+    with nodes peers."""
+    assert_map_is_oracle(load_cluster_from_text(manifests), FEATURE_PROBES)
