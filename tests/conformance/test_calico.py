@@ -1099,6 +1099,210 @@ def test_global_network_set_in_gnp_selector() -> None:
     assert to_ip(conn, "a/x", "198.51.100.7") == {}
 
 
+def test_network_set_covering_a_pod_ip_matches_the_pod_in_a_namespaced_policy() -> None:
+    """NetworkSet (resource reference "NetworkSet"): when Calico computes the IPs that match a
+    rule selector, it includes the CIDRs of the network sets the selector matches, pods' IPs
+    included (felix fv netsets_test: workloads allowed because their IPs are in a selected
+    set). A namespaced NetworkPolicy's selector sees the sets of its namespace; the pod itself
+    may live anywhere, and need not carry the label."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            ns("b"),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            pod("batch", "b", {"app": "batch"}, ip="10.2.0.5"),
+            pod("other", "b", {"app": "other"}, ip="10.3.0.5"),
+            network_set("batch-nets", "a", {"role": "trusted"}, ["10.2.0.0/24"]),
+            calico_np(
+                "api-in",
+                "a",
+                selector="app == 'api'",
+                ingress=[allow(protocol="TCP", source={"selector": "role == 'trusted'"})],
+            ),
+        )
+    )
+    assert conn[("b/batch", "a/api")] == tcp((1, 65535))
+    assert ("b/other", "a/api") not in conn
+
+
+def test_network_set_covering_a_pod_ip_matches_the_pod_in_a_global_policy() -> None:
+    """GlobalNetworkSet (resource reference "GlobalNetworkSet"): a GlobalNetworkPolicy rule
+    selector includes the CIDRs of every matching set, GlobalNetworkSets and NetworkSets of any
+    namespace, so the pods those CIDRs cover match on either side of the rule (felix fv
+    netsets_test: source and destination selectors matched through network sets)."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            ns("b"),
+            pod("web", "a", {"app": "web"}, ip="10.1.0.10"),
+            pod("db", "b", {"app": "db"}, ip="10.2.0.5"),
+            pod("cache", "b", {"app": "cache"}, ip="10.3.0.5"),
+            global_network_set("web-nets", {"role": "front"}, ["10.1.0.0/24"]),
+            network_set("db-nets", "b", {"role": "store"}, ["10.2.0.5/32"]),
+            calico_gnp(
+                "stores",
+                selector="has(app)",
+                types=["Ingress"],
+                ingress=[
+                    allow(
+                        protocol="TCP",
+                        source={"selector": "role == 'front'"},
+                        destination={"selector": "role == 'store'", "ports": [5432]},
+                    )
+                ],
+            ),
+        )
+    )
+    assert conn[("a/web", "b/db")] == tcp(5432)
+    assert ("a/web", "b/cache") not in conn  # the destination selector: no set covers it
+    assert ("b/cache", "b/db") not in conn  # the source selector: no set covers it
+
+
+def test_not_selector_excludes_pods_a_matching_network_set_covers() -> None:
+    """EntityRule notSelector (resource reference "NetworkPolicy", Selectors): it negates the
+    set of addresses the selector stands for, network-set CIDRs included, so a pod whose IP a
+    matching set covers is excluded although its own labels do not match."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            pod("quarantined", "a", {"app": "worker"}, ip="10.2.0.5"),
+            pod("worker", "a", {"app": "worker"}, ip="10.3.0.5"),
+            network_set("quarantine", "a", {"role": "blocked"}, ["10.2.0.0/24"]),
+            calico_np(
+                "api-in",
+                "a",
+                selector="app == 'api'",
+                ingress=[allow(protocol="TCP", source={"notSelector": "role == 'blocked'"})],
+            ),
+        )
+    )
+    assert conn[("a/worker", "a/api")] == tcp((1, 65535))
+    assert ("a/quarantined", "a/api") not in conn
+
+
+def test_not_selector_is_matched_against_every_network_set() -> None:
+    """EntityRule notSelector (resource reference "NetworkPolicy", Selectors): in a namespaced
+    NetworkPolicy a notSelector limits the rule to the policy's namespace, but the selector it
+    negates is Calico's as written, unscoped: a GlobalNetworkSet or another namespace's
+    NetworkSet that it matches excludes the pods it covers (Calico passes notSelector on
+    without the namespace term it adds to selector)."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            ns("b"),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            pod("quarantined", "a", {"app": "worker"}, ip="10.2.0.5"),
+            pod("suspect", "a", {"app": "worker"}, ip="10.3.0.5"),
+            pod("worker", "a", {"app": "worker"}, ip="10.4.0.5"),
+            global_network_set("quarantine", {"role": "blocked"}, ["10.2.0.0/24"]),
+            network_set("suspects", "b", {"role": "blocked"}, ["10.3.0.0/24"]),
+            calico_np(
+                "api-in",
+                "a",
+                selector="app == 'api'",
+                ingress=[allow(protocol="TCP", source={"notSelector": "role == 'blocked'"})],
+            ),
+        )
+    )
+    assert conn[("a/worker", "a/api")] == tcp((1, 65535))
+    assert ("a/quarantined", "a/api") not in conn
+    assert ("a/suspect", "a/api") not in conn
+
+
+def test_service_accounts_and_selector_hold_on_one_endpoint() -> None:
+    """EntityRule serviceAccounts with selector (resource reference "NetworkPolicy"): both
+    criteria hold on the same endpoint (Calico joins them into one selector), so a pod running
+    as the service account whose IP a network set with the selected labels covers does not
+    match: the set has no service account, the pod not the labels."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            sa_pod("covered", "a", {"app": "batch"}, service_account="batch", ip="10.2.0.5"),
+            sa_pod("labelled", "a", {"role": "trusted"}, service_account="batch", ip="10.3.0.5"),
+            network_set("batch-nets", "a", {"role": "trusted"}, ["10.2.0.0/24"]),
+            calico_np(
+                "api-in",
+                "a",
+                selector="app == 'api'",
+                ingress=[
+                    allow(
+                        protocol="TCP",
+                        source={
+                            "selector": "role == 'trusted'",
+                            "serviceAccounts": {"names": ["batch"]},
+                        },
+                    )
+                ],
+            ),
+        )
+    )
+    assert conn[("a/labelled", "a/api")] == tcp((1, 65535))
+    assert ("a/covered", "a/api") not in conn
+
+
+def test_network_set_covering_a_pod_ip_follows_set_visibility() -> None:
+    """Selector scopes (resource references "NetworkSet", "GlobalNetworkSet"; EntityRule
+    namespaceSelector): a namespaced NetworkPolicy sees the NetworkSets of its own namespace,
+    those of other namespaces only through a namespaceSelector, and GlobalNetworkSets only
+    through ``namespaceSelector: global()``; a covered pod matches only through a set the rule
+    can see."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            ns("b", {"team": "b"}),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            pod("own", "b", {"app": "x"}, ip="10.2.0.5"),
+            pod("elsewhere", "b", {"app": "x"}, ip="10.3.0.5"),
+            pod("global", "b", {"app": "x"}, ip="10.4.0.5"),
+            network_set("own", "a", {"role": "ok"}, ["10.2.0.0/24"]),
+            network_set("elsewhere", "b", {"role": "ok"}, ["10.3.0.0/24"]),
+            global_network_set("everywhere", {"role": "ok"}, ["10.4.0.0/24"]),
+            calico_np(
+                "api-in",
+                "a",
+                selector="app == 'api'",
+                ingress=[
+                    allow(
+                        protocol="TCP", source={"selector": "role == 'ok'"}, destination=to_ports(1)
+                    ),
+                    allow(
+                        protocol="TCP",
+                        source={"selector": "role == 'ok'", "namespaceSelector": "team == 'b'"},
+                        destination=to_ports(2),
+                    ),
+                    allow(
+                        protocol="TCP",
+                        source={"selector": "role == 'ok'", "namespaceSelector": "global()"},
+                        destination=to_ports(3),
+                    ),
+                ],
+            ),
+        )
+    )
+    assert conn[("b/own", "a/api")] == tcp(1)
+    assert conn[("b/elsewhere", "a/api")] == tcp(2)
+    assert conn[("b/global", "a/api")] == tcp(3)
+
+
+def test_policy_selector_never_selects_network_sets() -> None:
+    """NetworkPolicy spec.selector (resource reference "NetworkPolicy"): a policy applies to
+    endpoints; a network set covering a pod's IP with labels the policy selects does not make
+    the policy apply to that pod."""
+    conn = connectivity(
+        docs(
+            ns("a"),
+            pod("api", "a", {"app": "api"}, ip="10.1.0.10"),
+            pod("web", "a", {"app": "web"}, ip="10.2.0.5"),
+            network_set("web-nets", "a", {"app": "api"}, ["10.2.0.0/24"]),
+            calico_np("api-only", "a", selector="app == 'api'", ingress=[]),
+        )
+    )
+    assert ("a/web", "a/api") not in conn
+    assert conn[("a/api", "a/web")] == ALL
+
+
 # --------------------------------------------------------------------------------------------
 # Ports and protocols
 # --------------------------------------------------------------------------------------------

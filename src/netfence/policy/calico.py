@@ -185,12 +185,26 @@ class CalicoCompiler:
         return self.b.addresses(addresses)
 
     def _select(
-        self, selector: Selector, scope: Selector | None, policy: CalicoPolicy
+        self,
+        selector: Selector,
+        scope: Selector | None,
+        policy: CalicoPolicy,
+        *,
+        unscoped: bool = False,
+        endpoints_only: bool = False,
     ) -> BoolArray:
-        """Endpoints and network-set addresses a rule selector matches within its scope."""
+        """Endpoints and network-set addresses a rule selector matches within its scope
+        (``unscoped``: everywhere, as Calico matches a notSelector).
+
+        Calico matches a selector by address: the endpoints it selects and every CIDR of the
+        network sets it selects, so a pod whose IP a selected set covers matches too (unless
+        ``endpoints_only``).
+        """
         count = self.b.count
         out = np.zeros(self.b.total, dtype=np.bool_)
-        if scope is None:
+        if unscoped:
+            in_scope = np.ones(count, dtype=np.bool_)
+        elif scope is None:
             in_scope = (
                 self.c.class_ns == self.b.ns_index[policy.namespace]
                 if policy.namespace is not None
@@ -201,9 +215,13 @@ class CalicoCompiler:
         else:
             in_scope = self.namespaces_matching(scope)[self.c.class_ns]
         out[:count] = self.c.calico_selector_mask(selector) & in_scope & self.workload
+        if endpoints_only:
+            return out
         sets = IPRangeSet()
         for network_set in self.c.cluster.network_sets:
-            if scope is None:
+            if unscoped:
+                visible = True
+            elif scope is None:
                 visible = network_set.namespace == policy.namespace or policy.namespace is None
             elif isinstance(scope, Global):
                 visible = network_set.namespace is None
@@ -217,7 +235,7 @@ class CalicoCompiler:
             if visible and selector.matches(labels, namespaced=network_set.namespace is not None):
                 sets = sets | network_set.addresses
         if sets:
-            out[count:] |= self.c.ip_atoms.atoms_in(sets)
+            out |= self.b.addresses(sets)
         return out
 
     def entity(self, entity: EntityRule, policy: CalicoPolicy) -> BoolArray:
@@ -239,10 +257,14 @@ class CalicoCompiler:
             if not scoped and policy.namespace is not None:
                 # In a namespaced policy, Calico scopes a notSelector to the policy's namespace.
                 mask &= self._select(All(), None, policy)
-            mask &= ~self._select(entity.not_selector, entity.namespace_selector, policy)
+            # The notSelector itself is matched against every endpoint and network set.
+            mask &= ~self._select(entity.not_selector, None, policy, unscoped=True)
         if entity.service_account_names is not None or entity.service_account_selector is not None:
-            # Service accounts are matched within the rule's namespace scope, like selectors.
-            scope = self._select(All(), entity.namespace_selector, policy)[: self.b.count]
+            # Service accounts are matched within the rule's namespace scope, like selectors,
+            # on the endpoint the selector matches (network sets have no service account).
+            scope = self._select(
+                entity.selector or All(), entity.namespace_selector, policy, endpoints_only=True
+            )[: self.b.count]
             mask[self.b.count :] = False
             mask[: self.b.count] &= scope & self._service_accounts(
                 entity.service_account_names, entity.service_account_selector
