@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -32,6 +32,7 @@ from netfence.sources.fields import Field
 from netfence.sources.k8s_adminpolicy import ADMIN_KINDS, parse_admin_policy
 from netfence.sources.k8s_apiserver import api_server_addresses, is_api_server_object
 from netfence.sources.k8s_networkpolicy import parse_network_policy
+from netfence.sources.k8s_validation import dns1123_label_problem, dns1123_subdomain_problem
 from netfence.sources.k8s_workloads import (
     WORKLOAD_KINDS,
     OwnerRef,
@@ -247,16 +248,49 @@ def _unpack(
     yield obj, api_version, kind
 
 
-def _metadata(obj: Field) -> tuple[Field, str]:
+# Object names as each kind's validation checks them (apimachinery ``NameIsDNSLabel`` or
+# ``NameIsDNSSubdomain``); kinds not listed, custom resources included, take a DNS-1123
+# subdomain. The second item is a shorter limit some kinds add.
+_NAME_RULES: Final[dict[str, tuple[Callable[[str], str | None], int | None, str]]] = {
+    "Namespace": (dns1123_label_problem, None, "ValidateNamespaceName"),
+    "StatefulSet": (dns1123_label_problem, None, "ValidateStatefulSetName"),
+    # The Job controller labels its pods job-name=<name>, a label value (63 characters).
+    "Job": (dns1123_subdomain_problem, 63, "ValidateJob: the job-name label value"),
+    # The CronJob controller appends an 11-character suffix to make a Job name.
+    "CronJob": (dns1123_subdomain_problem, 52, "ValidateCronJob"),
+}
+_DEFAULT_NAME_RULE: Final = (dns1123_subdomain_problem, None, "NameIsDNSSubdomain")
+
+
+def _metadata(obj: Field, kind: str) -> tuple[Field, str]:
+    """The object's metadata and name; the name checked by the kind's rule, the labels as
+    labels (apimachinery ``ValidateObjectMeta``)."""
     metadata = obj.require("metadata")
     metadata.mapping()
-    name = metadata.require("name").string()
+    name_field = metadata.require("name")
+    name = name_field.string()
+    rule, limit, source = _NAME_RULES.get(kind, _DEFAULT_NAME_RULE)
+    problem = rule(name)
+    if problem is None and limit is not None and len(name) > limit:
+        problem = f"must be at most {limit} characters for a {kind}, got {len(name)}"
+    if problem is not None:
+        raise name_field.error(f"invalid {kind} name {name!r}: {problem} ({source})")
+    labels = metadata.get("labels")
+    if labels is not None:
+        labels.labels()
     return metadata, name
 
 
 def _namespace_of(metadata: Field) -> str:
+    """metadata.namespace (``default`` when unset), a DNS-1123 label."""
     ns = metadata.get("namespace")
-    return ns.string() if ns is not None and ns.value != "" else "default"
+    if ns is None or ns.value == "":
+        return "default"
+    text = ns.string()
+    problem = dns1123_label_problem(text)
+    if problem is not None:
+        raise ns.error(f"invalid namespace {text!r}: {problem} (ValidateNamespaceName)")
+    return text
 
 
 def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
@@ -271,21 +305,21 @@ def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
 
 def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
     if kind == "Namespace" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Namespace")
         _claim(c, ("Namespace", "", name), obj)
         labels_field = metadata.get("labels")
-        labels = labels_field.string_map() if labels_field is not None else {}
+        labels = labels_field.labels() if labels_field is not None else {}
         labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever was written
         c.namespaces[name] = Namespace(name, labels, obj.location)
     elif kind == "Pod" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Pod")
         namespace = _namespace_of(metadata)
         _claim(c, ("Pod", namespace, name), obj)
         spec = parse_pod_spec(metadata, obj.get("spec"))
         owner = controller_owner(metadata)
         c.pods.append(_RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location))
     elif kind in WORKLOAD_KINDS:
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, kind)
         namespace = _namespace_of(metadata)
         _claim(c, (kind, namespace, name), obj)
         template = pod_template(obj, kind)
@@ -297,30 +331,31 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
             kind, namespace, name, info, owner, obj.location
         )
     elif is_api_server_object(obj, api_version, kind):
+        _metadata(obj, kind)
         _claim(c, (kind, "default", "kubernetes"), obj)
         c.api_servers.extend(api_server_addresses(obj, kind))
     elif api_version == CALICO_API and kind in CALICO_KINDS:
         _collect_calico(c, obj, kind)
     elif (api_version, kind) in ADMIN_KINDS:
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, kind)
         _claim(c, (kind, "", name), obj)
         c.admin_policies.append(parse_admin_policy(obj, api_version, kind, name))
     elif kind == "Node" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Node")
         _claim(c, ("Node", "", name), obj)
         labels_field = metadata.get("labels")
-        labels = labels_field.string_map() if labels_field is not None else {}
+        labels = labels_field.labels() if labels_field is not None else {}
         c.nodes.append(Node(name, labels, node_addresses(obj), obj.location))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "ServiceAccount")
         namespace = _namespace_of(metadata)
         _claim(c, ("ServiceAccount", namespace, name), obj)
         labels_field = metadata.get("labels")
         c.service_accounts[(namespace, name)] = (
-            labels_field.string_map() if labels_field is not None else {}
+            labels_field.labels() if labels_field is not None else {}
         )
     elif kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1":
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "NetworkPolicy")
         namespace = _namespace_of(metadata)
         _claim(c, ("NetworkPolicy", namespace, name), obj)
         c.policies.append(parse_network_policy(obj, namespace, name))
@@ -329,7 +364,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
 
 
 def _collect_calico(c: _Collected, obj: Field, kind: str) -> None:
-    metadata, name = _metadata(obj)
+    metadata, name = _metadata(obj, kind)
     namespaced = kind in ("NetworkPolicy", "NetworkSet")
     namespace = _namespace_of(metadata) if namespaced else None
     _claim(c, (f"projectcalico.org/{kind}", namespace or "", name), obj)
