@@ -71,6 +71,11 @@ class Field:
             raise self.error(f"expected a mapping, got {_type_name(self.value)}")
         return self.value
 
+    def entries(self) -> Iterator[tuple[str, Field]]:
+        """Every entry of this mapping, null values included, as (key, Field)."""
+        for key, value in self.mapping().items():
+            yield key, Field(self.doc, self._child_path(key), value, self._key_line(key))
+
     def items(self) -> Iterator[Field]:
         """The items of a sequence (null or missing reads as empty)."""
         if self.value is None:

@@ -7,14 +7,16 @@ workloads with no Pod given become one endpoint made from their pod template.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
@@ -43,6 +45,7 @@ from netfence.sources.k8s_workloads import (
     pod_ips,
     pod_template,
 )
+from netfence.sources.known_fields import check_fields, root_type
 from netfence.sources.yamldocs import Document, parse_documents
 
 MAX_INPUT_BYTES: Final = 256 * 1024 * 1024
@@ -157,6 +160,61 @@ def _decode(data: bytes, label: str) -> str:
         ) from None
 
 
+_LONG_INTEGER: Final = re.compile(r"[0-9]{4301,}")
+"""More digits than Python converts to an integer by default (``sys.int_max_str_digits``)."""
+_JSON_CONSTANT: Final = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
+"""A NaN or Infinity literal where a JSON value stands."""
+
+
+class _NotJSON(Exception):
+    pass
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJSON(constant)
+
+
+def _where(text: str, offset: int, label: str) -> Location:
+    """The document and line of a character offset, as the YAML loader counts them."""
+    before = text[:offset]
+    separators = sum(1 for row in before.split("\n") if row.startswith("---"))
+    document = separators + (0 if text.startswith("---") else 1)
+    return Location(label, max(document, 1), before.count("\n") + 1)
+
+
+def _parse(text: str, label: str) -> list[Document]:
+    """Every document of one input.
+
+    Two refusals stand here until the YAML loader makes them itself: a JSON file with a NaN
+    or Infinity literal (not JSON by RFC 8259, and refused by the API server's decoder),
+    and an integer too long for Python to convert (out of any Kubernetes field's range),
+    which the loader would otherwise let escape as a ValueError.
+    """
+    if label.endswith(".json") and ("NaN" in text or "Infinity" in text):
+        try:
+            json.loads(text, parse_constant=_not_json)
+        except _NotJSON as exc:
+            found = _JSON_CONSTANT.search(text)
+            where = _where(text, found.start(1) if found else 0, label)
+            raise InputError(
+                f"malformed JSON: {exc} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+                where,
+            ) from None
+        except ValueError:
+            pass  # not JSON at all: the loader says so
+    try:
+        return list(parse_documents(text, label))
+    except ValueError as exc:
+        found = _LONG_INTEGER.search(text)
+        if found is None or "digits" not in str(exc):
+            raise
+        raise InputError(
+            f"an integer of {len(found.group())} digits is out of range (Kubernetes integers"
+            " are at most 64 bits)",
+            _where(text, found.start(), label),
+        ) from None
+
+
 def _kubernetes_shaped(document: Document) -> bool:
     """Whether a document claims to be a Kubernetes object (a mapping with apiVersion or kind)."""
     body = document.body
@@ -175,7 +233,7 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
         data = _read_bytes(name, budget)
         budget -= len(data)
         label = "<stdin>" if name == STDIN else name
-        documents = list(parse_documents(_decode(data, label), label))
+        documents = _parse(_decode(data, label), label)
         if in_directory:
             if documents and not any(_kubernetes_shaped(d) for d in documents):
                 LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
@@ -218,6 +276,8 @@ class _Collected:
     admin_policies: list[AdminNetworkPolicy] = field(default_factory=list)
     service_accounts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
+    strict: bool = False
+    """Unknown fields are errors (``--strict``), not warnings."""
 
 
 def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
@@ -303,7 +363,16 @@ def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
     c.seen[key] = obj.location
 
 
+def _check_fields(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    """Report the fields of a modelled object that its API does not define."""
+    type_name = root_type(api_version, kind)
+    if type_name is not None:
+        check_fields(obj, type_name, c.strict)
+
+
 def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    if _modelled(obj, api_version, kind):
+        _check_fields(c, obj, api_version, kind)
     if kind == "Namespace" and api_version in ("v1", ""):
         metadata, name = _metadata(obj, "Namespace")
         _claim(c, ("Namespace", "", name), obj)
@@ -361,6 +430,19 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         c.policies.append(parse_network_policy(obj, namespace, name))
     else:
         c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
+
+
+def _modelled(obj: Field, api_version: str, kind: str) -> bool:
+    """Whether :func:`_collect` reads the object (rather than counting it as skipped)."""
+    core = api_version in ("v1", "")
+    return (
+        (core and kind in ("Namespace", "Pod", "Node", "ServiceAccount"))
+        or kind in WORKLOAD_KINDS
+        or (kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1")
+        or (api_version == CALICO_API and kind in CALICO_KINDS)
+        or (api_version, kind) in ADMIN_KINDS
+        or is_api_server_object(obj, api_version, kind)
+    )
 
 
 def _collect_calico(c: _Collected, obj: Field, kind: str) -> None:
@@ -482,20 +564,27 @@ def _build(c: _Collected) -> Cluster:
     )
 
 
-def cluster_from_documents(documents: Iterable[Document]) -> Cluster:
-    """Build a Cluster from parsed documents; InputError on the first bad one."""
-    collected = _Collected()
+def cluster_from_documents(documents: Iterable[Document], strict: bool = False) -> Cluster:
+    """Build a Cluster from parsed documents; InputError on the first bad one.
+
+    A field the API does not define is a warning on the ``netfence`` logger, or with
+    ``strict`` an InputError (as ``kubectl --validate=strict``).
+    """
+    collected = _Collected(strict=strict)
     for doc in documents:
         for obj, api_version, kind in _objects(doc):
             _collect(collected, obj, api_version, kind)
     return _build(collected)
 
 
-def load_cluster(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Cluster:
-    """Read every input and build the Cluster they describe."""
-    return cluster_from_documents(load_documents(paths, max_bytes))
+def load_cluster(
+    paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES, strict: bool = False
+) -> Cluster:
+    """Read every input and build the Cluster they describe (``strict``: unknown fields are
+    errors, not warnings)."""
+    return cluster_from_documents(load_documents(paths, max_bytes), strict)
 
 
-def load_cluster_from_text(text: str, name: str = "<text>") -> Cluster:
+def load_cluster_from_text(text: str, name: str = "<text>", strict: bool = False) -> Cluster:
     """Build a Cluster from manifests given as a string (handy for the library and tests)."""
-    return cluster_from_documents(parse_documents(text, name))
+    return cluster_from_documents(_parse(text, name), strict)
