@@ -41,8 +41,10 @@ CALICO_KINDS: Final = frozenset(
 """Calico kinds netfence models."""
 _PORT_PROTOCOLS: Final = frozenset({"TCP", "UDP", "SCTP", "UDPLite"})
 _NAMED_PROTOCOLS: Final = frozenset({"TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite"})
-_NUMBER: Final = re.compile(r"[0-9]{1,5}\Z")
-"""A port or protocol number written as text: ASCII digits, short enough to convert."""
+_NUMBER: Final = re.compile(r"[0-9]+\Z")
+"""A port or protocol number written as text: ASCII digits only."""
+_MAX_DIGITS: Final = 5
+"""More digits than this is out of every port's and protocol's range (and never converted)."""
 
 
 def selector_field(field: Field | None, default: str | None = None) -> Selector | None:
@@ -67,7 +69,7 @@ def _protocol(field: Field | None) -> str | None:
     text = field.string()
     if text in _NAMED_PROTOCOLS:
         return text
-    if _NUMBER.match(text) and 1 <= int(text) <= 255:
+    if _NUMBER.match(text) and len(text) <= _MAX_DIGITS and 1 <= int(text) <= 255:
         return text
     raise field.error(
         f"unknown protocol {text!r} (expected TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or 1-255)"
@@ -108,8 +110,12 @@ def _ports(field: Field | None) -> CalicoPorts | None:
                 left, _, right = text.partition(":")
                 if not (_NUMBER.match(left) and _NUMBER.match(right)):
                     raise item.error(f"bad port range {text!r} (expected lo:hi)")
+                if max(len(left), len(right)) > _MAX_DIGITS:
+                    raise item.error("port range is outside 0-65535")
                 lo, hi = int(left), int(right)
             elif _NUMBER.match(text):
+                if len(text) > _MAX_DIGITS:
+                    raise item.error("port is outside 0-65535")
                 lo = hi = int(text)
             else:
                 names.append(text)
