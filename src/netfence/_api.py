@@ -48,16 +48,18 @@ class Format(enum.StrEnum):
         return self.value
 
 
-def load(paths: str | Sequence[str]) -> Cluster:
+def load(paths: str | Sequence[str], strict: bool = False) -> Cluster:
     """Read manifests (files, directories searched recursively, or ``-`` for standard input)
     into a :class:`Cluster`. Raises :class:`InputError` naming the file, document, line and
-    field of the first input the API server would refuse."""
-    return load_cluster([paths] if isinstance(paths, str) else list(paths))
+    field of the first input the API server would refuse. A field the API does not define
+    is a warning on the ``netfence`` logger, or with ``strict`` an :class:`InputError`."""
+    return load_cluster([paths] if isinstance(paths, str) else list(paths), strict=strict)
 
 
-def loads(text: str, name: str = "<text>") -> Cluster:
-    """Build a :class:`Cluster` from manifests given as a string (``name`` names it in errors)."""
-    return load_cluster_from_text(text, name)
+def loads(text: str, name: str = "<text>", strict: bool = False) -> Cluster:
+    """Build a :class:`Cluster` from manifests given as a string (``name`` names it in errors;
+    ``strict`` as for :func:`load`)."""
+    return load_cluster_from_text(text, name, strict=strict)
 
 
 def connectivity(

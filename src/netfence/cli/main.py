@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
-from netfence.cli.scan import add_scan_parser, render_checks, run_scan
+from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks, run_scan
 from netfence.engine.explain import explain_flow
 from netfence.errors import NetfenceError
 from netfence.model.cluster import Cluster
@@ -46,6 +46,7 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         help="manifest files or directories (YAML or JSON, searched recursively); '-' for stdin",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+    parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace) -> Cluster:
-    cluster = load_cluster(args.paths)
+    cluster = load_cluster(args.paths, strict=args.strict)
     if args.verbose and cluster.skipped:
         skipped = ", ".join(f"{kind} x{count}" for kind, count in cluster.skipped.items())
         print(f"netfence: skipped kinds: {skipped}", file=sys.stderr)

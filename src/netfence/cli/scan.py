@@ -56,6 +56,12 @@ def parse_api_server(text: str) -> tuple[str, int]:
     return address, number
 
 
+STRICT_HELP = (
+    "refuse (exit 2) fields the API does not define, as kubectl --validate=strict;"
+    " without it they are warnings"
+)
+
+
 def add_scan_parser(commands: Any) -> None:
     """Register ``scan`` and ``checks``."""
     scan = commands.add_parser(
@@ -65,6 +71,7 @@ def add_scan_parser(commands: Any) -> None:
         "paths", nargs="+", metavar="PATH", help="manifest files or directories; '-' for stdin"
     )
     scan.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+    scan.add_argument("--strict", action="store_true", help=STRICT_HELP)
     scan.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
     scan.add_argument(
         "--fail-on",
@@ -100,7 +107,7 @@ def add_scan_parser(commands: Any) -> None:
 
 def run_scan(args: argparse.Namespace) -> tuple[str, int]:
     """Run the audit; returns the rendered report and the exit code."""
-    cluster = load_cluster(args.paths)
+    cluster = load_cluster(args.paths, strict=args.strict)
     baseline_path = args.baseline
     if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
         baseline_path = DEFAULT_BASELINE

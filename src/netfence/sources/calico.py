@@ -5,11 +5,15 @@ Defaults follow Calico's resource reference: a policy with no ``selector`` appli
 endpoint in its scope (``all()``); ``types`` is inferred from the rule lists present (Ingress
 when there are none); a policy with no tier sits in the ``default`` tier; a tier's default
 action is Deny.
+
+Numbers are what Go decodes from JSON: ``order`` a finite number (NaN and the infinities
+have no JSON form), ports and protocol numbers decimal digits only. ``nets`` entries are
+CIDRs as Go's ``net.ParseCIDR`` reads them, or single IP addresses.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import re
 from typing import Final
 
 from netfence.model.calico import (
@@ -27,6 +31,7 @@ from netfence.model.networkpolicy import Direction
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.calico_selector_parser import SelectorSyntaxError, parse_selector
 from netfence.sources.fields import Field, parse_directions
+from netfence.sources.k8s_validation import Network, parse_cidr, parse_ip
 
 CALICO_API: Final = "projectcalico.org/v3"
 """The Calico API group and version netfence reads."""
@@ -36,6 +41,10 @@ CALICO_KINDS: Final = frozenset(
 """Calico kinds netfence models."""
 _PORT_PROTOCOLS: Final = frozenset({"TCP", "UDP", "SCTP", "UDPLite"})
 _NAMED_PROTOCOLS: Final = frozenset({"TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite"})
+_NUMBER: Final = re.compile(r"[0-9]+\Z")
+"""A port or protocol number written as text: ASCII digits only."""
+_MAX_DIGITS: Final = 5
+"""More digits than this is out of every port's and protocol's range (and never converted)."""
 
 
 def selector_field(field: Field | None, default: str | None = None) -> Selector | None:
@@ -52,15 +61,15 @@ def selector_field(field: Field | None, default: str | None = None) -> Selector 
 def _protocol(field: Field | None) -> str | None:
     if field is None:
         return None
-    value = field.value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if field.is_integer():
+        value = field.integer()
         if not 1 <= value <= 255:
             raise field.error(f"protocol number {value} is outside 1-255")
         return str(value)
     text = field.string()
     if text in _NAMED_PROTOCOLS:
         return text
-    if text.isdigit() and 1 <= int(text) <= 255:
+    if _NUMBER.match(text) and len(text) <= _MAX_DIGITS and 1 <= int(text) <= 255:
         return text
     raise field.error(
         f"unknown protocol {text!r} (expected TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or 1-255)"
@@ -74,10 +83,17 @@ def _nets(field: Field | None) -> tuple[str, ...] | None:
     for item in field.items():
         text = item.string()
         try:
-            out.append(str(ipaddress.ip_network(text, strict=False)))
+            out.append(str(_net(text)))
         except ValueError as exc:
             raise item.error(f"invalid CIDR {text!r}: {exc}") from None
     return tuple(out)
+
+
+def _net(text: str) -> Network:
+    """A CIDR, or one IP address as the network of that address alone."""
+    if "/" in text:
+        return parse_cidr(text)
+    return parse_cidr(f"{text}/{parse_ip(text).max_prefixlen}")
 
 
 def _ports(field: Field | None) -> CalicoPorts | None:
@@ -86,17 +102,20 @@ def _ports(field: Field | None) -> CalicoPorts | None:
     spans: list[tuple[int, int]] = []
     names: list[str] = []
     for item in field.items():
-        value = item.value
-        if isinstance(value, int) and not isinstance(value, bool):
-            lo = hi = value
+        if item.is_integer():
+            lo = hi = item.integer()
         else:
             text = item.string()
             if ":" in text:
                 left, _, right = text.partition(":")
-                if not (left.isdigit() and right.isdigit()):
+                if not (_NUMBER.match(left) and _NUMBER.match(right)):
                     raise item.error(f"bad port range {text!r} (expected lo:hi)")
+                if max(len(left), len(right)) > _MAX_DIGITS:
+                    raise item.error("port range is outside 0-65535")
                 lo, hi = int(left), int(right)
-            elif text.isdigit():
+            elif _NUMBER.match(text):
+                if len(text) > _MAX_DIGITS:
+                    raise item.error("port is outside 0-65535")
                 lo = hi = int(text)
             else:
                 names.append(text)
@@ -212,11 +231,7 @@ def parse_calico_policy(obj: Field, kind: str, namespace: str | None, name: str)
     tier_field = spec.get("tier")
     tier = tier_field.string() if tier_field is not None else DEFAULT_TIER
     order_field = spec.get("order")
-    order = None
-    if order_field is not None:
-        if isinstance(order_field.value, bool) or not isinstance(order_field.value, int | float):
-            raise order_field.error("order must be a number")
-        order = float(order_field.value)
+    order = order_field.number() if order_field is not None else None
     selector = selector_field(spec.get("selector"), default="all()")
     assert selector is not None
     ns_selector = spec.get("namespaceSelector")
@@ -251,11 +266,7 @@ def parse_calico_tier(obj: Field, name: str) -> CalicoTier:
     if spec is not None:
         order_field = spec.get("order")
         if order_field is not None:
-            if isinstance(order_field.value, bool) or not isinstance(
-                order_field.value, int | float
-            ):
-                raise order_field.error("order must be a number")
-            order = float(order_field.value)
+            order = order_field.number()
         action_field = spec.get("defaultAction")
         if action_field is not None:
             text = action_field.string()
@@ -269,7 +280,7 @@ def parse_network_set(obj: Field, namespace: str | None, name: str) -> CalicoNet
     """A NetworkSet (``namespace`` set) or GlobalNetworkSet."""
     metadata = obj.require("metadata")
     labels_field = metadata.get("labels")
-    labels = labels_field.string_map() if labels_field is not None else {}
+    labels = labels_field.labels() if labels_field is not None else {}
     spec = obj.get("spec")
     nets = _nets(spec.get("nets")) if spec is not None else None
     cidrs = nets or ()

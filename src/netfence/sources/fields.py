@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from netfence.errors import InputError, Location
 from netfence.model.networkpolicy import Direction
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
+from netfence.sources.k8s_validation import label_value_problem, qualified_name_problem
 from netfence.sources.yamldocs import Document, LineDict, LineList
+
+INT64_MIN: Final = -(2**63)
+"""Smallest integer any Kubernetes field holds (int64)."""
+INT64_MAX: Final = 2**63 - 1
+"""Largest integer any Kubernetes field holds (int64)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,11 @@ class Field:
             raise self.error(f"expected a mapping, got {_type_name(self.value)}")
         return self.value
 
+    def entries(self) -> Iterator[tuple[str, Field]]:
+        """Every entry of this mapping, null values included, as (key, Field)."""
+        for key, value in self.mapping().items():
+            yield key, Field(self.doc, self._child_path(key), value, self._key_line(key))
+
     def items(self) -> Iterator[Field]:
         """The items of a sequence (null or missing reads as empty)."""
         if self.value is None:
@@ -86,10 +98,35 @@ class Field:
         return self.value
 
     def integer(self) -> int:
-        """The value as an integer (booleans are refused)."""
+        """The value as an integer (booleans are refused).
+
+        Kubernetes integers are at most 64 bits: the API server refuses larger ones when it
+        decodes the object, and so does this, without printing the (possibly huge) value.
+        """
         if isinstance(self.value, bool) or not isinstance(self.value, int):
             raise self.error(f"expected an integer, got {_type_name(self.value)}")
+        if not INT64_MIN <= self.value <= INT64_MAX:
+            raise self.error("integer out of range (larger than 64 bits)")
         return self.value
+
+    def is_integer(self) -> bool:
+        """Whether the value is an integer (not a boolean)."""
+        return isinstance(self.value, int) and not isinstance(self.value, bool)
+
+    def number(self) -> float:
+        """The value as a finite number (an integer or a float).
+
+        NaN and the infinities are refused: JSON has no literal for them, so the API server
+        can never receive one (Go's encoding/json refuses them).
+        """
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"expected a number, got {_type_name(value)}")
+        if isinstance(value, int):
+            value = self.integer()
+        elif not math.isfinite(value):
+            raise self.error(f"expected a finite number, got {value}")
+        return float(value)
 
     def boolean(self) -> bool:
         """The value as a boolean."""
@@ -105,6 +142,20 @@ class Field:
             if not isinstance(value, str):
                 raise child.error(f"expected a string value, got {_type_name(value)}")
             out[key] = value
+        return out
+
+    def labels(self) -> dict[str, str]:
+        """A labels map (``metadata.labels``, ``matchLabels``): keys are qualified names and
+        values label values (apimachinery ``ValidateLabels``)."""
+        out = self.string_map()
+        for key, value in out.items():
+            child = Field(self.doc, self._child_path(key), value, self._key_line(key))
+            problem = qualified_name_problem(key)
+            if problem is not None:
+                raise child.error(f"invalid label key {key!r}: {problem}")
+            problem = label_value_problem(value)
+            if problem is not None:
+                raise child.error(f"invalid label value {value!r}: {problem}")
         return out
 
     def _key_line(self, key: str) -> int:

@@ -46,6 +46,7 @@ from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import MAX_PORT, MIN_PORT
 from netfence.sources.fields import Field, parse_protocol
 from netfence.sources.k8s_selectors import parse_label_selector
+from netfence.sources.k8s_validation import parse_cidr
 
 API_V1ALPHA1: Final = "policy.networking.k8s.io/v1alpha1"
 """The API version of AdminNetworkPolicy and BaselineAdminNetworkPolicy."""
@@ -393,13 +394,10 @@ def _parse_cidr(field: Field) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise field.error(
             f"invalid CIDR {text!r}: IPv4 or IPv6 expected (IPv4 embedded in IPv6 is refused)"
         )
-    if "/" not in text:
-        raise field.error(f"invalid CIDR {text!r}: a prefix length is required")
-    if "%" in text:
-        raise field.error(f"invalid CIDR {text!r}: zone identifiers are not allowed")
     try:
+        # CEL's isCIDR parses as netip.ParsePrefix (no leading zeros in the length either).
         # Host bits are cleared, as implementations do: "10.1.2.3/8" is 10.0.0.0/8.
-        return ipaddress.ip_network(text, strict=False)
+        return parse_cidr(text, strict_prefix=True)
     except ValueError as exc:
         raise field.error(f"invalid CIDR {text!r}: {exc}") from None
 

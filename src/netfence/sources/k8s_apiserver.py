@@ -3,13 +3,16 @@
 NetworkPolicy judges traffic after Service translation, so the endpoint addresses (the
 control plane, port 6443 on AKS enabled by Azure Arc) are what a pod's egress must reach;
 the Service's clusterIP is kept too, for plugins that judge before translation.
+
+Ports are validated as the API server validates them (``IsValidPortNum``: 1-65535, for a
+Service port, an Endpoints port and an EndpointSlice port alike); addresses as Go parses
+IPs (no leading zeros, no zone).
 """
 
 from __future__ import annotations
 
-import ipaddress
-
 from netfence.sources.fields import Field
+from netfence.sources.k8s_validation import parse_ip, port_number_problem
 
 _KINDS = {"Service": "v1", "Endpoints": "v1", "EndpointSlice": "discovery.k8s.io/v1"}
 
@@ -35,9 +38,9 @@ def is_api_server_object(obj: Field, api_version: str, kind: str) -> bool:
 def _ip(field: Field) -> str:
     text = field.string()
     try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise field.error(f"invalid IP address {text!r}") from None
+        return str(parse_ip(text))
+    except ValueError as exc:
+        raise field.error(f"invalid IP address {text!r}: {exc}") from None
 
 
 def _ports(field: Field | None, key: str = "port") -> list[int]:
@@ -45,7 +48,11 @@ def _ports(field: Field | None, key: str = "port") -> list[int]:
     for item in field.items() if field is not None else ():
         port = item.get(key)
         if port is not None:
-            out.append(port.integer())
+            number = port.integer()
+            problem = port_number_problem(number)
+            if problem is not None:
+                raise port.error(f"port {problem}")
+            out.append(number)
     return out
 
 

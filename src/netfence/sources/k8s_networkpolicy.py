@@ -1,15 +1,16 @@
 """Parse networking.k8s.io/v1 NetworkPolicy objects, applying the API server's defaults.
 
-Validation follows the API server's (NetworkPolicy validation in the Kubernetes API
-reference): peers must name a selector or an ipBlock, never an ipBlock with a selector;
-``except`` entries must lie strictly inside ``cidr``; ports are 1-65535 or IANA service
-names; ``endPort`` needs a numeric ``port`` no greater than it.
+Validation follows the API server's (``ValidateNetworkPolicySpec`` of Kubernetes'
+networking validation): peers must name a selector or an ipBlock, never an ipBlock with a
+selector; ``cidr`` and ``except`` parse as Go's ``net.ParseCIDR`` parses them, each
+``except`` strictly inside ``cidr``; ports are 1-65535 or IANA service names; ``endPort``
+needs a numeric ``port`` no greater than it; ``policyTypes`` has at most two entries, each
+Ingress or Egress (a repeated entry is accepted, as the API server accepts it).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from netfence.model.networkpolicy import (
     Direction,
@@ -24,8 +25,10 @@ from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import MAX_PORT, MIN_PORT
 from netfence.sources.fields import Field, parse_directions, parse_protocol
 from netfence.sources.k8s_selectors import parse_label_selector
+from netfence.sources.k8s_validation import iana_svc_name_problem, parse_cidr
 
-_IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?=[a-z0-9]))*$")
+MAX_POLICY_TYPES = 2
+"""``policyTypes`` may list at most two entries."""
 
 
 def parse_network_policy(obj: Field, namespace: str, name: str) -> NetworkPolicy:
@@ -40,7 +43,17 @@ def parse_network_policy(obj: Field, namespace: str, name: str) -> NetworkPolicy
     egress_field = spec.get("egress")
     ingress = tuple(_parse_rule(r, "from") for r in ingress_field.items()) if ingress_field else ()
     egress = tuple(_parse_rule(r, "to") for r in egress_field.items()) if egress_field else ()
-    types = parse_directions(spec.get("policyTypes"))
+    types_field = spec.get("policyTypes")
+    if (
+        types_field is not None
+        and types_field.is_list()
+        and len(types_field.value) > MAX_POLICY_TYPES
+    ):
+        raise types_field.error(
+            f"at most {MAX_POLICY_TYPES} policy types (Ingress, Egress),"
+            f" got {len(types_field.value)}"
+        )
+    types = parse_directions(types_field)
     if not types:
         # NetworkPolicySpec.policyTypes: when unset, Ingress always, and Egress when the
         # policy has egress rules.
@@ -87,11 +100,9 @@ def _parse_peer(peer: Field) -> Peer:
 
 def _parse_network(field: Field) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     text = field.string()
-    if "/" not in text:
-        raise field.error(f"invalid CIDR {text!r}: a prefix length is required")
     try:
         # Host bits are cleared: CNIs enforce "10.244.1.7/16" as 10.244.0.0/16.
-        return ipaddress.ip_network(text, strict=False)
+        return parse_cidr(text)
     except ValueError as exc:
         raise field.error(f"invalid CIDR {text!r}: {exc}") from None
 
@@ -124,7 +135,7 @@ def _parse_port(entry: Field) -> PolicyPort:
     if end_field is not None:
         end_port = end_field.integer()
         if port is None:
-            raise end_field.error("endPort needs a numeric port")
+            raise end_field.error("endPort needs a numeric port (port is not specified)")
         if isinstance(port, str):
             raise end_field.error(f"endPort cannot be used with the named port {port!r}")
         if not MIN_PORT <= end_port <= MAX_PORT:
@@ -135,12 +146,13 @@ def _parse_port(entry: Field) -> PolicyPort:
 
 
 def _parse_port_value(field: Field) -> int | str:
-    value = field.value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if field.is_integer():
+        value = field.integer()
         if not MIN_PORT <= value <= MAX_PORT:
             raise field.error(f"port {value} is outside {MIN_PORT}-{MAX_PORT}")
         return value
     text = field.string()
-    if len(text) > 15 or not _IANA_SVC_NAME.match(text):
-        raise field.error(f"invalid named port {text!r} (IANA service name expected)")
+    problem = iana_svc_name_problem(text)
+    if problem is not None:
+        raise field.error(f"invalid named port {text!r}: {problem} (IANA_SVC_NAME expected)")
     return text

@@ -1,13 +1,24 @@
-"""Parse Pods and the controllers whose pod templates yield pods."""
+"""Parse Pods and the controllers whose pod templates yield pods.
+
+Container ports are validated as the Pod validation does (``validateContainerPorts``):
+``containerPort`` 1-65535, ``hostPort`` 0 (unset) or 1-65535, ``protocol`` TCP, UDP or SCTP,
+``name`` an IANA_SVC_NAME, unique within its container. A name repeated in another
+container of the pod is, as for the API server, a warning: services and probes that select
+the port by name use the first.
+"""
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 from dataclasses import dataclass
+from typing import Final
 
 from netfence.model.cluster import ContainerPort
-from netfence.sets.ports import MAX_PORT, MIN_PORT
+from netfence.sets.ports import MAX_PORT
 from netfence.sources.fields import Field, parse_protocol
+from netfence.sources.k8s_validation import iana_svc_name_problem, parse_ip, port_number_problem
+
+LOG: Final = logging.getLogger("netfence")
 
 WORKLOAD_KINDS = frozenset(
     {
@@ -64,8 +75,9 @@ def pod_template(obj: Field, kind: str) -> Field | None:
 def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
     """Labels, container ports and hostNetwork from a pod's (or template's) metadata and spec."""
     labels_field = metadata.get("labels") if metadata is not None else None
-    labels = labels_field.string_map() if labels_field is not None else {}
+    labels = labels_field.labels() if labels_field is not None else {}
     ports: list[ContainerPort] = []
+    port_names: dict[str, str] = {}  # name -> path of its first use in the pod
     images: list[str] = []
     host_network = False
     if spec is not None:
@@ -79,11 +91,11 @@ def parse_pod_spec(metadata: Field | None, spec: Field | None) -> PodSpecInfo:
                 image = container.get("image")
                 if image is not None and isinstance(image.value, str):
                     images.append(image.value)
+                ports_field = container.get("ports")
+                parsed = _parse_container_ports(ports_field, port_names)
                 if key == "initContainers" and not _is_sidecar(container):
                     continue  # init containers that run to completion never serve traffic
-                ports_field = container.get("ports")
-                if ports_field is not None:
-                    ports.extend(_parse_container_port(entry) for entry in ports_field.items())
+                ports.extend(parsed)
     account = "default"
     if spec is not None:
         for key in ("serviceAccountName", "serviceAccount"):  # the second is the deprecated alias
@@ -99,15 +111,47 @@ def _is_sidecar(container: Field) -> bool:
     return restart is not None and restart.value == "Always"
 
 
+def _parse_container_ports(ports: Field | None, pod_names: dict[str, str]) -> list[ContainerPort]:
+    """One container's ports; a name twice in the container is refused, a name already used
+    by another container of the pod is warned about."""
+    parsed: list[ContainerPort] = []
+    here: dict[str, str] = {}
+    for entry in ports.items() if ports is not None else ():
+        port = _parse_container_port(entry)
+        parsed.append(port)
+        if not port.name:
+            continue
+        name_field = entry.get("name")
+        assert name_field is not None
+        if port.name in here:
+            raise name_field.error(f"duplicate port name {port.name!r} (also at {here[port.name]})")
+        here[port.name] = entry.path
+        first = pod_names.setdefault(port.name, entry.path)
+        if first != entry.path:
+            LOG.warning(
+                "%s",
+                name_field.error(
+                    f"duplicate port name {port.name!r} with {first}: services and probes"
+                    f" that select ports by name will use {first}"
+                ),
+            )
+    return parsed
+
+
 def _parse_container_port(entry: Field) -> ContainerPort:
     entry.mapping()
     number_field = entry.require("containerPort")
     number = number_field.integer()
-    if not MIN_PORT <= number <= MAX_PORT:
-        raise number_field.error(f"containerPort {number} is outside {MIN_PORT}-{MAX_PORT}")
+    problem = port_number_problem(number)
+    if problem is not None:
+        raise number_field.error(f"containerPort {problem}")
     protocol = parse_protocol(entry)
     name_field = entry.get("name")
     name = name_field.string() if name_field is not None else None
+    if name_field is not None and name:  # an empty name is no name
+        problem = iana_svc_name_problem(name)
+        if problem is not None:
+            raise name_field.error(f"invalid port name {name!r}: {problem} (IANA_SVC_NAME)")
     host_field = entry.get("hostPort")
     host_port = None
     if host_field is not None:
@@ -137,9 +181,9 @@ def pod_ips(obj: Field) -> tuple[str, ...]:
 def _parse_ip(field: Field) -> str:
     text = field.string()
     try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise field.error(f"invalid IP address {text!r}") from None
+        return str(parse_ip(text))
+    except ValueError as exc:
+        raise field.error(f"invalid IP address {text!r}: {exc}") from None
 
 
 def node_addresses(obj: Field) -> tuple[str, ...]:

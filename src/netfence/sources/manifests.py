@@ -8,14 +8,16 @@ workloads with no Pod given become one endpoint made from their pod template.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
+import re
 import stat
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
@@ -33,6 +35,7 @@ from netfence.sources.fields import Field
 from netfence.sources.k8s_adminpolicy import ADMIN_KINDS, parse_admin_policy
 from netfence.sources.k8s_apiserver import api_server_addresses, is_api_server_object
 from netfence.sources.k8s_networkpolicy import parse_network_policy
+from netfence.sources.k8s_validation import dns1123_label_problem, dns1123_subdomain_problem
 from netfence.sources.k8s_workloads import (
     WORKLOAD_KINDS,
     OwnerRef,
@@ -43,6 +46,7 @@ from netfence.sources.k8s_workloads import (
     pod_ips,
     pod_template,
 )
+from netfence.sources.known_fields import check_fields, root_type
 from netfence.sources.yamldocs import Document, parse_documents
 
 MAX_INPUT_BYTES: Final = 256 * 1024 * 1024
@@ -157,6 +161,61 @@ def _decode(data: bytes, label: str) -> str:
         ) from None
 
 
+_LONG_INTEGER: Final = re.compile(r"[0-9]{4301,}")
+"""More digits than Python converts to an integer by default (``sys.int_max_str_digits``)."""
+_JSON_CONSTANT: Final = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
+"""A NaN or Infinity literal where a JSON value stands."""
+
+
+class _NotJSON(Exception):
+    pass
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJSON(constant)
+
+
+def _where(text: str, offset: int, label: str) -> Location:
+    """The document and line of a character offset, as the YAML loader counts them."""
+    before = text[:offset]
+    separators = sum(1 for row in before.split("\n") if row.startswith("---"))
+    document = separators + (0 if text.startswith("---") else 1)
+    return Location(label, max(document, 1), before.count("\n") + 1)
+
+
+def _parse(text: str, label: str) -> list[Document]:
+    """Every document of one input.
+
+    Two refusals stand here until the YAML loader makes them itself: a JSON file with a NaN
+    or Infinity literal (not JSON by RFC 8259, and refused by the API server's decoder),
+    and an integer too long for Python to convert (out of any Kubernetes field's range),
+    which the loader would otherwise let escape as a ValueError.
+    """
+    if label.endswith(".json") and ("NaN" in text or "Infinity" in text):
+        try:
+            json.loads(text, parse_constant=_not_json)
+        except _NotJSON as exc:
+            found = _JSON_CONSTANT.search(text)
+            where = _where(text, found.start(1) if found else 0, label)
+            raise InputError(
+                f"malformed JSON: {exc} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+                where,
+            ) from None
+        except ValueError:
+            pass  # not JSON at all: the loader says so
+    try:
+        return list(parse_documents(text, label))
+    except ValueError as exc:
+        found = _LONG_INTEGER.search(text)
+        if found is None or "digits" not in str(exc):
+            raise
+        raise InputError(
+            f"an integer of {len(found.group())} digits is out of range (Kubernetes integers"
+            " are at most 64 bits)",
+            _where(text, found.start(), label),
+        ) from None
+
+
 def _kubernetes_shaped(document: Document) -> bool:
     """Whether a document claims to be a Kubernetes object (a mapping with apiVersion or kind)."""
     body = document.body
@@ -175,7 +234,7 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
         data = _read_bytes(name, budget)
         budget -= len(data)
         label = "<stdin>" if name == STDIN else name
-        documents = list(parse_documents(_decode(data, label), label))
+        documents = _parse(_decode(data, label), label)
         if in_directory:
             if documents and not any(_kubernetes_shaped(d) for d in documents):
                 LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
@@ -218,6 +277,8 @@ class _Collected:
     admin_policies: list[AdminNetworkPolicy] = field(default_factory=list)
     service_accounts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
+    strict: bool = False
+    """Unknown fields are errors (``--strict``), not warnings."""
 
 
 def _objects(doc: Document) -> Iterator[tuple[Field, str, str]]:
@@ -248,16 +309,49 @@ def _unpack(
     yield obj, api_version, kind
 
 
-def _metadata(obj: Field) -> tuple[Field, str]:
+# Object names as each kind's validation checks them (apimachinery ``NameIsDNSLabel`` or
+# ``NameIsDNSSubdomain``); kinds not listed, custom resources included, take a DNS-1123
+# subdomain. The second item is a shorter limit some kinds add.
+_NAME_RULES: Final[dict[str, tuple[Callable[[str], str | None], int | None, str]]] = {
+    "Namespace": (dns1123_label_problem, None, "ValidateNamespaceName"),
+    "StatefulSet": (dns1123_label_problem, None, "ValidateStatefulSetName"),
+    # The Job controller labels its pods job-name=<name>, a label value (63 characters).
+    "Job": (dns1123_subdomain_problem, 63, "ValidateJob: the job-name label value"),
+    # The CronJob controller appends an 11-character suffix to make a Job name.
+    "CronJob": (dns1123_subdomain_problem, 52, "ValidateCronJob"),
+}
+_DEFAULT_NAME_RULE: Final = (dns1123_subdomain_problem, None, "NameIsDNSSubdomain")
+
+
+def _metadata(obj: Field, kind: str) -> tuple[Field, str]:
+    """The object's metadata and name; the name checked by the kind's rule, the labels as
+    labels (apimachinery ``ValidateObjectMeta``)."""
     metadata = obj.require("metadata")
     metadata.mapping()
-    name = metadata.require("name").string()
+    name_field = metadata.require("name")
+    name = name_field.string()
+    rule, limit, source = _NAME_RULES.get(kind, _DEFAULT_NAME_RULE)
+    problem = rule(name)
+    if problem is None and limit is not None and len(name) > limit:
+        problem = f"must be at most {limit} characters for a {kind}, got {len(name)}"
+    if problem is not None:
+        raise name_field.error(f"invalid {kind} name {name!r}: {problem} ({source})")
+    labels = metadata.get("labels")
+    if labels is not None:
+        labels.labels()
     return metadata, name
 
 
 def _namespace_of(metadata: Field) -> str:
+    """metadata.namespace (``default`` when unset), a DNS-1123 label."""
     ns = metadata.get("namespace")
-    return ns.string() if ns is not None and ns.value != "" else "default"
+    if ns is None or ns.value == "":
+        return "default"
+    text = ns.string()
+    problem = dns1123_label_problem(text)
+    if problem is not None:
+        raise ns.error(f"invalid namespace {text!r}: {problem} (ValidateNamespaceName)")
+    return text
 
 
 def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
@@ -270,23 +364,32 @@ def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
     c.seen[key] = obj.location
 
 
+def _check_fields(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    """Report the fields of a modelled object that its API does not define."""
+    type_name = root_type(api_version, kind)
+    if type_name is not None:
+        check_fields(obj, type_name, c.strict)
+
+
 def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    if _modelled(obj, api_version, kind):
+        _check_fields(c, obj, api_version, kind)
     if kind == "Namespace" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Namespace")
         _claim(c, ("Namespace", "", name), obj)
         labels_field = metadata.get("labels")
-        labels = labels_field.string_map() if labels_field is not None else {}
+        labels = labels_field.labels() if labels_field is not None else {}
         labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever was written
         c.namespaces[name] = Namespace(name, labels, obj.location)
     elif kind == "Pod" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Pod")
         namespace = _namespace_of(metadata)
         _claim(c, ("Pod", namespace, name), obj)
         spec = parse_pod_spec(metadata, obj.get("spec"))
         owner = controller_owner(metadata)
         c.pods.append(_RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location))
     elif kind in WORKLOAD_KINDS:
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, kind)
         namespace = _namespace_of(metadata)
         _claim(c, (kind, namespace, name), obj)
         template = pod_template(obj, kind)
@@ -298,30 +401,31 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
             kind, namespace, name, info, owner, obj.location
         )
     elif is_api_server_object(obj, api_version, kind):
+        _metadata(obj, kind)
         _claim(c, (kind, "default", "kubernetes"), obj)
         c.api_servers.extend(api_server_addresses(obj, kind))
     elif api_version == CALICO_API and kind in CALICO_KINDS:
         _collect_calico(c, obj, kind)
     elif (api_version, kind) in ADMIN_KINDS:
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, kind)
         _claim(c, (kind, "", name), obj)
         c.admin_policies.append(parse_admin_policy(obj, api_version, kind, name))
     elif kind == "Node" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "Node")
         _claim(c, ("Node", "", name), obj)
         labels_field = metadata.get("labels")
-        labels = labels_field.string_map() if labels_field is not None else {}
+        labels = labels_field.labels() if labels_field is not None else {}
         c.nodes.append(Node(name, labels, node_addresses(obj), obj.location))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "ServiceAccount")
         namespace = _namespace_of(metadata)
         _claim(c, ("ServiceAccount", namespace, name), obj)
         labels_field = metadata.get("labels")
         c.service_accounts[(namespace, name)] = (
-            labels_field.string_map() if labels_field is not None else {}
+            labels_field.labels() if labels_field is not None else {}
         )
     elif kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1":
-        metadata, name = _metadata(obj)
+        metadata, name = _metadata(obj, "NetworkPolicy")
         namespace = _namespace_of(metadata)
         _claim(c, ("NetworkPolicy", namespace, name), obj)
         c.policies.append(parse_network_policy(obj, namespace, name))
@@ -329,8 +433,21 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
 
 
+def _modelled(obj: Field, api_version: str, kind: str) -> bool:
+    """Whether :func:`_collect` reads the object (rather than counting it as skipped)."""
+    core = api_version in ("v1", "")
+    return (
+        (core and kind in ("Namespace", "Pod", "Node", "ServiceAccount"))
+        or kind in WORKLOAD_KINDS
+        or (kind == "NetworkPolicy" and api_version == "networking.k8s.io/v1")
+        or (api_version == CALICO_API and kind in CALICO_KINDS)
+        or (api_version, kind) in ADMIN_KINDS
+        or is_api_server_object(obj, api_version, kind)
+    )
+
+
 def _collect_calico(c: _Collected, obj: Field, kind: str) -> None:
-    metadata, name = _metadata(obj)
+    metadata, name = _metadata(obj, kind)
     namespaced = kind in ("NetworkPolicy", "NetworkSet")
     namespace = _namespace_of(metadata) if namespaced else None
     _claim(c, (f"projectcalico.org/{kind}", namespace or "", name), obj)
@@ -478,20 +595,27 @@ def _final(workloads: Iterable[Workload], pods: list[Pod]) -> Iterator[Workload]
         yield carried.get((wl.kind, wl.namespace, wl.name), wl)
 
 
-def cluster_from_documents(documents: Iterable[Document]) -> Cluster:
-    """Build a Cluster from parsed documents; InputError on the first bad one."""
-    collected = _Collected()
+def cluster_from_documents(documents: Iterable[Document], strict: bool = False) -> Cluster:
+    """Build a Cluster from parsed documents; InputError on the first bad one.
+
+    A field the API does not define is a warning on the ``netfence`` logger, or with
+    ``strict`` an InputError (as ``kubectl --validate=strict``).
+    """
+    collected = _Collected(strict=strict)
     for doc in documents:
         for obj, api_version, kind in _objects(doc):
             _collect(collected, obj, api_version, kind)
     return _build(collected)
 
 
-def load_cluster(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Cluster:
-    """Read every input and build the Cluster they describe."""
-    return cluster_from_documents(load_documents(paths, max_bytes))
+def load_cluster(
+    paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES, strict: bool = False
+) -> Cluster:
+    """Read every input and build the Cluster they describe (``strict``: unknown fields are
+    errors, not warnings)."""
+    return cluster_from_documents(load_documents(paths, max_bytes), strict)
 
 
-def load_cluster_from_text(text: str, name: str = "<text>") -> Cluster:
+def load_cluster_from_text(text: str, name: str = "<text>", strict: bool = False) -> Cluster:
     """Build a Cluster from manifests given as a string (handy for the library and tests)."""
-    return cluster_from_documents(parse_documents(text, name))
+    return cluster_from_documents(_parse(text, name), strict)
