@@ -402,3 +402,52 @@ def test_nf029_quiet_for_modeled_rules():
     """NF029: layer-4 Calico rules and ordinary admin peers use nothing dropped."""
     assert audit(_calico_rule("{action: Allow, protocol: TCP}"), "NF029") == []
     assert audit(BANP_DENY_ALL, "NF029") == []
+
+
+def _calico(kind: str, name: str, namespace: str | None, order: float) -> str:
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    doc = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": kind,
+        "metadata": metadata,
+        "spec": {
+            "order": order,
+            "selector": "app == 'web'",
+            "ingress": [{"action": "Deny" if kind == "NetworkPolicy" else "Allow"}],
+        },
+    }
+    return yaml.safe_dump(doc)
+
+
+def test_nf027_calico_same_name_and_order_is_a_tie():
+    """NF027 (Calico policy order: equal orders are ordered by name): a NetworkPolicy and a
+    GlobalNetworkPolicy both called ``guard`` at order 10 over shop/web are tied on what the
+    policies say; the finding names both and which one netfence evaluates first."""
+    text = (
+        _calico("NetworkPolicy", "guard", "shop", 10)
+        + "---\n"
+        + _calico("GlobalNetworkPolicy", "guard", None, 10)
+    )
+    found = audit(text, "NF027")
+    assert len(found) == 1
+    assert "CalicoNetworkPolicy/shop/guard first" in found[0].message
+    other = (
+        _calico("NetworkPolicy", "guard", "shop", 10)
+        + "---\n"
+        + _calico("GlobalNetworkPolicy", "guard2", None, 10)
+    )
+    assert audit(other, "NF027") == []
+
+
+def test_ties_never_depend_on_file_order():
+    """The verdict for tied policies is the same whatever order the files come in (ties are
+    broken by kind, then namespace): here the Calico NetworkPolicy's Deny comes first."""
+    from netfence.analyses.connectivity_map import Granularity, connectivity_map
+
+    first = _calico("NetworkPolicy", "guard", "shop", 10)
+    second = _calico("GlobalNetworkPolicy", "guard", None, 10)
+    maps = []
+    for text in (first + "---\n" + second, second + "---\n" + first):
+        cluster = load_cluster_from_text(PODS + "---\n" + text)
+        maps.append(connectivity_map(cluster, Granularity.POD).pairs())
+    assert maps[0] == maps[1]

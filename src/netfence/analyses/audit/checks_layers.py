@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext, resource_of
@@ -25,6 +26,7 @@ from netfence.model.networkpolicy import Direction
 from netfence.policy.admin import AdminCompiler
 from netfence.policy.calico import BUILTIN_TIERS
 from netfence.policy.registry import dropped_uses
+from netfence.policy.rules import CompiledPolicy, Placement
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -265,9 +267,13 @@ def log_only(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     description=(
         "Two AdminNetworkPolicies (or ClusterNetworkPolicies of one tier) have the same "
         "priority and select some of the same pods: which one wins is undefined by the API, "
-        "and implementations may differ."
+        "and implementations may differ. Likewise two Calico policies of one tier with the "
+        "same order and the same name (a NetworkPolicy and a GlobalNetworkPolicy, or "
+        "NetworkPolicies of two namespaces): Calico orders equal orders by name, so nothing "
+        "the policies say decides between them. netfence breaks such ties by kind, then "
+        "namespace, never by input order."
     ),
-    remediation="Give every policy of a tier a distinct priority.",
+    remediation="Give every policy of a tier a distinct priority (Calico: a distinct order or name).",
     controls=("Kubernetes network-policy-api: AdminNetworkPolicy priority",),
 )
 def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
@@ -294,6 +300,51 @@ def conflicting_priorities(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                 ),
                 ev.SharedPriority(first.priority, first.tier.value),
             )
+    yield from _calico_ties(ctx, info)
+
+
+def _calico_ties(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
+    """Calico policies of one tier whose order and name are both equal, over shared pods."""
+    for tier in ctx.compiled.tiers:
+        calico = [p for p in tier.policies if p.placement is Placement.CALICO]
+        for i, first in enumerate(calico):
+            for second in calico[i + 1 :]:
+                if (first.order, first.tie_break) != (second.order, second.tie_break):
+                    continue
+                if not (_selection(first) & _selection(second)).any():
+                    continue
+                source = ctx.cluster.calico_policies
+                a, b = source[first.policy_index], source[second.policy_index]
+                order = "no order" if a.order is None else f"order {a.order:g}"
+                yield finding(
+                    info,
+                    f"{first.policy} and {second.policy} have the same name and {order} in "
+                    f"tier {tier.name} and select some of the same pods; netfence evaluates "
+                    f"{first.policy} first (ties are broken by kind, then namespace).",
+                    (
+                        resource_of(
+                            "NetworkPolicy" if a.namespace else a.kind,
+                            a.namespace,
+                            a.name,
+                            a.location,
+                        ),
+                        resource_of(
+                            "NetworkPolicy" if b.namespace else b.kind,
+                            b.namespace,
+                            b.name,
+                            b.location,
+                        ),
+                    ),
+                    ev.SharedPriority(a.order, tier.name),
+                )
+
+
+def _selection(policy: CompiledPolicy) -> npt.NDArray[np.bool_]:
+    chosen = [s for s in (policy.selected_in, policy.selected_out) if s is not None]
+    out = np.zeros_like(chosen[0]) if chosen else np.zeros(0, np.bool_)
+    for mask in chosen:
+        out = out | mask
+    return out
 
 
 @check(

@@ -360,10 +360,10 @@ class LogOnly(Evidence):
 class SharedPriority(Evidence):
     """NF027."""
 
-    priority: int
-    """The shared priority."""
+    priority: float | None
+    """The shared priority (a Calico order; None for Calico policies without one)."""
     tier: str
-    """``Admin`` or ``Baseline``."""
+    """``Admin`` or ``Baseline``, or the Calico tier's name."""
 
 
 @dataclass(frozen=True)
