@@ -10,6 +10,7 @@ are neither).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ from netfence.model.networkpolicy import Direction
 from netfence.model.selectors import LabelSelector
 from netfence.policy.interface import Capability, DroppedUse, PolicyLanguage
 from netfence.policy.masks import MaskBuilder
-from netfence.policy.rules import CompiledPolicy, CompiledRule, Placement, PortEntry
+from netfence.policy.rules import CompiledPolicy, CompiledRule, LazyMasks, Placement, PortEntry
 from netfence.policy.space import BoolArray, EndpointSpace, Facts, NamedPort
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
@@ -166,6 +167,9 @@ class AdminCompiler:
             return self.masks.addresses(node_addresses(self.space.cluster, peer.node_selector))
         return self.masks.none()
 
+    def _peer_at(self, peers: tuple[AdminPeer, ...], index: int) -> BoolArray:
+        return self.peer(peers[index])
+
     def policy(self, index: int, policy: AdminNetworkPolicy) -> CompiledPolicy:
         """Compile one policy."""
         atoms = self.space.port_atoms
@@ -188,10 +192,10 @@ class AdminCompiler:
             (Direction.EGRESS, policy.egress),
         ):
             for r, rule in enumerate(rules):
-                peers = tuple(self.peer(peer) for peer in rule.peers)
                 endpoints = self.masks.none()
-                for mask in peers:
-                    endpoints = endpoints | mask
+                for peer in rule.peers:
+                    endpoints = endpoints | self.peer(peer)
+                peers = LazyMasks(len(rule.peers), functools.partial(self._peer_at, rule.peers))
                 entries: list[PortEntry] = []
                 for port in rule.ports or ():
                     if port.named is not None:

@@ -16,7 +16,7 @@ from netfence.model.layers import Action, RuleOrigin
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.policy.interface import Capability, PolicyLanguage
 from netfence.policy.masks import MaskBuilder
-from netfence.policy.rules import CompiledPolicy, CompiledRule, Placement, PortEntry
+from netfence.policy.rules import CompiledPolicy, CompiledRule, LazyMasks, Placement, PortEntry
 from netfence.policy.space import BoolArray, EndpointSpace, Facts
 
 KIND = "NetworkPolicy"
@@ -116,7 +116,8 @@ class KubernetesCompiler:
         """One rule: the union of its peers, the union of its port entries."""
         atoms = self.space.port_atoms
         endpoints = self.endpoints(rule, namespace)
-        peers = tuple(self.peer(peer, namespace) for peer in rule.peers or ())
+        listed = rule.peers or ()
+        peers = LazyMasks(len(listed), lambda i: self.peer(listed[i], namespace))
         compiled = CompiledRule(
             origin,
             Action.ALLOW,

@@ -10,7 +10,9 @@ denied at the end of the tier when ``end_deny`` is set, and passed on otherwise.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final, overload
 
 import numpy as np
 
@@ -46,6 +48,39 @@ class PortEntry:
     """Where the entry is written."""
 
 
+class LazyMasks(Sequence[BoolArray]):
+    """Per-entry endpoint masks, each computed only when asked for.
+
+    Provenance (which peer entry of a rule matched a flow) is needed by explain and a few
+    checks only, while a rule may list thousands of ipBlocks: keeping one mask per entry
+    for every rule would cost entries x endpoints bytes for nothing.
+    """
+
+    def __init__(self, count: int, build: Callable[[int], BoolArray]) -> None:
+        self._count = count
+        self._build = build
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> BoolArray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BoolArray]: ...
+
+    def __getitem__(self, index: int | slice) -> BoolArray | Sequence[BoolArray]:
+        if isinstance(index, slice):
+            return [self._build(i) for i in range(*index.indices(self._count))]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        return self._build(index % self._count)
+
+
+NO_PEERS: Final[Sequence[BoolArray]] = ()
+"""The peers of a rule without a peer list."""
+
+
 @dataclass(eq=False)
 class CompiledRule:
     """A rule as masks, with what it does and where it comes from."""
@@ -66,8 +101,9 @@ class CompiledRule:
     """Ports excluded whatever the destination (Calico notPorts, notProtocol)."""
     named_not: list[NamedPort] = field(default_factory=list)
     """Named ports excluded, resolved on each destination class."""
-    peers: tuple[BoolArray, ...] = ()
-    """Per peer entry, the endpoints it matches (empty when the rule has no peer list)."""
+    peers: Sequence[BoolArray] = NO_PEERS
+    """Per peer entry, the endpoints it matches, computed when asked (empty when the rule has
+    no peer list)."""
     peer_locations: tuple[Location | None, ...] = ()
     """Per peer entry, where it is written."""
     port_entries: tuple[PortEntry, ...] = ()
