@@ -31,11 +31,20 @@ class IPRangeSet:
 
     @classmethod
     def from_cidrs(cls, cidrs: Iterable[str | IPNetwork]) -> IPRangeSet:
-        """The union of several CIDRs."""
-        out = cls()
+        """The union of several CIDRs: parsed, then sorted and merged once per family."""
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         for cidr in cidrs:
-            out = out | cls.from_cidr(cidr)
-        return out
+            net = ipaddress.ip_network(cidr, strict=False) if isinstance(cidr, str) else cidr
+            spans[net.version].append((int(net.network_address), int(net.broadcast_address)))
+        return cls(IntervalSet(spans[4]), IntervalSet(spans[6]))
+
+    @classmethod
+    def union_of(cls, sets: Iterable[IPRangeSet]) -> IPRangeSet:
+        """The union of many sets, merged once per family (folding ``|`` would be quadratic)."""
+        listed = list(sets)
+        return cls(
+            IntervalSet.union_of(s._v4 for s in listed), IntervalSet.union_of(s._v6 for s in listed)
+        )
 
     @classmethod
     def everything(cls) -> IPRangeSet:
