@@ -18,7 +18,8 @@ from netfence.errors import Location
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.model.selectors import LabelSelector
-from netfence.sets.atoms import Mask
+from netfence.sets.atoms import AddressEndpoints, Mask
+from netfence.sets.ipranges import IPRangeSet
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -60,11 +61,7 @@ class PolicyCompiler:
         self.c = classes
         self.count = classes.count
         self.total = classes.count + len(classes.ip_atoms)
-        ip_count = len(classes.ip_atoms)
-        self.incidence = np.zeros((self.count, ip_count), dtype=np.bool_)
-        for i, atoms in enumerate(classes.class_ip_atoms):
-            for a in atoms:
-                self.incidence[i, a] = True
+        self.ip_endpoints = AddressEndpoints(classes.ip_atoms, classes.class_ip_atoms)
         self._ns_cache: dict[LabelSelector, BoolArray] = {}
         self._peer_cache: dict[tuple[object, ...], BoolArray] = {}
         self._named_atoms: dict[NamedPort, npt.NDArray[np.int64]] = {}
@@ -92,13 +89,11 @@ class PolicyCompiler:
         found = self._peer_cache.get(key)
         if found is not None:
             return found
-        out = np.zeros(self.total, dtype=np.bool_)
         if peer.ip_block is not None:
-            inside = self.c.ip_atoms.atoms_in(peer.ip_block.addresses)
-            out[self.count :] = inside
             # ipBlock also matches pods whose IP lies in the block, as CNIs enforce it.
-            out[: self.count] = (self.incidence & inside).any(axis=1)
+            out = self.ip_endpoints.mask(peer.ip_block.addresses)
         else:
+            out = np.zeros(self.total, dtype=np.bool_)
             if peer.namespace_selector is None:
                 ns_ok = self.c.class_ns == ns
             else:
@@ -118,8 +113,13 @@ class PolicyCompiler:
             endpoints = np.ones(self.total, dtype=np.bool_)
         else:
             endpoints = np.zeros(self.total, dtype=np.bool_)
+            blocks = [p.ip_block.addresses for p in rule.peers if p.ip_block is not None]
             for peer in rule.peers:
-                endpoints |= self.peer(peer, ns)
+                if peer.ip_block is None:
+                    endpoints |= self.peer(peer, ns)
+            if blocks:
+                # The ipBlocks of a rule together, once: no mask per block is made or cached.
+                endpoints |= self.ip_endpoints.mask(IPRangeSet.union_of(blocks))
         if rule.ports is None:
             return CompiledRule(endpoints, atoms.full, [])
         static = atoms.empty.copy()

@@ -157,11 +157,7 @@ class CalicoCompiler:
         return np.array(out, dtype=np.bool_)
 
     def _addresses(self, addresses: IPRangeSet) -> BoolArray:
-        out = np.zeros(self.b.total, dtype=np.bool_)
-        inside = self.c.ip_atoms.atoms_in(addresses)
-        out[self.b.count :] = inside
-        out[: self.b.count] = (self.b.incidence & inside).any(axis=1)
-        return out
+        return self.b.ip_endpoints.mask(addresses)
 
     def _select(
         self, selector: Selector, scope: Selector | None, policy: CalicoPolicy
@@ -180,7 +176,7 @@ class CalicoCompiler:
         else:
             in_scope = self.namespaces_matching(scope)[self.c.class_ns]
         out[:count] = self.c.calico_selector_mask(selector) & in_scope & self.workload
-        sets = IPRangeSet()
+        sets: list[IPRangeSet] = []
         for network_set in self.c.cluster.network_sets:
             if scope is None:
                 visible = network_set.namespace == policy.namespace or policy.namespace is None
@@ -194,9 +190,9 @@ class CalicoCompiler:
             if network_set.namespace is not None:
                 labels["projectcalico.org/namespace"] = network_set.namespace
             if visible and selector.matches(labels, namespaced=network_set.namespace is not None):
-                sets = sets | network_set.addresses
+                sets.append(network_set.addresses)
         if sets:
-            out[count:] |= self.c.ip_atoms.atoms_in(sets)
+            out[count:] |= self.c.ip_atoms.atoms_in(IPRangeSet.union_of(sets))
         return out
 
     def entity(self, entity: EntityRule, policy: CalicoPolicy) -> BoolArray:
@@ -340,9 +336,7 @@ class AdminCompiler:
                     f"{ip}/{128 if ':' in ip else 32}"
                     for ip in node_ips(self.c.cluster, peer.node_selector)
                 )
-            inside = self.c.ip_atoms.atoms_in(addresses)
-            out[count:] = inside
-            out[:count] = (self.b.incidence & inside).any(axis=1)
+            out = self.b.ip_endpoints.mask(addresses)
         # domainNames: DNS answers are not in the input; such peers match nothing here
         # (documented in docs/semantics.md). nodes: the addresses of the Node objects given.
         return out

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,8 @@ from netfence.sets.ports import FULL, PROTOCOLS, PortSet
 
 Mask = npt.NDArray[np.uint64]
 """A bit mask over port atoms, as ``words`` 64-bit words."""
+
+_TOP = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
 
 
 class PortAtoms:
@@ -109,23 +112,23 @@ class IPAtoms:
 
     def __init__(self, cidrs: Iterable[str]) -> None:
         cuts: dict[int, set[int]] = {4: {0}, 6: {0}}
-        top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
         for cidr in cidrs:
             net = ipaddress.ip_network(cidr, strict=False)
             cuts[net.version].add(int(net.network_address))
             end = int(net.broadcast_address) + 1
-            if end <= top[net.version]:
+            if end <= _TOP[net.version]:
                 cuts[net.version].add(end)
         self.atoms: list[tuple[int, int, int]] = []
         self._starts: dict[int, list[int]] = {}
         self._first: dict[int, int] = {}
         for version in (4, 6):
             starts = sorted(cuts[version])
+            ends = [*(s - 1 for s in starts[1:]), _TOP[version]]
             self._starts[version] = starts
             self._first[version] = len(self.atoms)
-            for i, lo in enumerate(starts):
-                hi = starts[i + 1] - 1 if i + 1 < len(starts) else top[version]
-                self.atoms.append((version, lo, hi))
+            self.atoms.extend(
+                zip(itertools.repeat(version, len(starts)), starts, ends, strict=True)
+            )
 
     def __len__(self) -> int:
         return len(self.atoms)
@@ -136,16 +139,59 @@ class IPAtoms:
         return self._first[ip.version] + bisect.bisect_right(self._starts[ip.version], int(ip)) - 1
 
     def atoms_in(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
-        """Which atoms lie inside ``addresses`` (atoms never straddle a block's edge)."""
-        return np.array(
-            [lo in addresses.family(version) for version, lo, _ in self.atoms], dtype=np.bool_
-        )
+        """Which atoms lie inside ``addresses`` (atoms never straddle a block's edge).
+
+        An atom is inside when its first address is: for each interval of the set, the atoms
+        starting in it are one slice, found by bisection on the starts (exact integers, so
+        IPv6 too), which costs O(k log n) for k intervals and n atoms.
+        """
+        out = np.zeros(len(self.atoms), dtype=np.bool_)
+        for version in (4, 6):
+            starts, first = self._starts[version], self._first[version]
+            for lo, hi in addresses.family(version):
+                i = bisect.bisect_left(starts, lo)
+                j = bisect.bisect_right(starts, hi, lo=i)
+                out[first + i : first + j] = True
+        return out
 
     def range_set(self, indices: Iterable[int]) -> IPRangeSet:
         """The addresses of the given atoms."""
         v4: list[tuple[int, int]] = []
         v6: list[tuple[int, int]] = []
+        atoms = self.atoms
         for i in indices:
-            version, lo, hi = self.atoms[i]
+            version, lo, hi = atoms[i]
             (v4 if version == 4 else v6).append((lo, hi))
         return IPRangeSet(IntervalSet(v4), IntervalSet(v6))
+
+
+class AddressEndpoints:
+    """Endpoints (classes, then address atoms) that lie inside address sets.
+
+    An ipBlock, a Calico net or an admin network matches the atoms inside it and also the
+    classes whose pods have an IP inside it (as CNIs enforce it). Which atoms each class
+    holds is kept as (class, atom) pairs rather than as a dense classes x atoms matrix, so
+    a set costs the bisection of ``IPAtoms.atoms_in`` plus one pass over the pods' atoms.
+    """
+
+    def __init__(self, atoms: IPAtoms, class_atoms: Sequence[Iterable[int]]) -> None:
+        self.atoms = atoms
+        self.count = len(class_atoms)
+        self.total = self.count + len(atoms)
+        pairs = [(c, a) for c, held in enumerate(class_atoms) for a in held]
+        self._classes = np.array([c for c, _ in pairs], dtype=np.intp)
+        self._atoms = np.array([a for _, a in pairs], dtype=np.intp)
+
+    def holders(self, inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Which classes hold some atom of the atom mask ``inside``."""
+        out = np.zeros(self.count, dtype=np.bool_)
+        out[self._classes[inside[self._atoms]]] = True
+        return out
+
+    def mask(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
+        """Over classes then atoms: the endpoints inside ``addresses``."""
+        out = np.empty(self.total, dtype=np.bool_)
+        inside = self.atoms.atoms_in(addresses)
+        out[self.count :] = inside
+        out[: self.count] = self.holders(inside)
+        return out
