@@ -187,3 +187,20 @@ def test_from_cidrs_of_many_prefixes():
     v6 = [str(ipaddress.ip_network(f"2001:db8:{i:x}::/48")) for i in range(0, 512, 2)]
     expected = ["10.0.0.0/12", "192.0.2.0/24", *v6]
     assert [str(c) for c in s.cidrs()] == expected
+
+
+@given(st.lists(nets, max_size=6), st.lists(nets, max_size=6))
+def test_cidrs_are_what_ipaddress_summarizes(a, b):
+    """cidrs, cidr_blocks and cidr_strings give ipaddress.summarize_address_range's CIDRs."""
+    s = IPRangeSet.from_cidrs(a) - IPRangeSet.from_cidrs(b)
+    expected = [
+        net
+        for version, cls in ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address))
+        for lo, hi in s.family(version)
+        for net in ipaddress.summarize_address_range(cls(lo), cls(hi))
+    ]
+    assert list(s.cidrs()) == expected
+    assert list(s.cidr_blocks()) == [
+        (n.version, int(n.network_address), n.prefixlen) for n in expected
+    ]
+    assert s.cidr_strings() == [str(n) for n in expected]
