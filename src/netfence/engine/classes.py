@@ -20,6 +20,7 @@ from netfence.model.calico_selector import Selector
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.selectors import LabelSelector
 from netfence.sets.atoms import IPAtoms, PortAtoms
+from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 
 NamedPort = tuple[str, str]
@@ -94,7 +95,8 @@ class _PolicyFacts:
 
     pod_selectors: dict[LabelSelector, None]
     calico_selectors: dict[Selector, None]
-    cidrs: list[str]
+    addresses: list[str | IPRangeSet]
+    """Every address set the compiled rules test: IP atoms are the pieces none splits."""
     named_ports: dict[NamedPort, None]
     spans: list[tuple[str, int, int]]
 
@@ -104,12 +106,12 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
     for policy in cluster.policies:
         facts.pod_selectors[policy.pod_selector] = None
         for rule in policy.ingress + policy.egress:
+            blocks = [p.ip_block.addresses for p in rule.peers or () if p.ip_block is not None]
+            if blocks:  # the compiler matches a rule's ipBlocks together
+                facts.addresses.append(IPRangeSet.union_of(blocks))
             for peer in rule.peers or ():
                 if peer.pod_selector is not None:
                     facts.pod_selectors[peer.pod_selector] = None
-                if peer.ip_block is not None:
-                    facts.cidrs.append(peer.ip_block.cidr)
-                    facts.cidrs.extend(peer.ip_block.excepts)
             for port in rule.ports or ():
                 if isinstance(port.port, str):
                     facts.named_ports[(port.port, port.protocol)] = None
@@ -122,11 +124,13 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
             for apeer in arule.peers:
                 if apeer.pod_selector is not None:
                     facts.pod_selectors[apeer.pod_selector] = None
-                facts.cidrs.extend(apeer.networks)
+                facts.addresses.append(apeer.addresses)
                 if apeer.node_selector is not None:
-                    facts.cidrs.extend(
-                        f"{ip}/{128 if ':' in ip else 32}"
-                        for ip in node_ips(cluster, apeer.node_selector)
+                    facts.addresses.append(
+                        IPRangeSet.from_cidrs(
+                            f"{ip}/{128 if ':' in ip else 32}"
+                            for ip in node_ips(cluster, apeer.node_selector)
+                        )
                     )
             for aport in arule.ports or ():  # ports of one rule, any policy of the family
                 if aport.named is not None:
@@ -141,8 +145,8 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
                 for sel in (entity.selector, entity.not_selector):
                     if sel is not None:
                         facts.calico_selectors[sel] = None
-                facts.cidrs.extend(entity.nets or ())
-                facts.cidrs.extend(entity.not_nets)
+                facts.addresses.append(IPRangeSet.from_cidrs(entity.nets or ()))
+                facts.addresses.append(IPRangeSet.from_cidrs(entity.not_nets))
             matched, named, excluded, named_not = rule_values(crule)
             for values in (matched, excluded):
                 facts.spans.extend(
@@ -153,7 +157,7 @@ def _collect_facts(cluster: Cluster) -> _PolicyFacts:
             for named_port in named + named_not:
                 facts.named_ports[named_port] = None
     for network_set in cluster.network_sets:
-        facts.cidrs.extend(network_set.nets)
+        facts.addresses.append(network_set.addresses)
     return facts
 
 
@@ -189,7 +193,7 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     namespaces = list(cluster.namespaces)
     ns_index = {name: i for i, name in enumerate(namespaces)}
     facts = _collect_facts(cluster)
-    ip_atoms = IPAtoms(facts.cidrs)
+    ip_atoms = IPAtoms(facts.addresses)
     spans = facts.spans
 
     # Distinct label sets, then which of the policies' selectors each matches.

@@ -228,7 +228,7 @@ class CalicoCompiler:
         """Endpoints of one IP family: atoms of it, and pods with an address of it (or none
         known, whose family the manifests do not tell)."""
         out = np.zeros(self.b.total, dtype=np.bool_)
-        out[self.b.count :] = [v == version for v, _, _ in self.c.ip_atoms.atoms]
+        out[self.b.count :] = self.c.ip_atoms.families == version
         pods = self.c.cluster.pods
         out[: self.b.count] = [
             not pods[m[0]].ips
