@@ -125,8 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(output)
+    _write(output)
     return code
+
+
+_CHUNK = 1 << 24
+"""Characters written at a time: a huge output is never encoded all at once."""
+
+
+def _write(output: str) -> None:
+    """Write the finished output in chunks (a whole encoded copy would double peak memory)."""
+    for start in range(0, len(output), _CHUNK):
+        sys.stdout.write(output[start : start + _CHUNK])
 
 
 def entry_point() -> NoReturn:
