@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {info['cpus']} CPUs, Python {info['python']}, {info['platform']}; "
         f"seed {args.seed}; nca {NCA_VERSION}"
     )
-    if mode:
+    if args.calico or args.admin:
         header += (
             f"; --calico {args.calico:g} --admin {args.admin:g}"
             f"{' --calico-tiers' if args.calico_tiers else ''}"
