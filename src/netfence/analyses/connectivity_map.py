@@ -215,7 +215,8 @@ def connectivity_map(
         outside = indices[indices >= count] - count
         if not outside.size:
             return tuple(pods_part), np.zeros(0, dtype=np.intp)
-        ranks = np.sort(np.concatenate([ext_ranks[g] for g in outside.tolist()]))
+        # Sorted runs, one per group: a stable (merging) sort takes them nearly as they are.
+        ranks = np.sort(np.concatenate([ext_ranks[g] for g in outside.tolist()]), kind="stable")
         return tuple(pods_part) + tuple(ext_names[ranks].tolist()), ranks
 
     sources: list[tuple[npt.NDArray[np.uint32], tuple[str, ...], npt.NDArray[np.intp]]] = [

@@ -23,6 +23,10 @@ def _one_or_many(names: tuple[str, ...]) -> str | list[str]:
     return names[0] if len(names) == 1 else list(names)
 
 
+_quote: Final = json.encoder.encode_basestring_ascii
+"""A string as json.dumps writes it (ASCII, escaped), by json's own C encoder."""
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
 
@@ -37,7 +41,10 @@ def render_json(cmap: ConnectivityMap) -> str:
         ' "endpoints": [',
     ]
     for i, e in enumerate(cmap.endpoints):
-        entry = _compact({"name": e.name, "kind": e.kind, "namespace": e.namespace})
+        # What _compact gives for this dict of strings, without a json.dumps call for each of
+        # the (with many ipBlocks, hundreds of thousands of) endpoints.
+        namespace = "null" if e.namespace is None else _quote(e.namespace)
+        entry = f'{{"name": {_quote(e.name)}, "kind": {_quote(e.kind)}, "namespace": {namespace}}}'
         parts.append(("," if i else "") + "\n  " + entry)
     parts.append("\n ],\n" if cmap.endpoints else "],\n")
     parts.append(' "connections": [')
