@@ -20,7 +20,7 @@ With ``--calico F`` and ``--admin F`` that share of the policies is written as C
 ``platform``; a NetworkSet and a GlobalNetworkSet go into ``topology.yaml``) or as admin policies
 (AdminNetworkPolicy, the BaselineAdminNetworkPolicy ``default``, and v1alpha2
 ClusterNetworkPolicies). ``--calico-default-tier-only`` leaves out the Tiers (nca 2.1.0 cannot
-read them).
+read them). ``--ip-prefixes N`` adds partner allow-list rules with N ipBlock prefixes in all.
 
 The same arguments always produce byte-identical files; without ``--calico``/``--admin`` the
 output is what it was before those options existed.
@@ -30,6 +30,7 @@ Usage::
     python benchmarks/generate_cluster.py --pods 1000 --policies 400 --seed 1 --out DIR
     python benchmarks/generate_cluster.py --pods 1000 --policies 400 --calico 0.2 --admin 0.1 \
         --out DIR
+    python benchmarks/generate_cluster.py --pods 1000 --policies 400 --ip-prefixes 50000 --out DIR
 """
 
 from __future__ import annotations
@@ -1696,6 +1697,65 @@ class MixedPolicies:
         return out
 
 
+# --------------------------------------------------------------------------- many ipBlocks
+
+PREFIXES_PER_RULE = 500
+"""With ``--ip-prefixes N``, each allow-list rule holds this many ipBlock peers (the last fewer)."""
+
+
+def _public_prefix(rng: random.Random) -> str:
+    """A random public prefix: IPv4 /16../30 (mostly /24) or, one time in ten, IPv6 /48../64."""
+    if rng.random() < 0.1:
+        length = rng.choice([48, 56, 64])
+        value = (0x2600 << 112) | (rng.getrandbits(length - 16) << (128 - length))
+        return str(ipaddress.IPv6Network((value, length)))
+    length = rng.choice([16, 20, 22, 24, 24, 24, 24, 26, 28, 30])
+    while True:
+        value = rng.getrandbits(32) & ~((1 << (32 - length)) - 1)
+        net = ipaddress.IPv4Network((value, length))
+        if net.is_global and not net.is_multicast:
+            return str(net)
+
+
+def add_ip_prefixes(policies: list[Obj], count: int, seed: int) -> None:
+    """Add partner allow-list rules holding ``count`` ipBlock prefixes in all, in place.
+
+    Rules of ``PREFIXES_PER_RULE`` random public prefixes (about one in eight with an
+    ``except`` of its first quarter; prefixes may overlap or repeat) go in turn to the
+    NetworkPolicies that already have ingress or egress rules, alternating ingress and egress
+    rules, on TCP 443. The prefixes come from their own random generator, so the rest of the
+    cluster is what it is without the option.
+    """
+    rng = random.Random(f"ip-prefixes-{seed}")
+    hosts = [
+        p
+        for p in policies
+        if p.get("kind") == "NetworkPolicy"
+        and p.get("apiVersion") == "networking.k8s.io/v1"
+        and (p["spec"].get("ingress") or p["spec"].get("egress"))
+    ]
+    if not hosts:
+        raise ValueError("--ip-prefixes needs a NetworkPolicy with ingress or egress rules")
+    made = 0
+    rule_index = 0
+    while made < count:
+        policy = hosts[rule_index % len(hosts)]
+        spec = policy["spec"]
+        ingress = bool(spec.get("ingress")) and (rule_index % 2 == 0 or not spec.get("egress"))
+        peers: list[Obj] = []
+        for _ in range(min(PREFIXES_PER_RULE, count - made)):
+            cidr = _public_prefix(rng)
+            block: Obj = {"cidr": cidr}
+            net = ipaddress.ip_network(cidr)
+            if rng.random() < 0.125 and net.prefixlen <= net.max_prefixlen - 2:
+                block["except"] = [str(next(net.subnets(prefixlen_diff=2)))]
+            peers.append({"ipBlock": block})
+        made += len(peers)
+        rule: Obj = {"from" if ingress else "to": peers, "ports": [port(443)]}
+        spec["ingress" if ingress else "egress"].append(rule)
+        rule_index += 1
+
+
 def dump_list(items: list[Obj], path: Path) -> None:
     """Write a ``kind: List`` document."""
     doc = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
@@ -1718,6 +1778,7 @@ def generate(
     calico: float = 0.0,
     admin: float = 0.0,
     calico_tiers: bool = True,
+    ip_prefixes: int = 0,
 ) -> tuple[Path, Path]:
     """Generate a cluster into ``out``; return the topology and policies paths.
 
@@ -1725,10 +1786,14 @@ def generate(
     GlobalNetworkPolicy) or admin (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
     ClusterNetworkPolicy); Calico Tiers go into ``policies.yaml`` and the NetworkSets into
     ``topology.yaml``. ``calico_tiers=False`` puts every Calico policy in the default tier.
+    ``ip_prefixes=N`` adds allow-list rules with N ipBlock prefixes in all (see
+    ``add_ip_prefixes``).
     """
     gen = ClusterGenerator(pods, policies, seed, calico, admin, calico_tiers)
     gen.build_topology()
     policy_objs, extra = gen.build_all()
+    if ip_prefixes:
+        add_ip_prefixes(policy_objs, ip_prefixes, seed)
     out.mkdir(parents=True, exist_ok=True)
     topo_path = out / "topology.yaml"
     pol_path = out / "policies.yaml"
@@ -1765,6 +1830,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="no Tier objects: every Calico policy in the default tier (nca reads no tiers)",
     )
+    parser.add_argument(
+        "--ip-prefixes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add allow-list rules with N ipBlock prefixes in all (default 0)",
+    )
     args = parser.parse_args(argv)
     try:
         topo, pol = generate(
@@ -1775,6 +1847,7 @@ def main(argv: list[str] | None = None) -> int:
             args.calico,
             args.admin,
             not args.calico_default_tier_only,
+            args.ip_prefixes,
         )
     except ValueError as exc:
         parser.error(str(exc))

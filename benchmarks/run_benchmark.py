@@ -22,13 +22,15 @@ With ``--calico F`` / ``--admin F`` the generator writes that share of the polic
 or admin policies. Such runs go to ``benchmarks/out/<pods>-<policies>-calico<F>-admin<F>/`` and
 ``results-calico<F>-admin<F>.{md,json}``. nca 2.1.0 refuses a Calico policy with a ``tier``
 field, so Calico policies are all in the default tier unless ``--calico-tiers`` is given
-(netfence only, with ``--skip-nca``).
+(netfence only, with ``--skip-nca``). ``--ip-prefixes N`` adds allow-list rules with N
+ipBlock prefixes in all (suffix ``-ip<N>``).
 
 Usage::
 
     python benchmarks/run_benchmark.py --sizes 200/80,1000/400
     python benchmarks/run_benchmark.py --sizes 10000/4000 --skip-nca
     python benchmarks/run_benchmark.py --sizes 200/80,1000/400 --calico 0.3
+    python benchmarks/run_benchmark.py --sizes 1000/400 --skip-nca --ip-prefixes 50000 --scan
 """
 
 from __future__ import annotations
@@ -303,7 +305,14 @@ def run_size(
         if d.exists():
             shutil.rmtree(d)
     topo, pol = generate_cluster.generate(
-        pods, policies, args.seed, inp, args.calico, args.admin, args.calico_tiers
+        pods,
+        policies,
+        args.seed,
+        inp,
+        args.calico,
+        args.admin,
+        args.calico_tiers,
+        args.ip_prefixes,
     )
     compare_nca.strip_pod_ips(topo, inp_noip / "topology.yaml")
     shutil.copyfile(pol, inp_noip / "policies.yaml")
@@ -463,6 +472,8 @@ def mode_suffix(args: argparse.Namespace) -> str:
         out += f"-admin{args.admin:g}"
     if args.calico and args.calico_tiers:
         out += "-tiers"
+    if args.ip_prefixes:
+        out += f"-ip{args.ip_prefixes}"
     return out
 
 
@@ -529,6 +540,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write Calico Tiers (security, platform); nca 2.1.0 cannot read them",
     )
+    parser.add_argument(
+        "--ip-prefixes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add allow-list rules with N ipBlock prefixes in all to each cluster (default 0)",
+    )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
     if args.calico_tiers and not args.skip_nca:
@@ -543,11 +561,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {info['cpus']} CPUs, Python {info['python']}, {info['platform']}; "
         f"seed {args.seed}; nca {NCA_VERSION}"
     )
-    if mode:
+    if args.calico or args.admin:
         header += (
             f"; --calico {args.calico:g} --admin {args.admin:g}"
             f"{' --calico-tiers' if args.calico_tiers else ''}"
         )
+    if args.ip_prefixes:
+        header += f"; --ip-prefixes {args.ip_prefixes}"
     print(header)
     print()
     print(markdown_table(results))

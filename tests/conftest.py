@@ -23,8 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from netfence.cli.main import main
+
+# Under CI the property tests draw the same examples every run, so a red CI always means a
+# change broke something, never a new random draw; locally they explore afresh each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _require_tool(name: str) -> str:

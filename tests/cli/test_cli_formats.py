@@ -451,3 +451,22 @@ def test_console_script(shop_cluster, tmp_path):
         [script, "--version"], capture_output=True, text=True, timeout=120, check=False
     )
     assert (version.returncode, version.stdout.strip()) == (0, f"netfence {__version__}")
+
+
+def test_output_written_in_chunks_is_the_whole_output(cli, shop_cluster, monkeypatch):
+    """A large output is written a chunk at a time; the chunks add up to the same text."""
+    from netfence.cli import main as cli_main
+
+    whole = cli("connectivity", shop_cluster, "-o", "json").out
+    writes: list[str] = []
+    real_write = sys.stdout.write
+
+    def spy(text: str) -> int:
+        writes.append(text)
+        return real_write(text)
+
+    monkeypatch.setattr(cli_main, "_CHUNK", 97)
+    monkeypatch.setattr(sys.stdout, "write", spy)
+    chunked = cli("connectivity", shop_cluster, "-o", "json").out
+    assert chunked == whole
+    assert len(writes) == -(-len(whole) // 97) and max(map(len, writes)) == 97

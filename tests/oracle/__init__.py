@@ -127,6 +127,7 @@ def _calico(cluster: Cluster, policy: CalicoPolicy) -> Member:
             )
             for r in policy.rules(direction)
             if not calico.governs_source_ports(r)  # left out of the map (docs/semantics.md)
+            and not calico.http_decides_nothing(r)
         ]
 
     return Member(

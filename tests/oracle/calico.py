@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from netfence.model.calico import CalicoPolicy, CalicoPorts, CalicoRule, EntityRule
 from netfence.model.calico_selector import All, Global, Selector
 from netfence.model.cluster import Cluster, Pod
+from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.sets.ports import OTHER, PortSet
 
@@ -203,6 +204,13 @@ def rule_matches(
     return entity_matches(cluster, rule.source, policy, source) and entity_matches(
         cluster, rule.destination, policy, destination
     )
+
+
+def http_decides_nothing(rule: CalicoRule) -> bool:
+    """Whether the rule is a Deny or Pass with HTTP criteria: it refuses or passes only some
+    requests of a connection, so for the connection as a whole it decides nothing and is
+    left out (docs/semantics.md); an Allow with them lets the connection through."""
+    return rule.http and rule.action is not Action.ALLOW
 
 
 def governs_source_ports(rule: CalicoRule) -> bool:

@@ -141,3 +141,66 @@ def test_ip_describe_prefers_the_shorter_form():
     assert most.describe() == "0.0.0.0/0 except 169.254.169.254/32"
     small = IPRangeSet.from_cidrs(["203.0.113.0/24", "fd00::/8"])
     assert small.describe() == "203.0.113.0/24, fd00::/8"
+
+
+many_nets = st.lists(nets, max_size=60)
+
+
+@given(many_nets)
+def test_from_cidrs_equals_the_fold_of_unions(cidrs):
+    """from_cidrs (sorted and merged once) is the union of the CIDRs one at a time."""
+    folded = IPRangeSet()
+    for cidr in cidrs:
+        folded = folded | IPRangeSet.from_cidr(cidr)
+    built = IPRangeSet.from_cidrs(cidrs)
+    assert built == folded and hash(built) == hash(folded)
+    assert IPRangeSet.from_cidrs(str(c) for c in cidrs) == folded
+
+
+@given(st.lists(st.lists(nets, max_size=5), max_size=12))
+def test_union_of_equals_the_fold_of_unions(groups):
+    """IPRangeSet.union_of and IntervalSet.union_of agree with folding ``|``."""
+    sets = [IPRangeSet.from_cidrs(g) for g in groups]
+    folded = IPRangeSet()
+    for s in sets:
+        folded = folded | s
+    assert IPRangeSet.union_of(sets) == folded
+    assert IPRangeSet.union_of(iter(sets)) == folded
+    for version in (4, 6):
+        assert IntervalSet.union_of(s.family(version) for s in sets) == folded.family(version)
+
+
+@given(st.lists(intervals, max_size=8))
+def test_interval_union_of_is_canonical(parts):
+    """The union of many interval sets is canonical and holds exactly their values."""
+    union = IntervalSet.union_of(IntervalSet(p) for p in parts)
+    assert as_set(union) == set().union(*(explicit(p) for p in parts))
+    assert union == IntervalSet([(v, v) for v in sorted(as_set(union))])
+
+
+def test_from_cidrs_of_many_prefixes():
+    """Thousands of prefixes (adjacent, nested, repeated, both families) merge exactly."""
+    cidrs = [f"10.{i // 256}.{i % 256}.0/24" for i in range(4096)]  # 10.0.0.0/12, adjacent
+    cidrs += ["10.3.0.0/16", "10.3.4.0/24", "10.3.4.0/24", "192.0.2.0/25", "192.0.2.128/25"]
+    cidrs += [f"2001:db8:{i:x}::/48" for i in range(0, 512, 2)]
+    s = IPRangeSet.from_cidrs(cidrs)
+    v6 = [str(ipaddress.ip_network(f"2001:db8:{i:x}::/48")) for i in range(0, 512, 2)]
+    expected = ["10.0.0.0/12", "192.0.2.0/24", *v6]
+    assert [str(c) for c in s.cidrs()] == expected
+
+
+@given(st.lists(nets, max_size=6), st.lists(nets, max_size=6))
+def test_cidrs_are_what_ipaddress_summarizes(a, b):
+    """cidrs, cidr_blocks and cidr_strings give ipaddress.summarize_address_range's CIDRs."""
+    s = IPRangeSet.from_cidrs(a) - IPRangeSet.from_cidrs(b)
+    expected = [
+        net
+        for version, cls in ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address))
+        for lo, hi in s.family(version)
+        for net in ipaddress.summarize_address_range(cls(lo), cls(hi))
+    ]
+    assert list(s.cidrs()) == expected
+    assert list(s.cidr_blocks()) == [
+        (n.version, int(n.network_address), n.prefixlen) for n in expected
+    ]
+    assert s.cidr_strings() == [str(n) for n in expected]

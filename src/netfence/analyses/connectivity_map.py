@@ -9,8 +9,6 @@ ports. A pod to itself (loopback) is never asserted, even when it stands on both
 from __future__ import annotations
 
 import enum
-import functools
-import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,38 +187,58 @@ def connectivity_map(
     for a in range(pe.shape[1]):
         ext_groups.setdefault(pe[:, a].tobytes() + ep[a, :].tobytes(), []).append(a)
     groups = list(ext_groups.values())
-    ext_names = [tuple(str(c) for c in atoms.range_set(g).cidrs()) for g in groups]
+    # Every external CIDR once, in address order; a group of atoms is the ranks of its CIDRs,
+    # so a connection's destinations are merged by sorting integers, not parsing names.
+    blocks: list[tuple[int, int, int]] = []  # (family, first address, prefix length)
+    names: list[str] = []
+    owner: list[int] = []
+    for g, group in enumerate(groups):
+        addresses = atoms.range_set(group)
+        blocks.extend(addresses.cidr_blocks())
+        names.extend(addresses.cidr_strings())
+        owner.extend([g] * (len(blocks) - len(owner)))
+    by_address = sorted(range(len(blocks)), key=blocks.__getitem__)
+    ext_names = np.array([names[k] for k in by_address], dtype=object)
+    group_ranks: list[list[int]] = [[] for _ in groups]
+    for rank, k in enumerate(by_address):
+        group_ranks[owner[k]].append(rank)
+    ext_ranks = [np.array(r, dtype=np.intp) for r in group_ranks]
+    used = np.zeros(len(ext_names), dtype=np.bool_)
     first_atom = np.array([g[0] for g in groups], dtype=np.int64)
     pe = pe[:, first_atom]
     ep = ep[first_atom, :]
 
-    def dst_names(indices: npt.NDArray[np.intp]) -> tuple[str, ...]:
-        pods_part = sorted(n for i in indices if i < count for n in units.names[i])
-        ext = sorted(
-            (n for i in indices if i >= count for n in ext_names[int(i) - count]), key=_cidr_order
-        )
-        return tuple(pods_part) + tuple(ext)
+    def names_of(indices: npt.NDArray[np.intp]) -> tuple[tuple[str, ...], npt.NDArray[np.intp]]:
+        """The names of endpoints (unit groups, then external groups past ``count``), and
+        the ranks of the external ones."""
+        pods_part = sorted(n for i in indices[indices < count].tolist() for n in units.names[i])
+        outside = indices[indices >= count] - count
+        if not outside.size:
+            return tuple(pods_part), np.zeros(0, dtype=np.intp)
+        # Sorted runs, one per group: a stable (merging) sort takes them nearly as they are.
+        ranks = np.sort(np.concatenate([ext_ranks[g] for g in outside.tolist()]), kind="stable")
+        return tuple(pods_part) + tuple(ext_names[ranks].tolist()), ranks
 
-    sources: list[tuple[npt.NDArray[np.uint32], tuple[str, ...]]] = [
-        (row, tuple(sorted(n for g in srcs for n in units.names[g])))
+    sources: list[tuple[npt.NDArray[np.uint32], tuple[str, ...], npt.NDArray[np.intp]]] = [
+        (row, tuple(sorted(n for g in srcs for n in units.names[g])), np.zeros(0, dtype=np.intp))
         for row, srcs in _same_rows(np.concatenate([pp, pe], axis=1))
     ]
     sources.extend(
-        (row, dst_names(np.array(srcs, dtype=np.intp) + count)) for row, srcs in _same_rows(ep)
+        (row, *names_of(np.array(srcs, dtype=np.intp) + count)) for row, srcs in _same_rows(ep)
     )
     connections: list[Connection] = []
-    for row, src in sources:
-        for mask_id in np.unique(row[row != 0]).tolist():
-            dst = np.flatnonzero(row == mask_id)
-            connections.append(Connection(src, dst_names(dst), matrix.portset(mask_id)))
+    for row, src, src_ranks in sources:
+        mask_ids = np.unique(row[row != 0]).tolist()
+        if mask_ids:
+            used[src_ranks] = True
+        for mask_id in mask_ids:
+            dst, dst_ranks = names_of(np.flatnonzero(row == mask_id))
+            used[dst_ranks] = True
+            connections.append(Connection(src, dst, matrix.portset(mask_id)))
     connections.sort(key=lambda c: (c.src, c.dst))
     endpoints = [e for kinds in units.kinds for e in kinds]
     endpoints.sort(key=lambda e: e.name)
-    known = {e.name for e in endpoints}
-    external = sorted(
-        {n for c in connections for n in c.src + c.dst if n not in known},
-        key=_cidr_order,
-    )
+    external = ext_names[used].tolist()
     endpoints.extend(Endpoint(c, "IPRange", None) for c in external)
     return ConnectivityMap(granularity, tuple(endpoints), tuple(connections))
 
@@ -231,9 +249,3 @@ def _same_rows(ids: npt.NDArray[np.uint32]) -> list[tuple[npt.NDArray[np.uint32]
     for i in range(ids.shape[0]):
         groups.setdefault(ids[i].tobytes(), []).append(i)
     return [(ids[members[0]], members) for members in groups.values()]
-
-
-@functools.lru_cache(maxsize=65536)
-def _cidr_order(cidr: str) -> tuple[int, int, int]:
-    net = ipaddress.ip_network(cidr)
-    return (net.version, int(net.network_address), net.prefixlen)

@@ -177,8 +177,18 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    sys.stdout.write(output)
+    _write(output)
     return code
+
+
+_CHUNK = 1 << 24
+"""Characters written at a time: a huge output is never encoded all at once."""
+
+
+def _write(output: str) -> None:
+    """Write the finished output in chunks (a whole encoded copy would double peak memory)."""
+    for start in range(0, len(output), _CHUNK):
+        sys.stdout.write(output[start : start + _CHUNK])
 
 
 def entry_point() -> NoReturn:

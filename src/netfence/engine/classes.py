@@ -96,7 +96,7 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     namespaces = list(cluster.namespaces)
     ns_index = {name: i for i, name in enumerate(namespaces)}
     facts = collect_facts(cluster)
-    ip_atoms = IPAtoms(facts.cidrs)
+    ip_atoms = IPAtoms(facts.addresses)
     spans = facts.spans
 
     # Distinct label sets, then which of the policies' selectors each matches.

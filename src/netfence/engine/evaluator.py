@@ -25,6 +25,7 @@ from netfence.policy.masks import MaskBuilder
 from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier
 from netfence.policy.space import BoolArray
 from netfence.sets.atoms import Mask
+from netfence.sets.ipranges import IPRangeSet
 
 
 class StepKind(enum.StrEnum):
@@ -278,13 +279,16 @@ def walk_flow(
     peer: int,
     target: int,
     asked: Mask,
+    peer_addresses: IPRangeSet | None = None,
 ) -> FlowWalk:
     """Walk one direction for one flow through the compiled tiers.
 
     ``subject`` is the class whose policies decide (the source for egress, the destination
     for ingress), None for an external endpoint (nothing governs its side); ``peer`` the
     other end and ``target`` the destination, as endpoint indices (a class, or an address
-    atom past the classes); ``asked`` the values asked about.
+    atom past the classes); ``asked`` the values asked about; ``peer_addresses`` the other
+    end's concrete addresses (an address, or the pod's IPs), which name the address peer
+    entry that matched, where atoms cannot tell a rule's address peers apart.
     """
     if subject is None:
         return FlowWalk(asked.copy(), (), ())
@@ -307,7 +311,9 @@ def walk_flow(
                 ports = masks.target_masks(rule, targets)[0] & remaining
                 if ports.any():
                     union |= ports
-                    steps.extend(_rule_steps(masks, tier, rule, peer, targets, ports))
+                    steps.extend(
+                        _rule_steps(masks, tier, rule, peer, peer_addresses, targets, ports)
+                    )
             allowed |= union
             remaining &= ~union
             passed = np.zeros_like(asked)
@@ -317,7 +323,7 @@ def walk_flow(
                 ports = masks.target_masks(rule, targets)[0] & remaining & ~passed
                 if not ports.any():
                     continue
-                steps.extend(_rule_steps(masks, tier, rule, peer, targets, ports))
+                steps.extend(_rule_steps(masks, tier, rule, peer, peer_addresses, targets, ports))
                 if rule.action is Action.ALLOW:
                     allowed |= ports
                     remaining &= ~ports
@@ -338,6 +344,18 @@ def walk_flow(
     return FlowWalk(allowed, tuple(steps), tuple(selecting))
 
 
+def _peer_index(rule: CompiledRule, peer: int, peer_addresses: IPRangeSet | None) -> int | None:
+    """The first peer entry of ``rule`` that matches the other end."""
+    for i in range(len(rule.peers)):
+        addresses = rule.peer_sets[i] if i < len(rule.peer_sets) else None
+        if addresses is not None:
+            if peer_addresses is not None and addresses & peer_addresses:
+                return i
+        elif rule.peers[i][peer]:
+            return i
+    return None
+
+
 def _selects(selected: BoolArray | None, subject: int) -> bool:
     return selected is not None and bool(selected[subject])
 
@@ -347,13 +365,14 @@ def _rule_steps(
     tier: CompiledTier,
     rule: CompiledRule,
     peer: int,
+    peer_addresses: IPRangeSet | None,
     targets: npt.NDArray[np.intp],
     ports: Mask,
 ) -> list[FlowStep]:
     """The steps of one rule deciding ``ports``: one per port entry that holds some of them
     (each value named by the first entry holding it), naming the first matching peer."""
     origin = rule.origin
-    peer_index = next((i for i, mask in enumerate(rule.peers) if mask[peer]), None)
+    peer_index = _peer_index(rule, peer, peer_addresses)
     if peer_index is not None:
         located = rule.peer_locations[peer_index] or origin.location
         origin = replace(origin, peer_index=peer_index, location=located)

@@ -22,6 +22,7 @@ from netfence.model.layers import Action, RuleOrigin
 from netfence.model.networkpolicy import Direction
 from netfence.policy.layering import CompiledPolicies, compile_layers
 from netfence.sets.atoms import Mask
+from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -219,6 +220,7 @@ class _Space:
             self.index(other),
             self.index(target),
             self.mask,
+            _addresses_of(other),
         )
         steps = tuple(self._step(s) for s in walked.steps)
         steps = tuple(s for s in steps if s.ports)
@@ -243,6 +245,14 @@ class _Space:
             self.ports(step.ports),
             step.what,
         )
+
+
+def _addresses_of(endpoint: FlowEndpoint) -> IPRangeSet:
+    """The endpoint's concrete addresses: the address, or the pod's IPs."""
+    if endpoint.address is not None:
+        return IPRangeSet.from_cidrs([f"{endpoint.address}/{endpoint.address.max_prefixlen}"])
+    assert endpoint.pod is not None
+    return IPRangeSet.from_cidrs(f"{ip}/{128 if ':' in ip else 32}" for ip in endpoint.pod.ips)
 
 
 def _reason(

@@ -75,12 +75,10 @@ class AdminLanguage(PolicyLanguage):
                 for peer in rule.peers:
                     if peer.pod_selector is not None:
                         facts.pod_selectors[peer.pod_selector] = None
-                    facts.cidrs.extend(peer.networks)
+                    if peer.kind is AdminPeerKind.NETWORKS:
+                        facts.addresses.append(peer.addresses)
                     if peer.node_selector is not None:
-                        facts.cidrs.extend(
-                            f"{ip}/{128 if ':' in ip else 32}"
-                            for ip in node_ips(cluster, peer.node_selector)
-                        )
+                        facts.addresses.append(node_addresses(cluster, peer.node_selector))
                 for port in rule.ports or ():
                     if port.named is not None:
                         for proto in KUBERNETES_PROTOCOLS:  # the container port's own protocol
@@ -167,6 +165,14 @@ class AdminCompiler:
             return self.masks.addresses(node_addresses(self.space.cluster, peer.node_selector))
         return self.masks.none()
 
+    def peer_addresses(self, peer: AdminPeer) -> IPRangeSet | None:
+        """The address set of a networks or nodes peer; None for pod peers."""
+        if peer.kind is AdminPeerKind.NETWORKS:
+            return peer.addresses
+        if peer.node_selector is not None:
+            return node_addresses(self.space.cluster, peer.node_selector)
+        return None
+
     def _peer_at(self, peers: tuple[AdminPeer, ...], index: int) -> BoolArray:
         return self.peer(peers[index])
 
@@ -196,6 +202,7 @@ class AdminCompiler:
                 for peer in rule.peers:
                     endpoints = endpoints | self.peer(peer)
                 peers = LazyMasks(len(rule.peers), functools.partial(self._peer_at, rule.peers))
+                peer_sets = tuple(self.peer_addresses(peer) for peer in rule.peers)
                 entries: list[PortEntry] = []
                 for port in rule.ports or ():
                     if port.named is not None:
@@ -229,6 +236,7 @@ class AdminCompiler:
                     static,
                     named=[n for entry in entries for n in entry.named],
                     peers=peers,
+                    peer_sets=peer_sets,
                     peer_locations=tuple(peer.location for peer in rule.peers),
                     port_entries=tuple(entries),
                     policy_index=index,

@@ -275,7 +275,7 @@ class CalicoCompiler:
         """Endpoints of one IP family: atoms of it, and pods with an address of it (or none
         known, whose family the manifests do not tell)."""
         out = np.zeros(self.b.total, dtype=np.bool_)
-        out[self.b.count :] = [v == version for v, _, _ in self.c.ip_atoms.atoms]
+        out[self.b.count :] = self.c.ip_atoms.families == version
         pods = self.c.cluster.pods
         out[: self.b.count] = [
             not pods[m[0]].ips
@@ -446,8 +446,8 @@ class CalicoLanguage(PolicyLanguage):
                     for sel in (entity.selector, entity.not_selector):
                         if sel is not None:
                             facts.calico_selectors[sel] = None
-                    facts.cidrs.extend(entity.nets or ())
-                    facts.cidrs.extend(entity.not_nets)
+                    facts.addresses.append(IPRangeSet.from_cidrs(entity.nets or ()))
+                    facts.addresses.append(IPRangeSet.from_cidrs(entity.not_nets))
                 matched, named, excluded, named_not = rule_values(rule)
                 for values in (matched, excluded):
                     facts.spans.extend(
@@ -458,7 +458,7 @@ class CalicoLanguage(PolicyLanguage):
                 for named_port in named + named_not:
                     facts.named_ports[named_port] = None
         for network_set in cluster.network_sets:
-            facts.cidrs.extend(network_set.nets)
+            facts.addresses.append(network_set.addresses)
         return facts
 
     def compile(self, space: EndpointSpace, masks: MaskBuilder) -> Sequence[CompiledPolicy]:

@@ -18,6 +18,13 @@ from netfence.policy.interface import Capability, PolicyLanguage
 from netfence.policy.masks import MaskBuilder
 from netfence.policy.rules import CompiledPolicy, CompiledRule, LazyMasks, Placement, PortEntry
 from netfence.policy.space import BoolArray, EndpointSpace, Facts
+from netfence.sets.ipranges import IPRangeSet
+
+
+def rule_blocks(rule: PolicyRule) -> IPRangeSet:
+    """The union of a rule's ipBlock peers (empty when it has none)."""
+    return IPRangeSet.union_of(p.ip_block.addresses for p in rule.peers or () if p.ip_block)
+
 
 KIND = "NetworkPolicy"
 """The kind a Kubernetes NetworkPolicy's rules are named by."""
@@ -46,12 +53,12 @@ class KubernetesLanguage(PolicyLanguage):
         for policy in cluster.policies:
             facts.pod_selectors[policy.pod_selector] = None
             for rule in policy.ingress + policy.egress:
+                blocks = rule_blocks(rule)
+                if blocks:  # the compiler matches a rule's ipBlocks together
+                    facts.addresses.append(blocks)
                 for peer in rule.peers or ():
                     if peer.pod_selector is not None:
                         facts.pod_selectors[peer.pod_selector] = None
-                    if peer.ip_block is not None:
-                        facts.cidrs.append(peer.ip_block.cidr)
-                        facts.cidrs.extend(peer.ip_block.excepts)
                 for port in rule.ports or ():
                     if isinstance(port.port, str):
                         facts.named_ports[(port.port, port.protocol)] = None
@@ -102,12 +109,18 @@ class KubernetesCompiler:
         return found
 
     def endpoints(self, rule: PolicyRule, namespace: str) -> BoolArray:
-        """The endpoints a rule's peers match: their union, or every endpoint without peers."""
+        """The endpoints a rule's peers match: their union, or every endpoint without peers.
+        The rule's ipBlocks are matched together, as one address set (a rule may list
+        thousands; one mask each would cost blocks x endpoints)."""
         if rule.peers is None:
             return self.masks.everything()
         endpoints = self.masks.none()
         for peer in rule.peers:
-            endpoints = endpoints | self.peer(peer, namespace)
+            if peer.ip_block is None:
+                endpoints = endpoints | self.peer(peer, namespace)
+        blocks = rule_blocks(rule)
+        if blocks:
+            endpoints = endpoints | self.masks.addresses(blocks)
         return endpoints
 
     def rule(
@@ -117,7 +130,14 @@ class KubernetesCompiler:
         atoms = self.space.port_atoms
         endpoints = self.endpoints(rule, namespace)
         listed = rule.peers or ()
-        peers = LazyMasks(len(listed), lambda i: self.peer(listed[i], namespace))
+        blocks = rule_blocks(rule)
+
+        def peer_mask(i: int) -> BoolArray:
+            if listed[i].ip_block is not None:
+                return self.masks.addresses(blocks)  # atoms do not split a rule's ipBlocks
+            return self.peer(listed[i], namespace)
+
+        peers = LazyMasks(len(listed), peer_mask)
         compiled = CompiledRule(
             origin,
             Action.ALLOW,
@@ -125,6 +145,7 @@ class KubernetesCompiler:
             endpoints,
             atoms.full,
             peers=peers,
+            peer_sets=tuple(p.ip_block.addresses if p.ip_block else None for p in listed),
             peer_locations=tuple(peer.location for peer in rule.peers or ()),
         )
         if rule.ports is None:

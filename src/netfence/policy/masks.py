@@ -13,7 +13,7 @@ import numpy.typing as npt
 from netfence.model.selectors import LabelSelector
 from netfence.policy.rules import CompiledRule
 from netfence.policy.space import BoolArray, EndpointSpace, NamedPort
-from netfence.sets.atoms import Mask
+from netfence.sets.atoms import AddressEndpoints, Mask
 from netfence.sets.ipranges import IPRangeSet
 
 
@@ -26,11 +26,8 @@ class MaskBuilder:
         """Number of pod classes: endpoint masks index classes first."""
         self.total = space.count + len(space.ip_atoms)
         """Length of an endpoint mask: classes, then address atoms."""
-        self.incidence = np.zeros((self.count, len(space.ip_atoms)), dtype=np.bool_)
-        """[class, atom]: whether a pod IP of the class lies in the atom."""
-        for i, atoms in enumerate(space.class_ip_atoms):
-            for a in atoms:
-                self.incidence[i, a] = True
+        self.ip_endpoints = AddressEndpoints(space.ip_atoms, space.class_ip_atoms)
+        """Which classes' pod IPs lie in which address atoms."""
         self.ns_index = {name: i for i, name in enumerate(space.namespaces)}
         """Namespace name to its index in ``space.namespaces``."""
         self._ns_cache: dict[LabelSelector, BoolArray] = {}
@@ -69,12 +66,9 @@ class MaskBuilder:
 
     def addresses(self, addresses: IPRangeSet) -> BoolArray:
         """An endpoint mask matching the atoms inside ``addresses`` and the classes with a pod
-        IP inside them."""
-        out = self.none()
-        inside = self.space.ip_atoms.atoms_in(addresses)
-        out[self.count :] = inside
-        out[: self.count] = (self.incidence & inside).any(axis=1)
-        return out
+        IP inside them. ``addresses`` must be one of the address sets the languages' facts
+        named (or a union of them): atoms are the pieces those sets do not split."""
+        return self.ip_endpoints.mask(addresses)
 
     def span(self, protocol: str, lo: int, hi: int) -> Mask:
         """The port mask of values lo..hi of a protocol."""

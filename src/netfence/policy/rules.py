@@ -21,6 +21,7 @@ from netfence.model.layers import Action, RuleId, RuleOrigin
 from netfence.model.networkpolicy import Direction
 from netfence.policy.space import BoolArray, NamedPort
 from netfence.sets.atoms import Mask
+from netfence.sets.ipranges import IPRangeSet
 
 
 class Placement(enum.StrEnum):
@@ -103,7 +104,12 @@ class CompiledRule:
     """Named ports excluded, resolved on each destination class."""
     peers: Sequence[BoolArray] = NO_PEERS
     """Per peer entry, the endpoints it matches, computed when asked (empty when the rule has
-    no peer list)."""
+    no peer list). Address atoms do not split the address sets of one rule, so an address
+    peer's mask stands for all of the rule's address peers together; ``peer_sets`` tells
+    them apart for a concrete address."""
+    peer_sets: Sequence[IPRangeSet | None] = ()
+    """Per peer entry, its address set for an address peer (ipBlock, networks, nodes), None
+    for a selector peer."""
     peer_locations: tuple[Location | None, ...] = ()
     """Per peer entry, where it is written."""
     port_entries: tuple[PortEntry, ...] = ()

@@ -18,6 +18,7 @@ from netfence.model.calico_selector import Selector
 from netfence.model.cluster import Cluster
 from netfence.model.selectors import LabelSelector
 from netfence.sets.atoms import IPAtoms, PortAtoms
+from netfence.sets.ipranges import IPRangeSet
 
 BoolArray = npt.NDArray[np.bool_]
 """One boolean per endpoint class (or per class, then per address atom)."""
@@ -33,8 +34,9 @@ class Facts:
     """Kubernetes label selectors over pod labels."""
     calico_selectors: dict[Selector, None] = field(default_factory=dict)
     """Calico selector expressions over workload-endpoint labels."""
-    cidrs: list[str] = field(default_factory=list)
-    """Address blocks the rules name."""
+    addresses: list[str | IPRangeSet] = field(default_factory=list)
+    """Every address set the compiled rules test (a CIDR, or a set): address atoms are the
+    pieces none of them splits, so a rule must match exactly these sets (or unions)."""
     named_ports: dict[NamedPort, None] = field(default_factory=dict)
     """Container port names the rules name."""
     spans: list[tuple[str, int, int]] = field(default_factory=list)
@@ -44,7 +46,7 @@ class Facts:
         """Add another language's facts to these."""
         self.pod_selectors.update(other.pod_selectors)
         self.calico_selectors.update(other.calico_selectors)
-        self.cidrs.extend(other.cidrs)
+        self.addresses.extend(other.addresses)
         self.named_ports.update(other.named_ports)
         self.spans.extend(other.spans)
 

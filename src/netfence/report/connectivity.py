@@ -23,38 +23,42 @@ def _one_or_many(names: tuple[str, ...]) -> str | list[str]:
     return names[0] if len(names) == 1 else list(names)
 
 
+_quote: Final = json.encoder.encode_basestring_ascii
+"""A string as json.dumps writes it (ASCII, escaped), by json's own C encoder."""
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
 
 
 def render_json(cmap: ConnectivityMap) -> str:
     """The documented JSON contract, one endpoint and one connection per line."""
-    endpoints = [
-        _compact({"name": e.name, "kind": e.kind, "namespace": e.namespace}) for e in cmap.endpoints
+    # The parts are joined once, each made with its separator: a large map's text (hundreds
+    # of MB with many ipBlocks) is then held twice at most, not once per "+" or list.
+    parts = [
+        f'{{"schema_version": {_compact(SCHEMA_VERSION)}, '
+        f'"granularity": {_compact(cmap.granularity.value)},\n',
+        ' "endpoints": [',
     ]
-    connections = [
-        _compact(
+    for i, e in enumerate(cmap.endpoints):
+        # What _compact gives for this dict of strings, without a json.dumps call for each of
+        # the (with many ipBlocks, hundreds of thousands of) endpoints.
+        namespace = "null" if e.namespace is None else _quote(e.namespace)
+        entry = f'{{"name": {_quote(e.name)}, "kind": {_quote(e.kind)}, "namespace": {namespace}}}'
+        parts.append(("," if i else "") + "\n  " + entry)
+    parts.append("\n ],\n" if cmap.endpoints else "],\n")
+    parts.append(' "connections": [')
+    for i, c in enumerate(cmap.connections):
+        entry = _compact(
             {
                 "src": _one_or_many(c.src),
                 "dst": _one_or_many(c.dst),
                 "allowed": c.allowed.as_ranges(),
             }
         )
-        for c in cmap.connections
-    ]
-    head = (
-        f'{{"schema_version": {_compact(SCHEMA_VERSION)}, '
-        f'"granularity": {_compact(cmap.granularity.value)},\n'
-    )
-    return (
-        head
-        + ' "endpoints": ['
-        + ",".join("\n  " + e for e in endpoints)
-        + ("\n ],\n" if endpoints else "],\n")
-        + ' "connections": ['
-        + ",".join("\n  " + c for c in connections)
-        + ("\n ]}\n" if connections else "]}\n")
-    )
+        parts.append(("," if i else "") + "\n  " + entry)
+    parts.append("\n ]}\n" if cmap.connections else "]}\n")
+    return "".join(parts)
 
 
 def _names(names: tuple[str, ...]) -> str:

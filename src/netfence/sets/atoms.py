@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,8 @@ from netfence.sets.ports import FULL, PROTOCOLS, PortSet
 
 Mask = npt.NDArray[np.uint64]
 """A bit mask over port atoms, as ``words`` 64-bit words."""
+
+_TOP = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
 
 
 class PortAtoms:
@@ -105,47 +107,171 @@ class PortAtoms:
 
 
 class IPAtoms:
-    """Disjoint address ranges covering IPv4 and IPv6 that no ipBlock splits."""
+    """The addresses of IPv4 and IPv6 split into atoms that no given address set tells apart.
 
-    def __init__(self, cidrs: Iterable[str]) -> None:
-        cuts: dict[int, set[int]] = {4: {0}, 6: {0}}
-        top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
-        for cidr in cidrs:
-            net = ipaddress.ip_network(cidr, strict=False)
-            cuts[net.version].add(int(net.network_address))
-            end = int(net.broadcast_address) + 1
-            if end <= top[net.version]:
-                cuts[net.version].add(end)
-        self.atoms: list[tuple[int, int, int]] = []
+    The sets (CIDRs, or IPRangeSets such as a rule's ipBlocks together) cut each family into
+    disjoint ranges, the *pieces*. Pieces of one family that lie in exactly the same sets
+    form one atom, so an atom may be several ranges: 50,000 ipBlocks in a few hundred rules
+    make a few hundred atoms, not 100,000. Every set given, and every union of them, is a
+    union of atoms; ``atoms_in`` refuses any other set.
+    """
+
+    def __init__(self, blocks: Iterable[str | IPRangeSet]) -> None:
+        sets = list(
+            dict.fromkeys(IPRangeSet.from_cidr(b) if isinstance(b, str) else b for b in blocks)
+        )
         self._starts: dict[int, list[int]] = {}
-        self._first: dict[int, int] = {}
+        self._piece_atom: dict[int, npt.NDArray[np.intp]] = {}
+        self._atom_pieces: list[list[tuple[int, int, int]]] = []
+        families: list[int] = []
         for version in (4, 6):
-            starts = sorted(cuts[version])
+            top = _TOP[version]
+            cuts = {0}
+            for addresses in sets:
+                for lo, hi in addresses.family(version):
+                    cuts.add(lo)
+                    if hi < top:
+                        cuts.add(hi + 1)
+            starts = sorted(cuts)
+            ends = [*(start - 1 for start in starts[1:]), top]
+            first, piece_atom = _group_pieces(starts, version, sets)
+            piece_atom += len(self._atom_pieces)
+            self._atom_pieces.extend([] for _ in range(len(first)))
+            for atom, lo, hi in zip(piece_atom.tolist(), starts, ends, strict=True):
+                self._atom_pieces[atom].append((version, lo, hi))
+            families.extend([version] * len(first))
             self._starts[version] = starts
-            self._first[version] = len(self.atoms)
-            for i, lo in enumerate(starts):
-                hi = starts[i + 1] - 1 if i + 1 < len(starts) else top[version]
-                self.atoms.append((version, lo, hi))
+            self._piece_atom[version] = piece_atom
+        self.families: npt.NDArray[np.int8] = np.array(families, dtype=np.int8)
+        """Per atom, its family (4 or 6); an atom never mixes families."""
 
     def __len__(self) -> int:
-        return len(self.atoms)
+        return len(self._atom_pieces)
+
+    def pieces(self, atom: int) -> list[tuple[int, int, int]]:
+        """The (family, first, last) ranges that make up one atom, in address order."""
+        return list(self._atom_pieces[atom])
 
     def atom_of(self, address: str) -> int:
         """Index of the atom holding one address."""
         ip = ipaddress.ip_address(address)
-        return self._first[ip.version] + bisect.bisect_right(self._starts[ip.version], int(ip)) - 1
+        piece = bisect.bisect_right(self._starts[ip.version], int(ip)) - 1
+        return int(self._piece_atom[ip.version][piece])
 
     def atoms_in(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
-        """Which atoms lie inside ``addresses`` (atoms never straddle a block's edge)."""
-        return np.array(
-            [lo in addresses.family(version) for version, lo, _ in self.atoms], dtype=np.bool_
-        )
+        """Which atoms lie inside ``addresses``, a union of atoms (any set given, or a union
+        of them); ``ValueError`` for a set that splits an atom.
+
+        For each interval of the set, the pieces starting in it are one slice, found by
+        bisection on the starts (exact integers, so IPv6 too): O(k log n) for k intervals and
+        n pieces, plus one numpy pass over the pieces to map them to atoms.
+        """
+        out = np.zeros(len(self), dtype=np.bool_)
+        for version in (4, 6):
+            intervals = addresses.family(version).intervals
+            if not intervals:
+                continue
+            starts, piece_atom = self._starts[version], self._piece_atom[version]
+            inside = np.zeros(len(starts), dtype=np.bool_)
+            count, top = len(starts), _TOP[version]
+            for lo, hi in intervals:
+                i = bisect.bisect_left(starts, lo)
+                j = bisect.bisect_right(starts, hi, lo=i)
+                if (
+                    i == count
+                    or starts[i] != lo
+                    or (starts[j] != hi + 1 if j < count else hi != top)
+                ):
+                    raise ValueError(f"{addresses!r} is not a union of the address atoms")
+                inside[i:j] = True
+            out[piece_atom[inside]] = True
+            if (out[piece_atom] & ~inside).any():
+                raise ValueError(f"{addresses!r} is not a union of the address atoms")
+        return out
 
     def range_set(self, indices: Iterable[int]) -> IPRangeSet:
-        """The addresses of the given atoms."""
-        v4: list[tuple[int, int]] = []
-        v6: list[tuple[int, int]] = []
-        for i in indices:
-            version, lo, hi = self.atoms[i]
-            (v4 if version == 4 else v6).append((lo, hi))
-        return IPRangeSet(IntervalSet(v4), IntervalSet(v6))
+        """The addresses of the given atoms.
+
+        The atoms' pieces, in address order, tile each family, so each run of consecutive
+        chosen pieces is one interval: found with numpy over the pieces, not piece by piece.
+        """
+        chosen = np.zeros(len(self) + 1, dtype=np.bool_)
+        chosen[np.fromiter(indices, dtype=np.intp)] = True
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+        for version in (4, 6):
+            starts = self._starts[version]
+            inside = np.zeros(len(starts) + 2, dtype=np.int8)
+            inside[1:-1] = chosen[self._piece_atom[version]]
+            edges = np.flatnonzero(np.diff(inside))  # run i is pieces edges[2i]..edges[2i+1]-1
+            firsts, lasts = edges[0::2].tolist(), edges[1::2].tolist()
+            top = _TOP[version]
+            spans[version] = [
+                (starts[a], starts[b] - 1 if b < len(starts) else top)
+                for a, b in zip(firsts, lasts, strict=True)
+            ]
+        return IPRangeSet(IntervalSet(spans[4]), IntervalSet(spans[6]))
+
+
+_SETS_PER_PASS = 512
+"""Address sets whose membership bits are grouped in one pass (bounds the bit matrix)."""
+
+
+def _group_pieces(
+    starts: list[int], version: int, sets: list[IPRangeSet]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Group the pieces of one family by the sets that hold them.
+
+    Returns (first piece of each group, group of each piece), groups numbered in the order
+    of their first piece. Each pass marks which of up to ``_SETS_PER_PASS`` sets hold each
+    piece, one bit per set, next to the groups so far; equal rows stay together.
+    """
+    group = np.zeros(len(starts), dtype=np.int64)
+    for offset in range(0, len(sets), _SETS_PER_PASS):
+        chunk = sets[offset : offset + _SETS_PER_PASS]
+        member = np.zeros((len(starts), 8 + (len(chunk) + 7) // 8), dtype=np.uint8)
+        member[:, :8] = group.view(np.uint8).reshape(-1, 8)
+        for column, addresses in enumerate(chunk, start=64):
+            bit = np.uint8(1 << (column & 7))
+            for lo, hi in addresses.family(version):
+                i = bisect.bisect_left(starts, lo)
+                member[i : bisect.bisect_right(starts, hi, lo=i), column >> 3] |= bit
+        keys = np.ascontiguousarray(member).view(np.dtype((np.void, member.shape[1])))
+        _, inverse = np.unique(keys.reshape(-1), return_inverse=True)
+        group = inverse.reshape(-1).astype(np.int64)
+    _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[order] = np.arange(len(first))
+    return first[order], rank[inverse.reshape(-1)]
+
+
+class AddressEndpoints:
+    """Endpoints (classes, then address atoms) that lie inside address sets.
+
+    An ipBlock, a Calico net or an admin network matches the atoms inside it and also the
+    classes whose pods have an IP inside it (as CNIs enforce it). Which atoms each class
+    holds is kept as (class, atom) pairs rather than as a dense classes x atoms matrix, so
+    a set costs the bisection of ``IPAtoms.atoms_in`` plus one pass over the pods' atoms.
+    """
+
+    def __init__(self, atoms: IPAtoms, class_atoms: Sequence[Iterable[int]]) -> None:
+        self.atoms = atoms
+        self.count = len(class_atoms)
+        self.total = self.count + len(atoms)
+        pairs = [(c, a) for c, held in enumerate(class_atoms) for a in held]
+        self._classes = np.array([c for c, _ in pairs], dtype=np.intp)
+        self._atoms = np.array([a for _, a in pairs], dtype=np.intp)
+
+    def holders(self, inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Which classes hold some atom of the atom mask ``inside``."""
+        out = np.zeros(self.count, dtype=np.bool_)
+        out[self._classes[inside[self._atoms]]] = True
+        return out
+
+    def mask(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
+        """Over classes then atoms: the endpoints inside ``addresses``."""
+        out = np.empty(self.total, dtype=np.bool_)
+        inside = self.atoms.atoms_in(addresses)
+        out[self.count :] = inside
+        out[: self.count] = self.holders(inside)
+        return out

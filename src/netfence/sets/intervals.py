@@ -16,7 +16,14 @@ class IntervalSet:
     __slots__ = ("_intervals",)
 
     def __init__(self, intervals: Iterable[tuple[int, int]] = ()) -> None:
+        """The set of the given inclusive intervals, in any order, overlapping or not (empty
+        ones, ``lo > hi``, are dropped): sorted once and merged in one pass."""
         self._intervals: Final[tuple[tuple[int, int], ...]] = _normalize(intervals)
+
+    @classmethod
+    def union_of(cls, sets: Iterable[IntervalSet]) -> IntervalSet:
+        """The union of many sets, sorted and merged once (folding ``|`` would be quadratic)."""
+        return cls(span for s in sets for span in s._intervals)
 
     @classmethod
     def of(cls, lo: int, hi: int | None = None) -> IntervalSet:

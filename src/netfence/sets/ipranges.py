@@ -31,11 +31,20 @@ class IPRangeSet:
 
     @classmethod
     def from_cidrs(cls, cidrs: Iterable[str | IPNetwork]) -> IPRangeSet:
-        """The union of several CIDRs."""
-        out = cls()
+        """The union of several CIDRs: parsed, then sorted and merged once per family."""
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         for cidr in cidrs:
-            out = out | cls.from_cidr(cidr)
-        return out
+            net = ipaddress.ip_network(cidr, strict=False) if isinstance(cidr, str) else cidr
+            spans[net.version].append((int(net.network_address), int(net.broadcast_address)))
+        return cls(IntervalSet(spans[4]), IntervalSet(spans[6]))
+
+    @classmethod
+    def union_of(cls, sets: Iterable[IPRangeSet]) -> IPRangeSet:
+        """The union of many sets, merged once per family (folding ``|`` would be quadratic)."""
+        listed = list(sets)
+        return cls(
+            IntervalSet.union_of(s._v4 for s in listed), IntervalSet.union_of(s._v6 for s in listed)
+        )
 
     @classmethod
     def everything(cls) -> IPRangeSet:
@@ -53,10 +62,31 @@ class IPRangeSet:
 
     def cidrs(self) -> Iterator[IPNetwork]:
         """The fewest CIDRs that cover exactly this set, IPv4 first, each family in order."""
+        for version, lo, prefixlen in self.cidr_blocks():
+            network = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+            yield network((lo, prefixlen))
+
+    def cidr_blocks(self) -> Iterator[tuple[int, int, int]]:
+        """(family, first address, prefix length) of each CIDR of ``cidrs``, in its order."""
         for version, intervals in ((4, self._v4), (6, self._v6)):
-            cls4or6 = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+            bits = 32 if version == 4 else 128
             for lo, hi in intervals:
-                yield from ipaddress.summarize_address_range(cls4or6(lo), cls4or6(hi))
+                # The largest aligned block at lo that fits, then on from its end (what
+                # ipaddress.summarize_address_range yields, without its per-block overhead).
+                while lo <= hi:
+                    size = min((lo & -lo) or (1 << bits), 1 << ((hi - lo + 1).bit_length() - 1))
+                    yield version, lo, bits - size.bit_length() + 1
+                    lo += size
+
+    def cidr_strings(self) -> list[str]:
+        """``str`` of each CIDR of ``cidrs``, IPv4 ones formatted straight from the integers."""
+        out: list[str] = []
+        for version, lo, prefixlen in self.cidr_blocks():
+            if version == 4:
+                out.append(f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}/{prefixlen}")
+            else:
+                out.append(str(ipaddress.IPv6Network((lo, prefixlen))))
+        return out
 
     def describe(self) -> str:
         """Human form per family: its CIDRs, or ``0.0.0.0/0 except ...`` when that is shorter."""
@@ -65,8 +95,8 @@ class IPRangeSet:
             own = IPRangeSet(v4=self._v4) if version == 4 else IPRangeSet(v6=self._v6)
             if not own:
                 continue
-            listed = [str(c) for c in own.cidrs()]
-            rest = [str(c) for c in (IPRangeSet.from_cidr(whole) - own).cidrs()]
+            listed = own.cidr_strings()
+            rest = (IPRangeSet.from_cidr(whole) - own).cidr_strings()
             if len(rest) + 1 < len(listed):
                 parts.append(f"{whole} except {', '.join(rest)}")
             else:

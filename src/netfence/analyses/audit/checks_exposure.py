@@ -112,12 +112,16 @@ def _public_reach(
     ctx: AuditContext, view: WorkloadView, outbound: bool
 ) -> tuple[IPRangeSet, IPRangeSet, PortSet]:
     """(public addresses reached, all ranges that hold them, ports) over the workload's pods."""
-    public, ranges, ports = IPRangeSet(), IPRangeSet(), PortSet.none()
+    public: list[IPRangeSet] = []
+    ranges: list[IPRangeSet] = []
+    ports = PortSet.none()
     for cls in view.classes:
         for reach, allowed in ctx.external_reach(cls, outbound):
-            if reach & PUBLIC:
-                public, ranges, ports = public | (reach & PUBLIC), ranges | reach, ports | allowed
-    return public, ranges, ports
+            if reach_public := reach & PUBLIC:
+                public.append(reach_public)
+                ranges.append(reach)
+                ports = ports | allowed
+    return IPRangeSet.union_of(public), IPRangeSet.union_of(ranges), ports
 
 
 BROAD = 0.5

@@ -55,9 +55,7 @@ def _denies_everything(policy: AdminNetworkPolicy, direction: Direction) -> bool
             and (p.pod_selector is None or p.pod_selector.selects_all)
             for p in rule.peers
         )
-        nets = IPRangeSet()
-        for p in rule.peers:
-            nets = nets | p.addresses
+        nets = IPRangeSet.union_of(p.addresses for p in rule.peers)
         if pods and (direction is Direction.INGRESS or IPRangeSet.everything().issubset(nets)):
             return True
     return False

@@ -119,7 +119,7 @@ def matches_every_peer(ctx: AuditContext, rule: CompiledRule) -> bool:
     allow-all matches them anyway.
     """
     count = ctx.classes.count
-    v4 = np.array([version == 4 for version, _, _ in ctx.classes.ip_atoms.atoms], dtype=np.bool_)
+    v4 = ctx.classes.ip_atoms.families == 4
     pods = rule.endpoints[:count][pod_network(ctx)]
     return bool(pods.all() and rule.endpoints[count:][v4].all())
 
