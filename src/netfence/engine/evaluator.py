@@ -298,11 +298,12 @@ def walk_flow(
     allowed = np.zeros_like(asked)
     steps: list[FlowStep] = []
     selecting: list[CompiledPolicy] = []
-    for tier in compiled.tiers:
-        chosen = [p for p in tier.policies if _selects(p.selected(direction), subject)]
-        selecting.extend(chosen)
+    for position, tier in enumerate(compiled.tiers):
+        lookup = _tier_lookup(compiled, position, direction)
+        selecting.extend(tier.policies[i] for i in np.flatnonzero(lookup.policies[subject]))
         selected = bool(tier.selected(direction)[subject])
-        rules = [r for r in tier.rules(direction) if r.subjects[subject] and r.endpoints[peer]]
+        found = np.flatnonzero(lookup.subjects[subject] & lookup.endpoints[peer])
+        rules = [tier.rules(direction)[i] for i in found]
         if not rules and not selected:
             continue
         if tier.allow_only:
@@ -356,8 +357,44 @@ def _peer_index(rule: CompiledRule, peer: int, peer_addresses: IPRangeSet | None
     return None
 
 
-def _selects(selected: BoolArray | None, subject: int) -> bool:
-    return selected is not None and bool(selected[subject])
+@dataclass(frozen=True)
+class _TierLookup:
+    """One tier's rules and policies of one direction as matrices, so that a one-flow walk
+    finds the rules that apply to a subject and match a peer without a Python loop."""
+
+    subjects: BoolArray
+    """[class, rule]: whether the rule applies to the class."""
+    endpoints: BoolArray
+    """[endpoint, rule]: whether the rule matches the endpoint as a peer."""
+    policies: BoolArray
+    """[class, policy]: whether the policy selects the class for the direction."""
+
+
+def _tier_lookup(compiled: CompiledPolicies, position: int, direction: Direction) -> _TierLookup:
+    key = (position, direction)
+    found = compiled.lookups.get(key)
+    if isinstance(found, _TierLookup):
+        return found
+    tier = compiled.tiers[position]
+    rules = tier.rules(direction)
+    count, total = compiled.masks.count, compiled.masks.total
+    none = np.zeros(count, dtype=np.bool_)
+
+    def stack(columns: list[BoolArray], height: int) -> BoolArray:
+        if not columns:
+            return np.zeros((height, 0), dtype=np.bool_)
+        return np.ascontiguousarray(np.stack(columns, axis=1))
+
+    lookup = _TierLookup(
+        stack([r.subjects for r in rules], count),
+        stack([r.endpoints for r in rules], total),
+        stack(
+            [s if (s := p.selected(direction)) is not None else none for p in tier.policies],
+            count,
+        ),
+    )
+    compiled.lookups[key] = lookup
+    return lookup
 
 
 def _rule_steps(

@@ -15,7 +15,7 @@ Rules are numbered (``rule_id``) in walk order, ingress and egress alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,6 +57,9 @@ class CompiledPolicies:
     """The Kubernetes NetworkPolicies, indexed as ``cluster.policies``."""
     selected: list[BoolArray]
     """Per Kubernetes NetworkPolicy (index in ``cluster.policies``), the classes it selects."""
+    lookups: dict[tuple[int, Direction], object] = field(default_factory=dict, repr=False)
+    """Indexes the evaluator builds once and reuses across one-flow walks (by tier position
+    and direction)."""
 
     def kubernetes_rules(self, direction: Direction) -> list[CompiledRule]:
         """Kubernetes NetworkPolicy rules of one direction, of policies that select a class."""

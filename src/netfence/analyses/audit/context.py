@@ -18,6 +18,7 @@ from netfence.model.layers import Action, RuleId
 from netfence.model.networkpolicy import Direction, NetworkPolicy
 from netfence.model.origin import Origin
 from netfence.policy.layering import CompiledPolicies, compile_layers
+from netfence.policy.rules import CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -84,6 +85,43 @@ class AuditContext:
         """Ids of the compiled rules that decide or pass something (filled by the walk
         that computes the matrix)."""
         return set()
+
+    @functools.cached_property
+    def pod_network(self) -> npt.NDArray[np.bool_]:
+        """Classes whose pods are on the pod network (not host-networked)."""
+        pods = self.cluster.pods
+        return np.array([not pods[m[0]].host_network for m in self.classes.members], dtype=np.bool_)
+
+    def atoms_overlapping(self, addresses: IPRangeSet) -> npt.NDArray[np.intp]:
+        """Address atoms with some address in ``addresses`` (computed once per set)."""
+        found = self._overlapping.get(addresses)
+        if found is None:
+            atoms = self.classes.ip_atoms
+            found = np.array(
+                [i for i in range(len(atoms)) if atoms.range_set([i]) & addresses], dtype=np.intp
+            )
+            self._overlapping[addresses] = found
+        return found
+
+    @functools.cached_property
+    def _overlapping(self) -> dict[IPRangeSet, npt.NDArray[np.intp]]:
+        return {}
+
+    def deciding_rules(self, direction: Direction) -> list[CompiledRule]:
+        """Every rule of one direction that decides or passes (not Log), in walk order."""
+        found = self._deciding.get(direction)
+        if found is None:
+            found = self._deciding[direction] = [
+                r
+                for tier in self.compiled.tiers
+                for r in tier.rules(direction)
+                if r.action is not Action.LOG
+            ]
+        return found
+
+    @functools.cached_property
+    def _deciding(self) -> dict[Direction, list[CompiledRule]]:
+        return {}
 
     @functools.cached_property
     def workloads(self) -> list[WorkloadView]:

@@ -107,8 +107,7 @@ def rule_key(origin: RuleOrigin, whole_rule: bool = False) -> tuple[object, ...]
 
 def pod_network(ctx: AuditContext) -> BoolArray:
     """Classes whose pods are on the pod network (not host-networked)."""
-    pods = ctx.cluster.pods
-    return np.array([not pods[m[0]].host_network for m in ctx.classes.members], dtype=np.bool_)
+    return ctx.pod_network
 
 
 def matches_every_peer(ctx: AuditContext, rule: CompiledRule) -> bool:
@@ -248,13 +247,8 @@ def external_provenance(
     compiled = ctx.compiled
     count = ctx.classes.count
     direction = Direction.EGRESS if outbound else Direction.INGRESS
-    ip_atoms = ctx.classes.ip_atoms
-    inside = np.array(
-        [i for i in range(len(ip_atoms)) if ip_atoms.range_set([i]) & addresses], dtype=np.intp
-    )
-    rules = [
-        r for tier in compiled.tiers for r in tier.rules(direction) if r.action is not Action.LOG
-    ]
+    inside = ctx.atoms_overlapping(addresses)
+    rules = ctx.deciding_rules(direction)
     full = ctx.classes.port_atoms.full
     matrix = ctx.matrix
     allowed: dict[tuple[object, ...], RuleOrigin] = {}
