@@ -138,3 +138,20 @@ def test_atoms_in_refuses_a_set_ending_inside_the_last_piece():
     assert atoms.atoms_in(IPRangeSet.from_cidr("255.0.0.0/8")).sum() == 1
     with pytest.raises(ValueError, match="not a union"):
         atoms.atoms_in(IPRangeSet.from_cidr("255.0.0.0/9"))
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 24)), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)), min_size=1, max_size=4),
+)
+def test_atoms_overlapping_agrees_with_range_set(blocks, probe):
+    """An atom overlaps a set exactly when its addresses and the set intersect, for any set,
+    even one that splits atoms."""
+
+    def cidrs(pairs):
+        return [str(ipaddress.ip_network((addr, plen), strict=False)) for addr, plen in pairs]
+
+    atoms = IPAtoms([IPRangeSet.from_cidrs(cidrs(blocks[: i + 1])) for i in range(len(blocks))])
+    addresses = IPRangeSet.from_cidrs(cidrs(probe))
+    expected = [bool(atoms.range_set([i]) & addresses) for i in range(len(atoms))]
+    assert atoms.atoms_overlapping(addresses).tolist() == expected

@@ -8,6 +8,7 @@ rule allows, and the policies form one tier with an end-of-tier deny.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from netfence.model.calico import KUBERNETES_POLICY_ORDER
@@ -132,9 +133,13 @@ class KubernetesCompiler:
         listed = rule.peers or ()
         blocks = rule_blocks(rule)
 
+        @functools.cache
+        def blocks_mask() -> BoolArray:
+            return self.masks.addresses(blocks)
+
         def peer_mask(i: int) -> BoolArray:
             if listed[i].ip_block is not None:
-                return self.masks.addresses(blocks)  # atoms do not split a rule's ipBlocks
+                return blocks_mask()  # atoms do not split a rule's ipBlocks: one mask for all
             return self.peer(listed[i], namespace)
 
         peers = LazyMasks(len(listed), peer_mask)

@@ -189,6 +189,23 @@ class IPAtoms:
                 raise ValueError(f"{addresses!r} is not a union of the address atoms")
         return out
 
+    def atoms_overlapping(self, addresses: IPRangeSet) -> npt.NDArray[np.bool_]:
+        """Which atoms hold at least one address of ``addresses`` (any set: it may split
+        atoms). Per interval, the pieces it touches are one slice, found by bisection."""
+        out = np.zeros(len(self), dtype=np.bool_)
+        for version in (4, 6):
+            intervals = addresses.family(version).intervals
+            if not intervals:
+                continue
+            starts, piece_atom = self._starts[version], self._piece_atom[version]
+            touched = np.zeros(len(starts), dtype=np.bool_)
+            for lo, hi in intervals:
+                first = bisect.bisect_right(starts, lo) - 1  # the piece holding lo
+                last = bisect.bisect_right(starts, hi)  # past the piece holding hi
+                touched[first:last] = True
+            out[piece_atom[touched]] = True
+        return out
+
     def range_set(self, indices: Iterable[int]) -> IPRangeSet:
         """The addresses of the given atoms.
 

@@ -96,10 +96,7 @@ class AuditContext:
         """Address atoms with some address in ``addresses`` (computed once per set)."""
         found = self._overlapping.get(addresses)
         if found is None:
-            atoms = self.classes.ip_atoms
-            found = np.array(
-                [i for i in range(len(atoms)) if atoms.range_set([i]) & addresses], dtype=np.intp
-            )
+            found = np.flatnonzero(self.classes.ip_atoms.atoms_overlapping(addresses))
             self._overlapping[addresses] = found
         return found
 
