@@ -1,6 +1,9 @@
 """``netfence`` commands. Parsing and wiring only; the library does the work.
 
-Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error.
+Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error, 3 an
+internal error (a bug), 130 interrupted, 141 standard output closed by its reader. Every error
+is one line on standard error: what came from the input is printed with its line breaks and
+control characters escaped, so that no input can forge a line.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
@@ -20,6 +24,7 @@ from netfence.errors import NetfenceError
 from netfence.model.cluster import Cluster
 from netfence.report.connectivity import RENDERERS
 from netfence.report.explain import render_explain_json, render_explain_text
+from netfence.report.printable import printable
 from netfence.sources.manifests import load_cluster
 
 EXIT_OK = 0
@@ -29,6 +34,8 @@ EXIT_INTERNAL = 3
 """A bug in netfence: one line on stderr, never exit 1 (which means findings)."""
 EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C), as shells report SIGINT."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of standard output went away (``| head``), as shells report SIGPIPE."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -123,7 +130,7 @@ class _WarningLine(logging.Handler):
     at each record, so redirected streams, as in tests, are honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"netfence: warning: {record.getMessage()}", file=sys.stderr)
+        print(f"netfence: warning: {printable(record.getMessage())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -162,7 +169,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         output, code = _run(args)
     except NetfenceError as exc:
-        print(f"netfence: error: {exc}", file=sys.stderr)
+        print(f"netfence: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
@@ -172,13 +179,44 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         print(
-            f"netfence: internal error: {type(exc).__name__}: {exc} (this is a bug in "
-            "netfence; please report it with the command that caused it)",
+            f"netfence: internal error: {type(exc).__name__}: {printable(str(exc))} (this is a"
+            " bug in netfence; please report it with the command that caused it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    sys.stdout.write(output)
+    return _write(output, code)
+
+
+def _write(output: str, code: int) -> int:
+    """Write the output; a reader that went away ends the run quietly (as SIGPIPE would), and
+    a stream that refuses the write is an error of one line."""
+    try:
+        try:
+            sys.stdout.write(output)
+        except UnicodeEncodeError:  # a stream that cannot carry every character (LANG=C)
+            encoding = sys.stdout.encoding or "utf-8"
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output.encode(encoding, "backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        _detach_stdout()
+        print(f"netfence: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     return code
+
+
+def _detach_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's final flush of what
+    could not be written raises nothing more."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
 
 
 def entry_point() -> NoReturn:

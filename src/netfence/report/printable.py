@@ -1,0 +1,34 @@
+"""Text from the input made safe to print on one line of a terminal or a text report.
+
+File names and values come from the user's files and may hold anything a file system or a YAML
+string allows: line breaks (which would forge lines of output), other control characters
+(terminal escapes), and the bytes of a file name that is not UTF-8, which Python carries as lone
+surrogates (U+DC80-U+DCFF) and which no UTF-8 stream can write. ``printable`` writes each of
+them as a visible escape (``\\n``, ``\\x1b``, ``\\xff``), so one value stays on one line and the
+output stays valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_UNPRINTABLE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""C0 and C1 controls, DEL, the Unicode line and paragraph separators, and surrogates."""
+
+_NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, line separators and surrogates written as escapes."""
+    return _UNPRINTABLE.sub(_escape, text)
