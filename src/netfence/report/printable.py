@@ -32,3 +32,20 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with control characters, line separators and surrogates written as escapes."""
     return _UNPRINTABLE.sub(_escape, text)
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (the bytes of a file name that is not UTF-8) written as
+    ``\\xff``-style escapes, everything else as it is: for formats that escape line breaks
+    themselves (JSON, XML) but must still be valid UTF-8."""
+    return _SURROGATE.sub(_escape, text)
+
+
+def json_text(text: str) -> str:
+    """A JSON document written with ``ensure_ascii=False`` made valid UTF-8: each lone
+    surrogate, which can only stand inside a JSON string, becomes the escape ``printable``
+    writes (so a JSON reader sees the same ``\\xff`` as the text report shows)."""
+    return _SURROGATE.sub(lambda m: _escape(m).replace("\\", "\\\\"), text)
