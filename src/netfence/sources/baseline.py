@@ -16,8 +16,7 @@ import datetime
 from netfence.errors import InputError
 from netfence.model.findings import Acceptance
 from netfence.sources.fields import Field
-from netfence.sources.manifests import MAX_INPUT_BYTES
-from netfence.sources.yamldocs import parse_documents
+from netfence.sources.manifests import MAX_INPUT_BYTES, parse_text
 
 DEFAULT_BASELINE = ".netfence.yaml"
 """Read from the working directory when no --baseline is given and the file exists."""
@@ -37,7 +36,7 @@ def load_baseline(path: str) -> list[Acceptance]:
     except UnicodeDecodeError:
         raise InputError(f"{path}: baseline is not UTF-8 text") from None
     entries: list[Acceptance] = []
-    for doc in parse_documents(text, path):
+    for doc in parse_text(text, path):
         root = Field.root(doc)
         root.mapping()
         accept = root.get("accept")
