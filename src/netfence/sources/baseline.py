@@ -28,7 +28,9 @@ def load_baseline(path: str) -> list[Acceptance]:
         with open(path, "rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read baseline: {exc.strerror}") from None
+        raise InputError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte, which only a library caller can pass
+        raise InputError(f"{path!r}: a file name cannot hold a NUL byte") from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{path}: baseline is over the {MAX_INPUT_BYTES}-byte limit")
     try:

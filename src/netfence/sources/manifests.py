@@ -89,6 +89,8 @@ def _input_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             ) from None
         except OSError as exc:
             raise InputError(f"{raw}: {exc.strerror or exc}") from None
+        except ValueError:  # only a library caller can pass one: argv cannot hold NUL
+            raise InputError(f"{raw!r}: a file name cannot hold a NUL byte") from None
         if stat.S_ISDIR(info.st_mode):
             yield from ((name, True) for name in _directory_files(raw))
         elif stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode):
