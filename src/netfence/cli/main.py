@@ -25,6 +25,7 @@ from netfence.model.cluster import Cluster
 from netfence.report.connectivity import RENDERERS
 from netfence.report.explain import render_explain_json, render_explain_text
 from netfence.report.printable import printable
+from netfence.sources.k8s_validation import dns1123_label_problem
 from netfence.sources.manifests import load_cluster
 
 EXIT_OK = 0
@@ -56,6 +57,16 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
 
+def _namespace_name(text: str) -> str:
+    """A ``--namespace`` value: a namespace name (a DNS-1123 label), as the API server names
+    them; anything else could only ever match nothing."""
+    problem = dns1123_label_problem(text)
+    if problem is not None:
+        shown = text if len(text) <= 70 else text[:67] + "..."
+        raise argparse.ArgumentTypeError(f"invalid namespace {shown!r}: {problem}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(
@@ -81,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--namespace",
         action="append",
         metavar="NS",
+        type=_namespace_name,
         help="keep connections with an end in NS (repeatable)",
     )
 
