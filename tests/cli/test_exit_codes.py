@@ -126,3 +126,19 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(shop_cluster):
     )
     assert b"Traceback" not in done.stderr, done.stderr
     assert done.returncode in (0, 141), done.stderr
+
+
+def test_a_huge_value_in_an_error_is_cut_in_the_middle(cli, tmp_path):
+    """An error quoting a 70,000-character label value stays one readable line: the start
+    (file, document, line, field) and the end (the reason) are kept."""
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: " + "x" * 70_000 + "}\n",
+        encoding="utf-8",
+    )
+    result = cli("connectivity", path)
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and len(result.err) < 1100
+    assert result.err.startswith(f"netfence: error: {path}: document 1, line 5: metadata.labels.a")
+    assert "characters cut]" in result.err
+    assert result.err.rstrip().endswith("must be at most 63 characters, got 70000")

@@ -24,7 +24,7 @@ from netfence.errors import NetfenceError
 from netfence.model.cluster import Cluster
 from netfence.report.connectivity import RENDERERS
 from netfence.report.explain import render_explain_json, render_explain_text
-from netfence.report.printable import printable
+from netfence.report.printable import one_line
 from netfence.sources.k8s_validation import dns1123_label_problem
 from netfence.sources.manifests import load_cluster
 
@@ -142,7 +142,7 @@ class _WarningLine(logging.Handler):
     at each record, so redirected streams, as in tests, are honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"netfence: warning: {printable(record.getMessage())}", file=sys.stderr)
+        print(f"netfence: warning: {one_line(record.getMessage())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -181,7 +181,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         output, code = _run(args)
     except NetfenceError as exc:
-        print(f"netfence: error: {printable(str(exc))}", file=sys.stderr)
+        print(f"netfence: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
@@ -191,7 +191,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         print(
-            f"netfence: internal error: {type(exc).__name__}: {printable(str(exc))} (this is a"
+            f"netfence: internal error: {type(exc).__name__}: {one_line(str(exc))} (this is a"
             " bug in netfence; please report it with the command that caused it)",
             file=sys.stderr,
         )

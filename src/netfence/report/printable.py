@@ -49,3 +49,17 @@ def json_text(text: str) -> str:
     surrogate, which can only stand inside a JSON string, becomes the escape ``printable``
     writes (so a JSON reader sees the same ``\\xff`` as the text report shows)."""
     return _SURROGATE.sub(lambda m: _escape(m).replace("\\", "\\\\"), text)
+
+
+MAX_MESSAGE: Final = 1000
+"""Longest message printed whole; an input value can be megabytes long."""
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``printable(text)``, its middle cut when longer than ``limit``: the start names the place
+    and the end the reason, so both stay."""
+    text = printable(text)
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{text[:head]} ...[{len(text) - head - tail} characters cut]... {text[-tail:]}"
