@@ -112,33 +112,17 @@ def test_a_full_disk_is_an_output_error_of_one_line(shop_cluster):
 
 
 def test_a_reader_that_goes_away_ends_the_run_quietly(shop_cluster):
-    """``netfence ... | head -c 1``: the reader closing the pipe is no error, and no
-    traceback (the run ends with SIGPIPE's 141, or 0 when the output fit in the pipe)."""
+    """``netfence ... | true``: the reader is gone before the output is written. That is no
+    error and no traceback: the run ends with SIGPIPE's 141 and nothing on standard error."""
     command = (
         f"{shlex.quote(sys.executable)} -m netfence scan -o json {shlex.quote(str(shop_cluster))}"
     )
     done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", f"{command} | head -c 1"],
+        ["bash", "-o", "pipefail", "-c", f"{command} | true"],
         capture_output=True,
         env={**os.environ, "PYTHONPATH": str(SRC)},
         timeout=60,
         check=False,
     )
-    assert b"Traceback" not in done.stderr, done.stderr
-    assert done.returncode in (0, 141), done.stderr
-
-
-def test_a_huge_value_in_an_error_is_cut_in_the_middle(cli, tmp_path):
-    """An error quoting a 70,000-character label value stays one readable line: the start
-    (file, document, line, field) and the end (the reason) are kept."""
-    path = tmp_path / "big.yaml"
-    path.write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: " + "x" * 70_000 + "}\n",
-        encoding="utf-8",
-    )
-    result = cli("connectivity", path)
-    assert result.code == 2
-    assert len(result.err_lines) == 1 and len(result.err) < 1100
-    assert result.err.startswith(f"netfence: error: {path}: document 1, line 5: metadata.labels.a")
-    assert "characters cut]" in result.err
-    assert result.err.rstrip().endswith("must be at most 63 characters, got 70000")
+    assert done.stderr == b""
+    assert done.returncode == 141
