@@ -804,6 +804,14 @@ CASES: list[Case] = [
         exit=2,
         error="called 'shop/we\\nb'",
     ),
+    Case(
+        "explain-ipv6-zone-endpoint",
+        SHOP,
+        command="explain",
+        args=("fe80::1%eth0", "shop/web"),
+        exit=2,
+        error="'fe80::1%eth0': an IPv6 zone (%eth0) is no cluster address",
+    ),
     # Size.
     Case(
         "stream-of-5mb",

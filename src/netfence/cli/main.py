@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import logging
 import os
 import sys
@@ -20,7 +21,7 @@ from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks, run_scan
 from netfence.engine.explain import explain_flow
-from netfence.errors import NetfenceError
+from netfence.errors import NetfenceError, QueryError
 from netfence.model.cluster import Cluster
 from netfence.report.connectivity import RENDERERS
 from netfence.report.explain import render_explain_json, render_explain_text
@@ -131,10 +132,26 @@ def _run_map(args: argparse.Namespace) -> str:
     if args.command == "connectivity":
         cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
         return RENDERERS[args.output](cmap)
+    for endpoint in (args.src, args.dst):
+        _refuse_zone(endpoint)
     explanation = explain_flow(cluster, args.src, args.dst, args.port)
     if args.output == "json":
         return render_explain_json(explanation)
     return render_explain_text(explanation)
+
+
+def _refuse_zone(endpoint: str) -> None:
+    """An IPv6 address with a zone (``fe80::1%eth0``) names a link of this host, never an
+    address a pod or a policy of the cluster can hold (the API server refuses zones)."""
+    try:
+        address = ipaddress.ip_address(endpoint)
+    except ValueError:
+        return
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        raise QueryError(
+            f"{endpoint!r}: an IPv6 zone (%{address.scope_id}) is no cluster address; give the"
+            " address without it"
+        )
 
 
 class _WarningLine(logging.Handler):
