@@ -34,7 +34,7 @@ from netfence.report.sarif import render_sarif
 from netfence.sources.manifests import load_cluster_from_text
 from tests.fuzz.documents import SEEDS, duplicate_key, mutated, to_json, to_yaml
 
-EXAMPLES = int(os.environ.get("NETFENCE_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("NETFENCE_FUZZ_EXAMPLES", "300"))
 
 FUZZ = settings(
     max_examples=EXAMPLES,
