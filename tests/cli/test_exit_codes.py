@@ -3,6 +3,12 @@ output error, 3 a bug in netfence; never a traceback."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from netfence.cli import main as cli_main
@@ -52,3 +58,71 @@ def test_explain_port_takes_ascii_numbers_only(cli, shop_cluster, port, fragment
     result = cli("explain", "shop/frontend", "shop/backend", shop_cluster, "--port", port)
     assert result.code == 2
     assert result.err.count("\n") == 1 and fragment in result.err, result.err
+
+
+def test_an_error_naming_a_file_with_a_line_break_stays_one_line(cli, tmp_path):
+    """A file name is the user's, and may hold a line break: the error escapes it, so that the
+    message stays one line and cannot forge another."""
+    bad = tmp_path / "evil\nnetfence: error: forged.yaml"
+    bad.write_text("kind: [\n", encoding="utf-8")
+    result = cli("connectivity", bad)
+    assert result.code == 2
+    assert len(result.err_lines) == 1, result.err
+    assert "evil\\nnetfence: error: forged.yaml" in result.err
+
+
+def test_a_warning_naming_a_file_with_a_line_break_stays_one_line(cli, tmp_path):
+    """Warnings too: one line each, whatever the file name holds."""
+    (tmp_path / "skip\r\nme.json").write_text('{"report": 1}', encoding="utf-8")
+    result = cli("connectivity", tmp_path)
+    assert result.code == 0
+    assert len(result.err_lines) == 1 and "skip\\r\\nme.json" in result.err, result.err
+
+
+def test_an_internal_error_message_stays_one_line(monkeypatch, capsys, tmp_path):
+    def broken(args):
+        raise RuntimeError("two\nlines")
+
+    monkeypatch.setattr(cli_main, "_run", broken)
+    assert cli_main.main(["connectivity", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "two\\nlines" in err
+
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def test_a_full_disk_is_an_output_error_of_one_line(shop_cluster):
+    """Output that cannot be written (a full disk) is exit 2 and one line, never a traceback
+    and never exit 1."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "netfence", "connectivity", str(shop_cluster)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+            timeout=60,
+            check=False,
+        )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert err.count("\n") == 1 and "cannot write the output" in err
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(shop_cluster):
+    """``netfence ... | true``: the reader is gone before the output is written. That is no
+    error and no traceback: the run ends with SIGPIPE's 141 and nothing on standard error."""
+    command = (
+        f"{shlex.quote(sys.executable)} -m netfence scan -o json {shlex.quote(str(shop_cluster))}"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{command} | true"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        timeout=60,
+        check=False,
+    )
+    assert done.stderr == b""
+    assert done.returncode == 141

@@ -650,3 +650,29 @@ def test_any_text_parses_or_fails_with_a_column(text: str) -> None:
         )
     else:
         assert parse_selector(str(sel)) == sel
+
+
+def test_parentheses_nest_at_most_max_nesting_levels() -> None:
+    """A selector of thousands of nested parentheses is a located SelectorSyntaxError, not a
+    RecursionError escaping the parser (and every later walk of the tree)."""
+    from netfence.sources.calico_selector_parser import MAX_NESTING
+
+    deepest = "(" * MAX_NESTING + "a == 'b'" + ")" * MAX_NESTING
+    assert parse_selector(deepest) == parse_selector("a == 'b'")
+    with pytest.raises(SelectorSyntaxError) as caught:
+        parse_selector("(" * 5000 + "all()" + ")" * 5000)
+    assert f"deeper than {MAX_NESTING} levels" in str(caught.value)
+    assert caught.value.column == MAX_NESTING
+
+
+def test_a_deeply_nested_selector_in_a_manifest_is_an_input_error() -> None:
+    from netfence.errors import InputError
+    from netfence.sources.manifests import load_cluster_from_text
+
+    text = (
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: x}\n"
+        f'spec:\n  selector: "{"(" * 3000}all(){")" * 3000}"\n'
+    )
+    with pytest.raises(InputError) as caught:
+        load_cluster_from_text(text, "deep.yaml")
+    assert caught.value.field == "spec.selector"

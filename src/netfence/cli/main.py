@@ -1,13 +1,18 @@
 """``netfence`` commands. Parsing and wiring only; the library does the work.
 
-Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error.
+Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error, 3 an
+internal error (a bug), 130 interrupted, 141 standard output closed by its reader. Every error
+is one line on standard error: what came from the input is printed with its line breaks and
+control characters escaped, so that no input can forge a line.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
@@ -16,10 +21,12 @@ from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks, run_scan
 from netfence.engine.explain import explain_flow
-from netfence.errors import NetfenceError
+from netfence.errors import NetfenceError, QueryError
 from netfence.model.cluster import Cluster
 from netfence.report.connectivity import RENDERERS
 from netfence.report.explain import render_explain_json, render_explain_text
+from netfence.report.printable import one_line
+from netfence.sources.k8s_validation import dns1123_label_problem
 from netfence.sources.manifests import load_cluster
 
 EXIT_OK = 0
@@ -29,6 +36,8 @@ EXIT_INTERNAL = 3
 """A bug in netfence: one line on stderr, never exit 1 (which means findings)."""
 EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C), as shells report SIGINT."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of standard output went away (``| head``), as shells report SIGPIPE."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +56,16 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
     parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
+
+
+def _namespace_name(text: str) -> str:
+    """A ``--namespace`` value: a namespace name (a DNS-1123 label), as the API server names
+    them; anything else could only ever match nothing."""
+    problem = dns1123_label_problem(text)
+    if problem is not None:
+        shown = text if len(text) <= 70 else text[:67] + "..."
+        raise argparse.ArgumentTypeError(f"invalid namespace {shown!r}: {problem}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--namespace",
         action="append",
         metavar="NS",
+        type=_namespace_name,
         help="keep connections with an end in NS (repeatable)",
     )
 
@@ -112,10 +132,26 @@ def _run_map(args: argparse.Namespace) -> str:
     if args.command == "connectivity":
         cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
         return RENDERERS[args.output](cmap)
+    for endpoint in (args.src, args.dst):
+        _refuse_zone(endpoint)
     explanation = explain_flow(cluster, args.src, args.dst, args.port)
     if args.output == "json":
         return render_explain_json(explanation)
     return render_explain_text(explanation)
+
+
+def _refuse_zone(endpoint: str) -> None:
+    """An IPv6 address with a zone (``fe80::1%eth0``) names a link of this host, never an
+    address a pod or a policy of the cluster can hold (the API server refuses zones)."""
+    try:
+        address = ipaddress.ip_address(endpoint)
+    except ValueError:
+        return
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        raise QueryError(
+            f"{endpoint!r}: an IPv6 zone (%{address.scope_id}) is no cluster address; give the"
+            " address without it"
+        )
 
 
 class _WarningLine(logging.Handler):
@@ -123,7 +159,7 @@ class _WarningLine(logging.Handler):
     at each record, so redirected streams, as in tests, are honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"netfence: warning: {record.getMessage()}", file=sys.stderr)
+        print(f"netfence: warning: {one_line(record.getMessage())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -162,7 +198,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         output, code = _run(args)
     except NetfenceError as exc:
-        print(f"netfence: error: {exc}", file=sys.stderr)
+        print(f"netfence: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
@@ -172,23 +208,50 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         print(
-            f"netfence: internal error: {type(exc).__name__}: {exc} (this is a bug in "
-            "netfence; please report it with the command that caused it)",
+            f"netfence: internal error: {type(exc).__name__}: {one_line(str(exc))} (this is a"
+            " bug in netfence; please report it with the command that caused it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    _write(output)
-    return code
+    return _write(output, code)
 
 
 _CHUNK = 1 << 24
 """Characters written at a time: a huge output is never encoded all at once."""
 
 
-def _write(output: str) -> None:
-    """Write the finished output in chunks (a whole encoded copy would double peak memory)."""
-    for start in range(0, len(output), _CHUNK):
-        sys.stdout.write(output[start : start + _CHUNK])
+def _write(output: str, code: int) -> int:
+    """Write the output; a reader that went away ends the run quietly (as SIGPIPE would), and
+    a stream that refuses the write is an error of one line."""
+    try:
+        for start in range(0, len(output), _CHUNK):  # a whole encoded copy would double memory
+            chunk = output[start : start + _CHUNK]
+            try:
+                sys.stdout.write(chunk)
+            except UnicodeEncodeError:  # a stream that cannot carry every character (LANG=C)
+                encoding = sys.stdout.encoding or "utf-8"
+                sys.stdout.flush()
+                sys.stdout.buffer.write(chunk.encode(encoding, "backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        _detach_stdout()
+        print(f"netfence: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return code
+
+
+def _detach_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's final flush of what
+    could not be written raises nothing more."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
 
 
 def entry_point() -> NoReturn:

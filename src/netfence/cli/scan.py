@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from netfence.analyses.audit import AuditReport, check_catalog, run_audit
-from netfence.errors import QueryError
+from netfence.errors import OutputError, QueryError
 from netfence.model.findings import Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
@@ -46,11 +46,18 @@ def parse_api_server(text: str) -> tuple[str, int]:
         port = rest.lstrip(":") or port
     elif text.count(":") == 1:
         host, port = text.split(":")
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if not port.isascii() or not port.isdigit() or len(port) > 5:
+        raise argparse.ArgumentTypeError(f"expected IP[:PORT] with PORT 1-65535, got {shown!r}")
     try:
-        address = str(ipaddress.ip_address(host))
-        number = int(port)
+        parsed = ipaddress.ip_address(host)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected IP[:PORT], got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected IP[:PORT], got {shown!r}") from None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.scope_id is not None:
+        raise argparse.ArgumentTypeError(
+            f"{shown!r}: an IPv6 zone (%{parsed.scope_id}) is no cluster address"
+        )
+    address, number = str(parsed), int(port)
     if not 1 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"port {number} is outside 1-65535")
     return address, number
@@ -127,7 +134,9 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
         api_servers=tuple(args.api_server),
         inputs=inputs,
     )
-    if args.fix:
+    if args.fix is not None:
+        if not args.fix:  # Path("") is the working directory: never write there unasked
+            raise OutputError("--fix: the directory name is empty")
         write_fixes(report, Path(args.fix))
     if args.output == "text":
         color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from netfence.engine.explain import DirectionVerdict, ExplainStep, FlowEndpoint, FlowExplanation
 from netfence.errors import Location
+from netfence.report.printable import printable
 
 EXPLAIN_SCHEMA_VERSION: Final = "2"
 """The explain JSON contract's version (1 was shared with the connectivity map)."""
@@ -31,7 +32,7 @@ def _flow_text(explanation: FlowExplanation) -> str:
 
 
 def _where(location: Location | None) -> str:
-    return f" ({location.file}:{location.line})" if location is not None else ""
+    return f" ({printable(location.file)}:{location.line})" if location is not None else ""
 
 
 def render_explain_text(explanation: FlowExplanation) -> str:

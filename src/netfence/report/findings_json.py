@@ -19,6 +19,7 @@ from netfence import _version
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
+from netfence.report.printable import json_text
 
 SCHEMA_VERSION: Final = "1"
 """Version of the findings JSON contract; bumped on any incompatible change."""
@@ -159,4 +160,4 @@ def render_json(report: AuditReport) -> str:
             for f, a in ordered_accepted(report.accepted)
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -16,6 +16,7 @@ from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
 from netfence.report.findings_json import SEVERITIES, json_default, ordered, ordered_accepted
+from netfence.report.printable import printable
 
 MAX_ITEMS: Final = 10
 """Evidence lists and mappings show at most this many items, then ``... and N more``."""
@@ -40,9 +41,9 @@ def format_origin(origin: Origin, subject: str = "") -> str:
     (a ``Kind/namespace/name`` key), which the reader has just seen.
     """
     if isinstance(origin, FileOrigin):
-        return f"{origin.file}:{origin.line}"
+        return f"{printable(origin.file)}:{origin.line}"
     if isinstance(origin, ExportOrigin):
-        return str(origin)
+        return printable(str(origin))
     if isinstance(origin, APIObjectOrigin):
         text = "API server"
         if origin.key != subject:
@@ -68,7 +69,7 @@ def format_resource(ref: ResourceRef) -> str:
 
 
 def _cut(text: str, limit: int = MAX_CHARS) -> str:
-    text = " ".join(text.split())  # one line: newlines and runs of blanks become one space
+    text = printable(" ".join(text.split()))  # one line: newlines and blanks become one space
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -111,8 +112,10 @@ def format_acceptance(entry: Acceptance) -> str:
     if entry.expires is not None:
         notes.append(f"until {entry.expires.isoformat()}")
     if entry.file:
-        notes.append(f"{entry.file}:{entry.line}" if entry.line is not None else entry.file)
-    return f"{entry.reason} ({'; '.join(notes)})" if notes else entry.reason
+        file = printable(entry.file)
+        notes.append(f"{file}:{entry.line}" if entry.line is not None else file)
+    reason = printable(entry.reason)  # the baseline's text: it must not add lines
+    return f"{reason} ({'; '.join(notes)})" if notes else reason
 
 
 def _label(severity: Severity, color: bool) -> str:

@@ -53,6 +53,8 @@ def _encode(part: str) -> str:
 
 def _open_directory(directory: Path) -> int:
     """A descriptor of ``directory`` (created if missing), refusing a symbolic link."""
+    if "\0" in str(directory):
+        raise OutputError(f"--fix {str(directory)!r}: a directory name cannot hold a NUL byte")
     try:
         info = os.lstat(directory)
     except FileNotFoundError:

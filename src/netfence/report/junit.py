@@ -24,15 +24,17 @@ from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding
 from netfence.report.findings_json import ordered, ordered_accepted
 from netfence.report.findings_text import evidence_lines, format_acceptance, format_resource
+from netfence.report.printable import valid_unicode
 
 SUITE_NAME: Final = "netfence"
 
-# Characters XML 1.0 cannot carry, even escaped; they become U+FFFD.
+# Characters XML 1.0 cannot carry, even escaped, become U+FFFD (the bytes of a file name that is
+# not UTF-8 are first written as \\xff escapes, as the text report shows them).
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", valid_unicode(text))
 
 
 def _case_name(finding: Finding) -> str:

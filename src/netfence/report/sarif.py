@@ -29,6 +29,7 @@ from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, origin_line
 from netfence.report.findings_json import ordered, ordered_accepted, plain
+from netfence.report.printable import json_text, valid_unicode
 
 SARIF_VERSION: Final = "2.1.0"
 SARIF_SCHEMA_URI: Final = (
@@ -105,12 +106,14 @@ def artifact_location(file: str) -> dict[str, str] | None:
     if not file or file in _STDIN:
         return None
     if PureWindowsPath(file).is_absolute() and not PurePosixPath(file).is_absolute():
-        return {"uri": PureWindowsPath(file).as_uri()}
+        return {"uri": PureWindowsPath(valid_unicode(file)).as_uri()}
     if PurePosixPath(file).is_absolute():
         return {"uri": PurePosixPath(file).as_uri()}
     posix = PureWindowsPath(file).as_posix() if "\\" in file else file
     posix = str(PurePosixPath(posix))  # drops "./" and doubled slashes
-    return {"uri": urllib.parse.quote(posix, safe="/"), "uriBaseId": SRCROOT}
+    # The bytes of the name, so that a name that is not UTF-8 keeps them (%FF), as as_uri does.
+    raw = posix.encode("utf-8", "surrogateescape")
+    return {"uri": urllib.parse.quote(raw, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _logical(ref: ResourceRef) -> dict[str, Any]:
@@ -285,4 +288,4 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
 
 def render_sarif(report: AuditReport) -> str:
     """The SARIF 2.1.0 log, indented, ending in a newline."""
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"

@@ -16,8 +16,7 @@ import datetime
 from netfence.errors import InputError
 from netfence.model.findings import Acceptance
 from netfence.sources.fields import Field
-from netfence.sources.manifests import MAX_INPUT_BYTES
-from netfence.sources.yamldocs import parse_documents
+from netfence.sources.manifests import MAX_INPUT_BYTES, parse_text
 
 DEFAULT_BASELINE = ".netfence.yaml"
 """Read from the working directory when no --baseline is given and the file exists."""
@@ -29,7 +28,9 @@ def load_baseline(path: str) -> list[Acceptance]:
         with open(path, "rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read baseline: {exc.strerror}") from None
+        raise InputError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte, which only a library caller can pass
+        raise InputError(f"{path!r}: a file name cannot hold a NUL byte") from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{path}: baseline is over the {MAX_INPUT_BYTES}-byte limit")
     try:
@@ -37,7 +38,7 @@ def load_baseline(path: str) -> list[Acceptance]:
     except UnicodeDecodeError:
         raise InputError(f"{path}: baseline is not UTF-8 text") from None
     entries: list[Acceptance] = []
-    for doc in parse_documents(text, path):
+    for doc in parse_text(text, path):
         root = Field.root(doc)
         root.mapping()
         accept = root.get("accept")

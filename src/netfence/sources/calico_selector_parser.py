@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Final
 
 from netfence.model.calico_selector import (
     KEY_CHARACTERS,
@@ -257,6 +258,11 @@ class _Lexer:
         return self._take(kind, pos + 1, value=key)
 
 
+MAX_NESTING: Final = 100
+"""How deeply parentheses may nest in a selector; real selectors nest a few levels, and each
+level costs the recursive descent (and every later walk of the tree) several stack frames."""
+
+
 class _Parser:
     """Recursive descent with one token of lookahead; one method per precedence level."""
 
@@ -264,6 +270,7 @@ class _Parser:
         self.lexer = _Lexer(text)
         self.token = self.lexer.next()
         self.previous: _Token | None = None
+        self.depth = 0
 
     def at(self, kind: _Kind) -> bool:
         """Whether the current token is a ``kind`` (a call, so mypy does not narrow it)."""
@@ -326,8 +333,14 @@ class _Parser:
                 self.advance()
                 return self.comparison(token)
             case _Kind.LPAREN:
+                if self.depth >= MAX_NESTING:
+                    raise SelectorSyntaxError(
+                        f"parentheses nest deeper than {MAX_NESTING} levels", token.column
+                    )
                 self.advance()
+                self.depth += 1
                 inner = self.disjunction()
+                self.depth -= 1
                 if not self.at(_Kind.RPAREN):
                     raise self.fail(f"')' to close the '(' at column {token.column}")
                 self.advance()

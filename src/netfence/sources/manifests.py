@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import yaml
+
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
 from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
@@ -87,6 +89,8 @@ def _input_files(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             ) from None
         except OSError as exc:
             raise InputError(f"{raw}: {exc.strerror or exc}") from None
+        except ValueError:  # only a library caller can pass one: argv cannot hold NUL
+            raise InputError(f"{raw!r}: a file name cannot hold a NUL byte") from None
         if stat.S_ISDIR(info.st_mode):
             yield from ((name, True) for name in _directory_files(raw))
         elif stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode):
@@ -183,14 +187,37 @@ def _where(text: str, offset: int, label: str) -> Location:
     return Location(label, max(document, 1), before.count("\n") + 1)
 
 
-def _parse(text: str, label: str) -> list[Document]:
-    """Every document of one input.
+_TIMESTAMP_LIKE: Final = re.compile(
+    r"(?<![\w.:/-])[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9:. \t+-]*[0-9Zz])?"
+)
+"""A plain scalar the YAML 1.1 resolver may take for a timestamp (``2024-02-30``)."""
+_TIMESTAMP: Final = yaml.SafeLoader.timestamp_regexp
+_NOT_YAML_CHARACTER: Final = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+"""A character the YAML reader refuses (controls, DEL, C1 controls, surrogates, U+FFFE/F)."""
 
-    Two refusals stand here until the YAML loader makes them itself: a JSON file with a NaN
-    or Infinity literal (not JSON by RFC 8259, and refused by the API server's decoder),
-    and an integer too long for Python to convert (out of any Kubernetes field's range),
-    which the loader would otherwise let escape as a ValueError.
+
+def parse_text(text: str, label: str) -> list[Document]:
+    """Every document of one YAML or JSON text, refusing what the loader cannot say well.
+
+    Refusals stand here until the YAML loader makes them itself, each located: a character
+    YAML does not allow (a control character, or a lone surrogate handed in by a library
+    caller), a JSON file with a NaN or Infinity literal (not JSON by RFC 8259, and refused by
+    the API server's decoder), an integer too long for Python to convert (out of any
+    Kubernetes field's range) and a timestamp-like plain scalar that is no date
+    (``2024-02-30``), which the loader would otherwise let escape as a ValueError.
     """
+    bad = _NOT_YAML_CHARACTER.search(text)
+    if bad is not None:
+        code = ord(bad.group())
+        problem = (
+            "is a lone surrogate, not Unicode text"
+            if 0xD800 <= code <= 0xDFFF
+            else "is a control character, which YAML refuses (write it as an escape in a"
+            f' double-quoted string, "\\u{code:04x}")'
+        )
+        raise InputError(f"character U+{code:04X} {problem}", _where(text, bad.start(), label))
     if label.endswith(".json") and ("NaN" in text or "Infinity" in text):
         try:
             json.loads(text, parse_constant=_not_json)
@@ -207,13 +234,35 @@ def _parse(text: str, label: str) -> list[Document]:
         return list(parse_documents(text, label))
     except ValueError as exc:
         found = _LONG_INTEGER.search(text)
-        if found is None or "digits" not in str(exc):
-            raise
-        raise InputError(
-            f"an integer of {len(found.group())} digits is out of range (Kubernetes integers"
-            " are at most 64 bits)",
-            _where(text, found.start(), label),
-        ) from None
+        if found is not None and "digits" in str(exc):
+            raise InputError(
+                f"an integer of {len(found.group())} digits is out of range (Kubernetes"
+                " integers are at most 64 bits)",
+                _where(text, found.start(), label),
+            ) from None
+        date = _bad_timestamp(text)
+        if date is not None:
+            raise InputError(
+                f"{date.group()!r} is not a valid date ({exc}); YAML reads an unquoted value of"
+                " this form as a timestamp: quote it to give a string",
+                _where(text, date.start(), label),
+            ) from None
+        raise InputError(f"{label}: malformed YAML: {exc}") from None
+
+
+def _bad_timestamp(text: str) -> re.Match[str] | None:
+    """The first timestamp-like plain scalar of ``text`` that is no valid timestamp."""
+    constructor = yaml.SafeLoader("")
+    for found in _TIMESTAMP_LIKE.finditer(text):
+        token = found.group().rstrip()
+        if _TIMESTAMP.match(token) is None:
+            continue
+        node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", token)
+        try:
+            constructor.construct_yaml_timestamp(node)
+        except ValueError:
+            return found
+    return None
 
 
 def _kubernetes_shaped(document: Document) -> bool:
@@ -234,7 +283,7 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
         data = _read_bytes(name, budget)
         budget -= len(data)
         label = "<stdin>" if name == STDIN else name
-        documents = _parse(_decode(data, label), label)
+        documents = parse_text(_decode(data, label), label)
         if in_directory:
             if documents and not any(_kubernetes_shaped(d) for d in documents):
                 LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
@@ -618,4 +667,4 @@ def load_cluster(
 
 def load_cluster_from_text(text: str, name: str = "<text>", strict: bool = False) -> Cluster:
     """Build a Cluster from manifests given as a string (handy for the library and tests)."""
-    return cluster_from_documents(_parse(text, name), strict)
+    return cluster_from_documents(parse_text(text, name), strict)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from typing import Final
 
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
@@ -237,6 +238,19 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         )
 
 
+def _union(sets: Iterable[PortSet]) -> PortSet:
+    """The union of port sets, without building a new set for a single one."""
+    found: PortSet | None = None
+    for ports in sets:
+        found = ports if found is None else found | ports
+    return found if found is not None else PortSet.none()
+
+
+_METADATA_TARGETS: Final = {
+    address: IPRangeSet.from_cidr(f"{address}/32") for address in METADATA_ADDRESSES
+}
+
+
 @check(
     "NF010",
     "Workload can reach cloud metadata or platform addresses",
@@ -260,10 +274,8 @@ def metadata_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     for view in ctx.workloads:
         reached: dict[str, ev.PlatformAddress] = {}
         for address, what in METADATA_ADDRESSES.items():
-            target = IPRangeSet.from_cidr(f"{address}/32")
-            ports = PortSet.none()
-            for cls in view.classes:
-                ports = ports | ctx.reach_to(cls, target)
+            target = _METADATA_TARGETS[address]
+            ports = _union(ctx.reach_to(cls, target) for cls in view.classes)
             if ports:
                 reached[address] = ev.PlatformAddress(what, ports.describe())
         if not reached:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from netfence.analyses.audit import evidence as ev
@@ -103,10 +104,12 @@ def _namespaces_in_use(ctx: AuditContext) -> list[str]:
 def namespace_without_policy(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Every namespace in use holds at least one NetworkPolicy (CIS 5.3.2)."""
     with_policy = namespaces_with_policy(ctx)
+    # Counted once: a count per namespace by a scan of every pod was quadratic.
+    pods_in = Counter(p.namespace for p in ctx.cluster.pods)
     for name in _namespaces_in_use(ctx):
         if name in with_policy:
             continue
-        pods = sum(1 for p in ctx.cluster.pods if p.namespace == name)
+        pods = pods_in[name]
         yield finding(
             info,
             f"Namespace {name} has no NetworkPolicy; its {pods} pod endpoint(s) are unrestricted.",

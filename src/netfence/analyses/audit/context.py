@@ -237,12 +237,24 @@ class AuditContext:
         return out
 
     def reach_to(self, cls: int, addresses: IPRangeSet, outbound: bool = True) -> PortSet:
-        """Ports a class may use to (or from) any address in ``addresses``: the union."""
-        allowed = PortSet.none()
-        for ranges, ports in self.external_reach(cls, outbound):
-            if ranges & addresses:
-                allowed = allowed | ports
-        return allowed
+        """Ports a class may use to (or from) any address in ``addresses``: the union.
+
+        Remembered per class: workloads share classes, and a cluster of many thousand pods
+        asks the same few questions once per workload.
+        """
+        key = (cls, addresses, outbound)
+        found = self._reach_to_cache.get(key)
+        if found is None:
+            found = PortSet.none()
+            for ranges, ports in self.external_reach(cls, outbound):
+                if ranges & addresses:
+                    found = found | ports
+            self._reach_to_cache[key] = found
+        return found
+
+    @functools.cached_property
+    def _reach_to_cache(self) -> dict[tuple[int, IPRangeSet, bool], PortSet]:
+        return {}
 
     def pods_at(self, address: str) -> list[int]:
         """Classes of pods that own ``address`` (so external atoms do not stand for it)."""
