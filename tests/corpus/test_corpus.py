@@ -63,14 +63,9 @@ def test_a_fifo_in_a_directory_cannot_hang_a_real_run(tmp_path):
     assert b"pipe.yaml: not a regular file; skipped" in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="yamldocs._ScalarResolver.plain resolves plain scalars by YAML 1.1 (PyYAML's "
-    "SafeLoader resolver), which reads 1:20 as the base-60 integer 80; kubectl's reader "
-    "(go-yaml v2) has no base-60 numbers and sends the string '1:20', which the API server "
-    "refuses as a port name (IANA_SVC_NAME). netfence accepts the policy with port 80.",
-)
-def test_parity_gap_base_60_port_is_refused_as_the_api_server_does():
+def test_base_60_port_is_refused_as_the_api_server_does():
+    """kubectl's reader (go-yaml v2) has no base-60 numbers: ``port: 1:20`` is the string
+    "1:20", which the API server refuses as a port name (IANA_SVC_NAME), never port 80."""
     from netfence.errors import InputError
 
     with pytest.raises(InputError):

@@ -62,6 +62,8 @@ def load_baseline(path: str) -> list[Acceptance]:
                     try:
                         expires = datetime.date.fromisoformat(expires_field.string())
                     except ValueError:
-                        raise expires_field.error("expected a date YYYY-MM-DD") from None
+                        raise expires_field.error(
+                            f"expected a date YYYY-MM-DD, got {expires_field.value!r}"
+                        ) from None
             entries.append(Acceptance(check_id, resource, reason, expires, path, item.line))
     return entries

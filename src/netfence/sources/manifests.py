@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import yaml
-
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
 from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
@@ -187,11 +185,6 @@ def _where(text: str, offset: int, label: str) -> Location:
     return Location(label, max(document, 1), before.count("\n") + 1)
 
 
-_TIMESTAMP_LIKE: Final = re.compile(
-    r"(?<![\w.:/-])[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9:. \t+-]*[0-9Zz])?"
-)
-"""A plain scalar the YAML 1.1 resolver may take for a timestamp (``2024-02-30``)."""
-_TIMESTAMP: Final = yaml.SafeLoader.timestamp_regexp
 _NOT_YAML_CHARACTER: Final = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
@@ -205,8 +198,7 @@ def parse_text(text: str, label: str) -> list[Document]:
     YAML does not allow (a control character, or a lone surrogate handed in by a library
     caller), a JSON file with a NaN or Infinity literal (not JSON by RFC 8259, and refused by
     the API server's decoder), an integer too long for Python to convert (out of any
-    Kubernetes field's range) and a timestamp-like plain scalar that is no date
-    (``2024-02-30``), which the loader would otherwise let escape as a ValueError.
+    Kubernetes field's range), which the loader would otherwise let escape as a ValueError.
     """
     bad = _NOT_YAML_CHARACTER.search(text)
     if bad is not None:
@@ -240,29 +232,7 @@ def parse_text(text: str, label: str) -> list[Document]:
                 " integers are at most 64 bits)",
                 _where(text, found.start(), label),
             ) from None
-        date = _bad_timestamp(text)
-        if date is not None:
-            raise InputError(
-                f"{date.group()!r} is not a valid date ({exc}); YAML reads an unquoted value of"
-                " this form as a timestamp: quote it to give a string",
-                _where(text, date.start(), label),
-            ) from None
         raise InputError(f"{label}: malformed YAML: {exc}") from None
-
-
-def _bad_timestamp(text: str) -> re.Match[str] | None:
-    """The first timestamp-like plain scalar of ``text`` that is no valid timestamp."""
-    constructor = yaml.SafeLoader("")
-    for found in _TIMESTAMP_LIKE.finditer(text):
-        token = found.group().rstrip()
-        if _TIMESTAMP.match(token) is None:
-            continue
-        node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", token)
-        try:
-            constructor.construct_yaml_timestamp(node)
-        except ValueError:
-            return found
-    return None
 
 
 def _kubernetes_shaped(document: Document) -> bool:

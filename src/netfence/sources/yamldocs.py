@@ -67,7 +67,8 @@ _MERGE_KEY: Final = "<<"
 
 
 class _ScalarResolver:
-    """YAML 1.1 scalar resolution (as the safe loader does), cached per distinct plain value."""
+    """Scalar resolution as kubectl's reader does it: YAML 1.1 (as the safe loader), less
+    timestamps and base-60 numbers, cached per distinct plain value."""
 
     def __init__(self) -> None:
         self._loader = yaml.SafeLoader("")
@@ -77,8 +78,16 @@ class _ScalarResolver:
         found = self._plain.get(value, self)
         if found is self:
             tag = self._loader.resolve(yaml.ScalarNode, value, (True, False))
-            # "<<" resolves to the merge tag; the builder handles it as a key.
-            found = value if tag.endswith(":merge") else self._construct(tag, value, None)
+            if tag.endswith((":merge", ":timestamp")) or (
+                tag.endswith((":int", ":float")) and ":" in value
+            ):
+                # As kubectl reads YAML (go-yaml v2, then JSON): an unquoted date or time stays
+                # its text (``release: 2024-02-30`` is a string label), and there are no
+                # base-60 numbers (``port: 1:20`` is the string "1:20", not 80). "<<" is the
+                # merge key, which the builder handles.
+                found = value
+            else:
+                found = self._construct(tag, value, None)
             self._plain[value] = found
         return found
 
