@@ -66,6 +66,10 @@ _SAFE_TAGS: Final = frozenset(
 _MERGE_KEY: Final = "<<"
 
 
+_STR_TAG: Final = "tag:yaml.org,2002:str"
+"""The tag of a plain scalar that resolves to no other type."""
+
+
 class _ScalarResolver:
     """Scalar resolution as kubectl's reader does it: YAML 1.1 (as the safe loader), less
     timestamps and base-60 numbers, cached per distinct plain value."""
@@ -78,6 +82,11 @@ class _ScalarResolver:
         found = self._plain.get(value, self)
         if found is self:
             tag = self._loader.resolve(yaml.ScalarNode, value, (True, False))
+            if tag == _STR_TAG:
+                # Most values are strings, many of them unique (names, hashes): returned as
+                # they are, and not cached, so a stream of millions of documents keeps its
+                # cache to the values that need constructing.
+                return value
             if tag.endswith((":merge", ":timestamp")) or (
                 tag.endswith((":int", ":float")) and ":" in value
             ):
