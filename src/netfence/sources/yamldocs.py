@@ -68,6 +68,10 @@ _MERGE_KEY: Final = "<<"
 
 _STR_TAG: Final = "tag:yaml.org,2002:str"
 """The tag of a plain scalar that resolves to no other type."""
+_CACHE_LIMIT: Final = 1 << 16
+"""Distinct plain scalars remembered: enough for every key and common value of a cluster dump,
+bounded so that a stream of millions of unique names does not grow it without end."""
+"""The tag of a plain scalar that resolves to no other type."""
 
 
 class _ScalarResolver:
@@ -83,11 +87,9 @@ class _ScalarResolver:
         if found is self:
             tag = self._loader.resolve(yaml.ScalarNode, value, (True, False))
             if tag == _STR_TAG:
-                # Most values are strings, many of them unique (names, hashes): returned as
-                # they are, and not cached, so a stream of millions of documents keeps its
-                # cache to the values that need constructing.
-                return value
-            if tag.endswith((":merge", ":timestamp")) or (
+                # Most values are strings: returned as they are, without the constructor.
+                found = value
+            elif tag.endswith((":merge", ":timestamp")) or (
                 tag.endswith((":int", ":float")) and ":" in value
             ):
                 # As kubectl reads YAML (go-yaml v2, then JSON): an unquoted date or time stays
@@ -97,7 +99,8 @@ class _ScalarResolver:
                 found = value
             else:
                 found = self._construct(tag, value, None)
-            self._plain[value] = found
+            if len(self._plain) < _CACHE_LIMIT:  # keys and common values repeat; names do not
+                self._plain[value] = found
         return found
 
     def _construct(self, tag: str, value: str, mark: Any) -> Any:
