@@ -5,9 +5,8 @@ error, ``netfence: error: FILE: document N, line L: FIELD: message`` (or the opt
 and nothing on standard output; an accepted input is exit 0 with no error line, and gives the
 warnings the case names. Cases and expectations are in ``tests/corpus/cases.py``.
 
-The parity gaps at the end are inputs where netfence's answer still differs from the API
-server's, for a cause in the shared YAML loader (``netfence.sources.yamldocs``); each is a
-strict xfail that will pass, and must then lose its mark, when the loader is fixed.
+The cases at the end were parity gaps of the shared YAML loader, now closed: each pins the
+API server's answer.
 """
 
 from __future__ import annotations
@@ -72,13 +71,9 @@ def test_base_60_port_is_refused_as_the_api_server_does():
         load_cluster_from_text(policy("  ingress:\n    - ports:\n        - port: 1:20\n"), "p.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="yamldocs.parse_documents reads JSON with the YAML parser, whose scanner refuses "
-    "the escape \\ud800 ('found invalid Unicode character escape code'); the API server's "
-    "JSON decoder replaces a lone surrogate escape with U+FFFD and accepts the annotation.",
-)
-def test_parity_gap_lone_surrogate_escape_in_json_is_accepted():
+def test_lone_surrogate_escape_in_json_is_accepted():
+    """The API server's JSON decoder (Go) reads a lone surrogate escape as U+FFFD and accepts
+    the object; netfence does too."""
     text = (
         '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a",'
         ' "annotations": {"x": "\\ud800"}}}'

@@ -9,6 +9,7 @@ expansion, nesting depth and input size are bounded.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -262,6 +263,7 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
         # JSON allows tabs as whitespace where YAML's block context does not; a raw tab can
         # only be whitespace in valid JSON, so replacing it keeps the meaning and the lines.
         text = text.replace("\t", " ")
+        text = _SURROGATE_ESCAPE.sub(_astral_escape, text)
     builder = _Builder(file, _ScalarResolver())
     loader = _Loader(text)
     try:
@@ -285,6 +287,31 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
         ) from None
     finally:
         loader.dispose()
+
+
+_SURROGATE_ESCAPE: Final = re.compile(
+    r"(\\+)u([dD][89abAB][0-9a-fA-F]{2})(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}))?"
+    r"|(\\+)u([dD][c-fC-F][0-9a-fA-F]{2})"
+)
+"""A JSON ``\\uD83D\\uDE00`` surrogate escape (a pair, or a lone half), with the backslashes
+before it."""
+
+
+def _astral_escape(found: re.Match[str]) -> str:
+    """JSON escapes a character beyond U+FFFF as a surrogate pair; the YAML reader refuses
+    surrogate escapes, so a pair becomes YAML's ``\\U0001F600`` and a lone half U+FFFD, as
+    the API server's JSON decoder reads it. An even run of backslashes escapes itself: no
+    escape follows, so the text is left as it is."""
+    slashes = found.group(1) or found.group(4)
+    if len(slashes) % 2 == 0:
+        return found.group()
+    high, low = found.group(2), found.group(3)
+    if high is not None and low is not None:
+        code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        return f"{slashes}U{code:08X}"
+    if high is not None:  # a lone high half
+        return f"{slashes}uFFFD"
+    return f"{slashes}uFFFD"  # a lone low half
 
 
 def _check_json(text: str, file: str) -> None:
