@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netfence.analyses.audit import run_audit
 from netfence.engine.explain import explain_flow
 from netfence.model.findings import Severity
 
@@ -169,3 +170,32 @@ def test_nf022_second_default_deny_is_redundant() -> None:
         "NF022",
     )
     assert keys(findings) == ["NetworkPolicy/shop/deny-backend"]
+
+
+def test_no_audit_context_outlives_its_audit():
+    """What checks share is kept with the audit's context, so once an audit is done nothing
+    keeps its context (and its masks) alive."""
+    import gc
+    import weakref
+
+    from netfence.analyses.audit.context import AuditContext
+    from netfence.sources.manifests import load_cluster_from_text
+
+    cluster = load_cluster_from_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: a, namespace: ns}\nspec: {podSelector: {}}\n"
+    )
+    seen: list[weakref.ref[AuditContext]] = []
+    real_init = AuditContext.__init__
+
+    def spy(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        seen.append(weakref.ref(self))
+
+    AuditContext.__init__ = spy  # type: ignore[method-assign]
+    try:
+        run_audit(cluster)
+    finally:
+        AuditContext.__init__ = real_init  # type: ignore[method-assign]
+    gc.collect()
+    assert seen and all(ref() is None for ref in seen)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 from netfence.analyses.audit import evidence as ev
@@ -15,9 +14,9 @@ from netfence.model.findings import CheckInfo, Finding, Severity
 from netfence.policy.rules import CompiledRule
 
 
-@functools.lru_cache(maxsize=4)
 def _redundancy(ctx: AuditContext) -> Redundancy:
-    return find_redundancy(ctx.compiled, len(ctx.cluster.policies))
+    """NF021 and NF022 share one computation, kept with the audit's context."""
+    return ctx.memo("redundancy", lambda: find_redundancy(ctx.compiled, len(ctx.cluster.policies)))
 
 
 @check(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,8 @@ from netfence.policy.layering import CompiledPolicies, compile_layers
 from netfence.policy.rules import CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
+
+T = TypeVar("T")
 
 NON_PUBLIC_RANGES: Final = (
     # IANA special-purpose registries (RFC 6890 and successors): not reachable on the Internet.
@@ -85,6 +88,18 @@ class AuditContext:
         """Ids of the compiled rules that decide or pass something (filled by the walk
         that computes the matrix)."""
         return set()
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per audit: what several checks share lives as long as this
+        context and no longer (a module-level cache would keep whole contexts alive)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        found: T = self._memo[key]
+        return found
+
+    @functools.cached_property
+    def _memo(self) -> dict[str, Any]:
+        return {}
 
     @functools.cached_property
     def pod_network(self) -> npt.NDArray[np.bool_]:
