@@ -38,9 +38,9 @@ def fix_file_name(check_id: str, resource: str) -> str:
     return f"{stem}.yaml"
 
 
-_PLAIN: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
-"""Characters kept as they are: those of DNS-1123 names (lower case, so that file systems
-that ignore case cannot merge two names)."""
+_PLAIN: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+"""Characters kept as they are: those of kinds and of DNS-1123 names (names are lower case
+by validation, so even a file system that ignores case keeps them apart)."""
 
 
 def _encode(part: str) -> str:
