@@ -204,3 +204,9 @@ def test_cidrs_are_what_ipaddress_summarizes(a, b):
         (n.version, int(n.network_address), n.prefixlen) for n in expected
     ]
     assert s.cidr_strings() == [str(n) for n in expected]
+
+
+def test_from_addresses_is_single_addresses_of_both_families():
+    """One address is a /32 (IPv4) or /128 (IPv6) range of its own."""
+    addresses = IPRangeSet.from_addresses(["10.0.0.1", "fd00::1", "10.0.0.2"])
+    assert addresses == IPRangeSet.from_cidrs(["10.0.0.1/32", "10.0.0.2/32", "fd00::1/128"])

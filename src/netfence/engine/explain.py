@@ -250,9 +250,9 @@ class _Space:
 def _addresses_of(endpoint: FlowEndpoint) -> IPRangeSet:
     """The endpoint's concrete addresses: the address, or the pod's IPs."""
     if endpoint.address is not None:
-        return IPRangeSet.from_cidrs([f"{endpoint.address}/{endpoint.address.max_prefixlen}"])
+        return IPRangeSet.from_addresses([str(endpoint.address)])
     assert endpoint.pod is not None
-    return IPRangeSet.from_cidrs(f"{ip}/{128 if ':' in ip else 32}" for ip in endpoint.pod.ips)
+    return IPRangeSet.from_addresses(endpoint.pod.ips)
 
 
 def _reason(

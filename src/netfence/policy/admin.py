@@ -35,9 +35,7 @@ def node_ips(cluster: Cluster, selector: LabelSelector) -> list[str]:
 
 def node_addresses(cluster: Cluster, selector: LabelSelector) -> IPRangeSet:
     """The addresses of the nodes a label selector matches, as a set."""
-    return IPRangeSet.from_cidrs(
-        f"{ip}/{128 if ':' in ip else 32}" for ip in node_ips(cluster, selector)
-    )
+    return IPRangeSet.from_addresses(node_ips(cluster, selector))
 
 
 class AdminLanguage(PolicyLanguage):

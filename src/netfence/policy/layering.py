@@ -102,7 +102,7 @@ def compile_layers(space: EndpointSpace) -> CompiledPolicies:
 
 def _selection(policy: CompiledPolicy, count: int) -> BoolArray:
     """The classes a policy selects, for whichever direction it governs."""
-    chosen = policy.selected_in if policy.selected_in is not None else policy.selected_out
+    chosen = policy.selection()
     return chosen if chosen is not None else np.zeros(count, np.bool_)
 
 

@@ -174,6 +174,13 @@ class CompiledPolicy:
         """The classes selected for one direction."""
         return self.selected_in if direction is Direction.INGRESS else self.selected_out
 
+    def selection(self) -> BoolArray | None:
+        """The classes selected for either direction; None when it governs neither."""
+        chosen = [s for s in (self.selected_in, self.selected_out) if s is not None]
+        if not chosen:
+            return None
+        return chosen[0] | chosen[1] if len(chosen) == 2 else chosen[0]
+
     def rules(self, direction: Direction) -> list[CompiledRule]:
         """The rules of one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress

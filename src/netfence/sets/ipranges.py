@@ -30,6 +30,11 @@ class IPRangeSet:
         return cls(v4=span) if net.version == 4 else cls(v6=span)
 
     @classmethod
+    def from_addresses(cls, addresses: Iterable[str]) -> IPRangeSet:
+        """The set of the given single addresses (IPv4 or IPv6, as written)."""
+        return cls.from_cidrs(ipaddress.ip_network(address) for address in addresses)
+
+    @classmethod
     def from_cidrs(cls, cidrs: Iterable[str | IPNetwork]) -> IPRangeSet:
         """The union of several CIDRs: parsed, then sorted and merged once per family."""
         spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import numpy.typing as npt
 
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext, resource_of
@@ -26,7 +25,7 @@ from netfence.model.networkpolicy import Direction
 from netfence.policy.admin import AdminCompiler
 from netfence.policy.calico import BUILTIN_TIERS
 from netfence.policy.registry import dropped_uses
-from netfence.policy.rules import CompiledPolicy, Placement
+from netfence.policy.rules import Placement
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -309,7 +308,8 @@ def _calico_ties(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             for second in calico[i + 1 :]:
                 if (first.order, first.tie_break) != (second.order, second.tie_break):
                     continue
-                if not (_selection(first) & _selection(second)).any():
+                one, other = first.selection(), second.selection()
+                if one is None or other is None or not (one & other).any():
                     continue
                 source = ctx.cluster.calico_policies
                 a, b = source[first.policy_index], source[second.policy_index]
@@ -320,29 +320,11 @@ def _calico_ties(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                     f"tier {tier.name} and select some of the same pods; netfence evaluates "
                     f"{first.policy} first (ties are broken by kind, then namespace).",
                     (
-                        resource_of(
-                            "NetworkPolicy" if a.namespace else a.kind,
-                            a.namespace,
-                            a.name,
-                            a.location,
-                        ),
-                        resource_of(
-                            "NetworkPolicy" if b.namespace else b.kind,
-                            b.namespace,
-                            b.name,
-                            b.location,
-                        ),
+                        policy_resource(first.kind, a.namespace, a.name, a.location),
+                        policy_resource(second.kind, b.namespace, b.name, b.location),
                     ),
                     ev.SharedPriority(a.order, tier.name),
                 )
-
-
-def _selection(policy: CompiledPolicy) -> npt.NDArray[np.bool_]:
-    chosen = [s for s in (policy.selected_in, policy.selected_out) if s is not None]
-    out = np.zeros_like(chosen[0]) if chosen else np.zeros(0, np.bool_)
-    for mask in chosen:
-        out = out | mask
-    return out
 
 
 @check(
