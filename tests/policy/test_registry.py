@@ -58,9 +58,6 @@ class _DenyEverythingToB(PolicyLanguage):
     name = "toy"
     capabilities = (Capability("deny", True, ""),)
 
-    def present(self, cluster: Cluster) -> bool:
-        return True
-
     def facts(self, cluster: Cluster) -> Facts:
         return Facts(pod_selectors={APP_B: None})
 

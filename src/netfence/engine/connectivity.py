@@ -93,13 +93,6 @@ def compile_policies(classes: EndpointClasses) -> CompiledPolicies:
     return compile_layers(classes)
 
 
-def effective_rules(compiled: CompiledPolicies, classes: EndpointClasses) -> set[RuleId]:
-    """Ids of every compiled rule that decides or passes at least one bit somewhere."""
-    found: set[RuleId] = set()
-    compute_connectivity(classes, compiled, found)
-    return found
-
-
 def compute_connectivity(
     classes: EndpointClasses,
     compiled: CompiledPolicies | None = None,

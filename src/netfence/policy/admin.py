@@ -59,10 +59,6 @@ class AdminLanguage(PolicyLanguage):
         ),
     )
 
-    def present(self, cluster: Cluster) -> bool:
-        """Whether the cluster holds a policy of the family."""
-        return bool(cluster.admin_policies)
-
     def facts(self, cluster: Cluster) -> Facts:
         """Selectors, networks, node addresses, named ports and port spans of every policy."""
         facts = Facts()

@@ -432,10 +432,6 @@ class CalicoLanguage(PolicyLanguage):
         ),
     )
 
-    def present(self, cluster: Cluster) -> bool:
-        """Whether the cluster holds a Calico policy."""
-        return bool(cluster.calico_policies)
-
     def facts(self, cluster: Cluster) -> Facts:
         """Selectors, nets, named ports and value spans of every Calico policy and set."""
         facts = Facts()

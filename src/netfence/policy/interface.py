@@ -65,10 +65,6 @@ class PolicyLanguage(abc.ABC):
     """What of the language netfence models, and what it drops."""
 
     @abc.abstractmethod
-    def present(self, cluster: Cluster) -> bool:
-        """Whether the cluster holds any policy of this language."""
-
-    @abc.abstractmethod
     def facts(self, cluster: Cluster) -> Facts:
         """What this language's policies tell endpoints and connections apart by."""
 

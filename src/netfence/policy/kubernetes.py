@@ -44,10 +44,6 @@ class KubernetesLanguage(PolicyLanguage):
         Capability("policyTypes", True, ""),
     )
 
-    def present(self, cluster: Cluster) -> bool:
-        """Whether the cluster holds a NetworkPolicy."""
-        return bool(cluster.policies)
-
     def facts(self, cluster: Cluster) -> Facts:
         """Pod selectors, ipBlocks, named ports and port spans of every NetworkPolicy."""
         facts = Facts()

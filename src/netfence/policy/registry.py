@@ -23,14 +23,6 @@ LANGUAGES: Final[tuple[PolicyLanguage, ...]] = (
 """Every policy language, in the order their facts and policies are collected."""
 
 
-def language(name: str) -> PolicyLanguage:
-    """The registered language called ``name``."""
-    for candidate in LANGUAGES:
-        if candidate.name == name:
-            return candidate
-    raise KeyError(name)
-
-
 def collect_facts(cluster: Cluster) -> Facts:
     """What the policies of every language tell endpoints and connections apart by."""
     facts = Facts()
