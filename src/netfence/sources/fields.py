@@ -57,7 +57,7 @@ class Field:
         if key not in mapping or mapping[key] is None:
             return None
         line = mapping.key_lines.get(key, self.line) if isinstance(mapping, LineDict) else self.line
-        return Field(self.doc, self._child_path(key), as_read_by_kubectl(mapping[key]), line)
+        return Field(self.doc, self._child_path(key), mapping[key], line)
 
     def require(self, key: str) -> Field:
         """The entry ``key``; an error when it is missing."""
@@ -75,7 +75,6 @@ class Field:
     def entries(self) -> Iterator[tuple[str, Field]]:
         """Every entry of this mapping, null values included, as (key, Field)."""
         for key, value in self.mapping().items():
-            value = as_read_by_kubectl(value)
             yield key, Field(self.doc, self._child_path(key), value, self._key_line(key))
 
     def items(self) -> Iterator[Field]:
@@ -87,7 +86,7 @@ class Field:
         lines = self.value.item_lines if isinstance(self.value, LineList) else []
         for i, item in enumerate(self.value):
             line = lines[i] if i < len(lines) else self.line
-            yield Field(self.doc, f"{self.path}[{i}]", as_read_by_kubectl(item), line)
+            yield Field(self.doc, f"{self.path}[{i}]", item, line)
 
     def is_list(self) -> bool:
         """Whether the value is a sequence."""
@@ -139,8 +138,7 @@ class Field:
     def string_map(self) -> dict[str, str]:
         """A map of strings to strings (labels); an error for other values."""
         out: dict[str, str] = {}
-        for key, raw in self.mapping().items():
-            value = as_read_by_kubectl(raw)
+        for key, value in self.mapping().items():
             child = Field(self.doc, self._child_path(key), value, self._key_line(key))
             if not isinstance(value, str):
                 raise child.error(f"expected a string value, got {_type_name(value)}")
@@ -167,21 +165,6 @@ class Field:
             if isinstance(self.value, LineDict)
             else self.line
         )
-
-
-def as_read_by_kubectl(value: Any) -> Any:
-    """A parsed value as kubectl hands it to the API server.
-
-    The YAML 1.1 resolver reads an unquoted ``2024-02-10`` as a date; kubectl's YAML reader
-    (go-yaml v2 through sigs.k8s.io/yaml) keeps such a value a string, so that
-    ``release: 2024-02-10`` is a valid label. A date-only timestamp has exactly one form
-    (``YYYY-MM-DD``), so its text is its ISO form. A timestamp with a time of day has many
-    forms and stays as read (no string field takes one: names and labels allow no space or
-    colon).
-    """
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return value
 
 
 def parse_directions(field: Field | None) -> set[Direction]:
@@ -223,5 +206,5 @@ def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, datetime.date):
-        return "a timestamp (an unquoted date and time: quote it to give a string)"
+        return "a timestamp (tagged !!timestamp: write the text without the tag)"
     return type(value).__name__
