@@ -8,7 +8,6 @@ workloads with no Pod given become one endpoint made from their pod template.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -17,7 +16,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from netfence.errors import InputError, Location
 from netfence.model.adminpolicy import AdminNetworkPolicy
@@ -165,16 +164,6 @@ def _decode(data: bytes, label: str) -> str:
 
 _LONG_INTEGER: Final = re.compile(r"[0-9]{4301,}")
 """More digits than Python converts to an integer by default (``sys.int_max_str_digits``)."""
-_JSON_CONSTANT: Final = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
-"""A NaN or Infinity literal where a JSON value stands."""
-
-
-class _NotJSON(Exception):
-    pass
-
-
-def _not_json(constant: str) -> Any:
-    raise _NotJSON(constant)
 
 
 def _where(text: str, offset: int, label: str) -> Location:
@@ -196,9 +185,9 @@ def parse_text(text: str, label: str) -> list[Document]:
 
     Refusals stand here until the YAML loader makes them itself, each located: a character
     YAML does not allow (a control character, or a lone surrogate handed in by a library
-    caller), a JSON file with a NaN or Infinity literal (not JSON by RFC 8259, and refused by
-    the API server's decoder), an integer too long for Python to convert (out of any
-    Kubernetes field's range), which the loader would otherwise let escape as a ValueError.
+    caller), and an integer too long for Python to convert (out of any Kubernetes field's
+    range), which the loader would otherwise let escape as a ValueError. (The loader itself
+    refuses NaN and Infinity in JSON, which RFC 8259 has not.)
     """
     bad = _NOT_YAML_CHARACTER.search(text)
     if bad is not None:
@@ -210,18 +199,6 @@ def parse_text(text: str, label: str) -> list[Document]:
             f' double-quoted string, "\\u{code:04x}")'
         )
         raise InputError(f"character U+{code:04X} {problem}", _where(text, bad.start(), label))
-    if label.endswith(".json") and ("NaN" in text or "Infinity" in text):
-        try:
-            json.loads(text, parse_constant=_not_json)
-        except _NotJSON as exc:
-            found = _JSON_CONSTANT.search(text)
-            where = _where(text, found.start(1) if found else 0, label)
-            raise InputError(
-                f"malformed JSON: {exc} is not a JSON number (RFC 8259 has no NaN or Infinity)",
-                where,
-            ) from None
-        except ValueError:
-            pass  # not JSON at all: the loader says so
     try:
         return list(parse_documents(text, label))
     except ValueError as exc:

@@ -314,12 +314,31 @@ def _astral_escape(found: re.Match[str]) -> str:
     return f"{slashes}uFFFD"  # a lone low half
 
 
+_JSON_CONSTANT: Final = re.compile(r"[:\[,]\s*-?(NaN|Infinity)\b")
+"""A NaN or Infinity literal where a JSON value stands."""
+
+
+class _NotJSONNumber(ValueError):
+    """Python's json module reads NaN and Infinity; RFC 8259 (and the API server) does not."""
+
+
+def _refuse_constant(constant: str) -> Any:
+    raise _NotJSONNumber(constant)
+
+
 def _check_json(text: str, file: str) -> None:
     """Refuse text that is not JSON when it claims to be; YAML would accept more."""
     if not file.endswith(".json"):
         return
     try:
-        json.loads(text)
+        json.loads(text, parse_constant=_refuse_constant)
+    except _NotJSONNumber as exc:
+        found = _JSON_CONSTANT.search(text)
+        line = text.count("\n", 0, found.start(1)) + 1 if found else 1
+        raise InputError(
+            f"malformed JSON: {exc} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+            Location(file, 1, line),
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", Location(file, 1, exc.lineno)) from None
     except RecursionError:
