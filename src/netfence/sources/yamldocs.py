@@ -17,6 +17,10 @@ from typing import Any, Final
 import yaml
 
 from netfence.errors import InputError, Location
+from netfence.sources.yaml_block import RESOLVED_FIRST, read_block
+from netfence.sources.yamlnodes import LineDict, LineList, key_text
+
+__all__ = ["Document", "LineDict", "LineList", "parse_documents"]
 
 # libyaml is an order of magnitude faster on large cluster dumps; both loaders are safe.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,20 +29,6 @@ MAX_ALIAS_EXPANSION: Final = 100_000
 """How many nodes aliases may add over the document's own; past it the input is a bomb."""
 MAX_DEPTH: Final = 200
 """How deeply collections may nest; Kubernetes objects need far less."""
-
-
-class LineDict(dict[str, Any]):
-    """A mapping that remembers its own line and the line of each key."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class LineList(list[Any]):
-    """A sequence that remembers its own line and the line of each item."""
-
-    line: int
-    item_lines: list[int]
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,6 @@ _STR_TAG: Final = "tag:yaml.org,2002:str"
 _CACHE_LIMIT: Final = 1 << 16
 """Distinct plain scalars remembered: enough for every key and common value of a cluster dump,
 bounded so that a stream of millions of unique names does not grow it without end."""
-"""The tag of a plain scalar that resolves to no other type."""
 
 
 class _ScalarResolver:
@@ -86,6 +75,8 @@ class _ScalarResolver:
     def plain(self, value: str) -> Any:
         found = self._plain.get(value, self)
         if found is self:
+            if value and value[0] not in RESOLVED_FIRST:
+                return value  # no implicit type starts so: a string (and cached for nothing)
             tag = self._loader.resolve(yaml.ScalarNode, value, (True, False))
             if tag == _STR_TAG:
                 # Most values are strings: returned as they are, without the constructor.
@@ -124,10 +115,12 @@ class _Builder:
         self.resolver = resolver
         self.index = 0
         self.root_line = 0
+        self.line_offset = 0
+        """Lines before the text libyaml reads, when it reads one document of a stream."""
 
     def fail(self, event: Any, message: str) -> InputError:
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
-        return InputError(message, Location(self.file, max(self.index, 1), line))
+        return InputError(message, Location(self.file, max(self.index, 1), line + self.line_offset))
 
     def _check_tag(self, event: yaml.NodeEvent, default: str) -> None:
         tag = getattr(event, "tag", None)
@@ -146,7 +139,7 @@ class _Builder:
             if isinstance(event, yaml.DocumentEndEvent):
                 return result
             if not self.root_line and event.start_mark is not None:
-                self.root_line = event.start_mark.line + 1
+                self.root_line = event.start_mark.line + 1 + self.line_offset
             value: Any
             size = 1
             if isinstance(event, yaml.ScalarEvent):
@@ -180,7 +173,7 @@ class _Builder:
                     raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels")
                 container: LineDict | LineList = LineDict() if is_map else LineList()
                 start: Any = event.start_mark
-                container.line = start.line + 1
+                container.line = start.line + 1 + self.line_offset
                 lines: dict[str, int] | list[int] = {} if is_map else []
                 if is_map:
                     container.key_lines = lines  # type: ignore[union-attr]
@@ -204,7 +197,7 @@ class _Builder:
     def _add(self, frame: list[Any], value: Any, size: int, event: Any) -> None:
         container, lines = frame[0], frame[1]
         frame[4] += size
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 + self.line_offset
         if not frame[6]:
             container.append(value)
             lines.append(line)
@@ -212,7 +205,7 @@ class _Builder:
         if frame[2] is _NO_KEY:
             if isinstance(value, (dict, list)):
                 raise self.fail(event, "mapping key is not a scalar")
-            frame[2] = value if isinstance(value, str) else _key_text(value)
+            frame[2] = value if isinstance(value, str) else key_text(value)
             frame[3] = line
             return
         key, key_line = frame[2], frame[3]
@@ -245,16 +238,12 @@ class _Builder:
 _NO_KEY: Final = object()
 
 
-def _key_text(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def parse_documents(text: str, file: str) -> Iterator[Document]:
+def parse_documents(text: str, file: str, *, block_reader: bool = True) -> Iterator[Document]:
     """Parse every document of a YAML stream (JSON included) with line information.
+
+    Documents in the plain block subset are read by the fast line reader, the rest by
+    libyaml; both build the same values. ``block_reader=False`` reads everything with libyaml
+    (the differential tests compare the two).
 
     Raises InputError naming the file, document and line of the first problem.
     """
@@ -264,7 +253,18 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
         # only be whitespace in valid JSON, so replacing it keeps the meaning and the lines.
         text = text.replace("\t", " ")
         text = _SURROGATE_ESCAPE.sub(_astral_escape, text)
+    else:
+        chunks = _bare_document_chunks(text) if block_reader else None
+        if chunks is not None:
+            yield from _read_chunks(text, chunks, file)
+            return
     builder = _Builder(file, _ScalarResolver())
+    yield from _libyaml_documents(text, builder)
+
+
+def _libyaml_documents(text: str, builder: _Builder) -> Iterator[Document]:
+    """Every document libyaml reads in ``text``, numbered on from ``builder.index``."""
+    file = builder.file
     loader = _Loader(text)
     try:
         loader.get_event()  # StreamStart
@@ -276,7 +276,7 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
                 yield Document(file, builder.index, builder.root_line, body)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = (mark.line + 1 if mark is not None else 1) + builder.line_offset
         problem = exc.problem or exc.context or "malformed YAML"
         raise InputError(
             f"malformed YAML: {problem}", Location(file, max(builder.index, 1), line)
@@ -287,6 +287,69 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
         ) from None
     finally:
         loader.dispose()
+
+
+_MARKER_START: Final = re.compile(r"\n(?=---|\.\.\.|%)")
+"""A line break before what may be a document marker or a directive (a pattern that starts
+with a literal character scans much faster than one anchored at every line start)."""
+_ODD_BREAKS: Final = "\r\x85\u2028\u2029\ufeff"
+"""Characters YAML counts as line breaks (or a byte-order mark) that ``str.split`` would not
+count the same way."""
+_CONTENT: Final = re.compile(r"^[ ]*[^ #\n]", re.MULTILINE)
+"""A line with something on it besides spaces and a comment."""
+
+
+def _bare_document_chunks(text: str) -> list[tuple[int, int]] | None:
+    """Where each document's text starts and ends, when the stream separates its documents by
+    bare ``---`` lines only; None for directives, ``...``, markers with content on the line, or
+    unusual line breaks, which libyaml reads as a whole stream.
+
+    libyaml ends a document at any ``---`` at the start of a line, even inside a scalar or a
+    flow collection, so cutting there splits the stream exactly where it does.
+    """
+    if any(odd in text for odd in _ODD_BREAKS):  # five substring scans beat one class scan
+        return None
+    chunks: list[tuple[int, int]] = []
+    start = 0
+    markers = [0] if text.startswith(("---", "...", "%")) else []
+    markers.extend(found.start() + 1 for found in _MARKER_START.finditer(text))
+    for marker in markers:
+        end = text.find("\n", marker)
+        end = len(text) if end < 0 else end
+        if text[marker:end] != "---":
+            return None
+        chunks.append((start, marker))
+        start = end + 1
+    chunks.append((start, len(text)))
+    return chunks
+
+
+def _read_chunks(text: str, chunks: list[tuple[int, int]], file: str) -> Iterator[Document]:
+    """The documents of a stream cut at its ``---`` lines: each read by the block reader, or by
+    libyaml where it goes beyond the reader's subset."""
+    resolver = _ScalarResolver()
+    builder = _Builder(file, resolver)
+    line = 1
+    for position, (start, end) in enumerate(chunks):
+        if position:
+            line += 1  # the "---" line
+        chunk = text[start:end]
+        lines = chunk.split("\n")
+        if position == 0 and _CONTENT.search(chunk) is None:
+            # Blank lines and comments before the first "---" make no document.
+            line += len(lines) - 1
+            continue
+        builder.index += 1
+        index = builder.index
+        read = read_block(lines, line, resolver.plain, MAX_DEPTH)
+        if read is None:
+            builder.index -= 1
+            builder.line_offset = line - 1
+            yield from _libyaml_documents(chunk, builder)
+            builder.index = index
+        elif read[0] is not None:
+            yield Document(file, index, read[1], read[0])
+        line += len(lines) - 1
 
 
 _SURROGATE_ESCAPE: Final = re.compile(
