@@ -11,10 +11,14 @@ IPs (no leading zeros, no zone).
 
 from __future__ import annotations
 
+from typing import Final
+
 from netfence.sources.fields import Field
 from netfence.sources.k8s_validation import parse_ip, port_number_problem
 
 _KINDS = {"Service": "v1", "Endpoints": "v1", "EndpointSlice": "discovery.k8s.io/v1"}
+API_SERVER_KINDS: Final = frozenset(_KINDS)
+"""The kinds that may describe the API server's own address."""
 
 
 def is_api_server_object(obj: Field, api_version: str, kind: str) -> bool:

@@ -7,7 +7,9 @@ workloads with no Pod given become one endpoint made from their pod template.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import re
@@ -32,7 +34,11 @@ from netfence.sources.calico import (
 )
 from netfence.sources.fields import Field
 from netfence.sources.k8s_adminpolicy import ADMIN_KINDS, parse_admin_policy
-from netfence.sources.k8s_apiserver import api_server_addresses, is_api_server_object
+from netfence.sources.k8s_apiserver import (
+    API_SERVER_KINDS,
+    api_server_addresses,
+    is_api_server_object,
+)
 from netfence.sources.k8s_networkpolicy import parse_network_policy
 from netfence.sources.k8s_validation import dns1123_label_problem, dns1123_subdomain_problem
 from netfence.sources.k8s_workloads import (
@@ -181,7 +187,14 @@ _NOT_YAML_CHARACTER: Final = re.compile(
 
 
 def parse_text(text: str, label: str) -> list[Document]:
-    """Every document of one YAML or JSON text, refusing what the loader cannot say well.
+    """Every document of one YAML or JSON text, refusing what the loader cannot say well
+    (see :func:`iter_text`)."""
+    return list(iter_text(text, label))
+
+
+def iter_text(text: str, label: str) -> Iterator[Document]:
+    """Every document of one YAML or JSON text, one at a time, refusing what the loader cannot
+    say well.
 
     Refusals stand here until the YAML loader makes them itself, each located: a character
     YAML does not allow (a control character, or a lone surrogate handed in by a library
@@ -200,7 +213,7 @@ def parse_text(text: str, label: str) -> list[Document]:
         )
         raise InputError(f"character U+{code:04X} {problem}", _where(text, bad.start(), label))
     try:
-        return list(parse_documents(text, label))
+        yield from parse_documents(text, label)
     except ValueError as exc:
         found = _LONG_INTEGER.search(text)
         if found is not None and "digits" in str(exc):
@@ -230,11 +243,20 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
         data = _read_bytes(name, budget)
         budget -= len(data)
         label = "<stdin>" if name == STDIN else name
-        documents = parse_text(_decode(data, label), label)
+        documents = iter_text(_decode(data, label), label)
         if in_directory:
-            if documents and not any(_kubernetes_shaped(d) for d in documents):
-                LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
+            # Documents are held only until the first Kubernetes-shaped one: a large stream
+            # is never all in memory at once.
+            held: list[Document] = []
+            for document in documents:
+                held.append(document)
+                if _kubernetes_shaped(document):
+                    break
+            else:
+                if held:
+                    LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
                 continue
+            yield from held
         yield from documents
 
 
@@ -598,10 +620,58 @@ def cluster_from_documents(documents: Iterable[Document], strict: bool = False) 
     ``strict`` an InputError (as ``kubectl --validate=strict``).
     """
     collected = _Collected(strict=strict)
-    for doc in documents:
-        for obj, api_version, kind in _objects(doc):
-            _collect(collected, obj, api_version, kind)
+    with _cyclic_gc_paused():
+        for doc in documents:
+            skipped = _plainly_skipped(doc.body)
+            if skipped is not None:
+                collected.skipped[skipped] += 1
+                continue
+            for obj, api_version, kind in _objects(doc):
+                _collect(collected, obj, api_version, kind)
     return _build(collected)
+
+
+_READ_KINDS: Final = (
+    frozenset({"Namespace", "Pod", "Node", "ServiceAccount", "NetworkPolicy"})
+    | WORKLOAD_KINDS
+    | CALICO_KINDS
+    | {kind for _, kind in ADMIN_KINDS}
+    | API_SERVER_KINDS
+)
+"""Every kind some branch of :func:`_collect` reads, whatever its apiVersion."""
+
+
+def _plainly_skipped(body: object) -> str | None:
+    """The skipped-kinds label of a document that is one object of a kind nothing reads,
+    found without walking it; None for everything else (lists, kinds some stage reads, kind
+    or apiVersion missing or not text), which takes the full path and its checks.
+
+    Streams of ConfigMaps, Secrets and events are most of a large dump: counting them here
+    keeps reading them as cheap as parsing them.
+    """
+    if not isinstance(body, dict):
+        return None
+    kind, api_version = body.get("kind"), body.get("apiVersion")
+    if type(kind) is not str or type(api_version) is not str or not kind or not api_version:
+        return None
+    if kind.endswith("List") or kind in _READ_KINDS:
+        return None
+    return f"{kind} ({api_version})"
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Reading builds millions of small containers that all survive; CPython's cyclic
+    collector walks the growing heap of survivors again and again, a third of the time of a
+    large stream. Nothing the readers build forms a cycle (an alias inside its own anchor is
+    refused), so reference counting frees it all; the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_cluster(
