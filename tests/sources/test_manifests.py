@@ -15,6 +15,7 @@ import textwrap
 
 import pytest
 
+from netfence.errors import InputError
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.networkpolicy import Direction
 from netfence.sources.manifests import load_cluster, load_cluster_from_text
@@ -655,3 +656,19 @@ def test_policy_location_names_file_and_document(tmp_path):
     (policy,) = load_cluster([os.fspath(path)]).policies
     assert (policy.location.file, policy.location.document) == (os.fspath(path), 2)
     assert policy.location.line == len(pod_doc("web").splitlines()) + 2
+
+
+def test_kinds_nothing_reads_are_counted_whether_alone_or_in_a_list() -> None:
+    """README "Other kinds are counted and skipped": a ConfigMap counts the same on its own
+    (counted from kind and apiVersion alone) as inside a ``kind: List`` (unpacked first)."""
+    alone = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    listed = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n"
+    assert load_cluster_from_text(alone).skipped == {"ConfigMap (v1)": 1}
+    assert load_cluster_from_text(listed).skipped == {"ConfigMap (v1)": 1}
+
+
+def test_a_skipped_kind_with_a_kind_that_is_not_text_is_refused() -> None:
+    """The shortcut for skipped kinds takes only text kinds: ``kind: 5`` is still refused by the
+    field check (the API server's decoder needs a string)."""
+    with pytest.raises(InputError):
+        load_cluster_from_text("apiVersion: v1\nkind: 5\n")
