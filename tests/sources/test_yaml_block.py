@@ -117,6 +117,9 @@ status:
         pytest.param("-a: b\n", id="key starting with a dash"),
         pytest.param("a: -\n", id="a lone dash value"),
         pytest.param("a: [\n---\nb: 1\n", id="flow collection cut by a marker"),
+        pytest.param("a" * 1024 + ": 1\n", id="implicit key of 1024 characters"),
+        pytest.param("a" * 1025 + ": 1\n", id="implicit key over 1024 characters"),
+        pytest.param("x:\n- " + "b" * 1025 + ": 1\n", id="long key in a sequence item"),
     ],
 )
 def test_block_reader_agrees_with_libyaml_on_cases(text: str) -> None:

@@ -65,6 +65,9 @@ _BLANK: Final = re.compile(r"[ ]*(?:#.*)?$")
 _ESCAPES: Final = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t"}
 _ESCAPE: Final = re.compile(r"\\(.)")
 _MERGE_KEY: Final = "<<"
+_SIMPLE_KEY_LIMIT: Final = 1024
+"""The longest implicit key: YAML 1.1 section 9.1.2 (and libyaml) end a simple key within
+1024 characters of its start."""
 
 
 class _OutsideSubset(Exception):
@@ -205,6 +208,8 @@ def _walk(
                 return None
             target = container
             top_map, top_column = target, indent
+        if len(key) > _SIMPLE_KEY_LIMIT:
+            return None  # libyaml refuses it as a key
         name = key if key[0] not in RESOLVED_FIRST else _key(key, plain)
         if name in target:
             return None  # duplicate keys: libyaml's reader words the error

@@ -117,10 +117,15 @@ class _Builder:
         self.root_line = 0
         self.line_offset = 0
         """Lines before the text libyaml reads, when it reads one document of a stream."""
+        self.least_index = 1
+        """The document an error names at the least: the one being read, when libyaml reads
+        one document of a stream and fails before it sees the document start."""
 
     def fail(self, event: Any, message: str) -> InputError:
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
-        return InputError(message, Location(self.file, max(self.index, 1), line + self.line_offset))
+        return InputError(
+            message, Location(self.file, max(self.index, self.least_index), line + self.line_offset)
+        )
 
     def _check_tag(self, event: yaml.NodeEvent, default: str) -> None:
         tag = getattr(event, "tag", None)
@@ -215,7 +220,8 @@ class _Builder:
             return
         if key in container and key not in getattr(container, "merged", ()):
             raise InputError(
-                f"duplicate key {key!r}", Location(self.file, max(self.index, 1), key_line)
+                f"duplicate key {key!r}",
+                Location(self.file, max(self.index, self.least_index), key_line),
             )
         container[key] = value
         lines[key] = key_line
@@ -279,11 +285,12 @@ def _libyaml_documents(text: str, builder: _Builder) -> Iterator[Document]:
         line = (mark.line + 1 if mark is not None else 1) + builder.line_offset
         problem = exc.problem or exc.context or "malformed YAML"
         raise InputError(
-            f"malformed YAML: {problem}", Location(file, max(builder.index, 1), line)
+            f"malformed YAML: {problem}",
+            Location(file, max(builder.index, builder.least_index), line),
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(
-            f"malformed YAML: {exc}", Location(file, max(builder.index, 1), 1)
+            f"malformed YAML: {exc}", Location(file, max(builder.index, builder.least_index), 1)
         ) from None
     finally:
         loader.dispose()
@@ -345,6 +352,7 @@ def _read_chunks(text: str, chunks: list[tuple[int, int]], file: str) -> Iterato
         if read is None:
             builder.index -= 1
             builder.line_offset = line - 1
+            builder.least_index = index
             yield from _libyaml_documents(chunk, builder)
             builder.index = index
         elif read[0] is not None:
