@@ -78,10 +78,39 @@ status:
 """
 
 
+KUBECTL_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  creationTimestamp: "2024-01-01T00:00:00Z"
+  managedFields:
+  - apiVersion: v1
+    fieldsV1:
+      f:metadata:
+        f:labels:
+          .: {}
+          f:app: {}
+      f:spec:
+        f:containers:
+          k:{"name":"web"}:
+            f:ports:
+              k:{"containerPort":80,"protocol":"TCP"}:
+                .: {}
+    manager: kubectl
+  name: web
+spec:
+  containers:
+  - image: nginx:1.25
+    name: web
+"""
+"""The shape ``kubectl get -o yaml`` writes, managed fields and all."""
+
+
 @pytest.mark.parametrize(
     "text",
     [
         pytest.param(POD, id="a pod in the subset"),
+        pytest.param(KUBECTL_POD, id="kubectl get -o yaml output"),
         pytest.param("# only a comment\n---\na: 1\n---\n", id="comments before the first marker"),
         pytest.param("a: 1\n---\nb: [1, 2]\n---\nc: x\n", id="a flow sequence read by libyaml"),
         pytest.param("---\n---\n", id="empty documents"),
@@ -127,10 +156,10 @@ def test_block_reader_agrees_with_libyaml_on_cases(text: str) -> None:
     _agree(text)
 
 
-def test_block_reader_takes_the_plain_subset_itself() -> None:
-    """The fast path is taken where it should be: a pod document is read without libyaml."""
-    lines = POD.split("\n")
-    read = yaml_block.read_block(lines, 1, lambda text: text, 200)
+@pytest.mark.parametrize("text", [POD, KUBECTL_POD])
+def test_block_reader_takes_the_plain_subset_itself(text: str) -> None:
+    """The fast path is taken where it should be: these pods are read without libyaml."""
+    read = yaml_block.read_block(text.split("\n"), 1, lambda value: value, 200)
     assert read is not None
     body, line = read
     assert line == 1 and body is not None and body["kind"] == "Pod"
