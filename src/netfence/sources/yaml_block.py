@@ -66,8 +66,8 @@ _ESCAPES: Final = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t"}
 _ESCAPE: Final = re.compile(r"\\(.)")
 _MERGE_KEY: Final = "<<"
 _SIMPLE_KEY_LIMIT: Final = 1024
-"""The longest implicit key: YAML 1.1 section 9.1.2 (and libyaml) end a simple key within
-1024 characters of its start."""
+"""The longest implicit key: YAML 1.1 limits an implicit key to 1024 characters, and libyaml
+refuses a longer one (a test holds the boundary)."""
 
 
 class _OutsideSubset(Exception):
