@@ -74,6 +74,7 @@ def test_an_error_naming_a_file_with_a_line_break_stays_one_line(cli, tmp_path):
 def test_a_warning_naming_a_file_with_a_line_break_stays_one_line(cli, tmp_path):
     """Warnings too: one line each, whatever the file name holds."""
     (tmp_path / "skip\r\nme.json").write_text('{"report": 1}', encoding="utf-8")
+    (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
     result = cli("connectivity", tmp_path)
     assert result.code == 0
     assert len(result.err_lines) == 1 and "skip\\r\\nme.json" in result.err, result.err

@@ -112,8 +112,8 @@ def test_denied_flow_names_the_selecting_policies_and_no_matching_rule(cli, shop
     lines = result.out.splitlines()
     assert lines[0].endswith("on TCP 8080: DENIED")
     assert lines.count("  no rule of the selecting policies matches: denied") == 2
-    assert "Egress from shop/backend: None" in lines
-    assert "Ingress to shop/frontend: None" in lines
+    assert "Egress from shop/backend: no ports" in lines
+    assert "Ingress to shop/frontend: no ports" in lines
     assert lines.count("  selected by: NetworkPolicy/shop/default-deny") == 2
     assert lines.count("  [NetworkPolicy] end of tier Deny (TCP 8080)") == 2
 

@@ -381,9 +381,21 @@ CASES: list[Case] = [
         args=("-o", "text"),
         no_line_starts_with=FORGED,
     ),
-    Case("empty-file", ""),
-    Case("only-comments", "# nothing\n# here\n"),
-    Case("only-separators", "---\n---\n...\n"),
+    # An input without one Kubernetes object is refused: a map or an audit of nothing would
+    # describe a cluster that is not there.
+    Case("empty-file", "", exit=2, error="no Kubernetes objects (apiVersion/kind) found"),
+    Case(
+        "only-comments",
+        "# nothing\n# here\n",
+        exit=2,
+        error="no Kubernetes objects (apiVersion/kind) found",
+    ),
+    Case(
+        "only-separators",
+        "---\n---\n...\n",
+        exit=2,
+        error="no Kubernetes objects (apiVersion/kind) found",
+    ),
     Case("byte-order-mark", "\ufeff" + SHOP),
     Case("crlf-line-ends", SHOP.replace("\n", "\r\n")),
     Case("not-utf8-content", SHOP.encode() + b"# \xff\n", exit=2, error="not UTF-8 text"),

@@ -256,15 +256,16 @@ def test_other_kinds_are_counted_in_skipped():
 
 
 def test_skipped_kinds_are_listed_with_verbose(cli, write):
-    """``-v`` lists the skipped kinds on stderr; without it one line counts them; stdout holds
-    only the result, and the run succeeds."""
+    """``-v`` lists the skipped kinds on stderr, one line per kind with its count and files;
+    without it one line counts them; stdout holds only the result, and the run succeeds."""
     path = write(OTHER_KINDS)
     verbose = cli("connectivity", "-v", path, "-o", "json")
     assert verbose.code == 0
     assert verbose.out.startswith("{")
     assert verbose.err_lines == [
-        "netfence: skipped kinds: CiliumNetworkPolicy (cilium.io/v2) x1, ConfigMap (v1) x2, "
-        "Service (v1) x1"
+        f"netfence: skipped CiliumNetworkPolicy (cilium.io/v2) x1 in {path}",
+        f"netfence: skipped ConfigMap (v1) x2 in {path}",
+        f"netfence: skipped Service (v1) x1 in {path}",
     ]
     quiet = cli("connectivity", path, "-o", "json")
     assert quiet.code == 0

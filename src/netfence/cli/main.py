@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import logging
 import os
 import sys
@@ -19,15 +18,15 @@ from typing import NoReturn
 
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
-from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks, run_scan
-from netfence.engine.explain import explain_flow
-from netfence.errors import NetfenceError, QueryError
-from netfence.model.cluster import Cluster
+from netfence.cli.explain import add_explain_arguments, run_explain
+from netfence.cli.inputs import read_cluster
+from netfence.cli.options import add_color_option, add_verbose_option
+from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
+from netfence.cli.terminal import Progress, color_wanted
+from netfence.errors import NetfenceError
 from netfence.report.connectivity import RENDERERS
-from netfence.report.explain import render_explain_json, render_explain_text
 from netfence.report.printable import one_line
 from netfence.sources.k8s_validation import dns1123_label_problem
-from netfence.sources.manifests import load_cluster
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -54,8 +53,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="manifest files or directories (YAML or JSON, searched recursively); '-' for stdin",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+    add_verbose_option(parser)
     parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    add_color_option(parser)
 
 
 def _namespace_name(text: str) -> str:
@@ -103,55 +103,28 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("src", metavar="SRC", help="ns/workload, ns/pod or an IP address")
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
     _add_inputs(explain)
-    explain.add_argument("--port", help="PORT[/PROTOCOL], e.g. 80/TCP, 53/UDP or http/TCP")
-    explain.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    add_explain_arguments(explain)
     return parser
-
-
-def _load(args: argparse.Namespace) -> Cluster:
-    cluster = load_cluster(args.paths, strict=args.strict)
-    if args.verbose and cluster.skipped:
-        skipped = ", ".join(f"{kind} x{count}" for kind, count in cluster.skipped.items())
-        print(f"netfence: skipped kinds: {skipped}", file=sys.stderr)
-    elif cluster.skipped:
-        total = sum(cluster.skipped.values())
-        print(f"netfence: skipped {total} objects of other kinds (-v lists them)", file=sys.stderr)
-    return cluster
 
 
 def _run(args: argparse.Namespace) -> tuple[str, int]:
     if args.command == "checks":
-        return render_checks(args.output), EXIT_OK
-    if args.command == "scan":
-        return run_scan(args)
-    return _run_map(args), EXIT_OK
+        return render_checks_for(args), EXIT_OK
+    # The status line is removed before the output is written: it never mixes with it.
+    with Progress(color=color_wanted(args.color, sys.stderr)) as progress:
+        if args.command == "scan":
+            return run_scan(args, progress)
+        if args.command == "explain":
+            return run_explain(args, progress)
+        return _run_connectivity(args, progress), EXIT_OK
 
 
-def _run_map(args: argparse.Namespace) -> str:
-    cluster = _load(args)
-    if args.command == "connectivity":
-        cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
-        return RENDERERS[args.output](cmap)
-    for endpoint in (args.src, args.dst):
-        _refuse_zone(endpoint)
-    explanation = explain_flow(cluster, args.src, args.dst, args.port)
-    if args.output == "json":
-        return render_explain_json(explanation)
-    return render_explain_text(explanation)
-
-
-def _refuse_zone(endpoint: str) -> None:
-    """An IPv6 address with a zone (``fe80::1%eth0``) names a link of this host, never an
-    address a pod or a policy of the cluster can hold (the API server refuses zones)."""
-    try:
-        address = ipaddress.ip_address(endpoint)
-    except ValueError:
-        return
-    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
-        raise QueryError(
-            f"{endpoint!r}: an IPv6 zone (%{address.scope_id}) is no cluster address; give the"
-            " address without it"
-        )
+def _run_connectivity(args: argparse.Namespace, progress: Progress) -> str:
+    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
+    progress.stage("computing the connectivity map")
+    cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
+    progress.stage("rendering")
+    return RENDERERS[args.output](cmap)
 
 
 class _WarningLine(logging.Handler):

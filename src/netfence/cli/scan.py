@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import ipaddress
 import os
 import sys
@@ -11,16 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from netfence.analyses.audit import AuditReport, check_catalog, run_audit
+from netfence.cli.catalog_table import render_checks_table
+from netfence.cli.inputs import read_cluster
+from netfence.cli.options import (
+    add_color_option,
+    add_verbose_option,
+    check_ids,
+    flat_ids,
+    severity,
+)
+from netfence.cli.terminal import Progress, color_wanted, is_terminal, terminal_width
 from netfence.errors import OutputError, QueryError
-from netfence.model.findings import Severity
+from netfence.model.findings import Acceptance, Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
 from netfence.report.fix_files import write_fixes
 from netfence.report.junit import render_junit
+from netfence.report.printable import printable
 from netfence.report.sarif import render_sarif
-from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline
-from netfence.sources.manifests import iter_input_files, load_cluster
+from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline, unused_entries
+from netfence.sources.manifests import iter_input_files
 
 EXIT_FINDINGS = 1
 
@@ -30,12 +42,6 @@ FORMATS: dict[str, Callable[[AuditReport], str]] = {
     "junit": render_junit,
     "md": render_markdown,
 }
-
-
-def _id_list(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 def parse_api_server(text: str) -> tuple[str, int]:
@@ -77,16 +83,30 @@ def add_scan_parser(commands: Any) -> None:
     scan.add_argument(
         "paths", nargs="+", metavar="PATH", help="manifest files or directories; '-' for stdin"
     )
-    scan.add_argument("-v", "--verbose", action="store_true", help="report skipped objects")
+    add_verbose_option(scan)
     scan.add_argument("--strict", action="store_true", help=STRICT_HELP)
     scan.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
     scan.add_argument(
         "--fail-on",
-        choices=[s.value for s in Severity],
-        help="exit 1 when a finding at or above this severity stands",
+        type=severity,
+        metavar="SEVERITY",
+        help="exit 1 when a finding at or above this severity stands"
+        f" ({', '.join(s.value for s in Severity)}; any case)",
     )
-    scan.add_argument("--select", action="append", metavar="IDS", help="run only these checks")
-    scan.add_argument("--ignore", action="append", metavar="IDS", help="skip these checks")
+    scan.add_argument(
+        "--select",
+        action="append",
+        type=check_ids,
+        metavar="IDS",
+        help="run only these checks (comma-separated, any case)",
+    )
+    scan.add_argument(
+        "--ignore",
+        action="append",
+        type=check_ids,
+        metavar="IDS",
+        help="skip these checks (comma-separated, any case)",
+    )
     scan.add_argument(
         "--baseline",
         metavar="FILE",
@@ -101,20 +121,16 @@ def add_scan_parser(commands: Any) -> None:
         metavar="IP[:PORT]",
         help="the API server's address, when the input has no default/kubernetes endpoints",
     )
-    scan.add_argument(
-        "--color",
-        choices=["auto", "always", "never"],
-        default="auto",
-        help="color the text output (auto: only on a terminal)",
-    )
+    add_color_option(scan)
 
     checks = commands.add_parser("checks", help="list the audit checks and their mappings")
     checks.add_argument("-o", "--output", choices=["text", "json", "md"], default="text")
+    add_color_option(checks)
 
 
-def run_scan(args: argparse.Namespace) -> tuple[str, int]:
+def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run the audit; returns the rendered report and the exit code."""
-    cluster = load_cluster(args.paths, strict=args.strict)
+    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
     baseline_path = args.baseline
     if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
         baseline_path = DEFAULT_BASELINE
@@ -126,25 +142,64 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
                 f"{entry.file}: line {entry.line}: unknown check ID {entry.check_id!r}"
             )
     inputs = tuple(f for f in iter_input_files(args.paths) if f != "-")
+    if progress is not None:
+        progress.stage("running the checks")
+    today = datetime.date.today()
     report = run_audit(
         cluster,
-        select=_id_list(args.select),
-        ignore=_id_list(args.ignore),
+        select=flat_ids(args.select),
+        ignore=flat_ids(args.ignore),
         baseline=baseline,
         api_servers=tuple(args.api_server),
+        today=today,
         inputs=inputs,
     )
+    _warn_about_baseline(report, baseline, today)
     if args.fix is not None:
         if not args.fix:  # Path("") is the working directory: never write there unasked
             raise OutputError("--fix: the directory name is empty")
         write_fixes(report, Path(args.fix))
     if args.output == "text":
-        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-        output = render_text(report, color=color)
+        output = render_text(report, color=color_wanted(args.color, sys.stdout))
     else:
         output = FORMATS[args.output](report)
     threshold = Severity(args.fail_on) if args.fail_on else None
     return output, EXIT_FINDINGS if report.fails(threshold) else 0
+
+
+def _warn_about_baseline(
+    report: AuditReport, baseline: list[Acceptance], today: datetime.date
+) -> None:
+    """Name, on stderr, each baseline entry that expired and each that accepted nothing: an
+    entry left behind would silently accept a finding that comes back."""
+    used = (entry for _, entry in report.accepted)
+    checked = (info.check_id for info in report.checks)
+    expired, unused = unused_entries(baseline, used, checked, today)
+    for entry in expired:
+        assert entry.expires is not None
+        print(
+            f"netfence: warning: {_entry_place(entry)}: baseline entry {entry.check_id}"
+            f" {printable(entry.resource)} expired on {entry.expires.isoformat()}; its findings"
+            " stand again",
+            file=sys.stderr,
+        )
+    for entry in unused:
+        print(
+            f"netfence: warning: {_entry_place(entry)}: baseline entry {entry.check_id}"
+            f" {printable(entry.resource)} matched no finding; remove it",
+            file=sys.stderr,
+        )
+
+
+def _entry_place(entry: Acceptance) -> str:
+    return f"{printable(entry.file or '<baseline>')}:{entry.line}"
+
+
+def render_checks_for(args: argparse.Namespace) -> str:
+    """``netfence checks``: a table on a terminal with ``-o text``, else the stable forms."""
+    if args.output == "text" and is_terminal(sys.stdout):
+        return render_checks_table(color_wanted(args.color, sys.stdout), terminal_width())
+    return render_checks(args.output)
 
 
 def render_checks(output: str) -> str:

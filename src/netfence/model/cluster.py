@@ -144,6 +144,8 @@ class Cluster:
     """Workloads, in input order."""
     skipped: Mapping[str, int] = field(default_factory=dict)
     """Counts of documents of kinds netfence does not model, by kind."""
+    skipped_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The files the objects of each skipped kind came from, in input order."""
     calico_policies: tuple[CalicoPolicy, ...] = ()
     """Calico NetworkPolicies and GlobalNetworkPolicies, in input order."""
     calico_tiers: tuple[CalicoTier, ...] = ()

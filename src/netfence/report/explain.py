@@ -11,7 +11,8 @@ from typing import Any, Final
 
 from netfence.engine.explain import DirectionVerdict, ExplainStep, FlowEndpoint, FlowExplanation
 from netfence.errors import Location
-from netfence.report.printable import printable
+from netfence.report.printable import printable, styled
+from netfence.sets.ports import PortSet
 
 EXPLAIN_SCHEMA_VERSION: Final = "2"
 """The explain JSON contract's version (1 was shared with the connectivity map)."""
@@ -35,23 +36,37 @@ def _where(location: Location | None) -> str:
     return f" ({printable(location.file)}:{location.line})" if location is not None else ""
 
 
-def render_explain_text(explanation: FlowExplanation) -> str:
-    """A short report: the verdict, then each direction and the steps behind it."""
-    verdict = "ALLOWED" if explanation.verdict else "DENIED"
+def ports_text(ports: PortSet) -> str:
+    """The ports in words; ``no ports`` for the empty set (never ``None``)."""
+    return ports.describe() if ports else "no ports"
+
+
+def _step_text(step: ExplainStep) -> str:
+    tier = f"[{step.tier}] " if step.tier else ""
+    where = _where(step.origin.location) if step.origin is not None else ""
+    return f"{tier}{step.what} {step.action.value} ({ports_text(step.ports)}){where}"
+
+
+def render_explain_text(explanation: FlowExplanation, color: bool = False) -> str:
+    """A short report: the verdict, then each direction and the steps behind it; the verdict
+    in green or red when ``color``."""
+    verdict = (
+        styled("ALLOWED", "bold green", color)
+        if explanation.verdict
+        else styled("DENIED", "bold red", color)
+    )
     lines = [
         f"{_endpoint_text(explanation.src)} -> {_endpoint_text(explanation.dst)} "
         f"on {_flow_text(explanation)}: {verdict}"
     ]
     if explanation.port is None and explanation.verdict:
-        lines.append(f"  allowed: {explanation.allowed.describe()}")
+        lines.append(f"  allowed: {ports_text(explanation.allowed)}")
     for title, part in (("Egress from", explanation.egress), ("Ingress to", explanation.ingress)):
-        lines.append(f"{title} {part.endpoint}: {part.allowed.describe()}")
+        lines.append(f"{title} {part.endpoint}: {ports_text(part.allowed)}")
         lines.append(f"  {part.reason}")
         if part.selecting:
             lines.append(f"  selected by: {', '.join(part.selecting)}")
-        for step in part.steps:
-            where = _where(step.origin.location) if step.origin is not None else ""
-            lines.append(f"  {step}{where}")
+        lines.extend(f"  {_step_text(step)}" for step in part.steps)
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from rich.color import ColorSystem
+from rich.style import Style
+
 _UNPRINTABLE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 """C0 and C1 controls, DEL, the Unicode line and paragraph separators, and surrogates."""
 
@@ -63,3 +66,10 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
         return text
     head, tail = limit * 2 // 3, limit // 3
     return f"{text[:head]} ...[{len(text) - head - tail} characters cut]... {text[-tail:]}"
+
+
+def styled(text: str, style: str, color: bool) -> str:
+    """``text`` in a rich style (``bold red``) as ANSI escapes when ``color``, else as it is."""
+    if not color:
+        return text
+    return Style.parse(style).render(text, color_system=ColorSystem.STANDARD)

@@ -12,6 +12,7 @@ accept:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
 
 from netfence.errors import InputError
 from netfence.model.findings import Acceptance
@@ -67,3 +68,32 @@ def load_baseline(path: str) -> list[Acceptance]:
                         ) from None
             entries.append(Acceptance(check_id, resource, reason, expires, path, item.line))
     return entries
+
+
+def is_expired(entry: Acceptance, today: datetime.date) -> bool:
+    """Whether the entry's date has passed (it expires at the end of its ``expires`` day)."""
+    return entry.expires is not None and entry.expires < today
+
+
+def unused_entries(
+    entries: Sequence[Acceptance],
+    used: Iterable[Acceptance],
+    checked: Iterable[str],
+    today: datetime.date,
+) -> tuple[list[Acceptance], list[Acceptance]]:
+    """The entries to tell the user about: (expired, unused).
+
+    Expired entries accept nothing whatever they would match. Unused ones are live entries of
+    a check that ran (``checked``) that accepted no finding: the finding they were written
+    for is gone, or the entry never named it rightly. Entries of checks not run
+    (``--select``, ``--ignore``) are neither.
+    """
+    used_ids = {id(entry) for entry in used}
+    ran = set(checked)
+    expired = [e for e in entries if is_expired(e, today)]
+    unused = [
+        e
+        for e in entries
+        if not is_expired(e, today) and id(e) not in used_ids and e.check_id in ran
+    ]
+    return expired, unused

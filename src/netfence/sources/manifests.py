@@ -288,6 +288,8 @@ class _Collected:
     policies: list[NetworkPolicy] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_in: dict[str, dict[str, None]] = field(default_factory=dict)
+    """The files each skipped kind came from (a dict as an ordered set)."""
     api_servers: list[tuple[str, int]] = field(default_factory=list)
     calico_policies: list[CalicoPolicy] = field(default_factory=list)
     calico_tiers: list[CalicoTier] = field(default_factory=list)
@@ -448,7 +450,13 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _claim(c, ("NetworkPolicy", namespace, name), obj)
         c.policies.append(parse_network_policy(obj, namespace, name))
     else:
-        c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
+        _skip(c, f"{kind} ({api_version})" if api_version else kind, obj.doc.file)
+
+
+def _skip(c: _Collected, label: str, file: str) -> None:
+    """Count one object of a kind nothing reads, and the file it came from."""
+    c.skipped[label] += 1
+    c.skipped_in.setdefault(label, {})[file] = None
 
 
 def _modelled(obj: Field, api_version: str, kind: str) -> bool:
@@ -574,6 +582,7 @@ def _build(c: _Collected) -> Cluster:
         policies=tuple(c.policies),
         workloads=tuple(_final(workloads.values(), pods)),
         skipped=dict(sorted(c.skipped.items())),
+        skipped_files={label: tuple(c.skipped_in[label]) for label in sorted(c.skipped_in)},
         api_servers=tuple(dict.fromkeys(c.api_servers)),
         calico_policies=tuple(c.calico_policies),
         calico_tiers=tuple(c.calico_tiers),
@@ -624,7 +633,7 @@ def cluster_from_documents(documents: Iterable[Document], strict: bool = False) 
         for doc in documents:
             skipped = _plainly_skipped(doc.body)
             if skipped is not None:
-                collected.skipped[skipped] += 1
+                _skip(collected, skipped, doc.file)
                 continue
             for obj, api_version, kind in _objects(doc):
                 _collect(collected, obj, api_version, kind)

@@ -1,0 +1,88 @@
+"""Reading the manifests a command was given: what is said about them on standard error, and
+the refusal of an input that holds no Kubernetes object."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final
+
+from netfence.cli.terminal import Progress
+from netfence.errors import InputError
+from netfence.model.cluster import Cluster
+from netfence.report.printable import printable
+from netfence.sources.manifests import cluster_from_documents, iter_input_files, load_documents
+from netfence.sources.yamldocs import Document
+
+FILES_SHOWN: Final = 5
+"""Files named per skipped kind with ``-v``; the rest are counted."""
+
+
+def read_cluster(
+    paths: Sequence[str], *, strict: bool, verbose: bool, progress: Progress | None = None
+) -> Cluster:
+    """The cluster the inputs describe, with the skipped kinds reported on stderr (each kind
+    with its count and files under ``verbose``, one counting line otherwise).
+
+    InputError when the inputs hold no Kubernetes document at all (empty files, an empty
+    directory, only files without apiVersion/kind): an audit or a map of nothing would
+    report on a cluster that is not there.
+    """
+    counter = _Counter(progress)
+    cluster = cluster_from_documents(counter.counted(load_documents(paths)), strict)
+    if counter.objects == 0:
+        raise InputError(f"{_inputs_named(paths)}: no Kubernetes objects (apiVersion/kind) found")
+    _report_skipped(cluster, verbose)
+    return cluster
+
+
+class _Counter:
+    """Counts the Kubernetes-shaped documents (a mapping with apiVersion or kind; an empty
+    List, as kubectl prints for no objects, is one) read, naming the count on the status
+    line now and then."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.objects = 0
+        self._progress = progress
+
+    def counted(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """The documents, counted as they pass."""
+        progress = self._progress
+        if progress is not None:
+            progress.stage("reading manifests")
+        for count, document in enumerate(documents, 1):
+            body = document.body
+            if isinstance(body, dict) and ("apiVersion" in body or "kind" in body):
+                self.objects += 1
+            if progress is not None and count % 1000 == 0:
+                progress.stage(f"reading manifests ({count} documents)")
+            yield document
+
+
+def _inputs_named(paths: Sequence[str]) -> str:
+    """The inputs as an error names them: the one path, or the count of files read."""
+    if len(paths) == 1 and paths[0] == "-":
+        return "<stdin>"
+    files = sum(1 for name in iter_input_files(paths))
+    if len(paths) == 1:
+        return f"{paths[0]} ({files} {'file' if files == 1 else 'files'} read)"
+    return f"{len(paths)} inputs ({files} {'file' if files == 1 else 'files'} read)"
+
+
+def _report_skipped(cluster: Cluster, verbose: bool) -> None:
+    if not cluster.skipped:
+        return
+    if not verbose:
+        total = sum(cluster.skipped.values())
+        print(f"netfence: skipped {total} objects of other kinds (-v lists them)", file=sys.stderr)
+        return
+    for kind, count in cluster.skipped.items():
+        where = _files(cluster, kind)
+        print(f"netfence: skipped {printable(kind)} x{count} in {where}", file=sys.stderr)
+
+
+def _files(cluster: Cluster, kind: str) -> str:
+    files = [printable(f) for f in cluster.skipped_files.get(kind, ())]
+    shown = ", ".join(files[:FILES_SHOWN])
+    more = len(files) - FILES_SHOWN
+    return f"{shown} and {more} more files" if more > 0 else shown

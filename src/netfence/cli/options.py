@@ -1,0 +1,75 @@
+"""Option values the commands share, parsed as argparse ``type=`` functions.
+
+Severities and check IDs are matched without regard to case (``--fail-on HIGH``, ``--select
+nf015``): they are names a user types, and the catalog spells each one only one way. An
+unknown value is refused with the list of the valid ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Final
+
+from netfence.analyses.audit import check_catalog
+from netfence.model.findings import Severity
+
+COLOR_CHOICES: Final = ("auto", "always", "never")
+"""``--color``: ``auto`` colors only on a terminal (and never under NO_COLOR)."""
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value quoted in an error, cut when long (a value can be megabytes)."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def severity(text: str) -> Severity:
+    """A severity name in any case (``HIGH``, ``high``, ``High``)."""
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(s.value for s in Severity)
+        raise argparse.ArgumentTypeError(
+            f"unknown severity {_shown(text)} (valid: {valid})"
+        ) from None
+
+
+def check_ids(text: str) -> list[str]:
+    """A comma-separated list of check IDs in any case (``nf015,NF009``), as the catalog
+    spells them; an empty item is ignored."""
+    known: dict[str, str] = {info.check_id.upper(): info.check_id for info in check_catalog()}
+    ids: list[str] = []
+    for item in text.split(","):
+        name = item.strip()
+        if not name:
+            continue
+        if name.upper() not in known:
+            valid = ", ".join(sorted(known.values()))
+            raise argparse.ArgumentTypeError(f"unknown check ID {_shown(name)} (valid: {valid})")
+        ids.append(known[name.upper()])
+    return ids
+
+
+def flat_ids(values: list[list[str]] | None) -> list[str] | None:
+    """The IDs of a repeatable ``--select``/``--ignore``; None when none was given."""
+    ids = [check_id for value in values or () for check_id in value]
+    return ids or None
+
+
+def add_color_option(parser: argparse.ArgumentParser) -> None:
+    """``--color auto|always|never``, which every command takes."""
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="color the text output (auto: only on a terminal, and not when NO_COLOR is set)",
+    )
+
+
+def add_verbose_option(parser: argparse.ArgumentParser) -> None:
+    """``-v/--verbose``, which every command reading manifests takes."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list the skipped kinds (counted per kind, with their files) on stderr",
+    )
