@@ -73,11 +73,11 @@ class Progress:
     lasted ``delay`` seconds and removed when it ends.
 
     ``console`` None means standard error, drawn only when it is a terminal; tests pass a
-    console forced into terminal mode.
+    console forced into terminal mode. ``delay`` None is :data:`PROGRESS_DELAY`.
     """
 
     def __init__(
-        self, console: Console | None = None, delay: float = PROGRESS_DELAY, color: bool = True
+        self, console: Console | None = None, delay: float | None = None, color: bool = True
     ) -> None:
         if console is None:
             console = Console(stderr=True, no_color=not color, highlight=False)
@@ -86,7 +86,7 @@ class Progress:
         else:
             self._enabled = True
         self._console = console
-        self._delay = delay
+        self._delay = PROGRESS_DELAY if delay is None else delay
         self._stage = "working"
         self._lock = threading.Lock()
         self._status: Status | None = None
