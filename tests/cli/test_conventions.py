@@ -552,3 +552,19 @@ def test_progress_on_a_real_terminal_shows_the_stages_and_leaves_stdout_alone(ca
     assert capsys.readouterr().out == expected
     text = b"".join(shown).decode(errors="replace")
     assert "reading manifests" in text or "running the checks" in text, text
+
+
+def test_progress_of_the_checks_names_each_check_as_it_starts():
+    """Progress: the audit calls ``on_check`` as each selected check starts, numbered out of
+    the total, so the status line of a long scan says which check runs."""
+    from netfence.analyses.audit import run_audit
+    from netfence.sources.manifests import load_cluster
+
+    started: list[tuple[str, int, int]] = []
+    report = run_audit(
+        load_cluster([str(EXAMPLE)]),
+        select=["NF015", "NF001", "NF009"],
+        on_check=lambda info, number, total: started.append((info.check_id, number, total)),
+    )
+    assert started == [("NF001", 1, 3), ("NF009", 2, 3), ("NF015", 3, 3)]
+    assert [info.check_id for info in report.checks] == ["NF001", "NF009", "NF015"]

@@ -23,7 +23,7 @@ from netfence.cli.options import (
 )
 from netfence.cli.terminal import Progress, color_wanted, is_terminal, terminal_width
 from netfence.errors import OutputError, QueryError
-from netfence.model.findings import Acceptance, Severity
+from netfence.model.findings import Acceptance, CheckInfo, Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
@@ -145,6 +145,13 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     if progress is not None:
         progress.stage("running the checks")
     today = datetime.date.today()
+    on_check = None
+    if progress is not None and progress.enabled:
+        shown = progress
+
+        def on_check(info: CheckInfo, number: int, total: int) -> None:
+            shown.stage(f"running the checks: {number}/{total} {info.check_id} {info.title}")
+
     report = run_audit(
         cluster,
         select=flat_ids(args.select),
@@ -153,6 +160,7 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
         api_servers=tuple(args.api_server),
         today=today,
         inputs=inputs,
+        on_check=on_check,
     )
     _warn_about_baseline(report, baseline, today)
     if args.fix is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
@@ -44,8 +44,13 @@ def run_audit(
     api_servers: tuple[tuple[str, int], ...] = (),
     today: datetime.date | None = None,
     inputs: tuple[str, ...] = (),
+    on_check: Callable[[CheckInfo, int, int], None] | None = None,
 ) -> AuditReport:
-    """Run the selected checks; findings a live baseline entry accepts are set apart."""
+    """Run the selected checks; findings a live baseline entry accepts are set apart.
+
+    ``on_check(info, n, total)`` is called as the n-th of ``total`` checks starts (the CLI
+    names it on its progress line).
+    """
     chosen = set(_chosen(select, ignore))
     ctx = AuditContext(cluster, api_servers)
     day = today or datetime.date.today()
@@ -53,9 +58,10 @@ def run_audit(
     standing: list[Finding] = []
     accepted: list[tuple[Finding, Acceptance]] = []
     ran: list[CheckInfo] = []
-    for info, function in catalog():
-        if info.check_id not in chosen:
-            continue
+    selected = [(info, function) for info, function in catalog() if info.check_id in chosen]
+    for number, (info, function) in enumerate(selected, 1):
+        if on_check is not None:
+            on_check(info, number, len(selected))
         ran.append(info)
         for finding in function(ctx, info):
             entry = next((a for a in live if a.matches(finding)), None)
