@@ -121,6 +121,13 @@ def test_namespace_is_the_default_for_endpoints_given_without_one(cli, shop_clus
     assert "10.0.0.1 (external)" in address.out.splitlines()[0]
 
 
+def test_explain_namespace_must_be_a_namespace_name(cli, shop_cluster):
+    """explain -n takes a namespace name (a DNS-1123 label), as connectivity -n does: anything
+    else is a usage error, exit 2."""
+    line = one_error_line(explain(cli, shop_cluster, "frontend", "backend", "-n", "Shop_1"))
+    assert "invalid namespace 'Shop_1'" in line
+
+
 # --- explain: did you mean ------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import sys
 from typing import Final
 
 from netfence.cli.inputs import read_cluster
+from netfence.cli.options import namespace_name
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.engine.explain import FlowExplanation, explain_flow, resolve_endpoint
 from netfence.errors import QueryError
@@ -40,6 +41,7 @@ def add_explain_arguments(explain: argparse.ArgumentParser) -> None:
         "-n",
         "--namespace",
         metavar="NS",
+        type=namespace_name,
         help="the namespace of SRC and DST when they are given without one",
     )
 

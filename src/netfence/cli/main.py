@@ -1,6 +1,7 @@
 """``netfence`` commands. Parsing and wiring only; the library does the work.
 
-Exit codes: 0 success, 1 findings at or above ``--fail-on``, 2 usage or input error, 3 an
+Exit codes: 0 success, 1 findings at or above ``--fail-on`` (for ``explain --expect``: the
+other verdict), 2 usage or input error (an input without Kubernetes objects too), 3 an
 internal error (a bug), 130 interrupted, 141 standard output closed by its reader. Every error
 is one line on standard error: what came from the input is printed with its line breaks and
 control characters escaped, so that no input can forge a line.
@@ -20,13 +21,12 @@ from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.inputs import read_cluster
-from netfence.cli.options import add_color_option, add_verbose_option
+from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import NetfenceError
 from netfence.report.connectivity import RENDERERS
 from netfence.report.printable import one_line
-from netfence.sources.k8s_validation import dns1123_label_problem
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -58,16 +58,6 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     add_color_option(parser)
 
 
-def _namespace_name(text: str) -> str:
-    """A ``--namespace`` value: a namespace name (a DNS-1123 label), as the API server names
-    them; anything else could only ever match nothing."""
-    problem = dns1123_label_problem(text)
-    if problem is not None:
-        shown = text if len(text) <= 70 else text[:67] + "..."
-        raise argparse.ArgumentTypeError(f"invalid namespace {shown!r}: {problem}")
-    return text
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(
@@ -93,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--namespace",
         action="append",
         metavar="NS",
-        type=_namespace_name,
+        type=namespace_name,
         help="keep connections with an end in NS (repeatable)",
     )
 

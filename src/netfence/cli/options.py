@@ -12,6 +12,7 @@ from typing import Final
 
 from netfence.analyses.audit import check_catalog
 from netfence.model.findings import Severity
+from netfence.sources.k8s_validation import dns1123_label_problem
 
 COLOR_CHOICES: Final = ("auto", "always", "never")
 """``--color``: ``auto`` colors only on a terminal (and never under NO_COLOR)."""
@@ -53,6 +54,16 @@ def flat_ids(values: list[list[str]] | None) -> list[str] | None:
     """The IDs of a repeatable ``--select``/``--ignore``; None when none was given."""
     ids = [check_id for value in values or () for check_id in value]
     return ids or None
+
+
+def namespace_name(text: str) -> str:
+    """A ``--namespace`` value: a namespace name (a DNS-1123 label), as the API server names
+    them; anything else could only ever match nothing."""
+    problem = dns1123_label_problem(text)
+    if problem is not None:
+        shown = text if len(text) <= 70 else text[:67] + "..."
+        raise argparse.ArgumentTypeError(f"invalid namespace {shown!r}: {problem}")
+    return text
 
 
 def add_color_option(parser: argparse.ArgumentParser) -> None:
