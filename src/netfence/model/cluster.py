@@ -129,6 +129,8 @@ class Node:
     """status.addresses of type InternalIP and ExternalIP."""
     location: Origin | None = None
     """Where it was read: a file or an API object."""
+    pod_cidrs: tuple[str, ...] = ()
+    """spec.podCIDRs (or spec.podCIDR): the ranges its pods' addresses are taken from."""
 
 
 @dataclass(frozen=True)

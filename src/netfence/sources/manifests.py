@@ -50,7 +50,11 @@ from netfence.sources.k8s_services import (
     parse_route,
     parse_service,
 )
-from netfence.sources.k8s_validation import dns1123_label_problem, dns1123_subdomain_problem
+from netfence.sources.k8s_validation import (
+    dns1123_label_problem,
+    dns1123_subdomain_problem,
+    parse_cidr,
+)
 from netfence.sources.k8s_workloads import (
     WORKLOAD_KINDS,
     OwnerRef,
@@ -446,7 +450,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _claim(c, ("Node", "", name), obj)
         labels_field = metadata.get("labels")
         labels = labels_field.labels() if labels_field is not None else {}
-        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location))
+        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location, _node_pod_cidrs(obj)))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
         metadata, name = _metadata(obj, "ServiceAccount")
         namespace = _namespace_of(metadata)
@@ -464,6 +468,27 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _collect_fronting(c, obj, api_version, kind)
     else:
         c.skipped[f"{kind} ({api_version})" if api_version else kind] += 1
+
+
+def _node_pod_cidrs(obj: Field) -> tuple[str, ...]:
+    """spec.podCIDRs, else spec.podCIDR, each a CIDR as the API server parses it
+    (``ValidateNode``: each entry by ``ValidateCIDR``, that is ``net.ParseCIDR``)."""
+    spec = obj.get("spec")
+    if spec is None:
+        return ()
+    many = spec.get("podCIDRs")
+    fields = list(many.items()) if many is not None else []
+    single = spec.get("podCIDR")
+    if not fields and single is not None and single.value != "":
+        fields = [single]
+    found = []
+    for item in fields:
+        text = item.string()
+        try:
+            found.append(str(parse_cidr(text)))
+        except ValueError as exc:
+            raise item.error(f"invalid CIDR {text!r}: {exc}") from None
+    return tuple(dict.fromkeys(found))
 
 
 def _modelled(obj: Field, api_version: str, kind: str) -> bool:
