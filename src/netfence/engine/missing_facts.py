@@ -46,7 +46,7 @@ class PodAddressSpace:
     ranges: IPRangeSet
     """The ranges."""
     source: str
-    """``the nodes' pod CIDRs`` or ``the private ranges (no pod CIDR in the input)``."""
+    """``the nodes' pod CIDRs`` or ``the private ranges; no pod CIDR in the input``."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def pod_address_space(cluster: Cluster) -> PodAddressSpace:
     if cidrs:
         return PodAddressSpace(IPRangeSet.from_cidrs(cidrs), "the nodes' pod CIDRs")
     return PodAddressSpace(
-        IPRangeSet.from_cidrs(PRIVATE_RANGES), "the private ranges (no pod CIDR in the input)"
+        IPRangeSet.from_cidrs(PRIVATE_RANGES), "the private ranges; no pod CIDR in the input"
     )
 
 

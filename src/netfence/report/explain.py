@@ -9,7 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from netfence.engine.explain import DirectionVerdict, ExplainStep, FlowEndpoint, FlowExplanation
+from netfence.engine.explain import (
+    DirectionVerdict,
+    ExplainStep,
+    FlowEndpoint,
+    FlowExplanation,
+    MissingFact,
+)
 from netfence.errors import Location
 from netfence.report.printable import printable
 
@@ -52,6 +58,9 @@ def render_explain_text(explanation: FlowExplanation) -> str:
         for step in part.steps:
             where = _where(step.origin.location) if step.origin is not None else ""
             lines.append(f"  {step}{where}")
+    if explanation.missing_facts:
+        lines.append("Depends on facts the input lacks (the cluster's verdict may differ):")
+        lines.extend(f"  {printable(str(fact))}" for fact in explanation.missing_facts)
     return "\n".join(lines) + "\n"
 
 
@@ -102,6 +111,16 @@ def _direction_json(part: DirectionVerdict) -> dict[str, Any]:
     }
 
 
+def _missing_json(fact: MissingFact) -> dict[str, Any]:
+    origin = fact.rule
+    return {
+        "fact": fact.fact,
+        "direction": fact.direction.value,
+        "detail": fact.detail,
+        "rule": None if origin is None else f"{origin.policy} {origin.rule_path}",
+    }
+
+
 def render_explain_json(explanation: FlowExplanation) -> str:
     """The explanation as a JSON document (docs/json-explain.md)."""
     doc = {
@@ -117,5 +136,6 @@ def render_explain_json(explanation: FlowExplanation) -> str:
         "allowed_ports": explanation.allowed.as_ranges(),
         "egress": _direction_json(explanation.egress),
         "ingress": _direction_json(explanation.ingress),
+        "missing_facts": [_missing_json(f) for f in explanation.missing_facts],
     }
     return json.dumps(doc, indent=2) + "\n"
