@@ -292,7 +292,7 @@ class _Space:
         peers = np.zeros(self.classes.count, dtype=np.bool_)
         peers[self.index(other)] = True
         for found in address_dependencies(
-            self.classes, self.compiled, space, direction, self.index(subject), peers
+            self.classes, self.compiled, space, direction, self.index(subject), peers, self.mask
         ):
             origin = found.rule.origin
             yield MissingFact(

@@ -26,6 +26,7 @@ from netfence.model.cluster import Cluster
 from netfence.model.networkpolicy import Direction
 from netfence.policy.layering import CompiledPolicies
 from netfence.policy.rules import CompiledRule
+from netfence.sets.atoms import Mask
 from netfence.sets.ipranges import IPRangeSet
 
 PRIVATE_RANGES: Final = (
@@ -94,12 +95,15 @@ def address_dependencies(
     direction: Direction | None = None,
     subject: int | None = None,
     peers: npt.NDArray[np.bool_] | None = None,
+    ports: Mask | None = None,
 ) -> Iterator[PodAddressDependency]:
     """Rules (of ``direction``, applying to class ``subject``, when given) whose address
     peers reach into the pod address space, in walk order.
 
     A rule that already matches, by its selectors, every class in ``peers`` (by default the
-    classes of unaddressed pods) is left out: their addresses could add nothing to it.
+    classes of unaddressed pods) is left out: their addresses could add nothing to it; so
+    is one whose ports hold none of ``ports`` (a port mask), when given and the rule names no
+    port (a named port resolves on the pod it would match).
     """
     overlapping = classes.ip_atoms.atoms_overlapping(space.ranges)
     count = classes.count
@@ -112,6 +116,8 @@ def address_dependencies(
             if not applies:
                 continue
             if not (wanted & ~rule.endpoints[:count]).any():
+                continue
+            if ports is not None and not rule.named and not (rule.static & ports).any():
                 continue
             atoms = np.flatnonzero(rule.endpoints[count:] & overlapping)
             if atoms.size:
