@@ -513,3 +513,16 @@ def test_explain_an_address_in_pod_space_no_pod_has(cli, write):
     (fact,) = doc["missing_facts"]
     assert fact["rule"] is None
     assert "10.9.9.9 is in the private ranges" in fact["detail"]
+
+
+def test_explain_leaves_out_rules_whose_ports_miss_the_asked_port(cli, write):
+    """``missing_facts`` names only rules that could decide the asked port: an ipBlock rule
+    on TCP 443 says nothing about TCP 5432."""
+    text = UNADDRESSED.replace(
+        "  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]",
+        "  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n    ports: [{port: 443}]",
+    )
+    path = write(text)
+    assert explain_json(cli, path, "shop/web", "shop/db", "--port", "5432")["missing_facts"] == []
+    (fact,) = explain_json(cli, path, "shop/web", "shop/db", "--port", "443")["missing_facts"]
+    assert fact["rule"] == "NetworkPolicy/shop/web-egress spec.egress[0]"
