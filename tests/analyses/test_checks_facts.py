@@ -96,3 +96,18 @@ def test_load_balancer_named_target_port_no_pod_declares() -> None:
     assert finding.evidence["fact"] == "named ports"
     assert finding.evidence["depends"] == ["htpp/TCP"]
     assert keys(findings) == ["Service/shop/web"]
+
+
+def test_each_missing_fact_gets_its_own_advice() -> None:
+    """NF030: a named port is fixed in the manifests, a missing address by scanning the
+    cluster; each finding's remediation says its own."""
+    findings = audit(
+        [
+            deployment("shop", "web", ports=[container_port(8080, "http")]),
+            service("shop", "web", {"app": "web"}, [service_port(80, "htpp")], kind="LoadBalancer"),
+            _egress_to("10.0.0.0/8"),
+        ],
+        "NF030",
+    )
+    assert "targetPort" in only(findings, "Service/shop/web").check.remediation
+    assert "live cluster" in only(findings, POLICY).check.remediation

@@ -19,6 +19,7 @@ The rules and where they come from (Kubernetes ``pkg/apis/core/validation``,
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Final
 
 from netfence.errors import InputError
@@ -138,7 +139,7 @@ def parse_service(obj: Field, namespace: str, name: str) -> Service:
     _refuse_duplicate_names(entries, ports)
     selector_field = spec.get("selector") if spec is not None else None
     selector = selector_field.labels() if selector_field is not None else {}
-    return Service(namespace, name, kind, selector, ports, obj.location)
+    return Service(namespace, name, kind, MappingProxyType(selector), ports, obj.location)
 
 
 def _refuse_duplicate_names(entries: list[Field], ports: tuple[ServicePort, ...]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Final
 
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
@@ -19,6 +21,15 @@ from netfence.engine.missing_facts import (
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.sets.ipranges import IPRangeSet
 
+_ADDRESS_ADVICE: Final = (
+    "Scan the live cluster (or manifests with pod status) for the verdicts through those "
+    "rules, or select pods by labels rather than by addresses."
+)
+_NAMED_PORT_ADVICE: Final = (
+    "Declare the named container port the Service forwards to on its pods, or give the "
+    "targetPort as a number."
+)
+
 
 @check(
     "NF030",
@@ -32,11 +43,7 @@ from netfence.sets.ipranges import IPRangeSet
         "Service whose named targetPort none of its pods declares. The finding lists the "
         "rules or Service ports concerned."
     ),
-    remediation=(
-        "Scan the live cluster (or manifests with pod status) for the verdicts on those rules, "
-        "or select pods by labels instead of addresses; declare the named container port the "
-        "Service forwards to."
-    ),
+    remediation=_ADDRESS_ADVICE,
     controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
 )
 def missing_facts(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
@@ -83,7 +90,7 @@ def _service_named_ports(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
         if not unresolved:
             continue
         yield finding(
-            info,
+            replace(info, remediation=_NAMED_PORT_ADVICE),
             f"{service.key} forwards to named targetPort(s) {', '.join(unresolved)}, which none "
             f"of its {len(pods)} pod(s) declares: which ports it opens to outside clients is "
             "unknown, so NF008 cannot count them as expected exposure.",
