@@ -56,18 +56,28 @@ def test_service_type_selector_and_ports_are_read():
 
 
 def test_service_defaults_type_and_target_port():
-    """SetDefaults_Service: type ClusterIP, protocol TCP, targetPort = port."""
+    """SetDefaults_Service: type ClusterIP, protocol TCP, targetPort = port when unset, 0 or
+    the empty string."""
     cluster = load(
         """\
         apiVersion: v1
         kind: Service
         metadata: {name: db, namespace: shop}
-        spec: {selector: {app: db}, ports: [{port: 5432}]}
+        spec:
+          selector: {app: db}
+          ports:
+          - {name: a, port: 5432}
+          - {name: b, port: 5433, targetPort: 0}
+          - {name: c, port: 5434, targetPort: ""}
         """
     )
     (service,) = cluster.services
     assert service.type is ServiceType.CLUSTER_IP
-    assert [(p.protocol, p.target_port) for p in service.ports] == [("TCP", 5432)]
+    assert [(p.protocol, p.target_port) for p in service.ports] == [
+        ("TCP", 5432),
+        ("TCP", 5433),
+        ("TCP", 5434),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,8 @@ def _service_type(spec: Field | None) -> ServiceType:
 
 def _target_port(entry: Field, port: int) -> int | str:
     found = entry.get("targetPort")
-    if found is None:
-        return port  # defaulted to the port (SetDefaults_Service)
+    if found is None or found.value in (0, ""):
+        return port  # defaulted to the port (SetDefaults_Service: unset, 0 or "")
     if found.is_integer():
         return _port(found)
     text = found.string()
