@@ -10,7 +10,7 @@ from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fixes import dns_fix
-from netfence.analyses.audit.fronting import FrontDoor, backend_of, front_door
+from netfence.analyses.audit.fronting import FrontDoor, Fronting
 from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
     Provenance,
@@ -181,6 +181,7 @@ def _how_allowed(provenance: Provenance) -> str:
 def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Ingress-isolated workloads that public addresses may reach, told apart by what fronts
     them."""
+    fronting = ctx.memo("fronting", lambda: Fronting(ctx.cluster))
     for view in ctx.workloads:
         if not ctx.all_classes(view, ctx.governed_in):
             continue  # NF002 reports open workloads
@@ -190,9 +191,9 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         provenance = external_provenance(ctx, view.classes, False, public)
         reach = _InternetExposure(view, public, ranges, provenance)
         pods = [ctx.cluster.pods[i] for i in view.pods]
-        door = front_door(ctx.cluster, pods)
+        door = fronting.front_door(pods)
         if door is None:
-            backends = backend_of(ctx.cluster, pods)
+            backends = fronting.backend_of(pods)
             if not backends:
                 yield reach.finding(info, ports, None)
             else:

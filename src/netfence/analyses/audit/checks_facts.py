@@ -9,7 +9,7 @@ from typing import Final
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.fronting import target_ports
+from netfence.analyses.audit.fronting import Fronting, target_ports
 from netfence.analyses.audit.predicates import rule_resource, rule_text
 from netfence.analyses.audit.registry import check
 from netfence.engine.missing_facts import (
@@ -79,11 +79,11 @@ def _pod_addresses(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 
 
 def _service_named_ports(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    cluster = ctx.cluster
-    for service in cluster.services:
+    fronting = ctx.memo("fronting", lambda: Fronting(ctx.cluster))
+    for service in ctx.cluster.services:
         if not service.type.reaches_outside:
             continue
-        pods = [p for p in cluster.pods if service.selects(p.namespace, p.labels)]
+        pods = fronting.pods_of(service)
         if not pods:
             continue
         _, unresolved = target_ports(service, pods)

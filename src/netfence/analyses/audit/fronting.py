@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from netfence.model.cluster import Cluster, Pod
-from netfence.model.services import BackendRef, Service
+from netfence.model.services import Ingress, Route, Service
 from netfence.sets.ports import PortSet
 
 GATEWAY_NAME_LABEL: Final = "gateway.networking.k8s.io/gateway-name"
@@ -47,9 +47,89 @@ class FrontDoor:
     """The Ingresses or routes it serves, when it is an ingress controller or gateway."""
 
 
-def services_selecting(cluster: Cluster, pods: Sequence[Pod]) -> list[Service]:
-    """The Services whose selector picks some of ``pods``."""
-    return [s for s in cluster.services if any(s.selects(p.namespace, p.labels) for p in pods)]
+class Fronting:
+    """What fronts the workloads of one cluster, indexed once (by namespace, and by the
+    Services that Ingresses and routes name) so that asking for every workload stays linear."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._services: dict[str, list[Service]] = {}
+        for service in cluster.services:
+            self._services.setdefault(service.namespace, []).append(service)
+        self._backends: dict[tuple[str, str], list[str]] = {}
+        fronts: list[Ingress | Route] = [*cluster.ingresses, *cluster.routes]
+        for front in fronts:
+            for ref in front.backends:
+                named = self._backends.setdefault((ref.namespace, ref.service), [])
+                if front.key not in named:
+                    named.append(front.key)
+        self._routes: dict[tuple[str, str], list[str]] = {}
+        for route in cluster.routes:
+            for parent in route.parents:
+                self._routes.setdefault((parent.namespace, parent.name), []).append(route.key)
+        self._pods: dict[str, list[Pod]] = {}
+        for pod in cluster.pods:
+            self._pods.setdefault(pod.namespace, []).append(pod)
+
+    def services_selecting(self, pods: Sequence[Pod]) -> list[Service]:
+        """The Services whose selector picks some of ``pods``."""
+        namespaces = {p.namespace for p in pods}
+        return [
+            s
+            for ns in sorted(namespaces)
+            for s in self._services.get(ns, ())
+            if any(s.selects(p.namespace, p.labels) for p in pods)
+        ]
+
+    def pods_of(self, service: Service) -> list[Pod]:
+        """The pods a Service selects."""
+        return [
+            p
+            for p in self._pods.get(service.namespace, ())
+            if service.selects(p.namespace, p.labels)
+        ]
+
+    def _gateway_routes(self, pods: Sequence[Pod]) -> list[str]:
+        """The routes attached to a Gateway whose pods these are."""
+        found: list[str] = []
+        for ns, name in sorted(_gateways(pods)):
+            found.extend(k for k in self._routes.get((ns, name), ()) if k not in found)
+        return found
+
+    def front_door(self, pods: Sequence[Pod]) -> FrontDoor | None:
+        """How clients outside the cluster are meant to reach these pods (one workload's), or
+        None when nothing in the input fronts them."""
+        ports = PortSet.none()
+        fronted_by: list[str] = []
+        for service in self.services_selecting(pods):
+            if service.type.reaches_outside:
+                found, _ = target_ports(service, pods)
+                ports = ports | found
+                fronted_by.append(f"{service.key} ({service.type.value})")
+        serves: list[str] = []
+        if fronted_by and _ingress_controller(pods):
+            serves = [i.key for i in self.cluster.ingresses]
+        routes = self._gateway_routes(pods)
+        if routes:
+            serves.extend(routes)
+            fronted_by.extend(f"Gateway/{ns}/{name}" for ns, name in sorted(_gateways(pods)))
+            if not ports:  # no Service given: the gateway listens on what its containers declare
+                for pod in pods:
+                    for port in pod.ports:
+                        ports = ports | PortSet.of(port.protocol, port.number, port.number)
+        if not fronted_by:
+            return None
+        return FrontDoor(ports, tuple(fronted_by), tuple(serves))
+
+    def backend_of(self, pods: Sequence[Pod]) -> tuple[str, ...]:
+        """The Ingresses and routes that name a Service of these pods as a backend: they are
+        reached through the ingress controller or gateway."""
+        found: list[str] = []
+        for service in self.services_selecting(pods):
+            for key in self._backends.get((service.namespace, service.name), ()):
+                if key not in found:
+                    found.append(key)
+        return tuple(found)
 
 
 def target_ports(service: Service, pods: Iterable[Pod]) -> tuple[PortSet, list[str]]:
@@ -75,61 +155,8 @@ def _ingress_controller(pods: Sequence[Pod]) -> bool:
     return any(INGRESS_CONTROLLERS.search(image) for p in pods for image in p.images)
 
 
-def _gateway_routes(cluster: Cluster, pods: Sequence[Pod]) -> list[str]:
-    """The routes attached to a Gateway whose pods these are."""
-    names = {
+def _gateways(pods: Sequence[Pod]) -> set[tuple[str, str]]:
+    """(namespace, Gateway name) of the pods labelled as a Gateway's own."""
+    return {
         (p.namespace, p.labels[GATEWAY_NAME_LABEL]) for p in pods if GATEWAY_NAME_LABEL in p.labels
     }
-    return [
-        route.key
-        for route in cluster.routes
-        if any((ref.namespace, ref.name) in names for ref in route.parents)
-    ]
-
-
-def front_door(cluster: Cluster, pods: Sequence[Pod]) -> FrontDoor | None:
-    """How clients outside the cluster are meant to reach these pods (one workload's), or
-    None when nothing in the input fronts them."""
-    ports = PortSet.none()
-    fronted_by: list[str] = []
-    for service in services_selecting(cluster, pods):
-        if service.type.reaches_outside:
-            found, _ = target_ports(service, pods)
-            ports = ports | found
-            fronted_by.append(f"{service.key} ({service.type.value})")
-    serves: list[str] = []
-    if fronted_by and _ingress_controller(pods):
-        serves = [i.key for i in cluster.ingresses]
-    routes = _gateway_routes(cluster, pods)
-    if routes:
-        serves.extend(routes)
-        gateways = sorted(
-            {
-                f"Gateway/{p.namespace}/{p.labels[GATEWAY_NAME_LABEL]}"
-                for p in pods
-                if GATEWAY_NAME_LABEL in p.labels
-            }
-        )
-        fronted_by.extend(g for g in gateways if g not in fronted_by)
-        if not ports:  # no Service given: the gateway listens on what its containers declare
-            for pod in pods:
-                for port in pod.ports:
-                    ports = ports | PortSet.of(port.protocol, port.number, port.number)
-    if not fronted_by:
-        return None
-    return FrontDoor(ports, tuple(fronted_by), tuple(serves))
-
-
-def backend_of(cluster: Cluster, pods: Sequence[Pod]) -> tuple[str, ...]:
-    """The Ingresses and routes that name a Service of these pods as a backend: they are
-    reached through the ingress controller or gateway."""
-    services = {(s.namespace, s.name) for s in services_selecting(cluster, pods)}
-    if not services:
-        return ()
-
-    def names(refs: Iterable[BackendRef]) -> bool:
-        return any((ref.namespace, ref.service) in services for ref in refs)
-
-    found = [i.key for i in cluster.ingresses if names(i.backends)]
-    found.extend(r.key for r in cluster.routes if names(r.backends))
-    return tuple(found)
