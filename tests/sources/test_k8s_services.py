@@ -199,6 +199,15 @@ def test_ingress_backends_are_validated(backend, message):
     assert message in refused(text)
 
 
+def test_ingress_http_rule_needs_a_path():
+    """ValidateHTTPIngressRuleValue: an http rule holds at least one path."""
+    message = refused(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: s, namespace: shop}\n"
+        "spec: {rules: [{http: {paths: []}}]}\n"
+    )
+    assert "spec.rules[0].http.paths: required: at least one path" in message
+
+
 def test_ingress_path_type_is_an_enum():
     """HTTPIngressPath.pathType: Exact, Prefix or ImplementationSpecific."""
     message = refused(INGRESS.replace("pathType: Prefix,", "pathType: Glob,"))

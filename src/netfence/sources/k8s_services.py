@@ -11,7 +11,8 @@ The rules and where they come from (Kubernetes ``pkg/apis/core/validation``,
   ``nodePort`` is refused on a ClusterIP Service.
 - An Ingress backend names a Service (a DNS-1035 label) and exactly one of ``port.number``
   (1-65535) and ``port.name`` (an IANA service name), or a ``resource`` instead of a service;
-  ``pathType`` is Exact, Prefix or ImplementationSpecific.
+  ``pathType`` is Exact, Prefix or ImplementationSpecific; an ``http`` rule has at least one
+  path.
 - A route's ``parentRefs`` and ``backendRefs`` name their object (1-253 characters); a
   backendRef to a Service must give its ``port`` (1-65535) (CEL rule "Must have port for
   Service reference").
@@ -195,7 +196,10 @@ def parse_ingress(obj: Field, namespace: str, name: str) -> Ingress:
             http = rule.get("http")
             if http is None:
                 continue
-            for path in http.require("paths").items():
+            paths = http.require("paths")
+            if not list(paths.items()):
+                raise paths.error("required: at least one path (ValidateHTTPIngressRuleValue)")
+            for path in paths.items():
                 _path_type(path)
                 found = _ingress_backend(path.require("backend"), namespace)
                 if found is not None:
