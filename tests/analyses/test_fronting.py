@@ -33,7 +33,7 @@ WEB = "Deployment/shop/web"
 
 def _controller(image: str = "registry.k8s.io/ingress-nginx/controller:v1.11.2") -> Obj:
     labels = {"app.kubernetes.io/name": "ingress-nginx"}
-    obj = workload(
+    return workload(
         "Deployment",
         "ingress-nginx",
         "ingress-nginx-controller",
@@ -41,13 +41,11 @@ def _controller(image: str = "registry.k8s.io/ingress-nginx/controller:v1.11.2")
         ports=[container_port(80, "http"), container_port(443, "https"), container_port(10254)],
         image=image,
     )
-    return obj
 
 
-def _open_to_internet(ns: str, selector: dict[str, str], ports: list[Obj] | None) -> Obj:
-    rule: dict[str, Any] = {"from": [ip_block("0.0.0.0/0")]}
-    if ports is not None:
-        rule["ports"] = ports
+def _open_to_internet(ns: str, selector: dict[str, str], ports: list[Obj]) -> Obj:
+    """A policy admitting 0.0.0.0/0 on ``ports`` to the pods ``selector`` picks."""
+    rule: dict[str, Any] = {"from": [ip_block("0.0.0.0/0")], "ports": ports}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
