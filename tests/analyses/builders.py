@@ -244,3 +244,46 @@ def only(findings: list[Finding], key: str) -> Finding:
 def by_detail(findings: list[Finding], key: str) -> dict[str, Finding]:
     """Findings on resource ``key``, by detail key (rule or peer path)."""
     return {f.detail_key: f for f in findings if f.primary is not None and f.primary.key == key}
+
+
+def service(
+    ns: str,
+    name: str,
+    selector: Mapping[str, str],
+    ports: Iterable[Obj],
+    kind: str = "ClusterIP",
+) -> Obj:
+    """A Service of ``kind`` (ClusterIP, NodePort, LoadBalancer) over ``ports``."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"type": kind, "selector": dict(selector), "ports": list(ports)},
+    }
+
+
+def service_port(port: int, target: int | str | None = None, name: str | None = None) -> Obj:
+    """A Service port entry (TCP)."""
+    entry: Obj = {"port": port}
+    if target is not None:
+        entry["targetPort"] = target
+    if name is not None:
+        entry["name"] = name
+    return entry
+
+
+def ingress(ns: str, name: str, service_name: str, service_port: int | str) -> Obj:
+    """An Ingress whose one path goes to ``service_name`` on ``service_port``."""
+    port_ref = {"number": service_port} if isinstance(service_port, int) else {"name": service_port}
+    backend = {"service": {"name": service_name, "port": port_ref}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}
+            ],
+        },
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netfence.analyses.audit import run_audit
 from netfence.model.findings import Severity
 
 from .builders import (
@@ -11,6 +12,7 @@ from .builders import (
     UDP,
     audit,
     by_detail,
+    cluster,
     container_port,
     daemonset,
     deployment,
@@ -286,3 +288,54 @@ def test_nf020_recognises_an_engine_by_image() -> None:
         "NF020",
     )
     assert findings == []
+
+
+def test_nf020_is_silent_on_application_manifests() -> None:
+    """NF020: manifests of an application alone (no kube-system, no Node) say nothing about
+    the cluster's network plugin, so no finding."""
+    assert audit([deployment("shop", "web"), policy("shop", "p")], "NF020") == []
+
+
+def test_nf020_fires_once_a_node_shows_the_cluster() -> None:
+    """NF020, CIS 5.3.1: Node objects show a cluster; with no engine in it, the finding."""
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}}
+    assert keys(audit([deployment("shop", "web"), node], "NF020")) == ["Cluster/cluster"]
+
+
+def test_nf020_calico_or_admin_resources_are_evidence_of_an_engine() -> None:
+    """NF020: projectcalico.org resources, and AdminNetworkPolicy resources, are served only
+    where an engine runs."""
+    cluster_shown = namespace("kube-system")
+    calico = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "deny"},
+        "spec": {"selector": "all()", "types": ["Ingress"]},
+    }
+    admin = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "a"},
+        "spec": {"priority": 10, "subject": {"namespaces": {}}, "ingress": []},
+    }
+    assert keys(audit([cluster_shown], "NF020")) == ["Cluster/cluster"]
+    assert audit([cluster_shown, calico], "NF020") == []
+    assert audit([cluster_shown, admin], "NF020") == []
+
+
+def test_host_network_findings_get_host_level_advice_and_no_policy_fix() -> None:
+    """NF015 and every finding about a hostNetwork workload (here NF002, NF003): NetworkPolicy
+    cannot apply to the node's network namespace, so the advice is the node firewall or a
+    Calico HostEndpoint, and no NetworkPolicy is generated for it."""
+    report = run_audit(
+        cluster(deployment("shop", "agent", host_network=True), deployment("shop", "web"))
+    )
+    about_agent = [
+        f for f in report.findings if f.primary and f.primary.key == "Deployment/shop/agent"
+    ]
+    assert {f.check.check_id for f in about_agent} >= {"NF015", "NF002", "NF003"}
+    for found in about_agent:
+        assert "HostEndpoint" in found.check.remediation
+        assert found.fix is None
+    about_web = [f for f in report.findings if f.primary and f.primary.key == "Deployment/shop/web"]
+    assert about_web and all("HostEndpoint" not in f.check.remediation for f in about_web)

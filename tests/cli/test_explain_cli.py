@@ -441,3 +441,88 @@ def test_explain_walks_the_layers(cli, write):
     doc = json.loads(denied.out)
     assert doc["allowed"] is False
     assert [(s["tier"], s["action"]) for s in doc["ingress"]["steps"]] == [("Admin", "Deny")]
+
+
+# --- facts the input lacks ------------------------------------------------------------------
+
+UNADDRESSED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web:1}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: db:1, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]
+"""
+
+
+def test_explain_names_the_rule_whose_verdict_needs_a_pod_address(cli, write):
+    """docs/json-explain.md ``missing_facts``: the destination has no address in the input
+    (a template from git) and the source's egress rule matches 10.0.0.0/8, which may hold it
+    (ipBlock, API reference); text and JSON say so and name the rule."""
+    path = write(UNADDRESSED)
+    doc = explain_json(cli, path, "shop/web", "shop/db", "--port", "5432")
+    assert doc["allowed"] is False
+    (fact,) = doc["missing_facts"]
+    assert fact["fact"] == "pod addresses"
+    assert fact["direction"] == "Egress"
+    assert fact["rule"] == "NetworkPolicy/shop/web-egress spec.egress[0]"
+    assert "shop/db has no address in the input" in fact["detail"]
+    text = explain(cli, path, "shop/web", "shop/db", "--port", "5432").out
+    assert "Depends on facts the input lacks" in text
+    assert "NetworkPolicy/shop/web-egress spec.egress[0] matches 10.0.0.0/8" in text
+
+
+def test_explain_has_no_missing_facts_once_pods_have_addresses(cli, write):
+    """``missing_facts`` is empty when the other end has its status.podIP: the ipBlock is
+    judged against the real address."""
+    pod = (
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: db-0, namespace: shop, labels: "
+        "{app: db}}\nspec: {containers: [{name: db, image: db:1}]}\nstatus: {podIP: 10.1.0.7}\n"
+    )
+    path = write(UNADDRESSED + pod)
+    doc = explain_json(cli, path, "shop/web", "shop/db-0", "--port", "5432")
+    assert doc["allowed"] is True
+    assert doc["missing_facts"] == []
+    assert "Depends on facts" not in explain(cli, path, "shop/web", "shop/db-0").out
+
+
+def test_explain_an_address_in_pod_space_no_pod_has(cli, write):
+    """An external address inside the pod address space (no pod CIDR: the private ranges)
+    that no pod of the input has may be a pod's in the cluster."""
+    doc = explain_json(cli, write(UNADDRESSED), "shop/web", "10.9.9.9", "--port", "443")
+    (fact,) = doc["missing_facts"]
+    assert fact["rule"] is None
+    assert "10.9.9.9 is in the private ranges" in fact["detail"]
+
+
+def test_explain_leaves_out_rules_whose_ports_miss_the_asked_port(cli, write):
+    """``missing_facts`` names only rules that could decide the asked port: an ipBlock rule
+    on TCP 443 says nothing about TCP 5432."""
+    text = UNADDRESSED.replace(
+        "  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]",
+        "  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n    ports: [{port: 443}]",
+    )
+    path = write(text)
+    assert explain_json(cli, path, "shop/web", "shop/db", "--port", "5432")["missing_facts"] == []
+    (fact,) = explain_json(cli, path, "shop/web", "shop/db", "--port", "443")["missing_facts"]
+    assert fact["rule"] == "NetworkPolicy/shop/web-egress spec.egress[0]"

@@ -215,7 +215,7 @@ def test_checks_catalog(cli):
     """netfence checks lists every check with controls and equivalent IDs."""
     doc = json.loads(cli("checks", "-o", "json").out)
     by_id = {c["check_id"]: c for c in doc["checks"]}
-    assert len(by_id) == 29
+    assert len(by_id) == 30
     assert "CIS 5.3.2" in by_id["NF001"]["controls"]
     assert "CIS 5.3.1" in by_id["NF020"]["controls"]
     assert by_id["NF002"]["peers"]["checkov"] == ["CKV2_K8S_6"]

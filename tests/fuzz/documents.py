@@ -1,8 +1,9 @@
 """Kubernetes-shaped documents for the fuzzer: valid seeds and the ways to spoil them.
 
 Each seed is a small, valid object of a kind netfence models (Namespace, Pod, Deployment,
-Service, Node, NetworkPolicy, Calico Tier, NetworkSet, NetworkPolicy and GlobalNetworkPolicy,
-AdminNetworkPolicy, BaselineAdminNetworkPolicy). A mutation walks to one place in a document
+Service (the API server's and a LoadBalancer), Ingress, HTTPRoute, Node, NetworkPolicy,
+Calico Tier, NetworkSet, NetworkPolicy and GlobalNetworkPolicy, AdminNetworkPolicy,
+BaselineAdminNetworkPolicy). A mutation walks to one place in a document
 and spoils it: a value of the wrong type, a boundary number, a hostile string, an unknown
 field, a deleted key. ``Raw`` marks a scalar written unquoted into YAML, so that the YAML 1.1
 resolver sees it as it would in a hand-written manifest (``1:20``, ``2024-02-30``, ``.nan``).
@@ -67,6 +68,49 @@ SEEDS: list[dict[str, Any]] = [
         "spec": {
             "clusterIP": "10.96.0.1",
             "ports": [{"name": "https", "port": 443, "targetPort": 6443}],
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "type": "LoadBalancer",
+            "selector": {"app": "web"},
+            "ports": [
+                {"name": "http", "port": 80, "targetPort": "http"},
+                {"name": "https", "port": 443, "targetPort": 8443, "nodePort": 30443},
+            ],
+        },
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"name": "http"}}},
+                            }
+                        ]
+                    }
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "parentRefs": [{"name": "public", "namespace": "gateways"}],
+            "rules": [{"backendRefs": [{"name": "web", "port": 80, "weight": 1}]}],
         },
     },
     {

@@ -38,6 +38,7 @@ ROOTS = {
     ("batch/v1", "CronJob"): "V1CronJob",
     ("discovery.k8s.io/v1", "EndpointSlice"): "V1EndpointSlice",
     ("networking.k8s.io/v1", "NetworkPolicy"): "V1NetworkPolicy",
+    ("networking.k8s.io/v1", "Ingress"): "V1Ingress",
 }
 NOT_WALKED = ("status",)
 """Top-level fields left unchecked: netfence reads little of them and the API server

@@ -94,14 +94,14 @@ def test_kind_list_with_mixed_items():
             metadata: {name: deny, namespace: shop}
             spec: {podSelector: {}}
           - apiVersion: v1
-            kind: Service
+            kind: Secret
             metadata: {name: web, namespace: shop}
         """
     )
     assert dict(cluster.namespaces["shop"].labels) == {"team": "retail", NAME_LABEL: "shop"}
     assert [p.key for p in cluster.pods] == ["shop/web"]
     assert [(p.namespace, p.name) for p in cluster.policies] == [("shop", "deny")]
-    assert cluster.skipped == {"Service (v1)": 1}
+    assert cluster.skipped == {"Secret (v1)": 1}
 
 
 def test_typed_lists_whose_items_lack_kind():
@@ -219,7 +219,7 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 OTHER_KINDS = """\
 apiVersion: v1
-kind: Service
+kind: Secret
 metadata: {name: web, namespace: shop}
 ---
 apiVersion: v1
@@ -243,13 +243,13 @@ metadata: {name: web, namespace: shop}
 
 
 def test_other_kinds_are_counted_in_skipped():
-    """Kinds netfence does not model (Service, ConfigMap, CiliumNetworkPolicy) are counted per
+    """Kinds netfence does not model (Secret, ConfigMap, CiliumNetworkPolicy) are counted per
     kind and apiVersion, not modelled."""
     cluster = load(OTHER_KINDS)
     assert cluster.skipped == {
         "ConfigMap (v1)": 2,
         "CiliumNetworkPolicy (cilium.io/v2)": 1,
-        "Service (v1)": 1,
+        "Secret (v1)": 1,
     }
     assert cluster.policies == ()
     assert [p.key for p in cluster.pods] == ["shop/web"]
@@ -265,7 +265,7 @@ def test_skipped_kinds_are_listed_with_verbose(cli, write):
     assert verbose.err_lines == [
         f"netfence: skipped CiliumNetworkPolicy (cilium.io/v2) x1 in {path}",
         f"netfence: skipped ConfigMap (v1) x2 in {path}",
-        f"netfence: skipped Service (v1) x1 in {path}",
+        f"netfence: skipped Secret (v1) x1 in {path}",
     ]
     quiet = cli("connectivity", path, "-o", "json")
     assert quiet.code == 0

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from netfence.engine.classes import EndpointClasses, build_classes
 from netfence.engine.evaluator import FlowStep, FlowWalk, StepKind, walk_flow
+from netfence.engine.missing_facts import (
+    address_dependencies,
+    pod_address_space,
+    pods_without_addresses,
+)
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.layers import Action, RuleOrigin
@@ -93,6 +99,23 @@ class DirectionVerdict:
 
 
 @dataclass(frozen=True)
+class MissingFact:
+    """A fact the input lacks that the explained verdict depends on."""
+
+    fact: str
+    """``pod addresses``."""
+    direction: Direction
+    """The direction whose verdict depends on it."""
+    detail: str
+    """What depends on it, in a sentence."""
+    rule: RuleOrigin | None = None
+    """The rule whose verdict may differ, when one does."""
+
+    def __str__(self) -> str:
+        return f"{self.direction.value}: {self.detail}"
+
+
+@dataclass(frozen=True)
 class FlowExplanation:
     """Both directions and the combined verdict of one flow."""
 
@@ -108,6 +131,8 @@ class FlowExplanation:
     """Ingress to the destination."""
     allowed: PortSet
     """What both directions allow."""
+    missing_facts: tuple[MissingFact, ...] = ()
+    """Facts the input lacks (pod addresses) that the verdict depends on."""
 
     @property
     def verdict(self) -> bool:
@@ -175,7 +200,13 @@ def explain_flow(
     space = _Space(classes, compiled, asked)
     egress = space.direction(Direction.EGRESS, src, dst)
     ingress = space.direction(Direction.INGRESS, dst, src)
-    return FlowExplanation(src, dst, asked, egress, ingress, egress.allowed & ingress.allowed)
+    missing = (
+        *space.missing_facts(Direction.EGRESS, src, dst),
+        *space.missing_facts(Direction.INGRESS, dst, src),
+    )
+    return FlowExplanation(
+        src, dst, asked, egress, ingress, egress.allowed & ingress.allowed, tuple(missing)
+    )
 
 
 class _Space:
@@ -234,6 +265,44 @@ class _Space:
             _reason(direction, subject, walked, steps, allowed),
             steps,
         )
+
+    def missing_facts(
+        self, direction: Direction, subject: FlowEndpoint, other: FlowEndpoint
+    ) -> Iterator[MissingFact]:
+        """What the direction's verdict depends on that the input lacks: the other end's pod
+        address, where a rule of the subject's matches addresses that may hold it; or, for an
+        address in the pod address space that no pod of the input has, whose pod it is."""
+        if subject.pod is None:
+            return
+        cluster = self.classes.cluster
+        space = pod_address_space(cluster)
+        if other.address is not None:
+            if space.ranges.contains(other.address) and pods_without_addresses(cluster):
+                yield MissingFact(
+                    "pod addresses",
+                    direction,
+                    f"{other.name} is in {space.source} and no pod of the input has it, while "
+                    "some pods have no address: if it is a pod's, that pod's own policies and "
+                    "the rules selecting it judge the flow as well",
+                )
+            return
+        assert other.pod is not None
+        if other.pod.ips or other.pod.host_network:
+            return
+        peers = np.zeros(self.classes.count, dtype=np.bool_)
+        peers[self.index(other)] = True
+        for found in address_dependencies(
+            self.classes, self.compiled, space, direction, self.index(subject), peers, self.mask
+        ):
+            origin = found.rule.origin
+            yield MissingFact(
+                "pod addresses",
+                direction,
+                f"{other.name} has no address in the input; {origin.policy} {origin.rule_path} "
+                f"matches {found.overlap.describe()} ({space.source}), which may hold it in "
+                "the cluster",
+                origin,
+            )
 
     def _step(self, step: FlowStep) -> ExplainStep:
         return ExplainStep(

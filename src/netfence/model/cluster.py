@@ -13,6 +13,7 @@ from netfence.model.origin import Origin
 if TYPE_CHECKING:
     from netfence.model.adminpolicy import AdminNetworkPolicy
     from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
+    from netfence.model.services import Ingress, Route, Service
 
 
 def _frozen(labels: Mapping[str, str]) -> Mapping[str, str]:
@@ -128,6 +129,8 @@ class Node:
     """status.addresses of type InternalIP and ExternalIP."""
     location: Origin | None = None
     """Where it was read: a file or an API object."""
+    pod_cidrs: tuple[str, ...] = ()
+    """spec.podCIDRs (or spec.podCIDR): the ranges its pods' addresses are taken from."""
 
 
 @dataclass(frozen=True)
@@ -161,3 +164,10 @@ class Cluster:
     api_servers: tuple[tuple[str, int], ...] = ()
     """Kubernetes API server addresses (IP, port) found in the input: the ``default/kubernetes``
     Service's clusterIP and its Endpoints/EndpointSlice addresses."""
+    services: tuple[Service, ...] = ()
+    """Services (other than ``default/kubernetes``, which gives ``api_servers``), in input
+    order."""
+    ingresses: tuple[Ingress, ...] = ()
+    """Ingresses, in input order."""
+    routes: tuple[Route, ...] = ()
+    """Gateway API routes (HTTPRoute, GRPCRoute, TCPRoute, TLSRoute), in input order."""

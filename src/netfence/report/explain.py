@@ -9,7 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from netfence.engine.explain import DirectionVerdict, ExplainStep, FlowEndpoint, FlowExplanation
+from netfence.engine.explain import (
+    DirectionVerdict,
+    ExplainStep,
+    FlowEndpoint,
+    FlowExplanation,
+    MissingFact,
+)
 from netfence.errors import Location
 from netfence.report.printable import printable, styled
 from netfence.sets.ports import PortSet
@@ -67,6 +73,9 @@ def render_explain_text(explanation: FlowExplanation, color: bool = False) -> st
         if part.selecting:
             lines.append(f"  selected by: {', '.join(part.selecting)}")
         lines.extend(f"  {_step_text(step)}" for step in part.steps)
+    if explanation.missing_facts:
+        lines.append("Depends on facts the input lacks (the cluster's verdict may differ):")
+        lines.extend(f"  {printable(str(fact))}" for fact in explanation.missing_facts)
     return "\n".join(lines) + "\n"
 
 
@@ -117,6 +126,16 @@ def _direction_json(part: DirectionVerdict) -> dict[str, Any]:
     }
 
 
+def _missing_json(fact: MissingFact) -> dict[str, Any]:
+    origin = fact.rule
+    return {
+        "fact": fact.fact,
+        "direction": fact.direction.value,
+        "detail": fact.detail,
+        "rule": None if origin is None else f"{origin.policy} {origin.rule_path}",
+    }
+
+
 def render_explain_json(explanation: FlowExplanation) -> str:
     """The explanation as a JSON document (docs/json-explain.md)."""
     doc = {
@@ -132,5 +151,6 @@ def render_explain_json(explanation: FlowExplanation) -> str:
         "allowed_ports": explanation.allowed.as_ranges(),
         "egress": _direction_json(explanation.egress),
         "ingress": _direction_json(explanation.ingress),
+        "missing_facts": [_missing_json(f) for f in explanation.missing_facts],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -6,6 +6,8 @@ is wrong (to follow the field in an InputError). The rules and where they come f
 - DNS-1123 label (apimachinery ``IsDNS1123Label``): at most 63 characters of lowercase
   letters, digits and '-', starting and ending with a letter or digit. Namespace names,
   StatefulSet names.
+- DNS-1035 label (``IsDNS1035Label``): a DNS-1123 label that starts with a letter. Service
+  names (``ValidateServiceName``) and the Service an Ingress backend names.
 - DNS-1123 subdomain (``IsDNS1123Subdomain``): at most 253 characters, DNS-1123 labels
   joined by '.'. Most object names (``NameIsDNSSubdomain``).
 - Qualified name (``IsQualifiedName``): label keys and selector keys; an optional prefix
@@ -45,6 +47,7 @@ MAX_PORT: Final = 65535
 
 _LABEL: Final = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_LABEL: Final = re.compile(rf"{_LABEL}\Z")
+_DNS1035_LABEL: Final = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 _DNS1123_SUBDOMAIN: Final = re.compile(rf"{_LABEL}(\.{_LABEL})*\Z")
 _QUALIFIED: Final = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _IANA_CHARS: Final = re.compile(r"[-a-z0-9]+\Z")
@@ -64,6 +67,20 @@ def dns1123_label_problem(value: str) -> str | None:
         return (
             "must be a DNS-1123 label: lowercase letters, digits and '-',"
             " starting and ending with a letter or digit"
+        )
+    return None
+
+
+def dns1035_label_problem(value: str) -> str | None:
+    """Why ``value`` is not a DNS-1035 label, or None."""
+    if not value:
+        return "must not be empty"
+    if len(value) > DNS1123_LABEL_MAX:
+        return f"must be at most {DNS1123_LABEL_MAX} characters, got {len(value)}"
+    if not _DNS1035_LABEL.match(value):
+        return (
+            "must be a DNS-1035 label: lowercase letters, digits and '-',"
+            " starting with a letter and ending with a letter or digit"
         )
     return None
 

@@ -8,8 +8,8 @@ default, as an error with ``strict``.
 
 The fields of the core kinds come from the API's published schema (:mod:`k8s_schema`,
 generated from the official ``kubernetes`` client); those of Calico (projectcalico.org/v3)
-and of the AdminNetworkPolicy family (policy.networking.k8s.io) are written here from
-their resource references and CRDs. ``status`` is not checked.
+of the AdminNetworkPolicy family (policy.networking.k8s.io) and of the Gateway API routes
+(gateway.networking.k8s.io) are written here from their resource references and CRDs. ``status`` is not checked.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Final
 from netfence.errors import InputError
 from netfence.sources.fields import Field
 from netfence.sources.k8s_schema import ROOTS, TYPES
+from netfence.sources.k8s_services import ROUTE_KINDS
 
 LOG: Final = logging.getLogger("netfence")
 
@@ -145,7 +146,42 @@ _ADMIN: Final[dict[str, dict[str, str]]] = {
     "anp.Range": {"start": "", "end": ""},
 }
 
-SCHEMAS: Final[dict[str, dict[str, str]]] = {**TYPES, **_CALICO, **_ADMIN}
+# gateway.networking.k8s.io routes (Gateway API CRDs, standard and experimental channels):
+# HTTPRoute, GRPCRoute, TCPRoute, TLSRoute. Matches, filters, timeouts and retries are not
+# walked: netfence reads parents and backends only.
+_ROUTE_RULE: Final = {
+    "name": "",
+    "matches": "",
+    "filters": "",
+    "backendRefs": "[gw.BackendRef]",
+    "timeouts": "",
+    "retry": "",
+    "sessionPersistence": "",
+}
+_GATEWAY: Final[dict[str, dict[str, str]]] = {
+    "gw.Route": {"apiVersion": "", "kind": "", "metadata": _META, "spec": "gw.RouteSpec"},
+    "gw.RouteSpec": {"parentRefs": "[gw.ParentRef]", "hostnames": "", "rules": "[gw.Rule]"},
+    "gw.ParentRef": {
+        "group": "",
+        "kind": "",
+        "namespace": "",
+        "name": "",
+        "sectionName": "",
+        "port": "",
+    },
+    "gw.Rule": _ROUTE_RULE,
+    "gw.BackendRef": {
+        "group": "",
+        "kind": "",
+        "name": "",
+        "namespace": "",
+        "port": "",
+        "weight": "",
+        "filters": "",
+    },
+}
+
+SCHEMAS: Final[dict[str, dict[str, str]]] = {**TYPES, **_CALICO, **_ADMIN, **_GATEWAY}
 """Every type the checker knows: type -> JSON field -> the type of its value."""
 
 _CALICO_ROOTS: Final = {
@@ -164,6 +200,8 @@ def root_type(api_version: str, kind: str) -> str | None:
         return _CALICO_ROOTS.get(kind)
     if api_version.startswith("policy.networking.k8s.io/"):
         return "anp.Policy"
+    if api_version.startswith("gateway.networking.k8s.io/"):
+        return "gw.Route" if kind in ROUTE_KINDS else None
     found = ROOTS.get((api_version or "v1", kind))
     if found is None and api_version.startswith(("apps/", "batch/", "extensions/")):
         found = _KIND_ROOTS.get(kind)  # older versions of the same workload kinds

@@ -25,6 +25,7 @@ from netfence.model.adminpolicy import AdminNetworkPolicy
 from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
 from netfence.model.cluster import Cluster, Namespace, Node, Pod, Workload
 from netfence.model.networkpolicy import NetworkPolicy
+from netfence.model.services import Ingress, Route, Service
 from netfence.sources.calico import (
     CALICO_API,
     CALICO_KINDS,
@@ -40,7 +41,20 @@ from netfence.sources.k8s_apiserver import (
     is_api_server_object,
 )
 from netfence.sources.k8s_networkpolicy import parse_network_policy
-from netfence.sources.k8s_validation import dns1123_label_problem, dns1123_subdomain_problem
+from netfence.sources.k8s_services import (
+    FRONTING_KINDS,
+    INGRESS_API,
+    SERVICE_API,
+    is_route,
+    parse_ingress,
+    parse_route,
+    parse_service,
+)
+from netfence.sources.k8s_validation import (
+    dns1123_label_problem,
+    dns1123_subdomain_problem,
+    parse_cidr,
+)
 from netfence.sources.k8s_workloads import (
     WORKLOAD_KINDS,
     OwnerRef,
@@ -297,6 +311,9 @@ class _Collected:
     admin_policies: list[AdminNetworkPolicy] = field(default_factory=list)
     service_accounts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    ingresses: list[Ingress] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
     strict: bool = False
     """Unknown fields are errors (``--strict``), not warnings."""
 
@@ -435,7 +452,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _claim(c, ("Node", "", name), obj)
         labels_field = metadata.get("labels")
         labels = labels_field.labels() if labels_field is not None else {}
-        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location))
+        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location, _node_pod_cidrs(obj)))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
         metadata, name = _metadata(obj, "ServiceAccount")
         namespace = _namespace_of(metadata)
@@ -449,6 +466,8 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         namespace = _namespace_of(metadata)
         _claim(c, ("NetworkPolicy", namespace, name), obj)
         c.policies.append(parse_network_policy(obj, namespace, name))
+    elif _fronting(api_version, kind):
+        _collect_fronting(c, obj, api_version, kind)
     else:
         _skip(c, f"{kind} ({api_version})" if api_version else kind, obj.doc.file)
 
@@ -457,6 +476,27 @@ def _skip(c: _Collected, label: str, file: str) -> None:
     """Count one object of a kind nothing reads, and the file it came from."""
     c.skipped[label] += 1
     c.skipped_in.setdefault(label, {})[file] = None
+
+
+def _node_pod_cidrs(obj: Field) -> tuple[str, ...]:
+    """spec.podCIDRs, else spec.podCIDR, each a CIDR as the API server parses it
+    (``ValidateNode``: each entry by ``ValidateCIDR``, that is ``net.ParseCIDR``)."""
+    spec = obj.get("spec")
+    if spec is None:
+        return ()
+    many = spec.get("podCIDRs")
+    fields = list(many.items()) if many is not None else []
+    single = spec.get("podCIDR")
+    if not fields and single is not None and single.value != "":
+        fields = [single]
+    found = []
+    for item in fields:
+        text = item.string()
+        try:
+            found.append(str(parse_cidr(text)))
+        except ValueError as exc:
+            raise item.error(f"invalid CIDR {text!r}: {exc}") from None
+    return tuple(dict.fromkeys(found))
 
 
 def _modelled(obj: Field, api_version: str, kind: str) -> bool:
@@ -469,7 +509,29 @@ def _modelled(obj: Field, api_version: str, kind: str) -> bool:
         or (api_version == CALICO_API and kind in CALICO_KINDS)
         or (api_version, kind) in ADMIN_KINDS
         or is_api_server_object(obj, api_version, kind)
+        or _fronting(api_version, kind)
     )
+
+
+def _fronting(api_version: str, kind: str) -> bool:
+    """Whether the object is a Service, an Ingress or a Gateway API route."""
+    return (
+        (kind == "Service" and api_version in (SERVICE_API, ""))
+        or (kind == "Ingress" and api_version == INGRESS_API)
+        or is_route(api_version, kind)
+    )
+
+
+def _collect_fronting(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
+    metadata, name = _metadata(obj, kind)
+    namespace = _namespace_of(metadata)
+    _claim(c, (kind, namespace, name), obj)
+    if kind == "Service":
+        c.services.append(parse_service(obj, namespace, name))
+    elif kind == "Ingress":
+        c.ingresses.append(parse_ingress(obj, namespace, name))
+    else:
+        c.routes.append(parse_route(obj, kind, namespace, name))
 
 
 def _collect_calico(c: _Collected, obj: Field, kind: str) -> None:
@@ -590,6 +652,9 @@ def _build(c: _Collected) -> Cluster:
         admin_policies=tuple(c.admin_policies),
         service_accounts=c.service_accounts,
         nodes=tuple(c.nodes),
+        services=tuple(c.services),
+        ingresses=tuple(c.ingresses),
+        routes=tuple(c.routes),
     )
 
 
@@ -646,6 +711,7 @@ _READ_KINDS: Final = (
     | CALICO_KINDS
     | {kind for _, kind in ADMIN_KINDS}
     | API_SERVER_KINDS
+    | FRONTING_KINDS
 )
 """Every kind some branch of :func:`_collect` reads, whatever its apiVersion."""
 

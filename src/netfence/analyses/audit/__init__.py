@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.host_network import host_network_subjects, with_host_advice
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
@@ -58,12 +59,14 @@ def run_audit(
     standing: list[Finding] = []
     accepted: list[tuple[Finding, Acceptance]] = []
     ran: list[CheckInfo] = []
+    host_network = host_network_subjects(cluster)
     selected = [(info, function) for info, function in catalog() if info.check_id in chosen]
     for number, (info, function) in enumerate(selected, 1):
         if on_check is not None:
             on_check(info, number, len(selected))
         ran.append(info)
-        for finding in function(ctx, info):
+        for found in function(ctx, info):
+            finding = with_host_advice(found, host_network)
             entry = next((a for a in live if a.matches(finding)), None)
             if entry is None:
                 standing.append(finding)

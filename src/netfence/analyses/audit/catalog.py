@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netfence.analyses.audit import (
     checks_exposure,
+    checks_facts,
     checks_hygiene,
     checks_isolation,
     checks_layers,
@@ -18,6 +19,7 @@ from netfence.model.findings import CheckInfo
 
 CHECK_MODULES = (
     checks_exposure,
+    checks_facts,
     checks_hygiene,
     checks_isolation,
     checks_layers,

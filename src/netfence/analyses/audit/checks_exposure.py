@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Final
 
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fixes import dns_fix
+from netfence.analyses.audit.fronting import FrontDoor, Fronting
 from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
     Provenance,
@@ -161,7 +162,11 @@ def _how_allowed(provenance: Provenance) -> str:
     Severity.HIGH,
     description=(
         "The workload is isolated for ingress, yet its policies admit public Internet "
-        "addresses. The finding lists the ranges and ports the policies let in."
+        "addresses. The finding lists the ranges and ports the policies let in. Where a "
+        "LoadBalancer or NodePort Service, or a gateway, fronts the workload (an ingress "
+        "controller serving Ingresses, a gateway serving routes), exposure on the ports it "
+        "opens is expected and reported at info; exposure on other ports, and of workloads "
+        "nothing fronts, stays high."
     ),
     remediation=(
         "Admit only the load balancer or ingress controller, or the specific client ranges, "
@@ -174,30 +179,130 @@ def _how_allowed(provenance: Provenance) -> str:
     peers={"kube-netpol": ("KNP-019",), "trivy": ("KUBE-0001",)},
 )
 def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Ingress-isolated workloads that public addresses may reach."""
+    """Ingress-isolated workloads that public addresses may reach, told apart by what fronts
+    them."""
+    fronting = ctx.memo("fronting", lambda: Fronting(ctx.cluster))
     for view in ctx.workloads:
         if not ctx.all_classes(view, ctx.governed_in):
             continue  # NF002 reports open workloads
         public, ranges, ports = _public_reach(ctx, view, outbound=False)
         if not public:
             continue
-        everything = _share_of_internet(public) >= BROAD
         provenance = external_provenance(ctx, view.classes, False, public)
-        yield finding(
+        reach = _InternetExposure(view, public, ranges, provenance)
+        pods = [ctx.cluster.pods[i] for i in view.pods]
+        door = fronting.front_door(pods)
+        if door is None:
+            backends = fronting.backend_of(pods)
+            if not backends:
+                yield reach.finding(info, ports, None)
+            else:
+                yield reach.finding(
+                    _with_remediation(info, _backend_advice(backends)),
+                    ports,
+                    f"it is a backend of {_listed(backends)}, reached through the ingress "
+                    "controller or gateway",
+                )
+            continue
+        expected, beyond = ports & door.ports, ports - door.ports
+        if expected:
+            yield reach.finding(
+                _with_remediation(info, _expected_advice(door)),
+                expected,
+                f"expected exposure: {_fronted_text(door)}",
+                severity=Severity.INFO,
+                detail_key="expected",
+            )
+        if beyond:
+            yield reach.finding(
+                _with_remediation(info, _beyond_advice(door)),
+                beyond,
+                f"beyond the ports {_fronted_text(door, serves=False)} opens "
+                f"({_ports_text(door.ports) if door.ports else 'none resolved'})",
+            )
+
+
+@dataclass(frozen=True)
+class _InternetExposure:
+    """What NF008 found for one workload, to state for some of its ports."""
+
+    view: WorkloadView
+    public: IPRangeSet
+    ranges: IPRangeSet
+    provenance: Provenance
+
+    def finding(
+        self,
+        info: CheckInfo,
+        ports: PortSet,
+        context: str | None,
+        severity: Severity | None = None,
+        detail_key: str = "",
+    ) -> Finding:
+        share = _share_of_internet(self.public)
+        everything = share >= BROAD
+        view, provenance = self.view, self.provenance
+        note = f"; {context}" if context else ""
+        if severity is None and not everything:
+            severity = Severity.MEDIUM
+        return finding(
             info,
             f"{view.kind} {view.name} accepts {_ports_text(ports)} from "
             f"{'most of the public Internet' if everything else 'public addresses'} "
-            f"({_share_of_internet(public):.0%} of public IPv4){_how_allowed(provenance)}.",
+            f"({share:.0%} of public IPv4){_how_allowed(provenance)}{note}.",
             (view.resource,),
             ev.InternetReach(
-                ranges.describe(),
+                self.ranges.describe(),
                 ports.describe(),
                 tuple(rule_text(o) for o in provenance.allowed_by),
                 tuple(rule_text(o) for o in provenance.passed_by),
                 provenance.by_default,
             ),
-            severity=None if everything else Severity.MEDIUM,
+            severity=severity,
+            detail_key=detail_key,
         )
+
+
+def _with_remediation(info: CheckInfo, remediation: str) -> CheckInfo:
+    """The check's entry with advice that fits this finding (renderers print the finding's
+    check entry, so the advice travels with it)."""
+    return replace(info, remediation=remediation)
+
+
+def _fronted_text(door: FrontDoor, serves: bool = True) -> str:
+    text = f"fronted by {', '.join(door.fronted_by)}"
+    if serves and door.serves:
+        text += f", serving {_listed(door.serves)}"
+    return text
+
+
+def _expected_advice(door: FrontDoor) -> str:
+    return (
+        "Expected exposure: nothing to close. To narrow who may connect, set the Service's "
+        "loadBalancerSourceRanges or name the client ranges in the rule's ipBlock; keep the "
+        f"admitted ports to those {', '.join(door.fronted_by)} opens."
+    )
+
+
+def _beyond_advice(door: FrontDoor) -> str:
+    return (
+        f"Admit public addresses only on the ports {', '.join(door.fronted_by)} opens "
+        f"({_ports_text(door.ports) if door.ports else 'none resolved'}): name those ports "
+        "in the rule that admits them, and admit the other ports from the pods that need them."
+    )
+
+
+def _backend_advice(backends: tuple[str, ...]) -> str:
+    return (
+        f"The workload is a backend of {_listed(backends)}: clients reach it through the "
+        "ingress controller or gateway. Admit only those pods (a namespaceSelector and a "
+        "podSelector naming them) on the backend's ports, instead of public address space."
+    )
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
 
 
 @check(

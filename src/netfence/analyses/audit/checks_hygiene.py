@@ -10,6 +10,7 @@ import numpy as np
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.evidence import finding
+from netfence.analyses.audit.host_network import HOST_LEVEL_ADVICE
 from netfence.analyses.audit.predicates import (
     applying_rules,
     dropped_by_rule,
@@ -22,6 +23,7 @@ from netfence.analyses.audit.predicates import (
     rule_resource,
 )
 from netfence.analyses.audit.registry import check
+from netfence.model.cluster import Cluster
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.layers import RuleOrigin
 from netfence.model.networkpolicy import Direction
@@ -46,7 +48,7 @@ POLICY_ENGINES = {
         "Pods with hostNetwork: true share the node's network namespace: NetworkPolicy does "
         "not govern their traffic, and they can reach node-local services."
     ),
-    remediation="Remove hostNetwork unless the pod is a node agent that needs it; accept those.",
+    remediation=HOST_LEVEL_ADVICE,
     controls=(
         "OWASP Kubernetes Security Cheat Sheet: Pod security (hostNetwork)",
         "NSA/CISA Kubernetes Hardening Guide: Pod security",
@@ -276,9 +278,12 @@ def _named_text(entry: PortEntry) -> tuple[str, str]:
     "No NetworkPolicy engine found",
     Severity.HIGH,
     description=(
-        "None of the cluster's DaemonSets is a network plugin that enforces NetworkPolicy "
-        "(Calico, Cilium, Azure NPM, Antrea, kube-router, Weave Net), so the policies may not "
-        "be enforced at all. AKS enabled by Azure Arc uses Calico."
+        "The input shows a cluster (a kube-system namespace or objects in it, or Node "
+        "objects), yet none of its DaemonSets is a network plugin that enforces NetworkPolicy "
+        "(Calico, Cilium, Azure NPM, Antrea, kube-router, Weave Net) and no Calico or "
+        "AdminNetworkPolicy resource shows one, so the policies may not be enforced at all. "
+        "AKS enabled by Azure Arc uses Calico. Manifests of applications alone say nothing "
+        "about the cluster's plugin: no finding."
     ),
     remediation=(
         "Run a network plugin that enforces NetworkPolicy for ingress and egress, or include "
@@ -288,10 +293,13 @@ def _named_text(entry: PortEntry) -> tuple[str, str]:
     peers={"kubescape": ("C-0205", "C-0240"), "kube-bench": ("5.3.1",)},
 )
 def no_policy_engine(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """The cluster's DaemonSets include a policy-enforcing network plugin."""
+    """The input shows a cluster with no sign of a policy-enforcing network plugin."""
+    cluster = ctx.cluster
+    if not shows_a_cluster(cluster) or has_engine_resources(cluster):
+        return
     daemonsets = {
         p.endpoint_name: p
-        for p in ctx.cluster.pods
+        for p in cluster.pods
         if p.workload is not None and p.workload.kind == "DaemonSet"
     }
     for name, pod in daemonsets.items():
@@ -304,4 +312,25 @@ def no_policy_engine(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         f"({len(daemonsets)} DaemonSet(s) seen); policies may not be enforced.",
         (ResourceRef("Cluster", None, "cluster"),),
         ev.NoPolicyEngine(tuple(sorted(daemonsets)), tuple(sorted(POLICY_ENGINES))),
+    )
+
+
+def shows_a_cluster(cluster: Cluster) -> bool:
+    """Whether the input describes a cluster rather than one application: a kube-system
+    namespace (given, or holding some object), or Node objects."""
+    return (
+        "kube-system" in cluster.namespaces
+        or bool(cluster.nodes)
+        or any(s.namespace == "kube-system" for s in cluster.services)
+    )
+
+
+def has_engine_resources(cluster: Cluster) -> bool:
+    """Whether resources only a policy engine serves are in the input: Calico's
+    (projectcalico.org) or the AdminNetworkPolicy family's."""
+    return bool(
+        cluster.calico_policies
+        or cluster.calico_tiers
+        or cluster.network_sets
+        or cluster.admin_policies
     )

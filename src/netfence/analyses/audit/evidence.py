@@ -397,3 +397,24 @@ class DroppedFeature(Evidence):
     """The field path of the use."""
     effect: str
     """How verdicts may differ from the cluster's where it is used."""
+
+
+# Facts the input lacks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingFact(Evidence):
+    """NF030."""
+
+    fact: str
+    """The fact the input lacks: ``pod addresses`` or ``named ports``."""
+    subject: str
+    """The policy (``Kind/namespace/name``) or Service (``Service/namespace/name``) concerned."""
+    depends: tuple[str, ...]
+    """What depends on it: rules (``Kind/namespace/name spec.egress[0]``) or Service ports."""
+    ranges: str = ""
+    """For pod addresses: the rules' addresses inside the pod address space."""
+    address_space: str = ""
+    """For pod addresses: where the pod address space was taken from."""
+    pods: int = 0
+    """Pods concerned: those with no address, or those the Service selects."""
