@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.grouping import group_findings
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
@@ -45,7 +46,8 @@ def run_audit(
     today: datetime.date | None = None,
     inputs: tuple[str, ...] = (),
 ) -> AuditReport:
-    """Run the selected checks; findings a live baseline entry accepts are set apart."""
+    """Run the selected checks; findings a live baseline entry accepts are set apart, and
+    the rest of one check with the same cause are merged into one finding (``grouping``)."""
     chosen = set(_chosen(select, ignore))
     ctx = AuditContext(cluster, api_servers)
     day = today or datetime.date.today()
@@ -63,6 +65,9 @@ def run_audit(
                 standing.append(finding)
             else:
                 accepted.append((finding, entry))
+    # Baseline entries are matched against the per-workload facts first, so that accepting
+    # one workload leaves the others of the same cause standing; then causes are merged.
+    standing = group_findings(standing)
     standing.sort(key=_sort_key)
     accepted.sort(key=lambda pair: _sort_key(pair[0]))
     return AuditReport(tuple(standing), tuple(accepted), tuple(ran), inputs)

@@ -20,11 +20,12 @@ from netfence.analyses.audit.predicates import (
     matches_future_objects,
     networkpolicy_rules,
     peer_is_any_pod_anywhere,
+    rule_cause,
     rule_resource,
     rule_text,
 )
 from netfence.analyses.audit.registry import check
-from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.model.findings import Cause, CheckInfo, Finding, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.policy.rules import CompiledRule
@@ -67,6 +68,7 @@ def _allow_all(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iter
             (rule_resource(origin),),
             ev.AllowAll(origin.policy, origin.rule_path),
             detail_key=origin.rule_path,
+            cause=rule_cause(origin),
         )
 
 
@@ -138,6 +140,14 @@ def _ports_text(ports: PortSet) -> str:
     return "any port" if ports.is_all() else ports.describe()
 
 
+def _single_cause(provenance: Provenance) -> Cause | None:
+    """The one Allow rule that lets the traffic through, when one alone does: then it is what
+    to change. Traffic a Pass or the default lets through has no one rule to blame."""
+    if len(provenance.allowed_by) != 1 or provenance.passed_by or provenance.by_default:
+        return None
+    return rule_cause(provenance.allowed_by[0])
+
+
 def _how_allowed(provenance: Provenance) -> str:
     """A clause naming what lets the traffic through, for the message: ``, allowed by ...``."""
     parts = []
@@ -172,6 +182,7 @@ def _how_allowed(provenance: Provenance) -> str:
         "NIST SP 800-190 4.3.3",
     ),
     peers={"kube-netpol": ("KNP-019",), "trivy": ("KUBE-0001",)},
+    group_message="{cause} exposes {count} to the public Internet: {names}.",
 )
 def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Ingress-isolated workloads that public addresses may reach."""
@@ -197,6 +208,7 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
                 provenance.by_default,
             ),
             severity=None if everything else Severity.MEDIUM,
+            cause=_single_cause(provenance),
         )
 
 
@@ -212,6 +224,7 @@ def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
     remediation="Allow only the destinations the workload needs, by CIDR or through a proxy.",
     controls=("NIST SP 800-190 4.4.2", "NSA/CISA Kubernetes Hardening Guide: Network policies"),
     peers={"kube-netpol": ("KNP-018",), "trivy": ("KUBE-0002",)},
+    group_message="{cause} lets {count} reach most of the public Internet: {names}.",
 )
 def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Egress-isolated workloads that may reach the whole public IPv4 space."""
@@ -235,6 +248,7 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 tuple(rule_text(o) for o in provenance.passed_by),
                 provenance.by_default,
             ),
+            cause=_single_cause(provenance),
         )
 
 

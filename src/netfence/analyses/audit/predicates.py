@@ -20,7 +20,7 @@ from netfence.engine.evaluator import StepKind, walk_flow
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminSubject
 from netfence.model.calico import CalicoPolicy
-from netfence.model.findings import ResourceRef
+from netfence.model.findings import Cause, ResourceRef
 from netfence.model.layers import Action, RuleOrigin
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.model.origin import Origin
@@ -53,6 +53,11 @@ def policy_resource(
 def rule_resource(origin: RuleOrigin, location: Location | None = None) -> ResourceRef:
     """The policy a rule comes from, located at ``location`` (a field) or at the rule."""
     return policy_resource(origin.kind, origin.namespace, origin.name, location or origin.location)
+
+
+def rule_cause(origin: RuleOrigin, location: Location | None = None) -> Cause:
+    """The rule of ``origin`` as the cause of a finding, located at the rule (or ``location``)."""
+    return Cause(rule_resource(origin, location), origin.rule_path)
 
 
 def rule_text(origin: RuleOrigin) -> str:
