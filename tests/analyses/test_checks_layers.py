@@ -7,6 +7,7 @@ import yaml
 from netfence.analyses.audit import run_audit
 from netfence.model.findings import Severity
 from netfence.sources.manifests import load_cluster_from_text
+from tests.analyses.builders import concerned
 
 PODS = """
 apiVersion: v1
@@ -278,7 +279,7 @@ spec: {node: node1, interfaceName: eth0}
         "HostEndpoint (projectcalico.org/v3)": 1
     }
     # The preDNAT policy governs host endpoints only: pods stay open.
-    assert [f.resources[0].key for f in audit(pre_dnat, "NF002")] == [
+    assert [k for f in audit(pre_dnat, "NF002") for k in concerned(f)] == [
         "Pod/shop/db",
         "Pod/shop/web",
     ]

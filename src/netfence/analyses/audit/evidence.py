@@ -187,6 +187,12 @@ class DnsBlocked(Evidence):
     """``UDP 53``, ``TCP 53``: what is blocked."""
     dns: tuple[str, ...]
     """The cluster DNS endpoints."""
+    blocked_by_egress: tuple[str, ...] = ()
+    """What the workload's own egress policies block."""
+    blocked_by_dns_ingress: tuple[str, ...] = ()
+    """What the DNS server's ingress policies block."""
+    blocking: tuple[str, ...] = ()
+    """The policies (or Deny rules) that block, client side first."""
 
 
 @dataclass(frozen=True)

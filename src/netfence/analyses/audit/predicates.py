@@ -27,7 +27,7 @@ from netfence.model.origin import Origin
 from netfence.model.selectors import LabelSelector, Operator
 from netfence.policy.interface import DroppedUse
 from netfence.policy.registry import dropped_uses
-from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier
+from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier, PortEntry
 from netfence.policy.space import BoolArray
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import MAX_PORT, PortSet
@@ -223,6 +223,66 @@ def _subject_text(subject: AdminSubject) -> str:
     if subject.pod_selector is None:
         return f"namespaces: {subject.namespace_selector}"
     return f"pods: namespaces {subject.namespace_selector}, pods {subject.pod_selector}"
+
+
+# Named ports -----------------------------------------------------------------------------
+
+
+def rule_destinations(ctx: AuditContext, rule: CompiledRule) -> BoolArray:
+    """Pod classes a rule's named ports are resolved on: the selected pods for ingress, the
+    peer pods for egress."""
+    if rule.direction is Direction.INGRESS:
+        return rule.subjects
+    return rule.endpoints[: ctx.classes.count]
+
+
+def unresolved_named_ports(ctx: AuditContext, rule: CompiledRule) -> list[tuple[str, PortEntry]]:
+    """(field path, entry) of each port entry whose named ports no destination of the rule
+    declares (NF019), for a rule that has destinations at all.
+
+    A named port never matches an external address, so an egress rule towards addresses only
+    is as blocked as one whose pods lack the name.
+    """
+    count = ctx.classes.count
+    targets = rule_destinations(ctx, rule)
+    external = rule.direction is Direction.EGRESS and bool(rule.endpoints[count:].any())
+    if not targets.any() and not external:
+        return []
+    return [
+        (path, entry)
+        for path, entry in _named_entries(rule)
+        if not any(
+            (found := ctx.classes.named.get(name)) is not None and bool(np.any(found[targets] >= 0))
+            for name in entry.named
+        )
+    ]
+
+
+def _named_entries(rule: CompiledRule) -> list[tuple[str, PortEntry]]:
+    """(field path, entry) of each port entry naming ports; a rule without entries of its own
+    (Calico) gives one per port name, at its ``destination.ports``."""
+    origin = rule.origin
+    if rule.port_entries:
+        return [
+            (_at_port(origin, k).path, entry)
+            for k, entry in enumerate(rule.port_entries)
+            if entry.named
+        ]
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    for named in rule.named:
+        by_name.setdefault(named[0], []).append(named)
+    path = f"{origin.rule_path}.destination.ports"
+    return [
+        (path, PortEntry(rule.static[:0], tuple(ports), rule.location))
+        for ports in by_name.values()
+    ]
+
+
+def _at_port(origin: RuleOrigin, port_index: int) -> RuleOrigin:
+    return RuleOrigin(
+        origin.kind, origin.namespace, origin.name, origin.direction, origin.rule_index,
+        port_index=port_index,
+    )  # fmt: skip
 
 
 # Which rules decide a flow ---------------------------------------------------------------
