@@ -191,7 +191,10 @@ spec: {order: 100}
     assert web[0].evidence["allowed_by"] == []
     assert web[0].evidence["passed_by"] == ["GlobalNetworkPolicy/platform spec.egress[1]"]
     assert web[0].evidence["by_default"] is True
-    assert "passed on by GlobalNetworkPolicy/platform spec.egress[1]" in web[0].message
+    # The Pass rule is what lets the traffic out: the finding is on it, for every pod it passes.
+    assert web[0].cause is not None
+    assert web[0].cause.key == "GlobalNetworkPolicy/platform spec.egress[1]"
+    assert "GlobalNetworkPolicy/platform spec.egress[1] lets 3 workloads" in web[0].message
 
 
 def test_nf009_quiet_when_calico_allows_one_range_only():

@@ -114,7 +114,11 @@ def test_baseline_accepts_and_expires(cli, write, tmp_path):
     )
     result = cli("scan", path, "-o", "json", "--baseline", baseline, "--select", "NF001,NF003")
     doc = json.loads(result.out)
-    standing = {(f["check_id"], f["resources"][0]["name"]) for f in doc["findings"]}
+    standing = {
+        (f["check_id"], r["name"])
+        for f in doc["findings"]
+        for r in (f["affected"] or f["resources"][:1])  # a grouped finding: the workloads
+    }
     accepted = {(a["check_id"], a["resources"][0]["name"]) for a in doc["accepted"]}
     assert ("NF001", "shop") in accepted and ("NF001", "shop") not in standing
     assert ("NF003", "web") in standing  # expired acceptance
@@ -181,7 +185,7 @@ def test_every_format_renders(cli, write):
     """json, sarif (schema-valid), junit (parses), md and text all render the same scan."""
     path = write(CLUSTER)
     doc = json.loads(cli("scan", path, "-o", "json").out)
-    assert doc["schema_version"] == "1" and doc["findings"]
+    assert doc["schema_version"] == "2" and doc["findings"]
     sarif = json.loads(cli("scan", path, "-o", "sarif").out)
     jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {

@@ -144,11 +144,13 @@ def _ports_text(ports: PortSet) -> str:
 
 
 def _single_cause(provenance: Provenance) -> Cause | None:
-    """The one Allow rule that lets the traffic through, when one alone does: then it is what
-    to change. Traffic a Pass or the default lets through has no one rule to blame."""
-    if len(provenance.allowed_by) != 1 or provenance.passed_by or provenance.by_default:
+    """The one rule that lets the traffic through, when one alone does: then it is what to
+    change. That is an Allow rule, or a Pass rule whose traffic no later tier decides (so the
+    default allows it); traffic the default alone lets through has no rule to blame."""
+    rules = provenance.allowed_by + provenance.passed_by
+    if len(rules) != 1 or (provenance.by_default and not provenance.passed_by):
         return None
-    return rule_cause(provenance.allowed_by[0])
+    return rule_cause(rules[0])
 
 
 def _how_allowed(provenance: Provenance) -> str:
