@@ -85,6 +85,24 @@ def add_scan_parser(commands: Any) -> None:
         choices=[s.value for s in Severity],
         help="exit 1 when a finding at or above this severity stands",
     )
+    scan.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="keep findings that concern namespace NS (repeatable)",
+    )
+    scan.add_argument(
+        "--severity",
+        choices=[s.value for s in Severity],
+        help="show only findings at or above this severity",
+    )
+    scan.add_argument(
+        "-q", "--quiet", action="store_true", help="text output: the summary table only"
+    )
+    scan.add_argument(
+        "--show-fixes", action="store_true", help="text output: print each generated fix (YAML)"
+    )
     scan.add_argument("--select", action="append", metavar="IDS", help="run only these checks")
     scan.add_argument("--ignore", action="append", metavar="IDS", help="skip these checks")
     scan.add_argument(
@@ -138,13 +156,18 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
         if not args.fix:  # Path("") is the working directory: never write there unasked
             raise OutputError("--fix: the directory name is empty")
         write_fixes(report, Path(args.fix))
+    if args.namespace:
+        report = report.in_namespaces(args.namespace)
+    threshold = Severity(args.fail_on) if args.fail_on else None
+    failed = report.fails(threshold)  # decided on every finding in scope, shown or not
+    if args.severity:
+        report = report.at_least(Severity(args.severity))
     if args.output == "text":
         color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-        output = render_text(report, color=color)
+        output = render_text(report, color=color, show_fixes=args.show_fixes, quiet=args.quiet)
     else:
         output = FORMATS[args.output](report)
-    threshold = Severity(args.fail_on) if args.fail_on else None
-    return output, EXIT_FINDINGS if report.fails(threshold) else 0
+    return output, EXIT_FINDINGS if failed else 0
 
 
 def render_checks(output: str) -> str:
