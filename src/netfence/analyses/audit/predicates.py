@@ -324,7 +324,7 @@ def external_provenance(
         atoms = inside[ids[inside] != 0]
         if atoms.size == 0:
             continue
-        mine = [r for r in rules if r.subjects[cls]]
+        mine = [rules[i] for i in _rules_by_subject(ctx, direction).get(cls, ())]
         if mine:
             signature = np.array([r.endpoints[count + atoms] for r in mine], dtype=np.bool_)
             _, first = np.unique(signature, axis=1, return_index=True)
@@ -348,6 +348,20 @@ def external_provenance(
                     passed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
             by_default = by_default or defaulted is not None
     return Provenance(tuple(allowed.values()), tuple(passed.values()), by_default)
+
+
+def _rules_by_subject(ctx: AuditContext, direction: Direction) -> dict[int, list[int]]:
+    """Class -> positions in ``ctx.deciding_rules(direction)`` of the rules applying to it,
+    in walk order: built once per audit, as every workload asks it."""
+
+    def build() -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i, rule in enumerate(ctx.deciding_rules(direction)):
+            for cls in np.flatnonzero(rule.subjects).tolist():
+                out.setdefault(cls, []).append(i)
+        return out
+
+    return ctx.memo(f"rules-by-subject-{direction.value}", build)
 
 
 # Kubernetes NetworkPolicy selector syntax (NF013, NF014) ---------------------------------
