@@ -83,6 +83,20 @@ def test_nf023_egress_deny_without_addresses_is_not_enough():
     assert [f.evidence["direction"] for f in found] == ["Egress"]
 
 
+def test_nf023_points_at_the_cluster_guardrails_there_are():
+    """NF023 is cluster-wide: it names the cluster, then the cluster-scoped policies of the
+    direction (here the BaselineAdminNetworkPolicy whose egress Deny is not enough), so that
+    code scanning places it on a policy it concerns and never on an unrelated file."""
+    banp = BANP_DENY_ALL.replace('{networks: ["0.0.0.0/0", "::/0"]}', "{namespaces: {}}")
+    (finding,) = audit(banp, "NF023")
+    assert [r.key for r in finding.resources] == [
+        "Cluster/cluster",
+        "BaselineAdminNetworkPolicy/default",
+    ]
+    assert finding.resources[1].line is not None
+    assert {len(f.resources) for f in audit("", "NF023")} == {1}  # none to point at
+
+
 SHADOWED = """
 apiVersion: policy.networking.k8s.io/v1alpha1
 kind: AdminNetworkPolicy
