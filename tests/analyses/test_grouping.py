@@ -86,3 +86,16 @@ def test_baseline_accepts_one_workload_and_the_rest_stay_grouped() -> None:
     (standing,) = report.findings
     assert "Deployment/shop/cart" not in [r.key for r in standing.affected]
     assert len(standing.affected) == len(NAMES) - 1
+
+
+def test_baseline_entry_naming_the_causing_policy_accepts_every_workload_it_affects() -> None:
+    """An entry naming the policy whose rule causes the findings accepts all of them."""
+    entry = Acceptance("NF008", "NetworkPolicy/shop/open", "the open namespace is a lab")
+    report = run_audit(
+        cluster(*_open_namespace()),
+        select=["NF008"],
+        baseline=[entry],
+        today=datetime.date(2026, 1, 1),
+    )
+    assert report.findings == ()
+    assert len(report.accepted) == len(NAMES)

@@ -186,10 +186,12 @@ class Acceptance:
     """The entry's line in it."""
 
     def matches(self, finding: Finding) -> bool:
-        """Whether this entry accepts ``finding``: one naming any of its resources, or any
-        workload a grouped finding affects."""
+        """Whether this entry accepts ``finding``: one naming any of its resources, the object
+        that causes it, or any workload a grouped finding affects."""
         if self.check_id != finding.check.check_id:
             return False
         if self.resource == "*":
+            return True
+        if finding.cause is not None and finding.cause.resource.key == self.resource:
             return True
         return any(r.key == self.resource for r in (*finding.resources, *finding.affected))
