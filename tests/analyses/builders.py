@@ -229,21 +229,31 @@ def audit(objects: Iterable[Obj | list[Obj]], check_id: str, **kw: Any) -> list[
     return list(report.findings)
 
 
+def concerned(finding: Finding) -> list[str]:
+    """The keys a finding is about: the workloads a grouped finding affects, else its primary."""
+    if finding.affected:
+        return [r.key for r in finding.affected]
+    return [finding.primary.key] if finding.primary is not None else []
+
+
 def keys(findings: Iterable[Finding]) -> list[str]:
-    """Primary resource keys of the findings, in report order."""
-    return [f.primary.key for f in findings if f.primary is not None]
+    """The keys the findings are about (see ``concerned``), in report order."""
+    return [k for f in findings for k in concerned(f)]
 
 
 def only(findings: list[Finding], key: str) -> Finding:
-    """The single finding whose primary resource is ``key``."""
-    hits = [f for f in findings if f.primary is not None and f.primary.key == key]
+    """The single finding about ``key`` (its primary resource, or a workload it affects)."""
+    hits = [f for f in findings if key in concerned(f)]
     assert len(hits) == 1, f"expected one finding for {key}, got {keys(findings)}"
     return hits[0]
 
 
 def by_detail(findings: list[Finding], key: str) -> dict[str, Finding]:
-    """Findings on resource ``key``, by detail key (rule or peer path)."""
-    return {f.detail_key: f for f in findings if f.primary is not None and f.primary.key == key}
+    """Findings on resource ``key`` (or, grouped by cause, affecting it), by detail key (rule
+    or peer path)."""
+    return {
+        f.detail_key: f for f in findings if key in {r.key for r in f.affected or f.resources[:1]}
+    }
 
 
 def service(

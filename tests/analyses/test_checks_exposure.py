@@ -265,9 +265,9 @@ CLUSTER_DNS = {
 }
 
 
-def test_nf012_deny_all_egress_blocks_dns() -> None:
+def test_nf012_workload_whose_egress_is_denied_altogether_is_not_reported() -> None:
     """NF012, API reference NetworkPolicySpec.policyTypes: [Ingress, Egress] with no egress
-    rules denies all egress, cluster DNS included; NSA/CISA "Network policies"."""
+    rules denies all egress by design: the workload resolves no names, so no DNS finding."""
     findings = audit(
         [
             dns_pods(),
@@ -276,13 +276,56 @@ def test_nf012_deny_all_egress_blocks_dns() -> None:
         ],
         "NF012",
     )
+    assert findings == []
+
+
+def test_nf012_client_egress_that_omits_dns_names_the_client_policy() -> None:
+    """NF012, API reference NetworkPolicyEgressRule: an egress policy allowing HTTPS only
+    blocks DNS on the client side; the finding names that policy and carries the client fix;
+    NSA/CISA "Network policies"."""
+    findings = audit(
+        [dns_pods(), *_frontend(egress=[{"to": [ip_block("0.0.0.0/0")], "ports": [port(443)]}])],
+        "NF012",
+    )
     finding = only(findings, FRONTEND)
     assert finding.effective_severity is Severity.MEDIUM
     assert finding.evidence == {
         "blocked": ["UDP 53", "TCP 53"],
         "dns": ["kube-system/coredns-1"],
+        "blocked_by_egress": ["UDP 53", "TCP 53"],
+        "blocked_by_dns_ingress": [],
+        "blocking": ["NetworkPolicy/shop/p"],
     }
+    assert finding.cause is not None and finding.cause.key == POLICY
+    assert "its egress (NetworkPolicy/shop/p) blocks" in finding.message
     assert finding.fix is not None and "k8s-app: kube-dns" in finding.fix
+
+
+def test_nf012_dns_server_ingress_that_omits_clients_names_the_server_policy() -> None:
+    """NF012, API reference NetworkPolicySpec.ingress: a kube-system policy admitting only one
+    namespace to the DNS pods blocks the others at the server's ingress; the finding points at
+    that policy (not the clients' egress), with no client-side fix, and the clients it blocks
+    are one finding on it."""
+    server = policy(
+        "kube-system",
+        "dns-from-trusted",
+        match(**{"k8s-app": "kube-dns"}),
+        ingress=[{"from": [{"namespaceSelector": match(team="trusted")}]}],
+    )
+    findings = audit(
+        [dns_pods(), deployment("shop", "frontend"), deployment("shop", "backend"), server],
+        "NF012",
+    )
+    (finding,) = findings
+    assert finding.cause is not None
+    assert finding.cause.key == "NetworkPolicy/kube-system/dns-from-trusted"
+    assert [r.key for r in finding.affected] == ["Deployment/shop/backend", FRONTEND]
+    assert finding.evidence["blocked_by_egress"] == []
+    assert finding.evidence["blocked_by_dns_ingress"] == ["UDP 53", "TCP 53"]
+    assert finding.fix is None
+    assert finding.message.startswith(
+        "NetworkPolicy/kube-system/dns-from-trusted keeps 2 workloads in shop from the cluster DNS"
+    )
 
 
 def test_nf012_dns_on_udp_only_names_tcp_53() -> None:
@@ -294,6 +337,7 @@ def test_nf012_dns_on_udp_only_names_tcp_53() -> None:
     )
     finding = only(findings, FRONTEND)
     assert finding.evidence["blocked"] == ["TCP 53"]
+    assert finding.evidence["blocked_by_egress"] == ["TCP 53"]
     assert "TCP 53" in finding.message
     assert "UDP 53" not in finding.message
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from netfence.analyses.audit import run_audit
 from netfence.model.findings import Severity
 from netfence.sources.manifests import load_cluster_from_text
+from tests.analyses.builders import concerned
 
 PODS = """
 apiVersion: v1
@@ -141,7 +142,7 @@ def test_nf008_names_a_calico_rule_that_admits_the_internet():
   types: [Ingress]
   ingress: [{action: Allow, protocol: TCP, source: {nets: [0.0.0.0/0]}, destination: {ports: [443]}}]"""
     found = audit(gnp("from-internet", spec), "NF008")
-    web = [f for f in found if f.resources[0].key == "Pod/shop/web"]
+    web = [f for f in found if "Pod/shop/web" in concerned(f)]
     assert len(web) == 1
     assert web[0].evidence["allowed_by"] == ["GlobalNetworkPolicy/from-internet spec.ingress[0]"]
     assert web[0].evidence["ports"] == "TCP 443"
@@ -163,7 +164,7 @@ spec:
   egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 443}]}]
 """
     found = audit(anp("egress", spec) + "\n---" + np, "NF009")
-    web = [f for f in found if f.resources[0].key == "Pod/shop/web"]
+    web = [f for f in found if "Pod/shop/web" in concerned(f)]
     assert [f.evidence["allowed_by"] for f in web] == [
         ["AdminNetworkPolicy/egress spec.egress[0] (web-out)"]
     ]
@@ -185,12 +186,15 @@ metadata: {name: security}
 spec: {order: 100}
 ---"""
     found = audit(tier + gnp("security.platform", spec), "NF009")
-    web = [f for f in found if f.resources[0].key == "Pod/shop/web"]
+    web = [f for f in found if "Pod/shop/web" in concerned(f)]
     assert len(web) == 1
     assert web[0].evidence["allowed_by"] == []
     assert web[0].evidence["passed_by"] == ["GlobalNetworkPolicy/platform spec.egress[1]"]
     assert web[0].evidence["by_default"] is True
-    assert "passed on by GlobalNetworkPolicy/platform spec.egress[1]" in web[0].message
+    # The Pass rule is what lets the traffic out: the finding is on it, for every pod it passes.
+    assert web[0].cause is not None
+    assert web[0].cause.key == "GlobalNetworkPolicy/platform spec.egress[1]"
+    assert "GlobalNetworkPolicy/platform spec.egress[1] lets 3 workloads" in web[0].message
 
 
 def test_nf009_quiet_when_calico_allows_one_range_only():
@@ -198,7 +202,9 @@ def test_nf009_quiet_when_calico_allows_one_range_only():
     spec = """  selector: app == 'web'
   types: [Egress]
   egress: [{action: Allow, destination: {nets: [203.0.113.0/24]}}]"""
-    assert [f for f in audit(gnp("bounded", spec), "NF009") if "web" in f.resources[0].key] == []
+    assert [
+        f for f in audit(gnp("bounded", spec), "NF009") if any("web" in k for k in concerned(f))
+    ] == []
 
 
 # NF017: policies that select nothing -----------------------------------------------------

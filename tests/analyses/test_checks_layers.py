@@ -7,6 +7,7 @@ import yaml
 from netfence.analyses.audit import run_audit
 from netfence.model.findings import Severity
 from netfence.sources.manifests import load_cluster_from_text
+from tests.analyses.builders import concerned
 
 PODS = """
 apiVersion: v1
@@ -80,6 +81,20 @@ def test_nf023_egress_deny_without_addresses_is_not_enough():
     banp = BANP_DENY_ALL.replace('{networks: ["0.0.0.0/0", "::/0"]}', "{namespaces: {}}")
     found = audit(banp, "NF023")
     assert [f.evidence["direction"] for f in found] == ["Egress"]
+
+
+def test_nf023_points_at_the_cluster_guardrails_there_are():
+    """NF023 is cluster-wide: it names the cluster, then the cluster-scoped policies of the
+    direction (here the BaselineAdminNetworkPolicy whose egress Deny is not enough), so that
+    code scanning places it on a policy it concerns and never on an unrelated file."""
+    banp = BANP_DENY_ALL.replace('{networks: ["0.0.0.0/0", "::/0"]}', "{namespaces: {}}")
+    (finding,) = audit(banp, "NF023")
+    assert [r.key for r in finding.resources] == [
+        "Cluster/cluster",
+        "BaselineAdminNetworkPolicy/default",
+    ]
+    assert finding.resources[1].line is not None
+    assert {len(f.resources) for f in audit("", "NF023")} == {1}  # none to point at
 
 
 SHADOWED = """
@@ -278,7 +293,7 @@ spec: {node: node1, interfaceName: eth0}
         "HostEndpoint (projectcalico.org/v3)": 1
     }
     # The preDNAT policy governs host endpoints only: pods stay open.
-    assert [f.resources[0].key for f in audit(pre_dnat, "NF002")] == [
+    assert [k for f in audit(pre_dnat, "NF002") for k in concerned(f)] == [
         "Pod/shop/db",
         "Pod/shop/web",
     ]

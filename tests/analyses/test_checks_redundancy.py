@@ -13,7 +13,18 @@ from netfence.analyses.audit import run_audit
 from netfence.engine.explain import explain_flow
 from netfence.model.findings import Severity
 
-from .builders import audit, by_detail, cluster, deployment, keys, match, only, policy, port
+from .builders import (
+    audit,
+    by_detail,
+    cluster,
+    container_port,
+    deployment,
+    keys,
+    match,
+    only,
+    policy,
+    port,
+)
 
 FRONTEND_TO_8080: dict[str, Any] = {
     "from": [{"podSelector": match(app="frontend")}],
@@ -199,3 +210,56 @@ def test_no_audit_context_outlives_its_audit():
         AuditContext.__init__ = real_init  # type: ignore[method-assign]
     gc.collect()
     assert seen and all(ref() is None for ref in seen)
+
+
+# Consistency with the other checks -----------------------------------------------------------
+
+DEFAULT_DENY_INGRESS = policy("shop", "default-deny", types=["Ingress"])
+ALL_PODS_FROM_FRONTEND = policy("shop", "from-frontend", ingress=[FRONTEND_TO_8080])
+
+
+def test_nf022_namespace_default_deny_is_never_redundant() -> None:
+    """NF022 vs NF004, API reference NetworkPolicySpec.podSelector (empty: every pod of the
+    namespace, present and future) and policyTypes: a default deny with no ingress rules is
+    covered today by another policy selecting every pod, yet removing it would make NF004 fire
+    for the namespace. So it is never reported as redundant."""
+    objects = [*SHOP, DEFAULT_DENY_INGRESS, ALL_PODS_FROM_FRONTEND]
+    assert "NetworkPolicy/shop/default-deny" not in keys(audit(objects, "NF022"))
+    assert audit(objects, "NF004") == []  # the namespace has its default deny
+    both = policy("shop", "default-deny", types=["Ingress", "Egress"])
+    egress_too = policy("shop", "egress", egress=[{"to": [{"podSelector": {}}]}])
+    objects = [*SHOP, both, ALL_PODS_FROM_FRONTEND, egress_too]
+    assert "NetworkPolicy/shop/default-deny" not in keys(audit(objects, "NF022"))
+
+
+def test_nf022_calico_default_deny_is_never_redundant() -> None:
+    """NF021/NF022 vs NF004, Calico NetworkPolicy (projectcalico.org/v3) with selector all()
+    and types [Ingress] and no rules: the Calico equivalent of a namespace default deny, which
+    neither check reports."""
+    calico = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "calico-deny", "namespace": "shop"},
+        "spec": {"selector": "all()", "types": ["Ingress"]},
+    }
+    objects = [*SHOP, calico, DEFAULT_DENY_INGRESS, ALL_PODS_FROM_FRONTEND]
+    for check_id in ("NF021", "NF022"):
+        assert not [k for k in keys(audit(objects, check_id)) if "calico-deny" in k]
+
+
+def test_named_port_typo_is_nf019_not_a_redundant_rule_or_policy() -> None:
+    """NF019 vs NF021/NF022, API reference NetworkPolicyPort.port (a name is resolved on the
+    destination pod's containerPort names): a rule naming a port no destination declares
+    allows nothing, so its policy looks covered; its problem is the name (NF019), and removing
+    it (as NF021/NF022 would advise) is the wrong fix."""
+    database = deployment("shop", "database", ports=[container_port(5432, "postgres")])
+    typo = policy(
+        "shop",
+        "database-allow-report",
+        match(app="database"),
+        ingress=[{"from": [{"podSelector": match(app="report")}], "ports": [port("postgresql")]}],
+    )
+    objects = [*SHOP, database, DEFAULT_DENY_INGRESS, typo]
+    assert keys(audit(objects, "NF019")) == ["NetworkPolicy/shop/database-allow-report"]
+    for check_id in ("NF021", "NF022"):
+        assert "NetworkPolicy/shop/database-allow-report" not in keys(audit(objects, check_id))

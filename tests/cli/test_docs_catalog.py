@@ -43,3 +43,14 @@ def test_docs_list_every_evidence_key():
             key = field.metadata.get("key", field.name)
             for check_id in checks:
                 assert f"`{key}`" in rows.get(check_id, ""), f"{check_id} {key} undocumented"
+
+
+def test_every_check_has_the_section_sarif_points_at():
+    """SARIF rules refer to ``docs/checks.md#nf008``: each check has a ``### NF008`` heading
+    (GitHub's anchor for it is ``nf008``) naming its title."""
+    from netfence.analyses.audit import check_catalog
+
+    text = CATALOG.read_text(encoding="utf-8")
+    for check in check_catalog():
+        heading = f"\n### {check.check_id}\n\n**{check.title}** ({check.severity.value})."
+        assert heading in text, check.check_id

@@ -47,7 +47,11 @@ def test_a_line_break_in_a_file_name_forges_no_line(cli, newline_named, output):
     assert result.code == 0, result.err
     assert not any(line.startswith(FORGED) for line in result.out.splitlines()), output
     if output == "json":
-        files = {r["file"] for f in json.loads(result.out)["findings"] for r in f["resources"]}
+        files = {
+            r["file"]
+            for f in json.loads(result.out)["findings"]
+            for r in (*f["resources"], *f["affected"])
+        }
         assert any(FORGED in f for f in files if f)  # JSON carries the name exactly, escaped
 
 
@@ -68,7 +72,8 @@ def test_relative_sarif_uri_of_a_name_that_is_not_utf8(cli, not_utf8_named, monk
         loc["physicalLocation"]["artifactLocation"]["uri"]
         for run in json.loads(result.out)["runs"]
         for res in run["results"]
-        for loc in res["locations"]
+        for loc in (*res["locations"], *res.get("relatedLocations", []))
+        if "physicalLocation" in loc
     }
     assert "bad%FFname.yaml" in uris
 

@@ -80,6 +80,70 @@ def test_fail_on_sets_exit_code(cli, threshold, code):
     assert cli("scan", EXAMPLE, "--fail-on", threshold).code == code
 
 
+def test_example_report_reads_as_the_few_things_to_change(cli):
+    """The example's text report opens with the summary, stays well under 300 lines, and its
+    HIGH findings are a handful of causes: one NF008 for the one `ingress: [{}]` that exposes
+    ten workloads, on that rule's file and line."""
+    out = cli("scan", EXAMPLE).out
+    lines = out.splitlines()
+    assert len(lines) < 300
+    assert lines[0].endswith("(0 accepted by baseline)") and lines[2].split()[0] == "Check"
+    high = cli("scan", EXAMPLE, "-o", "json", "--severity", "high").out
+    found = json.loads(high)["findings"]
+    assert len(found) <= 5
+    (nf008,) = [f for f in found if f["check_id"] == "NF008"]
+    assert nf008["cause"]["name"] == "arc-allow-all-ingress"
+    assert nf008["cause"]["path"] == "spec.ingress[0]"
+    assert nf008["cause"]["file"].endswith("policies/azure-arc.yaml")
+    assert len(nf008["affected"]) == 10
+    heading = (
+        "NetworkPolicy azure-arc/arc-allow-all-ingress spec.ingress[0] "
+        f"({nf008['cause']['file']}:{nf008['cause']['line']})"
+    )
+    assert heading in lines
+
+
+def test_namespace_keeps_the_findings_that_concern_it(cli):
+    """-n/--namespace (repeatable) keeps findings on resources, affected workloads or causes in
+    the namespace (or on the namespace itself)."""
+    doc = json.loads(cli("scan", EXAMPLE, "-o", "json", "-n", "shop").out)
+    assert doc["findings"]
+    for f in doc["findings"]:
+        refs = [*f["resources"], *f["affected"], *([f["cause"]] if f["cause"] else [])]
+        assert any(
+            r["namespace"] == "shop" or (r["kind"] == "Namespace" and r["name"] == "shop")
+            for r in refs
+        ), f
+    both = json.loads(cli("scan", EXAMPLE, "-o", "json", "-n", "shop", "-n", "azure-arc").out)
+    assert len(both["findings"]) > len(doc["findings"])
+
+
+def test_severity_shows_findings_at_or_above_it(cli):
+    """--severity LEVEL hides findings below LEVEL; --fail-on still sees every finding in
+    scope."""
+    doc = json.loads(cli("scan", EXAMPLE, "-o", "json", "--severity", "medium").out)
+    assert {f["severity"] for f in doc["findings"]} <= {"critical", "high", "medium"}
+    assert doc["summary"]["low"] == 0
+    assert cli("scan", EXAMPLE, "--severity", "critical", "--fail-on", "high").code == 1
+    assert cli("scan", EXAMPLE, "--severity", "bogus").code == 2
+
+
+def test_quiet_prints_the_summary_only(cli):
+    """-q/--quiet: the summary line and the table of counts, no findings."""
+    out = cli("scan", EXAMPLE, "-q").out
+    assert out.splitlines()[0].endswith("(0 accepted by baseline)")
+    assert out.splitlines()[-1].split()[0] == "Total"
+    assert "==" not in out and "Remediation" not in out
+
+
+def test_show_fixes_prints_the_generated_yaml(cli):
+    """Fix YAML is left out of the text report unless --show-fixes asks for it."""
+    plain = cli("scan", EXAMPLE).out
+    shown = cli("scan", EXAMPLE, "--show-fixes").out
+    assert "kind: NetworkPolicy" not in plain
+    assert "    Fix:\n      apiVersion: networking.k8s.io/v1" in shown
+
+
 def test_select_and_ignore(cli, write):
     """--select runs only the named checks; --ignore drops them; IDs may be comma lists."""
     path = write(CLUSTER)
@@ -114,7 +178,11 @@ def test_baseline_accepts_and_expires(cli, write, tmp_path):
     )
     result = cli("scan", path, "-o", "json", "--baseline", baseline, "--select", "NF001,NF003")
     doc = json.loads(result.out)
-    standing = {(f["check_id"], f["resources"][0]["name"]) for f in doc["findings"]}
+    standing = {
+        (f["check_id"], r["name"])
+        for f in doc["findings"]
+        for r in (f["affected"] or f["resources"][:1])  # a grouped finding: the workloads
+    }
     accepted = {(a["check_id"], a["resources"][0]["name"]) for a in doc["accepted"]}
     assert ("NF001", "shop") in accepted and ("NF001", "shop") not in standing
     assert ("NF003", "web") in standing  # expired acceptance
@@ -181,7 +249,7 @@ def test_every_format_renders(cli, write):
     """json, sarif (schema-valid), junit (parses), md and text all render the same scan."""
     path = write(CLUSTER)
     doc = json.loads(cli("scan", path, "-o", "json").out)
-    assert doc["schema_version"] == "1" and doc["findings"]
+    assert doc["schema_version"] == "2" and doc["findings"]
     sarif = json.loads(cli("scan", path, "-o", "sarif").out)
     jsonschema.validate(sarif, json.loads(SCHEMA.read_text()))
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {

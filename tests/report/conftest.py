@@ -1,6 +1,7 @@
 """Fixtures of the findings renderer tests: hand-built audit reports and a fixed version.
 
 ``audit_report`` has every shape a renderer must handle: severities from critical to info, a
+finding one rule causes on two workloads (with a cause and affected workloads), a
 per-finding severity override, checks with and without controls and peers, resources read from a
 file and line, and only referenced (no file), a finding with no resource, nested and
 long evidence, a generated fix, a message full of characters that need escaping, a file name with
@@ -16,7 +17,14 @@ import pytest
 
 import netfence
 from netfence.analyses.audit.report import Acceptance, AuditReport
-from netfence.model.findings import CheckId, CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.findings import (
+    Cause,
+    CheckId,
+    CheckInfo,
+    Finding,
+    ResourceRef,
+    Severity,
+)
 from netfence.model.origin import FileOrigin
 
 TEST_VERSION = "9.9.9"
@@ -86,7 +94,8 @@ spec:
 def _audit_report() -> AuditReport:
     shop_yaml = "manifests/shop.yaml"
     frontend = ResourceRef("Deployment", "shop", "frontend", FileOrigin(shop_yaml, 2, 12))
-    allow_all = ResourceRef("NetworkPolicy", "shop", "allow-all", FileOrigin(shop_yaml, 4, 40))
+    backend = ResourceRef("Deployment", "shop", "backend", FileOrigin(shop_yaml, 3, 30))
+    allow_all_rule = ResourceRef("NetworkPolicy", "shop", "allow-all", FileOrigin(shop_yaml, 4, 47))
     shop = ResourceRef("Namespace", None, "shop", FileOrigin(shop_yaml, 1, 1))
     ops = ResourceRef("Namespace", None, "ops")  # only referenced, read from no file
     legacy = ResourceRef("NetworkPolicy", "ops", "legacy", FileOrigin("manifests/ops.yaml", 1, 3))
@@ -95,13 +104,18 @@ def _audit_report() -> AuditReport:
     findings = (
         Finding(
             check=INTERNET_INGRESS,
-            message="shop/frontend accepts TCP 443 and 8080 from 0.0.0.0/0 through shop/allow-all.",
-            resources=(frontend, allow_all),
+            message=(
+                "NetworkPolicy/shop/allow-all spec.ingress[0] exposes 2 workloads in shop to "
+                "0.0.0.0/0 on TCP 443 and 8080: backend, frontend."
+            ),
+            resources=(allow_all_rule,),
             evidence={
                 "sources": ["0.0.0.0/0"],
                 "ports": ["TCP 443", "TCP 8080"],
                 "rule": {"policy": "shop/allow-all", "path": "spec.ingress[0]"},
             },
+            cause=Cause(allow_all_rule, "spec.ingress[0]"),
+            affected=(backend, frontend),
         ),
         Finding(
             check=DEFAULT_DENY,

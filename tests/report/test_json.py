@@ -20,13 +20,15 @@ FINDING_KEYS = {
     "remediation",
     "fix",
     "fingerprint",
+    "cause",
+    "affected",
 }
 
 
 def test_top_level(audit_report):
     document = json.loads(render_json(audit_report))
     assert list(document) == ["schema_version", "tool", "summary", "findings", "accepted"]
-    assert document["schema_version"] == "1"
+    assert document["schema_version"] == "2"
     assert document["tool"] == {"name": "netfence", "version": "9.9.9"}
     assert document["summary"] == {
         "critical": 1,
@@ -102,7 +104,9 @@ def test_order_is_deterministic(audit_report):
 
 
 def test_ties_break_on_resource_then_fingerprint(audit_report):
-    base = audit_report.findings[-1]  # NF-NP-010 on shop/frontend
+    grouped = audit_report.findings[-1]  # NF-NP-010 on shop/allow-all, affecting two workloads
+    frontend, policy = grouped.affected[1], grouped.resources[0]
+    base = dataclasses.replace(grouped, resources=(frontend, policy), cause=None, affected=())
     same_check = [
         dataclasses.replace(base, detail_key="b"),
         dataclasses.replace(base, resources=base.resources[1:]),  # NetworkPolicy/... sorts after

@@ -41,12 +41,15 @@ def test_failure_attributes_and_body(audit_report):
     _, suite = _suite(audit_report)
     first = suite.find("testcase")
     assert first.get("classname") == "netfence.NF-NP-010"
-    assert first.get("name") == "NF-NP-010 Deployment/shop/frontend"
-    assert (first.get("file"), first.get("line")) == ("manifests/shop.yaml", "12")
+    # A grouped finding is a case on the causing rule, its body listing the affected workloads.
+    assert first.get("name") == "NF-NP-010 NetworkPolicy/shop/allow-all"
+    assert (first.get("file"), first.get("line")) == ("manifests/shop.yaml", "47")
     failure = first.find("failure")
     assert failure.get("type") == "critical"
-    assert failure.get("message").startswith("shop/frontend accepts TCP 443")
+    assert failure.get("message").startswith("NetworkPolicy/shop/allow-all spec.ingress[0] exposes")
     body = failure.text
+    assert "Cause: NetworkPolicy shop/allow-all spec.ingress[0] (manifests/shop.yaml:47)" in body
+    assert "Affected (2):\n  Deployment shop/backend" in body
     assert "Deployment shop/frontend (manifests/shop.yaml:12)" in body
     assert "ports: TCP 443, TCP 8080" in body
     assert "Remediation: Narrow the ipBlock" in body

@@ -51,8 +51,8 @@ def test_findings_table_has_four_cells_per_row(audit_report):
     assert 'selects &lt;no pods&gt; &amp; "nothing" matches app=x\\|y.' in low
     assert "A rule repeats another.<br>Second line of the message." in rows[4]
     assert (
-        "Deployment shop/frontend (manifests/shop.yaml:12)<br>NetworkPolicy shop/allow-all"
-        in rows[0]
+        "NetworkPolicy shop/allow-all spec.ingress[0] (manifests/shop.yaml:47)<br>affects 2:<br>"
+        "Deployment shop/backend (manifests/shop.yaml:30)<br>Deployment shop/frontend" in rows[0]
     )
 
 

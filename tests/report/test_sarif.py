@@ -172,47 +172,83 @@ def test_results_point_at_rules_files_lines_and_resources(audit_report):
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert len(result["partialFingerprints"]["netfence/v1"]) == 32
-        # GitHub rejects an upload with a result lacking a file location, or a start line.
+        # GitHub rejects an upload with a result lacking a location, or a file without a line.
         assert result["locations"]
         for location in result["locations"]:
-            assert location["physicalLocation"]["artifactLocation"]["uri"]
-            assert location["physicalLocation"]["region"]["startLine"] >= 1
+            if "physicalLocation" in location:
+                assert location["physicalLocation"]["artifactLocation"]["uri"]
+                assert location["physicalLocation"]["region"]["startLine"] >= 1
+            else:
+                assert location["logicalLocations"]
     internet = results[0]
     assert internet["ruleId"] == "NF-NP-010" and internet["level"] == "error"
+    # The primary location is the rule that causes the finding, at its line in the policy.
+    (primary,) = internet["locations"]
+    assert primary["physicalLocation"] == {
+        "artifactLocation": {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 47},
+    }
+    assert primary["logicalLocations"] == [
+        {
+            "name": "allow-all",
+            "fullyQualifiedName": "NetworkPolicy/shop/allow-all",
+            "kind": "resource",
+        },
+        {
+            "name": "spec.ingress[0]",
+            "fullyQualifiedName": "NetworkPolicy/shop/allow-all spec.ingress[0]",
+            "kind": "member",
+        },
+    ]
+    # The workloads it affects are related locations, each at its own file and line.
     assert [
-        (
-            loc["physicalLocation"]["artifactLocation"],
-            loc["physicalLocation"]["region"]["startLine"],
-            loc["logicalLocations"],
-        )
-        for loc in internet["locations"]
+        (r["id"], r["physicalLocation"]["region"]["startLine"], r["message"]["text"])
+        for r in internet["relatedLocations"]
     ] == [
-        (
-            {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"},
-            12,
-            [
-                {
-                    "name": "frontend",
-                    "fullyQualifiedName": "Deployment/shop/frontend",
-                    "kind": "resource",
-                }
-            ],
-        ),
-        (
-            {"uri": "manifests/shop.yaml", "uriBaseId": "%SRCROOT%"},
-            40,
-            [
-                {
-                    "name": "allow-all",
-                    "fullyQualifiedName": "NetworkPolicy/shop/allow-all",
-                    "kind": "resource",
-                }
-            ],
-        ),
+        (0, 30, "affected: Deployment/shop/backend"),
+        (1, 12, "affected: Deployment/shop/frontend"),
+    ]
+    assert internet["properties"]["cause"] == "NetworkPolicy/shop/allow-all spec.ingress[0]"
+    assert internet["properties"]["affected"] == [
+        "Deployment/shop/backend",
+        "Deployment/shop/frontend",
     ]
     assert internet["properties"]["severity"] == "critical"
     assert internet["properties"]["evidence"]["ports"] == ["TCP 443", "TCP 8080"]
     assert "suppressions" not in internet
+
+
+def test_each_rule_names_its_section_of_the_check_reference(audit_report):
+    """No repository URL is declared (pyproject [project.urls]), so no helpUri is invented: the
+    anchor of the check's section is in help.markdown and properties.documentation."""
+    rules = _log(audit_report)["runs"][0]["tool"]["driver"]["rules"]
+    for rule in rules:
+        anchor = f"docs/checks.md#{rule['id'].lower()}"
+        assert "helpUri" not in rule
+        assert rule["properties"]["documentation"] == anchor
+        assert f"`{anchor}`" in rule["help"]["markdown"]
+
+
+def test_findings_without_a_file_get_logical_locations_not_an_unrelated_file(audit_report):
+    """A finding on an object read from no file (a namespace only referenced) is placed on
+    that object logically; one on no object at all, on the cluster: never on line 1 of some
+    input file."""
+    results = _log(audit_report)["runs"][0]["results"]
+    ops = next(r for r in results if r["message"]["text"].startswith("Namespace ops"))
+    (location,) = ops["locations"]
+    assert location == {
+        "logicalLocations": [
+            {"name": "ops", "fullyQualifiedName": "Namespace/ops", "kind": "resource"}
+        ]
+    }
+    shadowed = next(r for r in results if r["ruleId"] == "NF-NP-030")
+    (location,) = shadowed["locations"]
+    assert location == {
+        "logicalLocations": [
+            {"name": "cluster", "fullyQualifiedName": "Cluster/cluster", "kind": "resource"}
+        ]
+    }
+    assert shadowed["properties"]["resources"] == []
 
 
 def test_severity_override_sets_the_result_level(audit_report):
@@ -220,24 +256,6 @@ def test_severity_override_sets_the_result_level(audit_report):
     ops = next(r for r in results if r["message"]["text"].startswith("Namespace ops"))
     assert ops["level"] == "warning"
     assert ops["properties"]["severity"] == "medium"
-
-
-def test_findings_without_a_file_point_at_the_first_input(audit_report):
-    results = _log(audit_report)["runs"][0]["results"]
-    first_input = {"uri": "manifests/legacy%20policies/lab.yaml", "uriBaseId": "%SRCROOT%"}
-    ops = next(r for r in results if r["message"]["text"].startswith("Namespace ops"))
-    (location,) = ops["locations"]
-    assert location["physicalLocation"] == {
-        "artifactLocation": first_input,
-        "region": {"startLine": 1},
-    }
-    assert location["logicalLocations"][0]["fullyQualifiedName"] == "Namespace/ops"
-    shadowed = next(r for r in results if r["ruleId"] == "NF-NP-030")
-    (location,) = shadowed["locations"]
-    assert location == {
-        "physicalLocation": {"artifactLocation": first_input, "region": {"startLine": 1}}
-    }
-    assert shadowed["properties"]["resources"] == []
 
 
 def test_accepted_finding_is_an_external_suppression(audit_report):

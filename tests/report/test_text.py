@@ -23,17 +23,68 @@ def test_groups_most_severe_first_with_counts(audit_report):
         "== INFO (1) ==",
         "== ACCEPTED BY BASELINE (1) ==",
     ]
-    labels = [line.split("]")[0] + "]" for line in lines if line.startswith("[")]
+    labels = [line.split("]")[0].strip() + "]" for line in lines if line.lstrip().startswith("[")]
     assert labels == ["[CRITICAL]", "[HIGH]", "[MEDIUM]", "[LOW]", "[INFO]", "[LOW]"]
-    assert "[CRITICAL] NF-NP-010 Workload reachable from the internet" in lines
+    assert "  [CRITICAL] NF-NP-010 Workload reachable from the internet" in lines
     # The severity override puts one NF-NP-001 finding under medium.
-    assert lines[lines.index("== MEDIUM (1) ==") + 2].startswith("[MEDIUM] NF-NP-001")
+    assert lines[lines.index("== MEDIUM (1) ==") + 3].startswith("  [MEDIUM] NF-NP-001")
+
+
+def test_report_opens_with_the_summary_line_and_a_table_of_counts(audit_report):
+    """The summary comes first (and again last): counts by check and severity."""
+    lines = render_text(audit_report).splitlines()
+    summary = "5 findings: 1 critical, 1 high, 1 medium, 1 low, 1 info (1 accepted by baseline)"
+    assert lines[0] == summary and lines[-1] == summary
+    table = lines[2:8]
+    assert table[0].split() == ["Check", "Title", "Critical", "High", "Medium", "Low", "Info"]
+    rows = {line.split()[0]: line.split()[-5:] for line in table[1:]}
+    assert rows["NF-NP-001"] == ["0", "1", "1", "0", "0"]  # one high, one overridden to medium
+    assert rows["NF-NP-010"] == ["1", "0", "0", "0", "0"]
+    assert rows["Total"] == ["1", "1", "1", "1", "1"]
+    assert [line.split()[0] for line in table[1:]] == [
+        "NF-NP-010",
+        "NF-NP-001",
+        "NF-NP-020",
+        "NF-NP-030",
+        "Total",
+    ]
+
+
+def test_findings_are_grouped_under_their_causing_rule_with_file_and_line(audit_report):
+    """A finding one rule causes is headed by that rule and its file:line, then the workloads
+    it affects."""
+    text = render_text(audit_report)
+    assert (
+        "NetworkPolicy shop/allow-all spec.ingress[0] (manifests/shop.yaml:47)\n"
+        "  [CRITICAL] NF-NP-010 Workload reachable from the internet\n"
+    ) in text
+    assert (
+        "    Affected (2):\n"
+        "      Deployment shop/backend (manifests/shop.yaml:30)\n"
+        "      Deployment shop/frontend (manifests/shop.yaml:12)\n"
+    ) in text
 
 
 def test_summary_line(audit_report):
     assert render_text(audit_report).splitlines()[-1] == (
         "5 findings: 1 critical, 1 high, 1 medium, 1 low, 1 info (1 accepted by baseline)"
     )
+
+
+def test_quiet_prints_the_summary_alone(audit_report):
+    text = render_text(audit_report, quiet=True)
+    assert text.splitlines()[0].startswith("5 findings:")
+    assert "==" not in text and "Remediation" not in text
+    assert text.splitlines()[-1].split()[0] == "Total"
+
+
+def test_fixes_only_when_asked(audit_report):
+    """The generated fix YAML is printed with show_fixes (``--show-fixes``) only."""
+    plain = render_text(audit_report)
+    assert "apiVersion: networking.k8s.io/v1" not in plain
+    assert "    Fix: generated (--show-fixes prints it, --fix DIR writes it)\n" in plain
+    shown = render_text(audit_report, show_fixes=True)
+    assert "    Fix:\n      apiVersion: networking.k8s.io/v1\n" in shown
 
 
 def test_empty_groups_are_left_out(audit_report):
@@ -47,16 +98,15 @@ def test_empty_groups_are_left_out(audit_report):
 
 def test_finding_details(audit_report):
     text = render_text(audit_report)
-    assert "    Deployment shop/frontend (manifests/shop.yaml:12)\n" in text
-    assert "    Namespace shop (manifests/shop.yaml:1)\n" in text
-    assert "    Namespace ops\n" in text
-    assert "    NetworkPolicy lab/a|b (manifests/legacy policies/lab.yaml:1)\n" in text
-    assert "    rule: policy=shop/allow-all, path=spec.ingress[0]\n" in text
+    assert "Namespace shop (manifests/shop.yaml:1)\n" in text
+    assert "\nNamespace ops\n" in text
+    assert "\nNetworkPolicy lab/a|b (manifests/legacy policies/lab.yaml:1)\n" in text
+    assert "rule=policy=shop/allow-all, path=spec.ingress[0]\n" in text
     assert "shop/web-9, ... and 2 more\n" in text
-    assert "    pods: (none)\n" in text
-    assert "  Remediation: Remove the shadowed rule.\n" in text
-    assert "  Fix:\n    apiVersion: networking.k8s.io/v1\n" in text
-    assert "  A rule repeats another.\n  Second line of the message.\n" in text
+    assert "    Evidence: pods=(none)\n" in text
+    assert "    Remediation: Remove the shadowed rule.\n" in text
+    assert "    A rule repeats another.\n    Second line of the message.\n" in text
+    assert "\n(cluster-wide)\n" in text  # a finding with no resource
     assert (
         "  accepted: Kept for the ops migration <ticket OPS-12> & rollback (until 2026-06-30; .netfence-baseline.yaml:4)\n"
         in text

@@ -19,6 +19,7 @@ from netfence.cli.options import (
     add_verbose_option,
     check_ids,
     flat_ids,
+    namespace_name,
     severity,
 )
 from netfence.cli.terminal import Progress, color_wanted, is_terminal, terminal_width
@@ -108,6 +109,26 @@ def add_scan_parser(commands: Any) -> None:
         help="skip these checks (comma-separated, any case)",
     )
     scan.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        type=namespace_name,
+        metavar="NS",
+        help="keep findings that concern namespace NS (repeatable)",
+    )
+    scan.add_argument(
+        "--severity",
+        type=severity,
+        metavar="SEVERITY",
+        help="show only findings at or above this severity (any case)",
+    )
+    scan.add_argument(
+        "-q", "--quiet", action="store_true", help="text output: the summary table only"
+    )
+    scan.add_argument(
+        "--show-fixes", action="store_true", help="text output: print each generated fix (YAML)"
+    )
+    scan.add_argument(
         "--baseline",
         metavar="FILE",
         help=f"accepted findings (default: {DEFAULT_BASELINE} in the working directory, if any)",
@@ -167,12 +188,22 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
         if not args.fix:  # Path("") is the working directory: never write there unasked
             raise OutputError("--fix: the directory name is empty")
         write_fixes(report, Path(args.fix))
+    if args.namespace:
+        report = report.in_namespaces(args.namespace)
+    threshold = Severity(args.fail_on) if args.fail_on else None
+    failed = report.fails(threshold)  # decided on every finding in scope, shown or not
+    if args.severity:
+        report = report.at_least(Severity(args.severity))
     if args.output == "text":
-        output = render_text(report, color=color_wanted(args.color, sys.stdout))
+        output = render_text(
+            report,
+            color=color_wanted(args.color, sys.stdout),
+            show_fixes=args.show_fixes,
+            quiet=args.quiet,
+        )
     else:
         output = FORMATS[args.output](report)
-    threshold = Severity(args.fail_on) if args.fail_on else None
-    return output, EXIT_FINDINGS if report.fails(threshold) else 0
+    return output, EXIT_FINDINGS if failed else 0
 
 
 def _warn_about_baseline(

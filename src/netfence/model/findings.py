@@ -65,6 +65,9 @@ class CheckInfo:
     """Controls it evidences, e.g. ``CIS 5.3.2``, ``NIST SP 800-190 4.4.2``."""
     peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Equivalent checks of other scanners, by scanner name."""
+    group_message: str = "{cause} causes this for {count}: {names}"
+    """The message of a finding that one cause produces on several workloads: ``{cause}``
+    is the rule, ``{count}`` how many workloads and where, ``{names}`` which."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,26 @@ class ResourceRef:
 
 
 @dataclass(frozen=True)
+class Cause:
+    """The rule (or object) that causes a finding: what to change to resolve it."""
+
+    resource: ResourceRef
+    """The policy (or namespace, or workload), located at the causing rule where there is one."""
+    path: str = ""
+    """The rule's field path inside it (``spec.ingress[0]``); empty for the whole object."""
+
+    @property
+    def key(self) -> str:
+        """``Kind/namespace/name`` and the rule path, stable across runs."""
+        return f"{self.resource.key} {self.path}" if self.path else self.resource.key
+
+    @property
+    def text(self) -> str:
+        """``Kind/namespace/name spec.ingress[0]``, for messages."""
+        return self.key
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem found, with the computed evidence behind it."""
 
@@ -115,6 +138,11 @@ class Finding:
     """Overrides the check's default severity for this finding."""
     detail_key: str = ""
     """Distinguishes findings of one check on one resource (e.g. a rule path)."""
+    cause: Cause | None = None
+    """The rule that causes the finding, where one rule does; findings of one check with the
+    same cause are reported as one (see ``netfence.analyses.audit.grouping``)."""
+    affected: tuple[ResourceRef, ...] = ()
+    """The workloads (or other objects) one cause affects, once grouped; empty otherwise."""
 
     @property
     def effective_severity(self) -> Severity:
@@ -123,8 +151,15 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """A stable identity: check, resources and detail, not line numbers or wording."""
-        parts = [self.check.check_id, *(r.key for r in self.resources), self.detail_key]
+        """A stable identity: check, resources and detail, not line numbers or wording.
+
+        A grouped finding (one with ``affected`` resources) is identified by its check and
+        cause alone, so that it keeps its identity when workloads come and go.
+        """
+        if self.affected and self.cause is not None:
+            parts = [self.check.check_id, "cause", self.cause.key, self.detail_key]
+        else:
+            parts = [self.check.check_id, *(r.key for r in self.resources), self.detail_key]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
     @property
@@ -151,7 +186,12 @@ class Acceptance:
     """The entry's line in it."""
 
     def matches(self, finding: Finding) -> bool:
-        """Whether this entry accepts ``finding``."""
+        """Whether this entry accepts ``finding``: one naming any of its resources, the object
+        that causes it, or any workload a grouped finding affects."""
         if self.check_id != finding.check.check_id:
             return False
-        return self.resource == "*" or any(r.key == self.resource for r in finding.resources)
+        if self.resource == "*":
+            return True
+        if finding.cause is not None and finding.cause.resource.key == self.resource:
+            return True
+        return any(r.key == self.resource for r in (*finding.resources, *finding.affected))

@@ -17,12 +17,15 @@ from typing import Any, Final, assert_never
 
 from netfence import _version
 from netfence.analyses.audit.report import Acceptance, AuditReport
-from netfence.model.findings import Finding, ResourceRef, Severity
+from netfence.model.findings import Cause, Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
 from netfence.report.printable import json_text
 
-SCHEMA_VERSION: Final = "1"
-"""Version of the findings JSON contract; bumped on any incompatible change."""
+SCHEMA_VERSION: Final = "2"
+"""Version of the findings JSON contract; bumped on any incompatible change.
+
+2: a finding one rule causes on several workloads is one finding on the rule, with ``cause``
+and ``affected``; its ``resources`` hold the rule's policy, no longer each workload."""
 
 SEVERITIES: Final = tuple(sorted(Severity, key=lambda s: -s.rank))
 """Every severity, most severe first."""
@@ -110,6 +113,12 @@ def _resource(ref: ResourceRef) -> dict[str, Any]:
     return resource
 
 
+def _cause(cause: Cause | None) -> dict[str, Any] | None:
+    if cause is None:
+        return None
+    return {**_resource(cause.resource), "path": cause.path or None}
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """One finding as the contract's JSON object."""
     check = finding.check
@@ -119,6 +128,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "severity": finding.effective_severity.value,
         "message": finding.message,
         "resources": [_resource(r) for r in finding.resources],
+        "cause": _cause(finding.cause),
+        "affected": [_resource(r) for r in finding.affected],
         "controls": list(check.controls),
         "peers": {scanner: list(ids) for scanner, ids in sorted(check.peers.items())},
         "evidence": plain(dict(finding.evidence)),

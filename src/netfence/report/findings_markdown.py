@@ -1,7 +1,7 @@
 """Render an AuditReport as GitHub-flavoured Markdown, for a pull-request comment.
 
 A table of counts, then one table row per standing finding (``Severity | Check | Resource |
-Message``), then the findings a baseline accepted in a collapsed section. Cell text is escaped so
+Message``; a finding one rule causes on several workloads names the rule, then those workloads), then the findings a baseline accepted in a collapsed section. Cell text is escaped so
 that pipes, newlines and angle brackets in messages cannot break the table or turn into HTML.
 """
 
@@ -24,7 +24,20 @@ def _check(finding: Finding) -> str:
     return f"{md_cell(finding.check.check_id)} {md_cell(finding.check.title)}"
 
 
+MAX_AFFECTED = 10
+"""A row lists at most this many affected workloads, then a count."""
+
+
 def _resources(finding: Finding) -> str:
+    """The resources; for a grouped finding, the causing rule and the workloads it affects."""
+    cause = finding.cause
+    if cause is not None and finding.affected:
+        cells = [md_cell(format_resource(cause.resource, cause.path))]
+        cells.append(f"affects {len(finding.affected)}:")
+        cells.extend(md_cell(format_resource(r)) for r in finding.affected[:MAX_AFFECTED])
+        if len(finding.affected) > MAX_AFFECTED:
+            cells.append(f"and {len(finding.affected) - MAX_AFFECTED} more")
+        return "<br>".join(cells)
     return "<br>".join(md_cell(format_resource(r)) for r in finding.resources) or "(none)"
 
 

@@ -1,8 +1,12 @@
-"""Render an AuditReport as text for people: findings grouped by severity, then a summary line.
+"""Render an AuditReport as text for people: a summary table, then findings by severity,
+grouped by cause.
 
-Each finding shows its check, message, resources (``Kind ns/name (file:line)``, or the export path
-or API object each was read from), the evidence in brief (long lists are cut after ``MAX_ITEMS``
-items), the remediation and the generated fix, if any.
+The summary line and a table of counts (check x severity) open the report. Then, per severity,
+findings are grouped under what causes them: the rule (``Kind ns/name spec.ingress[0]
+(file:line)``), or the resource a finding without one cause is about. Each finding shows its
+check, message, other resources, the workloads a grouped finding affects, the evidence in
+brief (long lists are cut after ``MAX_ITEMS`` items) and the remediation; a generated fix only
+when asked (``show_fixes``). The summary line ends the report too.
 Colour, when asked for, marks the severity labels only, so the text reads the same without it.
 """
 
@@ -22,7 +26,11 @@ MAX_ITEMS: Final = 10
 """Evidence lists and mappings show at most this many items, then ``... and N more``."""
 
 MAX_CHARS: Final = 120
-"""A single evidence item longer than this is cut, ending in ``...``."""
+"""A single evidence item longer than this is cut, ending in ``...``; evidence this short in
+all is shown on one line."""
+
+MAX_AFFECTED: Final = 5
+"""A grouped finding lists at most this many affected workloads, then ``... and N more``."""
 
 _COLORS: Final = {
     Severity.CRITICAL: "\x1b[1;31m",  # bold red
@@ -55,14 +63,14 @@ def format_origin(origin: Origin, subject: str = "") -> str:
     assert_never(origin)
 
 
-def format_resource(ref: ResourceRef) -> str:
-    """``Kind ns/name (origin)``; the namespace and origin only where known.
+def format_resource(ref: ResourceRef, path: str = "") -> str:
+    """``Kind ns/name [path] (origin)``; the namespace, path and origin only where known.
 
     The origin reads ``file:line`` for a manifest, ``file: $.path`` for an export, and
     ``API server, resourceVersion N`` for an object read from a cluster.
     """
     name = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
-    text = f"{ref.kind} {name}"
+    text = f"{ref.kind} {name}" + (f" {path}" if path else "")
     if ref.origin is not None:
         text += f" ({format_origin(ref.origin, ref.key)})"
     return text
@@ -127,21 +135,60 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _finding(finding: Finding, color: bool) -> list[str]:
+def _heading(finding: Finding) -> tuple[str, str]:
+    """(key, text) of what a finding is grouped under: its cause, else its primary resource."""
+    cause = finding.cause
+    if cause is not None:
+        text = format_resource(cause.resource, cause.path)
+        return cause.key, text
+    if finding.primary is not None:
+        return finding.primary.key, format_resource(finding.primary)
+    return "", "(cluster-wide)"
+
+
+def _resource_lines(finding: Finding, heading: str) -> list[str]:
+    """The resources besides the group's heading, and the workloads a grouped finding affects
+    (at most ``MAX_AFFECTED``, then a count; one alone on the label's line)."""
+    lines: list[str] = []
+    cause_key = finding.cause.resource.key if finding.cause is not None else None
+    others = [r for r in finding.resources if format_resource(r) != heading and r.key != cause_key]
+    if others:
+        lines.append("    Resources:")
+        lines.extend(f"      {format_resource(r)}" for r in others)
+    affected = finding.affected
+    if len(affected) == 1:
+        lines.append(f"    Affected: {format_resource(affected[0])}")
+    elif affected:
+        lines.append(f"    Affected ({len(affected)}):")
+        lines.extend(f"      {format_resource(r)}" for r in affected[:MAX_AFFECTED])
+        if len(affected) > MAX_AFFECTED:
+            lines.append(f"      ... and {len(affected) - MAX_AFFECTED} more")
+    return lines
+
+
+def _evidence_block(evidence: Mapping[str, Any]) -> list[str]:
+    """``Evidence: k=v; ...`` on one line when it fits in ``MAX_CHARS``, else a line per item."""
+    if not evidence:
+        return []
+    brief = "; ".join(f"{key}={format_value(value)}" for key, value in evidence.items())
+    if len(brief) <= MAX_CHARS:
+        return [f"    Evidence: {brief}"]
+    return ["    Evidence:", *(f"      {line}" for line in evidence_lines(evidence))]
+
+
+def _finding(finding: Finding, color: bool, show_fixes: bool, heading: str) -> list[str]:
     check = finding.check
     severity = finding.effective_severity
-    lines = [f"[{_label(severity, color)}] {check.check_id} {check.title}"]
-    lines.extend(f"  {line}".rstrip() for line in finding.message.splitlines() or [""])
-    if finding.resources:
-        lines.append("  Resources:")
-        lines.extend(f"    {format_resource(r)}" for r in finding.resources)
-    if finding.evidence:
-        lines.append("  Evidence:")
-        lines.extend(f"    {line}" for line in evidence_lines(finding.evidence))
-    lines.append(f"  Remediation: {check.remediation}")
-    if finding.fix:
-        lines.append("  Fix:")
-        lines.extend(f"    {line}".rstrip() for line in finding.fix.rstrip("\n").splitlines())
+    lines = [f"  [{_label(severity, color)}] {check.check_id} {check.title}"]
+    lines.extend(f"    {line}".rstrip() for line in finding.message.splitlines() or [""])
+    lines.extend(_resource_lines(finding, heading))
+    lines.extend(_evidence_block(finding.evidence))
+    lines.append(f"    Remediation: {check.remediation}")
+    if finding.fix and show_fixes:
+        lines.append("    Fix:")
+        lines.extend(f"      {line}".rstrip() for line in finding.fix.rstrip("\n").splitlines())
+    elif finding.fix:
+        lines.append("    Fix: generated (--show-fixes prints it, --fix DIR writes it)")
     return lines
 
 
@@ -155,8 +202,71 @@ def summary_line(report: AuditReport) -> str:
     )
 
 
-def render_text(report: AuditReport, color: bool = False) -> str:
-    """The findings for people, most severe first; ANSI colours on severity labels if ``color``."""
+def summary_table(report: AuditReport) -> list[str]:
+    """Standing findings counted by check (rows) and severity (columns), with totals."""
+    counts: dict[str, dict[Severity, int]] = {}
+    titles: dict[str, str] = {}
+    for finding in report.findings:
+        check = finding.check
+        titles[check.check_id] = check.title
+        per_severity = counts.setdefault(check.check_id, dict.fromkeys(SEVERITIES, 0))
+        per_severity[finding.effective_severity] += 1
+    width = max([len(t) for t in titles.values()] + [len("Title")])
+    id_width = max([len(k) for k in titles] + [len("Total")])
+    columns = [s.value.capitalize() for s in SEVERITIES]
+
+    def row(name: str, title: str, values: list[int]) -> str:
+        cells = "  ".join(f"{v:>{len(c)}}" for v, c in zip(values, columns, strict=True))
+        return f"  {name:<{id_width}}  {title:<{width}}  {cells}".rstrip()
+
+    lines = [f"  {'Check':<{id_width}}  {'Title':<{width}}  {'  '.join(columns)}"]
+    order = sorted(counts, key=lambda k: (-_worst(counts[k]), k))
+    lines.extend(row(k, titles[k], [counts[k][s] for s in SEVERITIES]) for k in order)
+    totals = report.counts()
+    lines.append(row("Total", "", [totals[s] for s in SEVERITIES]))
+    return lines
+
+
+def _worst(row: dict[Severity, int]) -> int:
+    return max((s.rank for s, n in row.items() if n), default=-1)
+
+
+def _by_cause(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
+    """(heading, findings) per cause (or primary resource), in the order they first appear."""
+    groups: dict[str, tuple[str, list[Finding]]] = {}
+    for finding in findings:
+        key, text = _heading(finding)
+        groups.setdefault(key, (text, []))[1].append(finding)
+    return list(groups.values())
+
+
+def render_text(
+    report: AuditReport, color: bool = False, *, show_fixes: bool = False, quiet: bool = False
+) -> str:
+    """The findings for people: a summary table, then by severity (most severe first) the
+    findings grouped by their cause, each group headed by the causing rule's ``file:line``.
+
+    ANSI colours on severity labels if ``color``; generated fixes only if ``show_fixes``;
+    the summary alone if ``quiet``.
+    """
+    lines: list[str] = []
+    if report.findings:
+        lines.extend([summary_line(report), "", *summary_table(report), ""])
+        if quiet:
+            return "\n".join(lines[:-1]) + "\n"
+        lines.extend(_standing(report, color, show_fixes))
+    if report.accepted and not quiet:
+        lines.extend(_accepted(report, color))
+    if report.findings:
+        lines.append(summary_line(report))
+    else:
+        accepted = f", {len(report.accepted)} accepted by baseline" if report.accepted else ""
+        lines.append(f"No findings ({_plural(len(report.checks), 'check')} ran{accepted}).")
+    return "\n".join(lines) + "\n"
+
+
+def _standing(report: AuditReport, color: bool, show_fixes: bool) -> list[str]:
+    """The standing findings by severity, each severity's grouped by cause."""
     lines: list[str] = []
     by_severity: dict[Severity, list[Finding]] = {s: [] for s in SEVERITIES}
     for finding in ordered(report.findings):
@@ -165,22 +275,22 @@ def render_text(report: AuditReport, color: bool = False) -> str:
         if not findings:
             continue
         lines.append(f"== {_label(severity, color)} ({len(findings)}) ==")
-        for finding in findings:
+        for heading, members in _by_cause(findings):
             lines.append("")
-            lines.extend(_finding(finding, color))
+            lines.append(heading)
+            for finding in members:
+                lines.extend(_finding(finding, color, show_fixes, heading))
         lines.append("")
-    if report.accepted:
-        lines.append(f"== ACCEPTED BY BASELINE ({len(report.accepted)}) ==")
-        lines.append("")
-        for finding, entry in ordered_accepted(report.accepted):
-            severity = finding.effective_severity
-            where = format_resource(finding.primary) if finding.primary else "(no resource)"
-            lines.append(f"[{_label(severity, color)}] {finding.check.check_id} {where}")
-            lines.append(f"  accepted: {format_acceptance(entry)}")
-        lines.append("")
-    if report.findings:
-        lines.append(summary_line(report))
-    else:
-        accepted = f", {len(report.accepted)} accepted by baseline" if report.accepted else ""
-        lines.append(f"No findings ({_plural(len(report.checks), 'check')} ran{accepted}).")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _accepted(report: AuditReport, color: bool) -> list[str]:
+    """The findings a baseline accepted, one line each with the entry that accepted it."""
+    lines = [f"== ACCEPTED BY BASELINE ({len(report.accepted)}) ==", ""]
+    for finding, entry in ordered_accepted(report.accepted):
+        severity = finding.effective_severity
+        where = format_resource(finding.primary) if finding.primary else "(no resource)"
+        lines.append(f"[{_label(severity, color)}] {finding.check.check_id} {where}")
+        lines.append(f"  accepted: {format_acceptance(entry)}")
+    lines.append("")
+    return lines

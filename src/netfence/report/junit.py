@@ -55,6 +55,11 @@ def _details(finding: Finding) -> str:
     if finding.resources:
         lines.append("Resources:")
         lines.extend(f"  {format_resource(r)}" for r in finding.resources)
+    if finding.cause is not None:
+        lines.append(f"Cause: {format_resource(finding.cause.resource, finding.cause.path)}")
+    if finding.affected:
+        lines.append(f"Affected ({len(finding.affected)}):")
+        lines.extend(f"  {format_resource(r)}" for r in finding.affected)
     if finding.evidence:
         lines.append("Evidence:")
         lines.extend(f"  {line}" for line in evidence_lines(finding.evidence))

@@ -1,18 +1,24 @@
 """Render an AuditReport as SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
 One run. Every check that ran is a rule (``tool.driver.rules``) with GitHub's
-``security-severity``; every finding is a result pointing at the files and lines of its resources,
-with the resource keys as logical locations and the finding's fingerprint as a partial fingerprint,
-so that code scanning follows a finding across runs even when lines move. A resource read from an
+``security-severity`` and the anchor of its section in the check reference (``docs/checks.md#nf008``,
+in ``help.markdown`` and ``properties.documentation``: the project names no repository URL that
+a ``helpUri`` could resolve against). Every finding is a result whose primary location is the rule
+that causes it (file and line of the rule inside the policy), or else the files and lines of its
+resources; the workloads a grouped finding affects are ``relatedLocations``. Resource keys are
+logical locations and the finding's fingerprint a partial fingerprint, so that code scanning
+follows a finding across runs even when lines move. A resource read from an
 export points at the export's file, with the JSON path inside it as a second logical location;
 one read from a cluster's API is a logical location alone (its key, and its resourceVersion). Findings a baseline
 accepted are results with an external suppression. Relative file names are URIs relative to
 ``%SRCROOT%``, the directory netfence ran in; absolute ones are ``file:`` URIs.
 
-GitHub code scanning rejects a whole upload when one result lacks a file location, and needs a
-start line; so a resource known by file but not line points at line 1, and a finding with no
-resource read from a file points at line 1 of the first input file (see ``_locations``). Every
-result also lists all its resource keys in ``properties.resources``.
+GitHub code scanning rejects a whole upload when one result has no location, and needs a start
+line for a file location; so a resource known by file but not line points at line 1, and a finding
+with no resource read from a file (a cluster-wide one, or input read from standard input) has its
+resources, or the cluster, as logical locations alone: never a line of an unrelated file (see
+``_locations``). Every result also lists its resource keys in ``properties.resources``, and a
+grouped one its cause and every affected workload (``properties.cause``, ``properties.affected``).
 """
 
 from __future__ import annotations
@@ -60,6 +66,16 @@ SECURITY_SEVERITY: Final = {
 
 GitHub maps > 9.0 to critical, 7.0-8.9 to high, 4.0-6.9 to medium and 0.1-3.9 to low."""
 
+CLUSTER: Final = ResourceRef("Cluster", None, "cluster")
+"""What a finding that names no object concerns: the cluster as a whole."""
+
+MAX_RELATED: Final = 1000
+"""GitHub code scanning keeps at most 1000 related locations per result; the full list of
+affected workloads is in ``properties.affected``."""
+
+DOCS_PAGE: Final = "docs/checks.md"
+"""The check reference in netfence's repository; each check has an anchor (``#nf008``)."""
+
 _STDIN: Final = ("-", "<stdin>")  # how inputs and sources name standard input: no artifact
 
 
@@ -68,6 +84,11 @@ def rule_name(title: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", title)
     name = "".join(w[:1].upper() + w[1:] for w in words)
     return name if name[:1].isalpha() else "Check" + name
+
+
+def docs_anchor(check: CheckInfo) -> str:
+    """The check's section in the check reference, relative to netfence's repository."""
+    return f"{DOCS_PAGE}#{check.check_id.lower()}"
 
 
 def _help_markdown(check: CheckInfo) -> str:
@@ -79,6 +100,7 @@ def _help_markdown(check: CheckInfo) -> str:
             f"{scanner}: {', '.join(ids)}" for scanner, ids in sorted(check.peers.items())
         )
         parts.append(f"Equivalent checks: {peers}.")
+    parts.append(f"Reference: `{docs_anchor(check)}` in the netfence repository.")
     return "\n\n".join(parts)
 
 
@@ -94,6 +116,7 @@ def _rule(check: CheckInfo) -> dict[str, Any]:
             "tags": ["security", "network-policy", *check.controls],
             "security-severity": SECURITY_SEVERITY[check.severity],
             "precision": "very-high",
+            "documentation": docs_anchor(check),
         },
     }
 
@@ -144,7 +167,7 @@ def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
     }
 
 
-def _location(ref: ResourceRef) -> dict[str, Any] | None:
+def _location(ref: ResourceRef, path: str = "") -> dict[str, Any] | None:
     """The location of one resource, by its origin; None when it has none to point at.
 
     A file origin is a physical location (file and line); an export origin a physical location
@@ -160,6 +183,8 @@ def _location(ref: ResourceRef) -> dict[str, Any] | None:
     if artifact is None:  # standard input
         return None
     logical = [_logical(ref)]
+    if path:  # the rule inside the policy, as a member of it
+        logical.append({"name": path, "fullyQualifiedName": f"{ref.key} {path}", "kind": "member"})
     if isinstance(origin, ExportOrigin):
         logical.append(_path_logical(origin))
     return {
@@ -168,25 +193,40 @@ def _location(ref: ResourceRef) -> dict[str, Any] | None:
     }
 
 
-def _locations(finding: Finding, fallback: dict[str, str] | None) -> list[dict[str, Any]]:
-    """The ``locations`` of a result: one per resource with an origin to point at.
+def _locations(finding: Finding) -> list[dict[str, Any]]:
+    """The ``locations`` of a result: the rule that causes the finding, where it has one;
+    else one per resource with an origin to point at.
 
-    GitHub rejects a whole upload if a result has no location or one without a file, so a
-    finding none of whose resources has an origin is placed at the start of ``fallback`` (the
-    first input file), with its resources as the logical locations. Only when there is no input
-    file either (standard input) is the location logical alone, or absent for a finding without
-    resources: valid SARIF, which GitHub will not take. Objects read from a cluster's API have
-    no file, so their locations are logical alone.
+    A finding none of whose resources was read from a file (a cluster-wide one whose checks
+    name no namespace, or input from standard input) gets its resources as logical locations
+    alone: never a line of some file that has nothing to do with it.
     """
+    cause = finding.cause
+    if cause is not None:
+        location = _location(cause.resource, cause.path)
+        if location is not None:
+            return [location]
     located = [loc for loc in map(_location, finding.resources) if loc is not None]
     if located:
         return located
-    location: dict[str, Any] = {}
-    if fallback is not None:
-        location["physicalLocation"] = _physical(fallback, None)
-    if finding.resources:
-        location["logicalLocations"] = [_logical(r) for r in finding.resources]
-    return [location] if location else []
+    refs = finding.resources or (CLUSTER,)  # a finding on no object concerns the cluster
+    return [{"logicalLocations": [_logical(r) for r in refs]}]
+
+
+def _related(finding: Finding) -> list[dict[str, Any]]:
+    """``relatedLocations``: the workloads a grouped finding affects (at most
+    ``MAX_RELATED``), then the other resources of a finding placed on its cause."""
+    refs = list(finding.affected)
+    if finding.cause is not None:
+        refs.extend(r for r in finding.resources if r.key != finding.cause.resource.key)
+    related: list[dict[str, Any]] = []
+    for ref in refs[:MAX_RELATED]:
+        location = _location(ref) or {"logicalLocations": [_logical(ref)]}
+        role = "affected" if ref in finding.affected else "involved"
+        location["id"] = len(related)
+        location["message"] = {"text": f"{role}: {ref.key}"}
+        related.append(location)
+    return related
 
 
 def _suppression(entry: Acceptance) -> dict[str, Any]:
@@ -203,12 +243,7 @@ def _suppression(entry: Acceptance) -> dict[str, Any]:
     return suppression
 
 
-def _result(
-    finding: Finding,
-    rule_index: int,
-    entry: Acceptance | None,
-    fallback: dict[str, str] | None,
-) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, entry: Acceptance | None) -> dict[str, Any]:
     severity = finding.effective_severity
     result: dict[str, Any] = {
         "ruleId": finding.check.check_id,
@@ -216,9 +251,12 @@ def _result(
         "level": LEVELS[severity],
         "message": {"text": finding.message},
     }
-    locations = _locations(finding, fallback)
+    locations = _locations(finding)
     if locations:
         result["locations"] = locations
+    related = _related(finding)
+    if related:
+        result["relatedLocations"] = related
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if entry is not None:
         result["suppressions"] = [_suppression(entry)]
@@ -227,18 +265,14 @@ def _result(
         "resources": [r.key for r in finding.resources],
         "evidence": plain(dict(finding.evidence)),
     }
+    if finding.cause is not None:
+        properties["cause"] = finding.cause.key
+    if finding.affected:
+        properties["affected"] = [r.key for r in finding.affected]
     if finding.fix is not None:
         properties["fix"] = finding.fix
     result["properties"] = properties
     return result
-
-
-def _first_input(report: AuditReport) -> dict[str, str] | None:
-    for name in report.inputs:
-        artifact = artifact_location(name)
-        if artifact is not None:
-            return artifact
-    return None
 
 
 def _checks(report: AuditReport) -> list[CheckInfo]:
@@ -254,13 +288,9 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     checks = _checks(report)
     index = {c.check_id: i for i, c in enumerate(checks)}
-    fallback = _first_input(report)
-    results = [
-        _result(f, index[f.check.check_id], None, fallback) for f in ordered(report.findings)
-    ]
+    results = [_result(f, index[f.check.check_id], None) for f in ordered(report.findings)]
     results.extend(
-        _result(f, index[f.check.check_id], a, fallback)
-        for f, a in ordered_accepted(report.accepted)
+        _result(f, index[f.check.check_id], a) for f, a in ordered_accepted(report.accepted)
     )
     run: dict[str, Any] = {
         "tool": {

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.grouping import group_findings
 from netfence.analyses.audit.host_network import host_network_subjects, with_host_advice
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.errors import QueryError
@@ -47,7 +48,8 @@ def run_audit(
     inputs: tuple[str, ...] = (),
     on_check: Callable[[CheckInfo, int, int], None] | None = None,
 ) -> AuditReport:
-    """Run the selected checks; findings a live baseline entry accepts are set apart.
+    """Run the selected checks; findings a live baseline entry accepts are set apart, and
+    the rest of one check with the same cause are merged into one finding (``grouping``).
 
     ``on_check(info, n, total)`` is called as the n-th of ``total`` checks starts (the CLI
     names it on its progress line).
@@ -72,6 +74,9 @@ def run_audit(
                 standing.append(finding)
             else:
                 accepted.append((finding, entry))
+    # Baseline entries are matched against the per-workload facts first, so that accepting
+    # one workload leaves the others of the same cause standing; then causes are merged.
+    standing = group_findings(standing)
     standing.sort(key=_sort_key)
     accepted.sort(key=lambda pair: _sort_key(pair[0]))
     return AuditReport(tuple(standing), tuple(accepted), tuple(ran), inputs)

@@ -21,14 +21,18 @@ from netfence.analyses.audit.predicates import (
     matches_future_objects,
     networkpolicy_rules,
     peer_is_any_pod_anywhere,
+    policy_resource,
+    rule_cause,
     rule_resource,
     rule_text,
+    source_policy,
 )
 from netfence.analyses.audit.registry import check
-from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.engine.evaluator import FlowWalk, StepKind, walk_flow
+from netfence.model.findings import Cause, CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
-from netfence.policy.rules import CompiledRule
+from netfence.policy.rules import CompiledPolicy, CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -68,6 +72,7 @@ def _allow_all(ctx: AuditContext, info: CheckInfo, direction: Direction) -> Iter
             (rule_resource(origin),),
             ev.AllowAll(origin.policy, origin.rule_path),
             detail_key=origin.rule_path,
+            cause=rule_cause(origin),
         )
 
 
@@ -139,6 +144,16 @@ def _ports_text(ports: PortSet) -> str:
     return "any port" if ports.is_all() else ports.describe()
 
 
+def _single_cause(provenance: Provenance) -> Cause | None:
+    """The one rule that lets the traffic through, when one alone does: then it is what to
+    change. That is an Allow rule, or a Pass rule whose traffic no later tier decides (so the
+    default allows it); traffic the default alone lets through has no rule to blame."""
+    rules = provenance.allowed_by + provenance.passed_by
+    if len(rules) != 1 or (provenance.by_default and not provenance.passed_by):
+        return None
+    return rule_cause(rules[0])
+
+
 def _how_allowed(provenance: Provenance) -> str:
     """A clause naming what lets the traffic through, for the message: ``, allowed by ...``."""
     parts = []
@@ -177,6 +192,7 @@ def _how_allowed(provenance: Provenance) -> str:
         "NIST SP 800-190 4.3.3",
     ),
     peers={"kube-netpol": ("KNP-019",), "trivy": ("KUBE-0001",)},
+    group_message="{cause} exposes {count} to the public Internet: {names}.",
 )
 def ingress_from_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Ingress-isolated workloads that public addresses may reach, told apart by what fronts
@@ -260,6 +276,7 @@ class _InternetExposure:
             ),
             severity=severity,
             detail_key=detail_key,
+            cause=_single_cause(provenance),
         )
 
 
@@ -317,6 +334,7 @@ def _listed(names: tuple[str, ...]) -> str:
     remediation="Allow only the destinations the workload needs, by CIDR or through a proxy.",
     controls=("NIST SP 800-190 4.4.2", "NSA/CISA Kubernetes Hardening Guide: Network policies"),
     peers={"kube-netpol": ("KNP-018",), "trivy": ("KUBE-0002",)},
+    group_message="{cause} lets {count} reach most of the public Internet: {names}.",
 )
 def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Egress-isolated workloads that may reach the whole public IPv4 space."""
@@ -340,6 +358,7 @@ def egress_to_internet(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 tuple(rule_text(o) for o in provenance.passed_by),
                 provenance.by_default,
             ),
+            cause=_single_cause(provenance),
         )
 
 
@@ -373,6 +392,7 @@ _METADATA_TARGETS: Final = {
         "NIST SP 800-190 4.4.2",
     ),
     peers={"kube-netpol": ("KNP-018",)},
+    group_message="{count} may reach cloud metadata or platform addresses through {cause}: {names}.",
 )
 def metadata_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Workloads whose pods may reach metadata and platform addresses."""
@@ -385,12 +405,26 @@ def metadata_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
                 reached[address] = ev.PlatformAddress(what, ports.describe())
         if not reached:
             continue
+        targets = IPRangeSet.union_of([_METADATA_TARGETS[a] for a in reached])
+        provenance = external_provenance(ctx, view.classes, True, targets)
         yield finding(
             info,
-            f"{view.kind} {view.name} may reach {', '.join(reached)}.",
+            f"{view.kind} {view.name} may reach {', '.join(reached)}{_how_allowed(provenance)}.",
             (view.resource,),
             ev.MetadataReach(reached),
+            cause=_reach_cause(ctx, view, provenance),
         )
+
+
+def _reach_cause(ctx: AuditContext, view: WorkloadView, provenance: Provenance) -> Cause | None:
+    """The one Allow rule that lets the traffic out; or, when no policy decides it at all,
+    the namespace, where a default deny would stop it."""
+    single = _single_cause(provenance)
+    if single is not None:
+        return single
+    if provenance.by_default and not provenance.allowed_by and not provenance.passed_by:
+        return Cause(ctx.namespace_resource(ctx.cluster.namespaces[view.namespace]))
+    return None
 
 
 @check(
@@ -432,46 +466,158 @@ def api_server_reachable(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
 
 @check(
     "NF012",
-    "Egress policy blocks DNS",
+    "Policy blocks cluster DNS",
     Severity.MEDIUM,
     description=(
-        "The workload is isolated for egress but may not reach the cluster DNS (pods labelled "
+        "The workload may send some traffic, but not to the cluster DNS (pods labelled "
         "k8s-app=kube-dns in kube-system) on UDP 53 and TCP 53, so name resolution fails or "
-        "breaks on large answers."
+        "breaks on large answers. The finding names the side that blocks: the workload's own "
+        "egress policies, or the ingress policies of the DNS server. A workload whose egress is "
+        "denied altogether resolves no names by design and is not reported."
     ),
-    remediation="Allow egress to the cluster DNS pods on UDP 53 and TCP 53.",
+    remediation=(
+        "Allow egress to the cluster DNS pods on UDP 53 and TCP 53 (client side), or admit the "
+        "clients in the DNS server's ingress policy (server side), as the finding names."
+    ),
     controls=("NSA/CISA Kubernetes Hardening Guide: Network policies",),
     peers={"kube-netpol": ("KNP-030",), "cyclonus": ("lint: DNS blocked",)},
+    group_message="{cause} keeps {count} from the cluster DNS: {names}.",
 )
 def dns_blocked(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Egress-isolated workloads that cannot resolve names."""
-    dns = ctx.dns_classes
+    """Workloads that send traffic but cannot resolve names, with the side that blocks."""
+    dns = sorted(ctx.dns_classes)
     if not dns:
         return
-    matrix = ctx.matrix
     for view in ctx.workloads:
-        if view.namespace == "kube-system" and any(c in dns for c in view.classes):
+        if view.namespace == "kube-system" and any(c in ctx.dns_classes for c in view.classes):
             continue
-        if not ctx.all_classes(view, ctx.governed_out):
+        if not any(_sends_something(ctx, c) for c in view.classes):
+            continue  # egress denied by design: it resolves nothing
+        blocks = _dns_blocks(ctx, view.classes, dns)
+        if blocks is None:
             continue
-        missing = []
-        for proto in ("UDP", "TCP"):
-            ok = all(
-                any(matrix.portset(int(matrix.pod_to_pod[c, d])).contains(proto, 53) for d in dns)
-                for c in view.classes
-            )
-            if not ok:
-                missing.append(f"{proto} 53")
-        if not missing:
-            continue
-        yield finding(
-            info,
-            f"{view.kind} {view.name} is isolated for egress and may not reach the cluster DNS "
-            f"on {' and '.join(missing)}.",
-            (view.resource,),
-            ev.DnsBlocked(tuple(missing), tuple(sorted(ctx.dns_names))),
-            fix=dns_fix(view.namespace),
-        )
+        yield _dns_finding(ctx, info, view, blocks)
+
+
+@dataclass(frozen=True)
+class _DnsBlock:
+    """Where DNS traffic of one workload stops."""
+
+    missing: tuple[str, ...]
+    """``UDP 53``, ``TCP 53``: what does not get through."""
+    egress: tuple[str, ...]
+    """What the workload's own egress policies block."""
+    ingress: tuple[str, ...]
+    """What the DNS server's ingress policies block."""
+    egress_by: tuple[Cause, ...]
+    """The client's policies (or Deny rules) that block, in walk order."""
+    ingress_by: tuple[Cause, ...]
+    """The DNS server's policies (or Deny rules) that block, in walk order."""
+
+
+def _sends_something(ctx: AuditContext, cls: int) -> bool:
+    """Whether the class may open any connection to another endpoint (pod or address)."""
+    matrix = ctx.matrix
+    row = matrix.pod_to_pod[cls].copy()
+    row[cls] = 0  # a pod talking to itself is no egress
+    return bool(row.any() or matrix.pod_to_ext[cls].any())
+
+
+def _dns_blocks(ctx: AuditContext, classes: Iterable[int], dns: list[int]) -> _DnsBlock | None:
+    """Which protocols of DNS are blocked, and on which side, for a workload's classes."""
+    atoms = ctx.classes.port_atoms
+    matrix = ctx.matrix
+    missing: list[str] = []
+    egress: list[str] = []
+    ingress: list[str] = []
+    egress_by: dict[str, Cause] = {}
+    ingress_by: dict[str, Cause] = {}
+    for proto in ("UDP", "TCP"):
+        # The atom holding port 53: the rules cannot tell its values apart.
+        asked = atoms.mask_of_atoms([atoms.atom_of(proto, 53)])
+        blocked_out = blocked_in = False
+        for c in classes:
+            for d in dns:
+                if matrix.portset(int(matrix.pod_to_pod[c, d])).contains(proto, 53):
+                    continue  # the map lets it through: no walk needed
+                out = walk_flow(ctx.compiled, Direction.EGRESS, c, d, d, asked)
+                into = walk_flow(ctx.compiled, Direction.INGRESS, d, c, d, asked)
+                if (asked & ~out.allowed).any():
+                    blocked_out = True
+                    egress_by.update((k.key, k) for k in _blockers(ctx, out))
+                if (asked & ~into.allowed).any():
+                    blocked_in = True
+                    ingress_by.update((k.key, k) for k in _blockers(ctx, into))
+        if blocked_out or blocked_in:
+            missing.append(f"{proto} 53")
+        if blocked_out:
+            egress.append(f"{proto} 53")
+        if blocked_in:
+            ingress.append(f"{proto} 53")
+    if not missing:
+        return None
+    return _DnsBlock(
+        tuple(missing),
+        tuple(egress),
+        tuple(ingress),
+        tuple(egress_by.values()),
+        tuple(ingress_by.values()),
+    )
+
+
+def _blockers(ctx: AuditContext, walk: FlowWalk) -> list[Cause]:
+    """What blocks a walk: its Deny rules, or else the policies that select the subject and
+    allow too little (their default deny)."""
+    denies = [
+        rule_cause(s.origin)
+        for s in walk.steps
+        if s.kind is StepKind.RULE and s.action is Action.DENY and s.origin is not None
+    ]
+    if denies:
+        return denies
+    return [Cause(_compiled_resource(ctx, p)) for p in walk.selecting]
+
+
+def _compiled_resource(ctx: AuditContext, compiled: CompiledPolicy) -> ResourceRef:
+    """A compiled policy as a resource, at the start of the policy as written."""
+    written = source_policy(ctx, compiled.kind, compiled.policy_index)
+    return policy_resource(compiled.kind, compiled.namespace, compiled.name, written.location)
+
+
+def _dns_finding(
+    ctx: AuditContext, info: CheckInfo, view: WorkloadView, block: _DnsBlock
+) -> Finding:
+    """The NF012 finding: the client side first (its fix is the client's), else the server."""
+    parts = []
+    if block.egress:
+        names = ", ".join(c.text for c in block.egress_by) or "its egress policies"
+        parts.append(f"its egress ({names}) blocks {' and '.join(block.egress)}")
+    if block.ingress:
+        names = ", ".join(c.text for c in block.ingress_by) or "its ingress policies"
+        parts.append(f"the DNS server's ingress ({names}) blocks {' and '.join(block.ingress)}")
+    client_side = bool(block.egress)
+    causes = block.egress_by if client_side else block.ingress_by
+    if client_side and len(causes) != 1:
+        # Several policies share the blame: the namespace is where the DNS allowance goes.
+        namespace = ctx.cluster.namespaces[view.namespace]
+        cause: Cause | None = Cause(ctx.namespace_resource(namespace))
+    else:
+        cause = causes[0] if causes else None
+    return finding(
+        info,
+        f"{view.kind} {view.name} may not reach the cluster DNS on "
+        f"{' and '.join(block.missing)}: {'; '.join(parts)}.",
+        (view.resource,),
+        ev.DnsBlocked(
+            block.missing,
+            tuple(sorted(ctx.dns_names)),
+            block.egress,
+            block.ingress,
+            tuple(c.text for c in (*block.egress_by, *block.ingress_by)),
+        ),
+        fix=dns_fix(view.namespace) if client_side else None,
+        cause=cause,
+    )
 
 
 @check(

@@ -19,15 +19,16 @@ from netfence.analyses.audit.predicates import (
     peer_selectors,
     policy_resource,
     policy_selection,
+    rule_destinations,
     rule_key,
     rule_resource,
+    unresolved_named_ports,
 )
 from netfence.analyses.audit.registry import check
 from netfence.model.cluster import Cluster
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.layers import RuleOrigin
-from netfence.model.networkpolicy import Direction
-from netfence.policy.rules import CompiledRule, PortEntry
+from netfence.policy.rules import PortEntry
 
 POLICY_ENGINES = {
     "calico": re.compile(r"calico-node|calico/node|canal"),
@@ -200,25 +201,9 @@ def _at_peer(origin: RuleOrigin, peer_index: int | None) -> RuleOrigin:
 )
 def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Named ports that resolve on none of the rule's destinations."""
-    count = ctx.classes.count
     for _tier, rule in applying_rules(ctx):
-        if rule.direction is Direction.INGRESS:
-            targets = rule.subjects
-            external = False
-        else:
-            # A named port never matches an external address, so a rule towards addresses
-            # only is as blocked as one whose pods lack the name.
-            targets = rule.endpoints[:count]
-            external = bool(rule.endpoints[count:].any())
-        if not targets.any() and not external:
-            continue
-        for path, entry in _named_entries(rule):
-            if any(
-                (found := ctx.classes.named.get(name)) is not None
-                and bool(np.any(found[targets] >= 0))
-                for name in entry.named
-            ):
-                continue
+        targets = rule_destinations(ctx, rule)
+        for path, entry in unresolved_named_ports(ctx, rule):
             name, protocol = _named_text(entry)
             origin = rule.origin
             yield finding(
@@ -233,33 +218,6 @@ def named_port_unresolved(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
                 ),
                 detail_key=path,
             )
-
-
-def _named_entries(rule: CompiledRule) -> list[tuple[str, PortEntry]]:
-    """(field path, entry) of each port entry naming ports; a rule without entries of its own
-    (Calico) gives one per port name, at its ``destination.ports``."""
-    origin = rule.origin
-    if rule.port_entries:
-        return [
-            (_at_port(origin, k).path, entry)
-            for k, entry in enumerate(rule.port_entries)
-            if entry.named
-        ]
-    by_name: dict[str, list[tuple[str, str]]] = {}
-    for named in rule.named:
-        by_name.setdefault(named[0], []).append(named)
-    path = f"{origin.rule_path}.destination.ports"
-    return [
-        (path, PortEntry(rule.static[:0], tuple(ports), rule.location))
-        for ports in by_name.values()
-    ]
-
-
-def _at_port(origin: RuleOrigin, port_index: int) -> RuleOrigin:
-    return RuleOrigin(
-        origin.kind, origin.namespace, origin.name, origin.direction, origin.rule_index,
-        port_index=port_index,
-    )  # fmt: skip
 
 
 ANY_PROTOCOL = "any protocol"

@@ -12,7 +12,7 @@ from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
 from netfence.model.calico_selector import All
-from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.model.findings import Cause, CheckInfo, Finding, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
 from netfence.policy.calico import BUILTIN_TIERS, CALICO_NAMESPACE_NAME_LABEL
@@ -140,6 +140,8 @@ def _not_isolated(ctx: AuditContext, info: CheckInfo, direction: Direction) -> I
                 direction.value,
                 sum(1 for i in view.pods if not isolated[int(ctx.class_of_pod[i])]),
             ),
+            # What to change is the namespace: a default deny there isolates them all.
+            cause=Cause(ctx.namespace_resource(ctx.cluster.namespaces[view.namespace])),
         )
 
 
@@ -162,6 +164,10 @@ def _not_isolated(ctx: AuditContext, info: CheckInfo, direction: Direction) -> I
         "polaris": ("missingNetworkPolicy",),
         "kube-score": ("pod-networkpolicy",),
     },
+    group_message=(
+        "{count} are selected by no policy of type Ingress; a default deny in {cause} would "
+        "isolate them: {names}."
+    ),
 )
 def workload_open_ingress(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Workloads whose pods no Ingress policy selects."""
@@ -186,6 +192,10 @@ def workload_open_ingress(ctx: AuditContext, info: CheckInfo) -> Iterator[Findin
         "polaris": ("missingNetworkPolicy",),
         "kube-score": ("pod-networkpolicy",),
     },
+    group_message=(
+        "{count} are selected by no policy of type Egress; a default deny in {cause} would "
+        "isolate them: {names}."
+    ),
 )
 def workload_open_egress(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Workloads whose pods no Egress policy selects."""

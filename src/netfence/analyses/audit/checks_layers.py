@@ -68,7 +68,9 @@ def _denies_everything(policy: AdminNetworkPolicy, direction: Direction) -> bool
         "No cluster-scoped policy denies by default for every namespace, present and future: "
         "no BaselineAdminNetworkPolicy or Baseline ClusterNetworkPolicy denying all traffic for "
         "all namespaces, and no Calico GlobalNetworkPolicy selecting all() in a tier that "
-        "denies by default. A namespace created tomorrow starts wide open."
+        "denies by default. A namespace created tomorrow starts wide open. The finding names "
+        "the cluster-scoped policies of the direction there are, where the default deny would "
+        "go."
     ),
     remediation=(
         "Add a cluster guardrail: a BaselineAdminNetworkPolicy (or Baseline "
@@ -85,10 +87,28 @@ def no_global_default_deny(ctx: AuditContext, info: CheckInfo) -> Iterator[Findi
                 info,
                 f"No cluster-wide default deny for {direction.value.lower()}: new namespaces "
                 f"start open.",
-                (ResourceRef("Cluster", None, "cluster"),),
+                (ResourceRef("Cluster", None, "cluster"), *_guardrails(ctx, direction)),
                 ev.NoClusterDefaultDeny(direction.value),
                 detail_key=direction.value,
             )
+
+
+def _guardrails(ctx: AuditContext, direction: Direction) -> list[ResourceRef]:
+    """The cluster-scoped policies of ``direction`` there are (admin policies, Calico
+    GlobalNetworkPolicies): where a cluster-wide default deny would go, so the finding points
+    at them rather than at no file at all."""
+    cluster = ctx.cluster
+    found = [
+        policy_resource(p.kind, None, p.name, p.location)
+        for p in cluster.admin_policies
+        if (p.ingress if direction is Direction.INGRESS else p.egress)
+    ]
+    found.extend(
+        policy_resource("GlobalNetworkPolicy", None, p.name, p.location)
+        for p in cluster.calico_policies
+        if p.namespace is None and direction in p.types
+    )
+    return found
 
 
 def cluster_default_deny(ctx: AuditContext, direction: Direction) -> bool:

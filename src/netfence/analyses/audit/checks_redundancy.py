@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.predicates import rule_resource
+from netfence.analyses.audit.predicates import rule_resource, unresolved_named_ports
 from netfence.analyses.audit.redundancy import Redundancy, find_redundancy, find_redundant_allows
 from netfence.analyses.audit.registry import check
 from netfence.model.findings import CheckInfo, Finding, Severity
+from netfence.model.networkpolicy import Direction
 from netfence.policy.rules import CompiledRule
 
 
@@ -37,9 +38,12 @@ def _redundancy(ctx: AuditContext) -> Redundancy:
     peers={"nca": ("sanity: redundancy",), "kube-netpol": ("KNP-023",)},
 )
 def redundant_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Rules contained in the union of others."""
+    """Rules contained in the union of others; a rule naming a port that resolves nowhere is
+    reported for that (NF019), not as redundant: once the name is fixed it allows something."""
     policies = ctx.cluster.policies
     for rule in _redundancy(ctx).rules:
+        if unresolved_named_ports(ctx, rule):
+            continue
         policy = policies[rule.policy_index]
         path = f"spec.{rule.direction.value.lower()}[{rule.rule_index}]"
         location = policy.rules(rule.direction)[rule.rule_index].location
@@ -51,6 +55,8 @@ def redundant_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             detail_key=path,
         )
     for rule in find_redundant_allows(ctx.compiled):
+        if unresolved_named_ports(ctx, rule):
+            continue
         origin = rule.origin
         yield finding(
             info,
@@ -83,8 +89,11 @@ def _tier_of(ctx: AuditContext, rule: CompiledRule) -> str:
     peers={"nca": ("sanity: redundancy",), "kube-netpol": ("KNP-023",)},
 )
 def redundant_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Policies fully covered by others."""
+    """Policies fully covered by others, but for one with a rule whose named port resolves
+    nowhere (NF019 reports it: the fix is the name, not removing the policy)."""
     for p in _redundancy(ctx).policies:
+        if any(unresolved_named_ports(ctx, r) for r in _rules_of(ctx, p)):
+            continue
         policy = ctx.cluster.policies[p]
         yield finding(
             info,
@@ -92,3 +101,9 @@ def redundant_policies(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             (ctx.policy_resource(policy),),
             ev.RedundantPolicy(f"NetworkPolicy/{policy.key}"),
         )
+
+
+def _rules_of(ctx: AuditContext, p: int) -> list[CompiledRule]:
+    """The compiled rules of NetworkPolicy ``p``, both directions."""
+    compiled = ctx.compiled.kubernetes[p]
+    return [*compiled.rules(Direction.INGRESS), *compiled.rules(Direction.EGRESS)]

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.findings import Cause, CheckInfo, Finding, ResourceRef, Severity
 
 
 def _key(name: str) -> dict[str, str]:
@@ -58,6 +58,7 @@ def finding(
     fix: str | None = None,
     severity: Severity | None = None,
     detail_key: str = "",
+    cause: Cause | None = None,
 ) -> Finding:
     """A finding of ``info`` with its typed evidence converted to JSON."""
     return Finding(
@@ -68,6 +69,7 @@ def finding(
         fix=fix,
         severity=severity,
         detail_key=detail_key,
+        cause=cause,
     )
 
 
@@ -185,6 +187,12 @@ class DnsBlocked(Evidence):
     """``UDP 53``, ``TCP 53``: what is blocked."""
     dns: tuple[str, ...]
     """The cluster DNS endpoints."""
+    blocked_by_egress: tuple[str, ...] = ()
+    """What the workload's own egress policies block."""
+    blocked_by_dns_ingress: tuple[str, ...] = ()
+    """What the DNS server's ingress policies block."""
+    blocking: tuple[str, ...] = ()
+    """The policies (or Deny rules) that block, client side first."""
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ from netfence.engine.evaluator import StepKind, walk_flow
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminSubject
 from netfence.model.calico import CalicoPolicy
-from netfence.model.findings import ResourceRef
+from netfence.model.findings import Cause, ResourceRef
 from netfence.model.layers import Action, RuleOrigin
 from netfence.model.networkpolicy import Direction, NetworkPolicy, Peer, PolicyRule
 from netfence.model.origin import Origin
 from netfence.model.selectors import LabelSelector, Operator
 from netfence.policy.interface import DroppedUse
 from netfence.policy.registry import dropped_uses
-from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier
+from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier, PortEntry
 from netfence.policy.space import BoolArray
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import MAX_PORT, PortSet
@@ -53,6 +53,11 @@ def policy_resource(
 def rule_resource(origin: RuleOrigin, location: Location | None = None) -> ResourceRef:
     """The policy a rule comes from, located at ``location`` (a field) or at the rule."""
     return policy_resource(origin.kind, origin.namespace, origin.name, location or origin.location)
+
+
+def rule_cause(origin: RuleOrigin, location: Location | None = None) -> Cause:
+    """The rule of ``origin`` as the cause of a finding, located at the rule (or ``location``)."""
+    return Cause(rule_resource(origin, location), origin.rule_path)
 
 
 def rule_text(origin: RuleOrigin) -> str:
@@ -220,6 +225,66 @@ def _subject_text(subject: AdminSubject) -> str:
     return f"pods: namespaces {subject.namespace_selector}, pods {subject.pod_selector}"
 
 
+# Named ports -----------------------------------------------------------------------------
+
+
+def rule_destinations(ctx: AuditContext, rule: CompiledRule) -> BoolArray:
+    """Pod classes a rule's named ports are resolved on: the selected pods for ingress, the
+    peer pods for egress."""
+    if rule.direction is Direction.INGRESS:
+        return rule.subjects
+    return rule.endpoints[: ctx.classes.count]
+
+
+def unresolved_named_ports(ctx: AuditContext, rule: CompiledRule) -> list[tuple[str, PortEntry]]:
+    """(field path, entry) of each port entry whose named ports no destination of the rule
+    declares (NF019), for a rule that has destinations at all.
+
+    A named port never matches an external address, so an egress rule towards addresses only
+    is as blocked as one whose pods lack the name.
+    """
+    count = ctx.classes.count
+    targets = rule_destinations(ctx, rule)
+    external = rule.direction is Direction.EGRESS and bool(rule.endpoints[count:].any())
+    if not targets.any() and not external:
+        return []
+    return [
+        (path, entry)
+        for path, entry in _named_entries(rule)
+        if not any(
+            (found := ctx.classes.named.get(name)) is not None and bool(np.any(found[targets] >= 0))
+            for name in entry.named
+        )
+    ]
+
+
+def _named_entries(rule: CompiledRule) -> list[tuple[str, PortEntry]]:
+    """(field path, entry) of each port entry naming ports; a rule without entries of its own
+    (Calico) gives one per port name, at its ``destination.ports``."""
+    origin = rule.origin
+    if rule.port_entries:
+        return [
+            (_at_port(origin, k).path, entry)
+            for k, entry in enumerate(rule.port_entries)
+            if entry.named
+        ]
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    for named in rule.named:
+        by_name.setdefault(named[0], []).append(named)
+    path = f"{origin.rule_path}.destination.ports"
+    return [
+        (path, PortEntry(rule.static[:0], tuple(ports), rule.location))
+        for ports in by_name.values()
+    ]
+
+
+def _at_port(origin: RuleOrigin, port_index: int) -> RuleOrigin:
+    return RuleOrigin(
+        origin.kind, origin.namespace, origin.name, origin.direction, origin.rule_index,
+        port_index=port_index,
+    )  # fmt: skip
+
+
 # Which rules decide a flow ---------------------------------------------------------------
 
 
@@ -259,7 +324,7 @@ def external_provenance(
         atoms = inside[ids[inside] != 0]
         if atoms.size == 0:
             continue
-        mine = [r for r in rules if r.subjects[cls]]
+        mine = [rules[i] for i in _rules_by_subject(ctx, direction).get(cls, ())]
         if mine:
             signature = np.array([r.endpoints[count + atoms] for r in mine], dtype=np.bool_)
             _, first = np.unique(signature, axis=1, return_index=True)
@@ -283,6 +348,20 @@ def external_provenance(
                     passed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
             by_default = by_default or defaulted is not None
     return Provenance(tuple(allowed.values()), tuple(passed.values()), by_default)
+
+
+def _rules_by_subject(ctx: AuditContext, direction: Direction) -> dict[int, list[int]]:
+    """Class -> positions in ``ctx.deciding_rules(direction)`` of the rules applying to it,
+    in walk order: built once per audit, as every workload asks it."""
+
+    def build() -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i, rule in enumerate(ctx.deciding_rules(direction)):
+            for cls in np.flatnonzero(rule.subjects).tolist():
+                out.setdefault(cls, []).append(i)
+        return out
+
+    return ctx.memo(f"rules-by-subject-{direction.value}", build)
 
 
 # Kubernetes NetworkPolicy selector syntax (NF013, NF014) ---------------------------------

@@ -6,6 +6,9 @@ same holds for the union of its rules against other policies, and every pod it i
 isolated by another policy too. Removing one redundant item leaves connectivity unchanged;
 two items that only cover each other are both reported, and only one may go.
 
+A namespace default deny (an empty podSelector with a type it has no rules for) is never a
+redundant policy: it stands for the pods created later, which no other policy need select.
+
 Computed per block of destination columns with two bit planes, "covered once" and "covered
 at least twice": an item is redundant when its bits all lie in the second plane.
 """
@@ -150,7 +153,7 @@ def find_redundancy(compiled: CompiledPolicies, cluster_policies: int) -> Redund
     redundant_policies = []
     for p in range(cluster_policies):
         selected = compiled.selected[p]
-        if p in needed_policies or not selected.any():
+        if p in needed_policies or not selected.any() or is_default_deny(compiled, p):
             continue
         # Removing the policy must not un-isolate any pod it isolates.
         if all(
@@ -190,6 +193,15 @@ def find_redundant_allows(compiled: CompiledPolicies) -> tuple[CompiledRule, ...
                     )
                 run = []
     return tuple(out)
+
+
+def is_default_deny(compiled: CompiledPolicies, p: int) -> bool:
+    """Whether NetworkPolicy ``p`` is a namespace default deny: an empty podSelector with a
+    policy type it has no rules for. It is never redundant: it isolates the pods created
+    later, which no other policy may select, so removing it changes what a new pod may do
+    (and NF004/NF005 would report its absence)."""
+    policy = compiled.space.cluster.policies[p]
+    return policy.pod_selector.selects_all and any(not policy.rules(d) for d in policy.policy_types)
 
 
 def _has_type(compiled: CompiledPolicies, p: int, direction: Direction) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from netfence.model.findings import CheckId, CheckInfo, Finding, Severity
@@ -25,6 +26,7 @@ def check(
     remediation: str,
     controls: Iterable[str] = (),
     peers: dict[str, tuple[str, ...]] | None = None,
+    group_message: str | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function under a stable ID with its catalog entry."""
 
@@ -38,6 +40,8 @@ def check(
             controls=tuple(controls),
             peers=dict(peers or {}),
         )
+        if group_message is not None:
+            info = replace(info, group_message=group_message)
         if info.check_id in _CATALOG:
             raise ValueError(f"check {check_id} registered twice")
         _CATALOG[info.check_id] = (info, function)
