@@ -1,0 +1,60 @@
+"""The connectivity JSON (docs/json-connectivity.md, schema_version 2) against its JSON Schema.
+
+The schema ships with the package (``netfence/report/schemas/connectivity-2.json``); the
+bundled example's output at both granularities, whole and for one namespace, must satisfy it.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from netfence.report.connectivity import SCHEMA_VERSION
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    text = (resources.files("netfence.report") / "schemas" / "connectivity-2.json").read_text()
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--granularity", "workload"],
+        ["--granularity", "pod"],
+        ["--granularity", "pod", "-n", "shop"],
+    ],
+    ids=["workload", "pod", "pod-one-namespace"],
+)
+def test_example_output_satisfies_the_schema(cli, validator, args):
+    """Every document the example gives is valid against the shipped schema of its version."""
+    result = cli("connectivity", EXAMPLE, "-o", "json", *args)
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["schema_version"] == SCHEMA_VERSION == "2"
+    validator.validate(document)
+    assert any(e["kind"] == "IPRange" and e["except"] for e in document["endpoints"])
+
+
+def test_schema_refuses_a_version_1_document(validator):
+    """Version 1 named external ranges by bare CIDRs, without ``cidr``/``except``: the version
+    2 schema refuses it (so the test above can fail)."""
+    old = {
+        "schema_version": "1",
+        "granularity": "workload",
+        "endpoints": [{"name": "0.0.0.0/5", "kind": "IPRange", "namespace": None}],
+        "connections": [{"src": "ns/a", "dst": "0.0.0.0/5", "allowed": {"TCP": [[443, 443]]}}],
+    }
+    errors = list(validator.iter_errors(old))
+    assert errors
+    old["schema_version"] = "2"
+    assert not validator.is_valid(old), "an IPRange endpoint without cidr/except is refused"
