@@ -323,6 +323,8 @@ def test_markdown_is_a_table_of_the_connections(cli, shop_cluster, granularity):
         assert line.count(" | ") == 2
     backends = "shop/backend" if granularity == "workload" else ", ".join(BACKEND_PODS)
     assert f"| shop/frontend | {backends} | TCP 9090 |" in lines
+    # External addresses as ipBlock terms, not the CIDRs that make them up.
+    assert "| shop/frontend | 192.168.0.0/16 except 192.168.1.0/24 | TCP 443 |" in lines
 
 
 def test_text_lists_connections_and_a_summary(cli, shop_cluster):
@@ -333,6 +335,10 @@ def test_text_lists_connections_and_a_summary(cli, shop_cluster):
     lines = result.out.splitlines()
     assert len(lines) == len(doc["connections"]) + 1
     assert "shop/frontend => shop/backend : TCP 9090" in lines
+    # Address terms: one for the ipBlock with its except; terms apart by "; " (an except list
+    # uses ", "), after the in-cluster names.
+    assert "shop/frontend => 192.168.0.0/16 except 192.168.1.0/24 : TCP 443" in lines
+    assert "ops/toolbox => ops/toolbox; 0.0.0.0/0; ::/0 : All" in lines
     ranges = sum(1 for e in doc["endpoints"] if e["kind"] == "IPRange")
     assert lines[-1] == (
         f"{len(doc['connections'])} connection groups; 3 workloads, {ranges} external ranges"

@@ -52,24 +52,36 @@ def _term_key(term: AddressTerm) -> tuple[int, int, int, tuple[tuple[int, int], 
 
 
 class _Terms:
-    """The terms of the external part of endpoint name lists, computed once per list.
+    """The external part of endpoint name lists as address sets and terms, once per list.
 
     The map names external ranges by the CIDRs that make them up; every output here speaks
     of the address set they form together, as ``IPRangeSet.terms``.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, ...], tuple[list[str], list[AddressTerm]]] = {}
+        self._seen: dict[tuple[str, ...], tuple[list[str], IPRangeSet]] = {}
+        self._terms: dict[IPRangeSet, list[AddressTerm]] = {}
 
-    def split(self, names: tuple[str, ...]) -> tuple[list[str], list[AddressTerm]]:
-        """(in-cluster names as given, terms of the external ones in address order)."""
+    def addresses(self, names: tuple[str, ...]) -> tuple[list[str], IPRangeSet]:
+        """(in-cluster names as given, the set of the external ones)."""
         found = self._seen.get(names)
         if found is None:
             inside = [n for n in names if not _is_cidr(n)]
-            outside = [n for n in names if _is_cidr(n)]
-            terms = IPRangeSet.from_cidrs(outside).terms() if outside else []
-            found = self._seen[names] = (inside, terms)
+            outside = IPRangeSet.from_cidrs(n for n in names if _is_cidr(n))
+            found = self._seen[names] = (inside, outside)
         return found
+
+    def of(self, addresses: IPRangeSet) -> list[AddressTerm]:
+        """The terms of an address set."""
+        found = self._terms.get(addresses)
+        if found is None:
+            found = self._terms[addresses] = addresses.terms()
+        return found
+
+    def split(self, names: tuple[str, ...]) -> tuple[list[str], list[AddressTerm]]:
+        """(in-cluster names as given, terms of the external ones in address order)."""
+        inside, outside = self.addresses(names)
+        return inside, self.of(outside)
 
 
 def _endpoint_json(endpoint: Endpoint) -> str:
@@ -171,25 +183,75 @@ class _Row:
 def _rows(cmap: ConnectivityMap) -> list[_Row]:
     """The map's pairs, with each endpoint's external peers reached on the same ports merged
     into one address set: rows of one endpoint and direction are disjoint in addresses, and a
-    pair's ports are all it is allowed, as in ``ConnectivityMap.pairs``."""
-    rows: list[_Row] = []
-    outbound: dict[tuple[str, PortSet], list[str]] = defaultdict(list)
-    inbound: dict[tuple[str, PortSet], list[str]] = defaultdict(list)
-    for (src, dst), ports in cmap.pairs().items():
-        if _is_cidr(dst):
-            outbound[(src, ports)].append(dst)
-        elif _is_cidr(src):
-            inbound[(dst, ports)].append(src)
-        else:
-            rows.append(_Row(src, dst, ports))
-    for (src, ports), cidrs in outbound.items():
-        found = tuple(IPRangeSet.from_cidrs(cidrs).terms())
-        rows.append(_Row(src, _joined(found), ports, dst_terms=found))
-    for (dst, ports), cidrs in inbound.items():
-        found = tuple(IPRangeSet.from_cidrs(cidrs).terms())
-        rows.append(_Row(_joined(found), dst, ports, src_terms=found))
+    pair's ports are all it is allowed (the union of the entries naming it), as in
+    ``ConnectivityMap.pairs``, which this does not call: expanded to one pair per external
+    CIDR, a map with many ipBlocks has hundreds of millions of them."""
+    terms = _Terms()
+    single_pods = {e.name for e in cmap.endpoints if e.kind == "Pod"}
+    internal: dict[tuple[str, str], PortSet] = {}
+    # in-cluster endpoint -> the entries that name it and external addresses on the other side
+    outbound: dict[str, list[tuple[IPRangeSet, PortSet]]] = defaultdict(list)
+    inbound: dict[str, list[tuple[IPRangeSet, PortSet]]] = defaultdict(list)
+    for c in cmap.connections:
+        src_in, src_out = terms.addresses(c.src)
+        dst_in, dst_out = terms.addresses(c.dst)
+        for s in src_in:
+            for d in dst_in:
+                if s != d or s not in single_pods:
+                    _add(internal, (s, d), c.allowed)
+            if dst_out:
+                outbound[s].append((dst_out, c.allowed))
+        if src_out:
+            for d in dst_in:
+                inbound[d].append((src_out, c.allowed))
+    rows = [_Row(s, d, ports) for (s, d), ports in internal.items()]
+    overlays: dict[tuple[tuple[IPRangeSet, PortSet], ...], dict[PortSet, IPRangeSet]] = {}
+    for outward, by_endpoint in ((True, outbound), (False, inbound)):
+        for endpoint, parts in by_endpoint.items():
+            key = tuple(parts)
+            if key not in overlays:
+                overlays[key] = _overlay(parts)
+            for ports, addresses in overlays[key].items():
+                found = tuple(terms.of(addresses))
+                if outward:
+                    rows.append(_Row(endpoint, _joined(found), ports, dst_terms=found))
+                else:
+                    rows.append(_Row(_joined(found), endpoint, ports, src_terms=found))
     rows.sort(key=lambda r: (r.src_terms != (), r.src, r.dst_terms != (), r.dst))
     return rows
+
+
+def _add(pairs: dict[tuple[str, str], PortSet], pair: tuple[str, str], ports: PortSet) -> None:
+    """Union ``ports`` into ``pairs[pair]`` (most pairs are named once: no union then)."""
+    have = pairs.get(pair)
+    pairs[pair] = ports if have is None else have | ports
+
+
+def _overlay(parts: list[tuple[IPRangeSet, PortSet]]) -> dict[PortSet, IPRangeSet]:
+    """Address sets with ports, made disjoint: each address gets the union of the ports of
+    the sets that hold it, and the addresses that get the same ports are one set."""
+    pieces: list[tuple[IPRangeSet, PortSet]] = []
+    for addresses, ports in parts:
+        # One entry per endpoint and ports is the usual case, with disjoint sets: then every
+        # piece is kept whole and the new set is added as it is.
+        split: list[tuple[IPRangeSet, PortSet]] = []
+        rest = addresses
+        for piece, have in pieces:
+            both = piece & addresses
+            if both:
+                split.append((both, have | ports))
+                rest = rest - piece
+                if only := piece - addresses:
+                    split.append((only, have))
+            else:
+                split.append((piece, have))
+        if rest:
+            split.append((rest, ports))
+        pieces = split
+    by_ports: dict[PortSet, list[IPRangeSet]] = defaultdict(list)
+    for piece, ports in pieces:
+        by_ports[ports].append(piece)
+    return {ports: IPRangeSet.union_of(sets) for ports, sets in by_ports.items()}
 
 
 def _joined(terms: Sequence[AddressTerm]) -> str:
@@ -253,7 +315,7 @@ def render_dot(cmap: ConnectivityMap) -> str:
     for row in _rows(cmap):
         for src in [str(t) for t in row.src_terms] or [row.src]:
             for dst in [str(t) for t in row.dst_terms] or [row.dst]:
-                edges[(src, dst)] = edges.get((src, dst), PortSet.none()) | row.ports
+                _add(edges, (src, dst), row.ports)
         for term in (*row.src_terms, *row.dst_terms):
             external.setdefault(str(term), term)
     out = [
