@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from netfence.analyses.connectivity_map import Connection, ConnectivityMap, Endpoint
+from netfence.sets.intervals import IntervalSet
 from netfence.sets.ipranges import TERM_SEPARATOR, AddressTerm, IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -61,13 +63,31 @@ class _Terms:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, ...], tuple[list[str], IPRangeSet]] = {}
         self._terms: dict[IPRangeSet, list[AddressTerm]] = {}
+        # CIDR name -> (family, first, last): one CIDR is named by many entries, and parsing
+        # it is most of the cost of turning names into sets.
+        self._spans: dict[str, tuple[int, int, int]] = {}
+
+    def _span(self, cidr: str) -> tuple[int, int, int]:
+        found = self._spans.get(cidr)
+        if found is None:
+            net = ipaddress.ip_network(cidr)
+            found = (net.version, int(net.network_address), int(net.broadcast_address))
+            self._spans[cidr] = found
+        return found
 
     def addresses(self, names: tuple[str, ...]) -> tuple[list[str], IPRangeSet]:
         """(in-cluster names as given, the set of the external ones)."""
         found = self._seen.get(names)
         if found is None:
-            inside = [n for n in names if not _is_cidr(n)]
-            outside = IPRangeSet.from_cidrs(n for n in names if _is_cidr(n))
+            inside: list[str] = []
+            spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+            for name in names:
+                if _is_cidr(name):
+                    version, lo, hi = self._span(name)
+                    spans[version].append((lo, hi))
+                else:
+                    inside.append(name)
+            outside = IPRangeSet(IntervalSet(spans[4]), IntervalSet(spans[6]))
             found = self._seen[names] = (inside, outside)
         return found
 
