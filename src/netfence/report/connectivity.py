@@ -70,9 +70,7 @@ class _Terms:
     def _span(self, cidr: str) -> tuple[int, int, int]:
         found = self._spans.get(cidr)
         if found is None:
-            net = ipaddress.ip_network(cidr)
-            found = (net.version, int(net.network_address), int(net.broadcast_address))
-            self._spans[cidr] = found
+            found = self._spans[cidr] = _parse_cidr(cidr)
         return found
 
     def addresses(self, names: tuple[str, ...]) -> tuple[list[str], IPRangeSet]:
@@ -102,6 +100,29 @@ class _Terms:
         """(in-cluster names as given, terms of the external ones in address order)."""
         inside, outside = self.addresses(names)
         return inside, self.of(outside)
+
+
+def _parse_cidr(cidr: str) -> tuple[int, int, int]:
+    """(family, first address, last address) of a CIDR; host bits are ignored.
+
+    IPv4 by hand: ipaddress takes some ten times as long, and a map with many ipBlocks names
+    hundreds of thousands of CIDRs.
+    """
+    address, _, prefixlen = cidr.partition("/")
+    if ":" not in address:
+        try:
+            a, b, c, d = map(int, address.split("."))
+            bits = int(prefixlen)
+        except ValueError:
+            pass
+        else:
+            # (x >> 8) == 0 holds for 0..255 only; a negative octet or prefix falls through.
+            if not ((a | b | c | d) >> 8) and 0 <= bits <= 32:
+                size = 1 << (32 - bits)
+                lo = ((a << 24) | (b << 16) | (c << 8) | d) & -size
+                return 4, lo, lo + size - 1
+    net = ipaddress.ip_network(cidr, strict=False)
+    return net.version, int(net.network_address), int(net.broadcast_address)
 
 
 def _endpoint_json(endpoint: Endpoint) -> str:

@@ -223,8 +223,9 @@ class _TermPlanner:
         self._bits = 32 if version == 4 else 128
         self._intervals = intervals
         self._starts = [lo for lo, _ in intervals]
-        # (block start, prefix length) of a mixed block -> (cost, split?) inside and outside
-        self._plans: dict[tuple[int, int], tuple[int, bool, int, bool]] = {}
+        # (block start, prefix length) of a mixed block -> (split inside?, split outside?,
+        # then the interval index ranges of its two halves: left i, left j, right i, right j)
+        self._plans: dict[tuple[int, int], tuple[bool, bool, int, int, int, int]] = {}
 
     def terms(self) -> list[AddressTerm]:
         """The chosen terms, in address order."""
@@ -242,16 +243,11 @@ class _TermPlanner:
         """-1: no address of the block is in the set; 1: all are; 0: some are."""
         if i == j:
             return -1
-        hi = lo + (1 << (self._bits - plen)) - 1
-        first, last = self._intervals[i]
-        return 1 if j - i == 1 and first <= lo and last >= hi else 0
-
-    def _halves(self, lo: int, plen: int, i: int, j: int) -> tuple[int, int, int, int]:
-        """The interval index ranges (left i, left j, right i, right j) of the two halves."""
-        mid = lo + (1 << (self._bits - plen - 1))
-        split = bisect_left(self._starts, mid, i, j)
-        right_first = split - 1 if split > i and self._intervals[split - 1][1] >= mid else split
-        return i, split, right_first, j
+        if j - i == 1:
+            first, last = self._intervals[i]
+            if first <= lo and last >= lo + (1 << (self._bits - plen)) - 1:
+                return 1
+        return 0
 
     def _cost(self, lo: int, plen: int, i: int, j: int) -> tuple[int, int]:
         """(inside cost, outside cost) of a block, recording the choices of mixed blocks."""
@@ -260,14 +256,24 @@ class _TermPlanner:
             return _COST_TERM, 0
         if state == -1:
             return 0, _COST_EXCEPT
-        li, lj, ri, rj = self._halves(lo, plen, i, j)
-        left_in, left_out = self._cost(lo, plen + 1, li, lj)
-        right_in, right_out = self._cost(lo + (1 << (self._bits - plen - 1)), plen + 1, ri, rj)
+        # The halves: intervals starting below mid go left; one that starts below mid and
+        # ends at or past it goes right too.
+        mid = lo + (1 << (self._bits - plen - 1))
+        split = bisect_left(self._starts, mid, i, j)
+        right_first = split - 1 if split > i and self._intervals[split - 1][1] >= mid else split
+        left_in, left_out = self._cost(lo, plen + 1, i, split)
+        right_in, right_out = self._cost(mid, plen + 1, right_first, j)
         split_in, whole_in = left_in + right_in, _COST_TERM + left_out + right_out
         split_out, whole_out = left_out + right_out, _COST_EXCEPT + left_in + right_in
-        inside, outside = min(split_in, whole_in), min(split_out, whole_out)
-        self._plans[(lo, plen)] = (inside, split_in <= whole_in, outside, split_out <= whole_out)
-        return inside, outside
+        self._plans[(lo, plen)] = (
+            split_in <= whole_in,
+            split_out <= whole_out,
+            i,
+            split,
+            right_first,
+            j,
+        )
+        return min(split_in, whole_in), min(split_out, whole_out)
 
     def _write_inside(
         self,
@@ -283,9 +289,9 @@ class _TermPlanner:
         if state == 1:
             found.append((lo, plen, []))
             return
-        li, lj, ri, rj = self._halves(lo, plen, i, j)
+        split_inside, _, li, lj, ri, rj = self._plans[(lo, plen)]
         mid = lo + (1 << (self._bits - plen - 1))
-        if self._plans[(lo, plen)][1]:
+        if split_inside:
             self._write_inside(lo, plen + 1, li, lj, found)
             self._write_inside(mid, plen + 1, ri, rj, found)
             return
@@ -309,9 +315,9 @@ class _TermPlanner:
         if state == -1:
             excepts.append((lo, plen))
             return
-        li, lj, ri, rj = self._halves(lo, plen, i, j)
+        _, split_outside, li, lj, ri, rj = self._plans[(lo, plen)]
         mid = lo + (1 << (self._bits - plen - 1))
-        if self._plans[(lo, plen)][3]:
+        if split_outside:
             self._write_outside(lo, plen + 1, li, lj, excepts, found)
             self._write_outside(mid, plen + 1, ri, rj, excepts, found)
             return
