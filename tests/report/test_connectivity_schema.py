@@ -7,6 +7,7 @@ bundled example's output at both granularities, whole and for one namespace, mus
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 
 from netfence.report.connectivity import SCHEMA_VERSION
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "arc-cluster"
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +60,19 @@ def test_schema_refuses_a_version_1_document(validator):
     assert errors
     old["schema_version"] = "2"
     assert not validator.is_valid(old), "an IPRange endpoint without cidr/except is refused"
+
+
+def test_the_documented_example_satisfies_the_schema(validator):
+    """docs/json-connectivity.md's example document is valid, and names only its endpoints."""
+    text = (ROOT / "docs" / "json-connectivity.md").read_text(encoding="utf-8")
+    found = re.search(r"```json\n(.*?)```", text, re.DOTALL)
+    assert found is not None
+    document = json.loads(found.group(1))
+    validator.validate(document)
+    named = {
+        name
+        for entry in document["connections"]
+        for side in ("src", "dst")
+        for name in ([entry[side]] if isinstance(entry[side], str) else entry[side])
+    }
+    assert named == {e["name"] for e in document["endpoints"]}
