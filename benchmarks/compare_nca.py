@@ -220,7 +220,8 @@ def parse_netfence(data: Mapping[str, Any] | Path) -> ConnMap:
         with data.open(encoding="utf-8") as f:
             data = json.load(f)
     assert isinstance(data, Mapping)
-    if str(data.get("schema_version")) != "1":
+    # Version 2 writes external ranges as ipBlock-shaped terms; pods are named alike in both.
+    if str(data.get("schema_version")) not in ("1", "2"):
         raise ValueError(f"unsupported netfence schema_version {data.get('schema_version')!r}")
     if data.get("granularity", "pod") != "pod":
         raise ValueError("netfence output must be at pod granularity (--granularity pod)")

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +47,7 @@ FORMATS = ["text", "json", "csv", "md", "dot"]
 GRANULARITIES = ["workload", "pod"]
 BACKEND_PODS = ["shop/backend-5f7b9c-x1", "shop/backend-5f7b9c-x2"]
 EVERYTHING = [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
 FRONTEND_EGRESS = sorted(
     ipaddress.ip_network("192.168.0.0/16").address_exclude(ipaddress.ip_network("192.168.1.0/24")),
     key=lambda n: int(n.network_address),
@@ -64,6 +66,29 @@ def _is_cidr(name: str) -> bool:
     return True
 
 
+def _term_networks(cidr: str, excepts: list[str]) -> list:
+    """The networks of one ipBlock-shaped term: ``cidr`` less each of ``excepts``."""
+    nets = [ipaddress.ip_network(cidr)]
+    for carved in map(ipaddress.ip_network, excepts):
+        nets = [
+            piece
+            for n in nets
+            for piece in (n.address_exclude(carved) if carved.subnet_of(n) else [n])
+        ]
+    return nets
+
+
+def _address_cell(cell: str) -> list | None:
+    """The networks a CSV address cell stands for (terms joined by "; "), or None for a name."""
+    networks = []
+    for term in cell.split("; "):
+        cidr, _, excepts = term.partition(" except ")
+        if not _is_cidr(cidr):
+            return None
+        networks.extend(_term_networks(cidr, excepts.split(", ") if excepts else []))
+    return _collapsed(networks)
+
+
 def _collapsed(names) -> list:
     nets = [ipaddress.ip_network(n) for n in names]
     return sorted(
@@ -76,24 +101,30 @@ def _collapsed(names) -> list:
 def summarize(doc: dict):
     """The JSON map as (in-cluster pairs -> allowed, external reach -> collapsed networks).
 
-    In-cluster pairs skip loopback (docs: never asserted). External endpoints are compared as
-    address sets, not as a particular CIDR decomposition: ``("to", src, ports)`` and
+    In-cluster pairs skip loopback (docs: never asserted). External endpoints are the terms
+    of the ``IPRange`` endpoints (``cidr`` less ``except``), compared as address sets, not as
+    a particular decomposition: ``("to", src, ports)`` and
     ``("from", dst, ports)`` map to the collapsed networks reachable / reaching.
     """
     internal: dict[tuple[str, str], dict] = {}
-    external: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    external: dict[tuple[str, str, str], list] = defaultdict(list)
+    terms = {
+        e["name"]: _term_networks(e["cidr"], e["except"])
+        for e in doc["endpoints"]
+        if e["kind"] == "IPRange"
+    }
     for conn in doc["connections"]:
         ports = json.dumps(conn["allowed"], sort_keys=True)
         for src in _names(conn["src"]):
             for dst in _names(conn["dst"]):
                 if src == dst:
                     continue
-                if _is_cidr(src) and _is_cidr(dst):
+                if src in terms and dst in terms:
                     pytest.fail(f"external-to-external connection listed: {src} -> {dst}")
-                if _is_cidr(dst):
-                    external[("to", src, ports)].append(dst)
-                elif _is_cidr(src):
-                    external[("from", dst, ports)].append(src)
+                if dst in terms:
+                    external[("to", src, ports)].extend(terms[dst])
+                elif src in terms:
+                    external[("from", dst, ports)].extend(terms[src])
                 else:
                     assert (src, dst) not in internal, "pair listed twice"
                     internal[(src, dst)] = conn["allowed"]
@@ -137,12 +168,12 @@ def test_every_format_and_granularity_succeeds(cli, shop_cluster, fmt, granulari
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)
 def test_json_contract_and_exact_connections(cli, shop_cluster, granularity):
-    """docs/json-connectivity.md: ``schema_version`` "1", ``granularity``, ``endpoints`` and
+    """docs/json-connectivity.md: ``schema_version`` "2", ``granularity``, ``endpoints`` and
     ``connections`` with ``src``/``dst``/``allowed``; the connections are exactly the fixture's
     allowed flows (frontend->backend TCP 9090, frontend->192.168.0.0/16 minus 192.168.1.0/24
     TCP 443, toolbox to and from everything), nothing more."""
     doc = run_json(cli, shop_cluster, "--granularity", granularity)
-    assert doc["schema_version"] == "1"
+    assert doc["schema_version"] == "2"
     assert doc["granularity"] == granularity
     for conn in doc["connections"]:
         assert set(conn) >= {"src", "dst", "allowed"}
@@ -154,7 +185,8 @@ def test_json_contract_and_exact_connections(cli, shop_cluster, granularity):
 
 def test_json_endpoints_name_kinds_and_namespaces(cli, shop_cluster):
     """Endpoints: in-cluster first sorted by name (workload kind or Pod, with namespace), then
-    external ranges (``IPRange``, namespace null), disjoint, IPv4 before IPv6."""
+    external ranges (``IPRange``, namespace null) as ipBlock-shaped terms: ``cidr`` and the
+    ``except`` CIDRs inside it, named ``CIDR`` or ``CIDR except A, B``, IPv4 before IPv6."""
     workload = run_json(cli, shop_cluster)
     inside = [e for e in workload["endpoints"] if e["kind"] != "IPRange"]
     assert inside == [
@@ -165,11 +197,19 @@ def test_json_endpoints_name_kinds_and_namespaces(cli, shop_cluster):
     ranges = [e for e in workload["endpoints"] if e["kind"] == "IPRange"]
     assert workload["endpoints"] == inside + ranges
     assert all(e["namespace"] is None for e in ranges)
-    nets = [ipaddress.ip_network(e["name"]) for e in ranges]
+    nets = [ipaddress.ip_network(e["cidr"]) for e in ranges]
     assert [n.version for n in nets] == sorted(n.version for n in nets)
-    for i, a in enumerate(nets):
-        for b in nets[i + 1 :]:
-            assert not a.overlaps(b), f"external ranges {a} and {b} overlap"
+    for e in ranges:
+        cidr = ipaddress.ip_network(e["cidr"])
+        assert all(ipaddress.ip_network(x).subnet_of(cidr) for x in e["except"])
+        assert e["name"] == (
+            f"{e['cidr']} except {', '.join(e['except'])}" if e["except"] else e["cidr"]
+        )
+    assert {e["name"] for e in ranges} == {
+        "0.0.0.0/0",
+        "::/0",
+        "192.168.0.0/16 except 192.168.1.0/24",
+    }
     named = {n for c in workload["connections"] for k in ("src", "dst") for n in _names(c[k])}
     assert named == {e["name"] for e in workload["endpoints"]}
 
@@ -186,9 +226,11 @@ def test_json_endpoints_name_kinds_and_namespaces(cli, shop_cluster):
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)
 def test_csv_has_a_header_and_one_row_per_pair(cli, shop_cluster, granularity):
-    """CSV: header ``src,dst,connections`` then one row per (source, destination) pair, exactly
-    the pairs the JSON lists, each once. A single pod to itself is loopback, never
-    asserted; a workload on both sides stays (its replicas may connect)."""
+    """CSV: header ``src,dst,connections`` then one row per pair of endpoints, where the
+    external addresses an endpoint reaches (or is reached from) on the same ports form one
+    address set, written as its terms: exactly the JSON's in-cluster pairs, each once, and
+    exactly its external reach. A single pod to itself is loopback, never asserted; a
+    workload on both sides stays (its replicas may connect)."""
     doc = run_json(cli, shop_cluster, "--granularity", granularity)
     result = cli("connectivity", shop_cluster, "-o", "csv", "--granularity", granularity)
     assert result.code == 0
@@ -205,14 +247,39 @@ def test_csv_has_a_header_and_one_row_per_pair(cli, shop_cluster, granularity):
         for s in _names(c["src"])
         for d in _names(c["dst"])
         # Loopback of a single pod is never a pair; a workload's replicas reaching each other is.
-        if s != d or kinds[s] != "Pod"
+        if kinds[s] != "IPRange" and kinds[d] != "IPRange" and (s != d or kinds[s] != "Pod")
     }
-    assert set(pairs) == from_json
+    internal = {(s, d) for s, d, _ in body if _address_cell(s) is None and _address_cell(d) is None}
+    assert internal == from_json
+    external = {}
+    for src, dst, ports in body:
+        if (networks := _address_cell(dst)) is not None:
+            external[("to", src, ports)] = networks
+        elif (networks := _address_cell(src)) is not None:
+            external[("from", dst, ports)] = networks
+    assert external == {
+        ("to", "shop/frontend", "TCP 443"): FRONTEND_EGRESS,
+        ("to", "ops/toolbox", "All"): EVERYTHING,
+        ("from", "ops/toolbox", "All"): EVERYTHING,
+    }
+    assert ["shop/frontend", "192.168.0.0/16 except 192.168.1.0/24", "TCP 443"] in body
+    assert ["ops/toolbox", "0.0.0.0/0; ::/0", "All"] in body
     backends = ["shop/backend"] if granularity == "workload" else BACKEND_PODS
     for backend in backends:
         assert ["shop/frontend", backend, "TCP 9090"] in body
-    assert {r[2] for r in body if r[0] == "shop/frontend" and _is_cidr(r[1])} == {"TCP 443"}
-    assert {r[2] for r in body if "ops/toolbox" in r[:2]} == {"All"}
+
+
+def test_csv_of_the_example_is_one_row_per_connection_not_per_fragment(cli):
+    """The bundled example's ranges such as 0.0.0.0/0 less three addresses are one cell each
+    (``0.0.0.0/0 except 10.240.0.0/24, ...``), so 19 workloads give about a hundred rows, not
+    the thousands of one row per CIDR fragment."""
+    result = cli("connectivity", EXAMPLE, "-o", "csv")
+    assert result.code == 0, result.err
+    rows = list(csv.reader(io.StringIO(result.out)))[1:]
+    assert len(rows) <= 150
+    cells = {cell for row in rows for cell in row[:2]}
+    assert "0.0.0.0/0 except 10.240.0.0/24, 168.63.129.16/32, 169.254.169.254/32" in cells
+    assert "0.0.0.0/0 except 168.63.129.16/32, 169.254.169.254/32; ::/0" in cells
 
 
 def test_csv_keeps_a_workloads_replicas_reaching_each_other(cli, write):
@@ -256,6 +323,8 @@ def test_markdown_is_a_table_of_the_connections(cli, shop_cluster, granularity):
         assert line.count(" | ") == 2
     backends = "shop/backend" if granularity == "workload" else ", ".join(BACKEND_PODS)
     assert f"| shop/frontend | {backends} | TCP 9090 |" in lines
+    # External addresses as ipBlock terms, not the CIDRs that make them up.
+    assert "| shop/frontend | 192.168.0.0/16 except 192.168.1.0/24 | TCP 443 |" in lines
 
 
 def test_text_lists_connections_and_a_summary(cli, shop_cluster):
@@ -266,6 +335,10 @@ def test_text_lists_connections_and_a_summary(cli, shop_cluster):
     lines = result.out.splitlines()
     assert len(lines) == len(doc["connections"]) + 1
     assert "shop/frontend => shop/backend : TCP 9090" in lines
+    # Address terms: one for the ipBlock with its except; terms apart by "; " (an except list
+    # uses ", "), after the in-cluster names.
+    assert "shop/frontend => 192.168.0.0/16 except 192.168.1.0/24 : TCP 443" in lines
+    assert "ops/toolbox => ops/toolbox; 0.0.0.0/0; ::/0 : All" in lines
     ranges = sum(1 for e in doc["endpoints"] if e["kind"] == "IPRange")
     assert lines[-1] == (
         f"{len(doc['connections'])} connection groups; 3 workloads, {ranges} external ranges"
@@ -293,12 +366,54 @@ def test_dot_renders_with_graphviz(cli, shop_cluster, require_tool, granularity)
         if endpoint["namespace"] is not None:
             assert name.split("/", 1)[1] in texts, f"label of {name} missing from the SVG"
     assert {"shop", "ops", "external"} <= texts
-    assert "192.168.0.0/24" in texts and "192.168.128.0/17" in texts
+    # One node for the ipBlock term, labelled with its CIDR and its excepts line by line.
+    assert {"192.168.0.0/16 except", "192.168.1.0/24"} <= texts
+    assert "192.168.128.0/17" not in texts
     assert {"TCP 9090", "TCP 443", "All"} <= texts
     edges = {t for t in texts if "->" in t}
     backends = ["shop/backend"] if granularity == "workload" else BACKEND_PODS
     for backend in backends:
         assert f"shop/frontend->{backend}" in edges
+
+
+def _points(length: str) -> float:
+    assert length.endswith("pt"), length
+    return float(length[:-2])
+
+
+@pytest.mark.parametrize("granularity", GRANULARITIES)
+def test_dot_of_the_example_stays_small(cli, require_tool, granularity):
+    """The bundled example draws as a readable picture: a cluster per namespace, one node per
+    external term (``0.0.0.0/0 except ...``) rather than one per CIDR fragment, one edge per
+    pair of nodes: at most 60 nodes, and an SVG under 5,000 pt tall (and wide)."""
+    dot = require_tool("dot")
+    doc = run_json(cli, EXAMPLE, "--granularity", granularity)
+    result = cli("connectivity", EXAMPLE, "-o", "dot", "--granularity", granularity)
+    assert result.code == 0, result.err
+    rendered = subprocess.run(
+        [dot, "-Tsvg"], input=result.out, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stderr == ""
+    root = ET.fromstring(rendered.stdout)
+    svg = "{http://www.w3.org/2000/svg}"
+    groups = list(root.iter(f"{svg}g"))
+    titles: dict[str | None, list[str | None]] = defaultdict(list)
+    for g in groups:
+        title = g.find(f"{svg}title")
+        if title is not None:
+            titles[g.get("class")].append(title.text)
+    nodes = titles.get("node", [])
+    assert len(nodes) <= 60
+    external = {e["name"] for e in doc["endpoints"] if e["kind"] == "IPRange"}
+    assert external <= set(nodes)
+    assert "0.0.0.0/0 except 168.63.129.16/32, 169.254.169.254/32" in nodes
+    namespaces = {e["namespace"] for e in doc["endpoints"] if e["namespace"] is not None}
+    assert {f"cluster_{ns}" for ns in namespaces} <= set(titles.get("cluster", []))
+    edges = titles.get("edge", [])
+    assert len(edges) == len(set(edges)), "parallel edges are merged into one"
+    assert _points(root.get("height", "")) < 5000
+    assert _points(root.get("width", "")) < 5000
 
 
 def test_require_tool_skips_locally_and_fails_under_ci(require_tool, monkeypatch, tmp_path):

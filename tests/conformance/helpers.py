@@ -77,7 +77,7 @@ def expand(data: Mapping[str, Any]) -> Conn:
     Entries may name one endpoint or a list on either side; a pair's allowed set is the union
     over every entry naming it. Self pairs, empty protocols and empty pairs are dropped.
     """
-    assert data.get("schema_version") == "1", f"unexpected schema_version: {data!r:.200}"
+    assert data.get("schema_version") == "2", f"unexpected schema_version: {data!r:.200}"
     raw: dict[tuple[str, str], dict[str, Ranges]] = {}
     for entry in data["connections"]:
         srcs = _names(entry["src"])
@@ -136,9 +136,12 @@ IpSpan = tuple[int, int, int]  # (ip version, first address, last address)
 def address_spans(name: str) -> list[IpSpan] | None:
     """Parse an external endpoint name into address spans, or None when it is not one.
 
-    A name is normally one CIDR (``10.0.0.0/8``); several CIDRs separated by commas or spaces,
-    or a ``first-last`` range, are accepted too.
+    A name is normally one ipBlock-shaped term (``10.0.0.0/8``, or ``0.0.0.0/0 except
+    10.0.0.0/8, 172.16.0.0/12``: the CIDR less the excepted ones); several CIDRs separated by
+    commas or spaces, or a ``first-last`` range, are accepted too.
     """
+    if " except " in name:
+        return _term_spans(*name.split(" except ", 1))
     parts = [p for p in name.replace(",", " ").replace(";", " ").split() if p]
     if not parts:
         return None
@@ -161,6 +164,25 @@ def address_spans(name: str) -> list[IpSpan] | None:
         except ValueError:
             return None
     return spans
+
+
+def _term_spans(cidr: str, excepts: str) -> list[IpSpan] | None:
+    """The spans of ``cidr`` less each CIDR of the comma-separated ``excepts``."""
+    try:
+        nets = [ipaddress.ip_network(cidr)]
+        for carved in (ipaddress.ip_network(e.strip()) for e in excepts.split(",")):
+            nets = [
+                piece
+                for net in nets
+                for piece in (
+                    net.address_exclude(carved)
+                    if net.version == carved.version and carved.subnet_of(net)
+                    else [net]
+                )
+            ]
+    except ValueError:
+        return None
+    return [(n.version, int(n.network_address), int(n.broadcast_address)) for n in nets]
 
 
 def external_names(conn: Conn) -> set[str]:

@@ -13,7 +13,6 @@ from .helpers import (
     external_names,
     from_ip,
     labels,
-    merge,
     ns,
     pod,
     policy,
@@ -210,13 +209,19 @@ def _split_fixture() -> str:
 
 def test_external_ranges_are_cidrs_split_at_ipblock_edges() -> None:
     """IPBlock (API reference): the outside world is told apart only at the edges of ipBlock
-    cidr/except ranges; external endpoints are named by canonical CIDRs and each address gets
-    exactly what the policies allow it."""
+    cidr/except ranges; external endpoints are named by canonical ipBlock-shaped terms
+    (``CIDR`` or ``CIDR except A, B``, docs/json-connectivity.md version 2) and each address
+    gets exactly what the policies allow it."""
     conn = connectivity(_split_fixture())
     names = external_names(conn)
     assert names
     for name in names:
-        assert str(ipaddress.ip_network(name, strict=True)) == name, name
+        cidr, _, excepts = name.partition(" except ")
+        net = ipaddress.ip_network(cidr, strict=True)
+        assert str(net) == cidr, name
+        for carved in excepts.split(", ") if excepts else []:
+            assert str(ipaddress.ip_network(carved, strict=True)) == carved, name
+            assert ipaddress.ip_network(carved).subnet_of(net), name
     assert conn[("a/client", "203.0.113.0/24")] == tcp(443)
     assert to_ip(conn, "a/client", "10.2.0.1") == ALL
     assert to_ip(conn, "a/client", "10.0.0.1") == ALL
@@ -230,17 +235,18 @@ def test_external_ranges_are_cidrs_split_at_ipblock_edges() -> None:
         assert from_ip(conn, ip, "a/client") == ALL, ip
 
 
-def test_external_endpoints_are_disjoint_ranges() -> None:
-    """IPBlock (API reference) partitions the outside: 0.0.0.0/0 is split by every cidr and
-    except into disjoint ranges, each an endpoint of its own, so a pair (pod, range) is listed
-    whenever that pod may reach that range (here the unisolated pod reaches 203.0.113.0/24)."""
+def test_external_endpoints_are_the_ipblocks_as_written() -> None:
+    """IPBlock (API reference): a cidr less its excepts is one external endpoint, written as
+    the policy writes it (docs/json-connectivity.md, version 2: one term, not the CIDRs that
+    make it up); the names one pod reaches are disjoint, and the unisolated pod reaches the
+    whole of 0.0.0.0/0 as one endpoint."""
     conn = connectivity(_split_fixture())
-    names = external_names(conn)
-    spans = [(name, span) for name in names for span in address_spans(name) or []]
-    v4 = sorted((lo, hi, name) for name, (ver, lo, hi) in spans if ver == 4)
-    for (_, hi1, n1), (lo2, _, n2) in zip(v4, v4[1:], strict=False):
-        assert hi1 < lo2, f"external endpoints {n1} and {n2} overlap"
-    assert merge((lo, hi) for lo, hi, _ in v4) == [(0, 2**32 - 1)]
+    reached = sorted(d for s, d in conn if s == "a/client")
+    assert reached == ["10.0.0.0/8 except 10.1.0.0/16", "203.0.113.0/24"]
+    spans = sorted(span for name in reached for span in address_spans(name) or [])
+    for (_, _, hi1), (_, lo2, _) in zip(spans, spans[1:], strict=False):
+        assert hi1 < lo2, f"external endpoints overlap: {reached}"
+    assert conn[("a/client", "10.0.0.0/8 except 10.1.0.0/16")] == ALL
+    assert conn[("a/open", "0.0.0.0/0")] == ALL
     for ip in ("10.2.0.1", "10.1.0.1", "8.8.8.8", "203.0.113.77", "169.254.169.254"):
-        assert len(external_containing(conn, ip)) == 1, ip
-    assert conn[("a/open", "203.0.113.0/24")] == ALL
+        assert "0.0.0.0/0" in external_containing(conn, ip), ip
