@@ -24,6 +24,7 @@ from .builders import (
     pod,
     policy,
     port,
+    workload,
 )
 
 POLICY = "NetworkPolicy/shop/p"
@@ -341,3 +342,35 @@ def test_host_network_findings_get_host_level_advice_and_no_policy_fix() -> None
         assert found.fix is None
     about_web = about("Deployment/shop/web")
     assert about_web and all("HostEndpoint" not in f.check.remediation for f in about_web)
+
+
+def test_node_agent_on_the_host_network_is_info_other_workloads_high() -> None:
+    """Pod Security Standards, privileged level (for node agents such as the CNI and
+    kube-proxy): a DaemonSet of a platform namespace (kube-system, calico-system,
+    tigera-operator) on the host network is expected, NF015 at info; the same DaemonSet in an
+    application namespace, or a Deployment in kube-system, stays high."""
+    agent = workload("DaemonSet", "calico-system", "calico-node", host_network=True)
+    app_daemon = workload("DaemonSet", "shop", "log-shipper", host_network=True)
+    system_deployment = deployment("kube-system", "tunnel", host_network=True)
+    found = {
+        f.primary.key: f.effective_severity
+        for f in audit([agent, app_daemon, system_deployment], "NF015")
+        if f.primary is not None
+    }
+    assert found == {
+        "DaemonSet/calico-system/calico-node": Severity.INFO,
+        "DaemonSet/shop/log-shipper": Severity.HIGH,
+        "Deployment/kube-system/tunnel": Severity.HIGH,
+    }
+
+
+def test_reachability_of_a_host_network_workload_is_info_beside_nf015() -> None:
+    """NetworkPolicy spec: a policy selects pods, and a host-network pod's traffic is its
+    node's: what the map computes for it (NF002 here) is the node's reach, which NF015
+    already reports at its severity; the reachability finding informs, with host advice."""
+    report = run_audit(cluster(deployment("shop", "agent", host_network=True)))
+    nf002 = [f for f in report.findings if f.check.check_id == "NF002"]
+    assert nf002 and all(f.effective_severity is Severity.INFO for f in nf002)
+    assert all("NF015 reports" in f.message for f in nf002)
+    (nf015,) = [f for f in report.findings if f.check.check_id == "NF015"]
+    assert nf015.effective_severity is Severity.HIGH

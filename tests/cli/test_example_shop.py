@@ -12,8 +12,8 @@ mistakes it carries, and what they must raise:
 - the ``catalog`` policy names port ``htpp``: NF019.
 
 And the context it shows: the controller's exposure on 80 and 443 is expected (NF008 at info,
-naming its LoadBalancer Service and the Ingress it serves); calico-node uses the host network
-(NF015 and its other findings advise the host, not a NetworkPolicy); Calico's DaemonSet is in
+naming its LoadBalancer Service and the Ingress it serves); calico-node, a node agent, uses the host network
+(NF015 at info, and its other findings at info too, all advising the host, not a NetworkPolicy); Calico's DaemonSet is in
 kube-system, so no NF020; the templates have no pod IPs, so the rules whose ipBlocks reach
 into private space are listed (NF030).
 """
@@ -27,9 +27,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
 
 EXPECTED = {
     ("NF001", "Namespace/kube-system", "medium"),
-    ("NF002", "DaemonSet/kube-system/calico-node", "medium"),
+    ("NF002", "DaemonSet/kube-system/calico-node", "info"),
     ("NF002", "Deployment/kube-system/coredns", "medium"),
-    ("NF003", "DaemonSet/kube-system/calico-node", "medium"),
+    ("NF003", "DaemonSet/kube-system/calico-node", "info"),
     ("NF003", "Deployment/ingress-nginx/ingress-nginx-controller", "medium"),
     ("NF003", "Deployment/kube-system/coredns", "medium"),
     ("NF004", "Namespace/ingress-nginx", "low"),
@@ -42,12 +42,12 @@ EXPECTED = {
     ("NF008", "Deployment/ingress-nginx/ingress-nginx-controller", "info"),
     ("NF008", "Deployment/shop/payments", "high"),
     ("NF009", "Deployment/shop/payments", "medium"),
-    ("NF010", "DaemonSet/kube-system/calico-node", "high"),
+    ("NF010", "DaemonSet/kube-system/calico-node", "info"),
     ("NF010", "Deployment/ingress-nginx/ingress-nginx-controller", "high"),
     ("NF010", "Deployment/kube-system/coredns", "high"),
     ("NF010", "Deployment/shop/payments", "high"),
     ("NF014", "NetworkPolicy/monitoring/prometheus", "medium"),
-    ("NF015", "DaemonSet/kube-system/calico-node", "high"),
+    ("NF015", "DaemonSet/kube-system/calico-node", "info"),
     ("NF019", "NetworkPolicy/shop/catalog", "medium"),
     ("NF023", "Cluster/cluster", "medium"),
     ("NF030", "NetworkPolicy/ingress-nginx/ingress-nginx-controller", "info"),

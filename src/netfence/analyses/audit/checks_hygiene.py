@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Final
 
 import numpy as np
 
@@ -63,17 +64,37 @@ POLICY_ENGINES = {
     },
 )
 def host_network(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
-    """Workloads whose pods use the host network."""
+    """Workloads whose pods use the host network; a node agent of the platform is info."""
     for view in ctx.workloads:
         pods = [ctx.cluster.pods[i] for i in view.pods if ctx.cluster.pods[i].host_network]
-        if pods:
-            yield finding(
-                info,
-                f"{view.kind} {view.name} runs with hostNetwork: NetworkPolicy does not apply "
-                f"to its traffic.",
-                (view.resource,),
-                ev.HostNetwork(tuple(p.key for p in pods[:20]), len(pods)),
-            )
+        if not pods:
+            continue
+        agent = is_node_agent(view.kind, view.namespace)
+        note = (
+            ": expected of a node agent of the platform, whose host must be guarded instead"
+            if agent
+            else ""
+        )
+        yield finding(
+            info,
+            f"{view.kind} {view.name} runs with hostNetwork: NetworkPolicy does not apply "
+            f"to its traffic{note}.",
+            (view.resource,),
+            ev.HostNetwork(tuple(p.key for p in pods[:20]), len(pods)),
+            severity=Severity.INFO if agent else None,
+        )
+
+
+PLATFORM_NAMESPACES: Final = frozenset({"kube-system", "calico-system", "tigera-operator"})
+"""Namespaces of the cluster's own components (Kubernetes, and Calico as AKS enabled by Azure
+Arc installs it), whose DaemonSets on the host network are node agents (kube-proxy, the CNI,
+calico-node): Pod Security's privileged level exists for them."""
+
+
+def is_node_agent(kind: str, namespace: str) -> bool:
+    """A DaemonSet of a platform namespace: one pod per node, run by the platform, which
+    needs the node's network (kube-proxy, calico-node); host networking is its job."""
+    return kind == "DaemonSet" and namespace in PLATFORM_NAMESPACES
 
 
 @check(

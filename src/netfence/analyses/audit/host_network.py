@@ -12,7 +12,7 @@ import dataclasses
 from typing import Final
 
 from netfence.model.cluster import Cluster
-from netfence.model.findings import CheckId, Finding
+from netfence.model.findings import CheckId, Finding, Severity
 
 HOST_LEVEL_ADVICE: Final = (
     "NetworkPolicy cannot apply to host-network pods: remove hostNetwork unless the pod is a "
@@ -41,12 +41,21 @@ def host_network_subjects(cluster: Cluster) -> frozenset[str]:
 
 
 def with_host_advice(finding: Finding, subjects: frozenset[str]) -> Finding:
-    """``finding`` with host-level advice and no generated NetworkPolicy when its subject
-    (its primary resource) is a host-network workload; unchanged otherwise."""
+    """``finding`` with host-level advice, no generated NetworkPolicy and info severity when
+    its subject (its primary resource) is a host-network workload; unchanged otherwise."""
     primary = finding.primary
     if primary is None or primary.key not in subjects:
         return finding
     if finding.check.check_id in HOST_LEVEL_CHECKS:
         return finding
     check = dataclasses.replace(finding.check, remediation=HOST_LEVEL_ADVICE)
-    return dataclasses.replace(finding, check=check, fix=None)
+    # What the model computes for such a pod is the node's own reach, which no pod policy
+    # governs: NF015 reports the pod at its severity; this one informs, so that one cause is
+    # not several HIGH findings.
+    return dataclasses.replace(
+        finding,
+        check=check,
+        fix=None,
+        severity=Severity.INFO,
+        message=f"{finding.message} (host network: the node's own traffic, which NF015 reports)",
+    )
