@@ -290,3 +290,16 @@ def test_checks_catalog(cli):
     text = cli("checks").out
     assert "NF010" in text and "controls:" in text
     assert cli("checks", "-o", "md").out.startswith("| ID |")
+
+
+def test_docs_url_gives_sarif_rules_a_help_uri_and_a_bad_one_exits_2(cli, tmp_path):
+    """``scan --docs-url URL``: SARIF rules link URL#nfNNN; a relative or fragment URL is a
+    usage error (exit 2, one line naming the argument)."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
+    url = "https://docs.example.org/netfence/checks.md"
+    ok = cli("scan", example, "-o", "sarif", "--docs-url", url)
+    assert ok.code == 0
+    rules = json.loads(ok.out)["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["helpUri"] for r in rules} == {f"{url}#{r['id'].lower()}" for r in rules}
+    bad = cli("scan", example, "-o", "sarif", "--docs-url", "docs/checks.md")
+    assert bad.code == 2 and "--docs-url" in bad.err and bad.out == ""

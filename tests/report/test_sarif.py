@@ -24,7 +24,7 @@ import pytest
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import FileOrigin
-from netfence.report.sarif import artifact_location, render_sarif, rule_name
+from netfence.report.sarif import artifact_location, checked_docs_url, render_sarif, rule_name
 
 REPO = Path(__file__).resolve().parents[2]
 MULTITOOL_ENV = "NETFENCE_SARIF_MULTITOOL"
@@ -391,3 +391,33 @@ def test_configured_multitool_must_exist(monkeypatch, tmp_path):
     monkeypatch.setenv(MULTITOOL_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(AssertionError, match="not executable"):
         _require_multitool()
+
+
+DOCS = "https://docs.example.org/netfence/checks.md"
+
+
+def test_help_uri_links_each_rule_to_its_section_when_the_docs_url_is_given(audit_report):
+    """SARIF 2.1.0 3.49.12 (reportingDescriptor.helpUri, an absolute URI): with the address
+    where docs/checks.md is published, every rule links its check's section; without one,
+    no rule has a helpUri (netfence has no published address of its own to invent)."""
+    with_docs = json.loads(render_sarif(audit_report, docs_url=DOCS))
+    rules = with_docs["runs"][0]["tool"]["driver"]["rules"]
+    assert rules and all(r["helpUri"] == f"{DOCS}#{r['id'].lower()}" for r in rules)
+    _validate(with_docs)
+    without = _log(audit_report)
+    assert all("helpUri" not in r for r in without["runs"][0]["tool"]["driver"]["rules"])
+
+
+def test_sarif_with_help_uri_passes_the_multitool(audit_report, tmp_path):
+    tool = _require_multitool()
+    problems = _multitool_problems(tool, render_sarif(audit_report, docs_url=DOCS), tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "url", ["docs/checks.md", "ftp://host/checks.md", "https://host/checks.md#nf001", "https://"]
+)
+def test_docs_url_must_be_an_absolute_http_url_without_fragment(url):
+    """helpUri is an absolute URI; the check anchors are netfence's to add."""
+    with pytest.raises(ValueError):
+        checked_docs_url(url)

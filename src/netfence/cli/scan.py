@@ -31,7 +31,7 @@ from netfence.report.findings_text import render_text
 from netfence.report.fix_files import write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.printable import printable
-from netfence.report.sarif import render_sarif
+from netfence.report.sarif import checked_docs_url, render_sarif
 from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline, unused_entries
 from netfence.sources.manifests import iter_input_files
 
@@ -129,6 +129,12 @@ def add_scan_parser(commands: Any) -> None:
         "--show-fixes", action="store_true", help="text output: print each generated fix (YAML)"
     )
     scan.add_argument(
+        "--docs-url",
+        type=docs_url,
+        metavar="URL",
+        help="where docs/checks.md is published: SARIF rules then link their section (helpUri)",
+    )
+    scan.add_argument(
         "--baseline",
         metavar="FILE",
         help=f"accepted findings (default: {DEFAULT_BASELINE} in the working directory, if any)",
@@ -201,9 +207,20 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
             show_fixes=args.show_fixes,
             quiet=args.quiet,
         )
+    elif args.output == "sarif":
+        output = render_sarif(report, docs_url=args.docs_url)
     else:
         output = FORMATS[args.output](report)
     return output, EXIT_FINDINGS if failed else 0
+
+
+def docs_url(text: str) -> str:
+    """``--docs-url``: an absolute http(s) URL without a fragment (argparse refuses the rest,
+    exit 2, naming the argument)."""
+    try:
+        return checked_docs_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _warn_about_baseline(

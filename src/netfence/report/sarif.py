@@ -2,8 +2,9 @@
 
 One run. Every check that ran is a rule (``tool.driver.rules``) with GitHub's
 ``security-severity`` and the anchor of its section in the check reference (``docs/checks.md#nf008``,
-in ``help.markdown`` and ``properties.documentation``: the project names no repository URL that
-a ``helpUri`` could resolve against). Every finding is a result whose primary location is the rule
+in ``help.markdown`` and ``properties.documentation``, and as ``helpUri`` when the caller says
+where that page is published: ``scan --docs-url``; netfence has no published address of its own
+to default to). Every finding is a result whose primary location is the rule
 that causes it (file and line of the rule inside the policy), or else the files and lines of its
 resources; the workloads a grouped finding affects are ``relatedLocations``. Resource keys are
 logical locations and the finding's fingerprint a partial fingerprint, so that code scanning
@@ -104,8 +105,8 @@ def _help_markdown(check: CheckInfo) -> str:
     return "\n\n".join(parts)
 
 
-def _rule(check: CheckInfo) -> dict[str, Any]:
-    return {
+def _rule(check: CheckInfo, docs_url: str | None) -> dict[str, Any]:
+    rule: dict[str, Any] = {
         "id": check.check_id,
         "name": rule_name(check.title),
         "shortDescription": {"text": check.title},
@@ -119,6 +120,20 @@ def _rule(check: CheckInfo) -> dict[str, Any]:
             "documentation": docs_anchor(check),
         },
     }
+    if docs_url is not None:
+        rule["helpUri"] = f"{docs_url}#{check.check_id.lower()}"
+    return rule
+
+
+def checked_docs_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL without a fragment, the form SARIF's
+    ``helpUri`` takes (SARIF 2.1.0 3.49.12: an absolute URI); else ValueError saying why."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+    if parts.fragment or url.endswith("#"):
+        raise ValueError(f"{url!r} has a fragment; give the page, the check anchors are added")
+    return url
 
 
 def artifact_location(file: str) -> dict[str, str] | None:
@@ -284,7 +299,7 @@ def _checks(report: AuditReport) -> list[CheckInfo]:
     return [by_id[k] for k in sorted(by_id)]
 
 
-def sarif_log(report: AuditReport) -> dict[str, Any]:
+def sarif_log(report: AuditReport, docs_url: str | None = None) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     checks = _checks(report)
     index = {c.check_id: i for i, c in enumerate(checks)}
@@ -299,7 +314,7 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
                 "version": _version.__version__,
                 "semanticVersion": _version.__version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(c) for c in checks],
+                "rules": [_rule(c, docs_url) for c in checks],
             }
         },
         "invocations": [{"executionSuccessful": True}],
@@ -316,6 +331,8 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: AuditReport) -> str:
-    """The SARIF 2.1.0 log, indented, ending in a newline."""
-    return json_text(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"
+def render_sarif(report: AuditReport, docs_url: str | None = None) -> str:
+    """The SARIF 2.1.0 log, indented, ending in a newline; with ``docs_url`` (where the check
+    reference, docs/checks.md, is published) every rule gets a ``helpUri`` to its section."""
+    log = sarif_log(report, docs_url)
+    return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
