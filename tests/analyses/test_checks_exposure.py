@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netfence.analyses.audit.fixes import FixRequest, request_of
 from netfence.model.findings import Severity
 
 from .builders import (
@@ -282,7 +283,7 @@ def test_nf012_deny_all_egress_blocks_dns() -> None:
         "blocked": ["UDP 53", "TCP 53"],
         "dns": ["kube-system/coredns-1"],
     }
-    assert finding.fix is not None and "k8s-app: kube-dns" in finding.fix
+    assert request_of(finding) == FixRequest("shop", dns_for="shop/frontend")
 
 
 def test_nf012_dns_on_udp_only_names_tcp_53() -> None:

@@ -17,6 +17,14 @@ metadata: {name: shop}
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: shop, labels: {app: web}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: toolbox, namespace: ops, labels: {app: toolbox}}
 """
 
 

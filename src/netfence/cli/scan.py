@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from netfence.analyses.audit import AuditReport, check_catalog, run_audit
+from netfence.analyses.remediation import plan_fixes
 from netfence.errors import OutputError, QueryError
+from netfence.model.cluster import Cluster
 from netfence.model.findings import Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
-from netfence.report.fix_files import write_fixes
+from netfence.report.fix_files import describe_plan, write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline
@@ -135,9 +137,7 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
         inputs=inputs,
     )
     if args.fix is not None:
-        if not args.fix:  # Path("") is the working directory: never write there unasked
-            raise OutputError("--fix: the directory name is empty")
-        write_fixes(report, Path(args.fix))
+        report = _write_fixes(cluster, report, args)
     if args.output == "text":
         color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         output = render_text(report, color=color)
@@ -145,6 +145,19 @@ def run_scan(args: argparse.Namespace) -> tuple[str, int]:
         output = FORMATS[args.output](report)
     threshold = Severity(args.fail_on) if args.fail_on else None
     return output, EXIT_FINDINGS if report.fails(threshold) else 0
+
+
+def _write_fixes(cluster: Cluster, report: AuditReport, args: argparse.Namespace) -> AuditReport:
+    """Plan and prove the fixes, write those proven, and say on stderr what each changes
+    (stderr in every output format, so that stdout stays the report)."""
+    if not args.fix:  # Path("") is the working directory: never write there unasked
+        raise OutputError("--fix: the directory name is empty")
+    plan = plan_fixes(cluster, report, api_servers=tuple(args.api_server))
+    written = write_fixes(plan.report, Path(args.fix))
+    sys.stderr.write(describe_plan(plan, written))
+    if plan.outcomes and not plan.proven:
+        raise OutputError(f"--fix {args.fix}: no fix set passed its proof (reasons above)")
+    return plan.report
 
 
 def render_checks(output: str) -> str:

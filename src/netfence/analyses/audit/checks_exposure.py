@@ -9,7 +9,6 @@ from typing import Final
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.fixes import dns_fix
 from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
     Provenance,
@@ -365,7 +364,6 @@ def dns_blocked(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             f"on {' and '.join(missing)}.",
             (view.resource,),
             ev.DnsBlocked(tuple(missing), tuple(sorted(ctx.dns_names))),
-            fix=dns_fix(view.namespace),
         )
 
 
