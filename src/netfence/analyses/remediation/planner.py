@@ -260,12 +260,7 @@ def _prove(
         return MapDiff(), verdict
     after = compute_connectivity(build_classes(fixed))
     diff = compare_maps(before, after)
-    dns = {
-        p.endpoint_name
-        for p in cluster.pods
-        if p.namespace == "kube-system"
-        and all(p.labels.get(k) == v for k, v in DNS_SELECTOR.items())
-    }
+    dns = _dns_endpoints(cluster)
     for namespace, problems in _blame_flows(diff, sets, dns).items():
         verdict.reasons[namespace].extend(problems)
     rerun = run_audit(fixed, select=[c.check_id for c in report.checks], api_servers=api_servers)
@@ -300,6 +295,7 @@ def plan_fixes(
     }
     cmap = connectivity_map(cluster, Granularity.WORKLOAD, namespaces=set(requests), matrix=before)
     flows = flows_by_workload(cmap, need_in, need_out)
+    _admit_dns(flows[0], requests, _dns_endpoints(cluster))
     answers = {ns: [f for f, _ in pairs] for ns, pairs in requests.items()}
     outcomes: dict[str, FixOutcome] = {}
     sets: dict[str, FixSet] = {}
@@ -328,6 +324,32 @@ def plan_fixes(
         outcomes[namespace] = _outcome(namespace, fix, answers[namespace], late)
     proven = {ns: o.text for ns, o in outcomes.items() if o.proven}
     return FixPlan(_attach(report, proven), tuple(outcomes[ns] for ns in sorted(outcomes)))
+
+
+def _dns_endpoints(cluster: Cluster) -> set[str]:
+    """The cluster DNS workloads, as the DNS allowance names them."""
+    return {
+        p.endpoint_name
+        for p in cluster.pods
+        if p.namespace == "kube-system"
+        and all(p.labels.get(k) == v for k, v in DNS_SELECTOR.items())
+    }
+
+
+def _admit_dns(
+    incoming: dict[str, dict[str, PortSet]],
+    requests: dict[str, list[tuple[Finding, FixRequest]]],
+    dns: set[str],
+) -> None:
+    """Sets apply together: when the DNS namespace gets an ingress deny, its allowances
+    admit the DNS that other sets open for their workloads, not only today's clients."""
+    asking = {r.dns_for for pairs in requests.values() for _, r in pairs if r.dns_for}
+    for server in dns:
+        if server not in incoming and not _asks(requests, "kube-system", Direction.INGRESS):
+            continue
+        peers = incoming.setdefault(server, {})
+        for client in asking:
+            peers[client] = peers.get(client, PortSet.none()) | DNS_PORTS
 
 
 def _asks(
