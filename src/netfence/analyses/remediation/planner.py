@@ -102,16 +102,24 @@ def _requests(report: AuditReport) -> dict[str, list[tuple[Finding, FixRequest]]
     return dict(sorted(out.items()))
 
 
-def _apply(cluster: Cluster, texts: dict[str, str]) -> tuple[Cluster, dict[str, str]]:
+def _apply(
+    cluster: Cluster, texts: dict[str, str], parsed: dict[str, tuple[NetworkPolicy, ...]]
+) -> tuple[Cluster, dict[str, str]]:
     """The cluster with each set's policies added, read by the manifest loader; sets it
-    refuses come back with the loader's message."""
+    refuses come back with the loader's message. ``parsed`` remembers each text read, for
+    the rounds that prove the same set again."""
     added: list[NetworkPolicy] = []
     failed: dict[str, str] = {}
     for namespace, text in texts.items():
-        try:
-            added.extend(load_cluster_from_text(text, f"<fix for {namespace}>").policies)
-        except InputError as exc:
-            failed[namespace] = f"the loader refuses the generated YAML: {exc}"
+        found = parsed.get(text)
+        if found is None:
+            try:
+                found = load_cluster_from_text(text, f"<fix for {namespace}>").policies
+            except InputError as exc:
+                failed[namespace] = f"the loader refuses the generated YAML: {exc}"
+                continue
+            parsed[text] = found
+        added.extend(found)
     return dataclasses.replace(cluster, policies=(*cluster.policies, *added)), failed
 
 
@@ -250,10 +258,11 @@ def _prove(
     sets: dict[str, FixSet],
     answers: dict[str, list[Finding]],
     api_servers: tuple[tuple[str, int], ...],
+    parsed: dict[str, tuple[NetworkPolicy, ...]],
 ) -> tuple[MapDiff, _Verdict]:
     """Apply every set at once, and judge the map and the audit that result."""
     verdict = _Verdict()
-    fixed, failed = _apply(cluster, {ns: fix.text for ns, fix in sets.items()})
+    fixed, failed = _apply(cluster, {ns: fix.text for ns, fix in sets.items()}, parsed)
     for namespace, message in failed.items():
         verdict.reasons[namespace].append(message)
     if failed:
@@ -304,10 +313,11 @@ def plan_fixes(
             sets[namespace] = build_set(cluster, namespace, [r for _, r in pairs], workloads, flows)
         except Unfixable as exc:
             outcomes[namespace] = _outcome(namespace, None, answers[namespace], str(exc))
+    parsed: dict[str, tuple[NetworkPolicy, ...]] = {}
     for _ in range(MAX_ROUNDS):
         if not sets:
             break
-        diff, verdict = _prove(cluster, before, report, sets, answers, api_servers)
+        diff, verdict = _prove(cluster, before, report, sets, answers, api_servers, parsed)
         if not verdict.reasons and not verdict.drops:
             for namespace, fix in sets.items():
                 outcomes[namespace] = _proven(fix, answers[namespace], diff)

@@ -28,7 +28,7 @@ from netfence.analyses.audit.fixes import (
 )
 from netfence.analyses.connectivity_map import ConnectivityMap
 from netfence.model.cluster import Cluster, Pod
-from netfence.model.networkpolicy import Direction
+from netfence.model.networkpolicy import Direction, NetworkPolicy
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import KUBERNETES_PROTOCOLS, PortSet
 
@@ -123,20 +123,18 @@ class FixSet:
         return dataclasses.replace(self, policies=tuple(kept))
 
 
-def _isolated_today(cluster: Cluster, pod: Pod, direction: Direction) -> bool:
+def _isolated_today(policies: Iterable[NetworkPolicy], pod: Pod, direction: Direction) -> bool:
     """NetworkPolicy spec: a pod selected by a policy of a direction is isolated in that
     direction; the deny changes nothing for it, its own policies keep its flows."""
-    return any(
-        p.namespace == pod.namespace
-        and direction in p.policy_types
-        and p.pod_selector.matches(pod.labels)
-        for p in cluster.policies
-    )
+    return any(direction in p.policy_types and p.pod_selector.matches(pod.labels) for p in policies)
 
 
-def _needs_allowance(cluster: Cluster, info: WorkloadInfo, direction: Direction) -> bool:
-    """Whether a deny of ``direction`` newly isolates some pod of the workload."""
-    return any(not _isolated_today(cluster, pod, direction) for pod in info.pods)
+def _needs_allowance(
+    policies: Iterable[NetworkPolicy], info: WorkloadInfo, direction: Direction
+) -> bool:
+    """Whether a deny of ``direction`` newly isolates some pod of the workload (``policies``:
+    those of its namespace)."""
+    return any(not _isolated_today(policies, pod, direction) for pod in info.pods)
 
 
 def policy_ports(ports: PortSet) -> list[dict[str, Any]] | None:
@@ -245,15 +243,20 @@ def flows_by_workload(
     incoming: dict[str, dict[str, PortSet]] = defaultdict(dict)
     outgoing: dict[str, dict[str, PortSet]] = defaultdict(dict)
     for conn in cmap.connections:
+        allowed = conn.allowed
         for dst in (d for d in conn.dst if d in wanted_in):
-            peers = incoming[dst]
-            for src in conn.src:
-                peers[src] = peers.get(src, PortSet.none()) | conn.allowed
+            _add_all(incoming[dst], conn.src, allowed)
         for src in (s for s in conn.src if s in wanted_out):
-            peers = outgoing[src]
-            for dst in conn.dst:
-                peers[dst] = peers.get(dst, PortSet.none()) | conn.allowed
+            _add_all(outgoing[src], conn.dst, allowed)
     return incoming, outgoing
+
+
+def _add_all(peers: dict[str, PortSet], names: Iterable[str], allowed: PortSet) -> None:
+    """``allowed`` for each of ``names``; a pair is in one connection of the map, so a
+    union is rare (only where an address range is named twice) and is made only then."""
+    for name in names:
+        found = peers.get(name)
+        peers[name] = allowed if found is None else found | allowed
 
 
 def build_set(
@@ -266,7 +269,8 @@ def build_set(
     """The merged fix set of one namespace; Unfixable when it cannot be written."""
     deny = frozenset(d for r in requests for d in r.deny)
     dns_for = frozenset(r.dns_for for r in requests if r.dns_for is not None)
-    names = _Names(p.name for p in cluster.policies if p.namespace == namespace)
+    own = [p for p in cluster.policies if p.namespace == namespace]
+    names = _Names(p.name for p in own)
     policies: list[dict[str, Any]] = []
     deny_name = None
     subjects: dict[str, str] = {}
@@ -280,7 +284,7 @@ def build_set(
             continue
         today = flows[0] if direction is Direction.INGRESS else flows[1]
         for info in sorted(local, key=lambda w: w.name):
-            if not _needs_allowance(cluster, info, direction):
+            if not _needs_allowance(own, info, direction):
                 continue
             peers = today.get(info.name)
             if not peers:
