@@ -283,7 +283,7 @@ def test_nf012_deny_all_egress_blocks_dns() -> None:
         "blocked": ["UDP 53", "TCP 53"],
         "dns": ["kube-system/coredns-1"],
     }
-    assert request_of(finding) == FixRequest("shop", dns_for="shop/frontend")
+    assert request_of(finding) == FixRequest("shop", dns_for=FRONTEND)
 
 
 def test_nf012_dns_on_udp_only_names_tcp_53() -> None:

@@ -405,3 +405,34 @@ def _assert_newcomer_denied_by_default(manifests: str, namespace_name: str, text
             assert direction_allowed(with_set, direction, new_a, a) == direction_allowed(
                 deny_only, direction, new_b, b
             )
+
+
+def test_dns_allowance_for_the_blocked_workload_only_beside_a_deny() -> None:
+    """NF012 with NF004/NF005 in one namespace: one set, one default deny, and the DNS
+    allowance selects the blocked workload alone (a bare Pod here, named by its labels);
+    every other flow stays."""
+    objects = [
+        namespace("kube-system"),
+        *dns_pods(),
+        namespace("shop"),
+        pod("shop", "blocked", {"app": "blocked"}, ip="10.244.1.5"),
+        deployment("shop", "open"),
+        policy(
+            "shop",
+            "blocked-egress",
+            match(app="blocked"),
+            egress=[{"to": [ip_block("203.0.113.0/24")], "ports": [port(443)]}],
+            types=["Egress"],
+        ),
+    ]
+    text, cluster, report, plan = _plan(*objects)
+    assert any(f.check.check_id == "NF012" for f in report.findings)
+    shop = next(o for o in plan.outcomes if o.namespace == "shop")
+    assert shop.proven, shop.reason
+    assert sum(n.startswith("default-deny") for n in shop.policies) == 1
+    assert "allow-dns-egress-blocked" in shop.policies
+    fixed = _with_fixes(text, plan)
+    dns = PortSet.of("UDP", 53) | PortSet.of("TCP", 53)
+    assert _changed(cluster, fixed) == {
+        ("shop/blocked", "kube-system/coredns-1"): (PortSet.none(), dns)
+    }

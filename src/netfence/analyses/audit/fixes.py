@@ -47,7 +47,8 @@ class FixRequest:
     deny: frozenset[Direction] = frozenset()
     """Directions a default deny must cover."""
     dns_for: str | None = None
-    """A workload (``namespace/name``) that must be allowed to reach the cluster DNS."""
+    """A workload that must be allowed to reach the cluster DNS, by its resource key
+    (``Deployment/namespace/name``, ``Pod/namespace/name``)."""
 
 
 _DENY_CHECKS: Final = {
@@ -69,8 +70,7 @@ def request_of(finding: Finding) -> FixRequest | None:
         return FixRequest(namespace, deny=_DENY_CHECKS[check_id])
     primary = finding.primary
     if check_id == DNS_CHECK and primary is not None and primary.namespace is not None:
-        name = f"{primary.namespace}/{primary.name}"
-        return FixRequest(primary.namespace, dns_for=name)
+        return FixRequest(primary.namespace, dns_for=primary.key)
     return None
 
 

@@ -17,6 +17,7 @@ on the namespaces whose set could have changed it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,9 @@ from netfence.analyses.remediation.proof import FlowChange, MapDiff, compare_map
 from netfence.analyses.remediation.sets import (
     FixSet,
     Unfixable,
+    WorkloadInfo,
     build_set,
+    by_resource,
     flows_by_workload,
     workloads_of,
 )
@@ -304,7 +307,7 @@ def plan_fixes(
     }
     cmap = connectivity_map(cluster, Granularity.WORKLOAD, namespaces=set(requests), matrix=before)
     flows = flows_by_workload(cmap, need_in, need_out)
-    _admit_dns(flows[0], requests, _dns_endpoints(cluster))
+    _admit_dns(flows[0], requests, _dns_endpoints(cluster), workloads)
     answers = {ns: [f for f, _ in pairs] for ns, pairs in requests.items()}
     outcomes: dict[str, FixOutcome] = {}
     sets: dict[str, FixSet] = {}
@@ -350,10 +353,16 @@ def _admit_dns(
     incoming: dict[str, dict[str, PortSet]],
     requests: dict[str, list[tuple[Finding, FixRequest]]],
     dns: set[str],
+    workloads: dict[str, WorkloadInfo],
 ) -> None:
     """Sets apply together: when the DNS namespace gets an ingress deny, its allowances
     admit the DNS that other sets open for their workloads, not only today's clients."""
-    asking = {r.dns_for for pairs in requests.values() for _, r in pairs if r.dns_for}
+    asking: set[str] = set()
+    for pairs in requests.values():
+        for _, r in pairs:
+            if r.dns_for is not None:
+                with contextlib.suppress(Unfixable):  # its own set says why
+                    asking.add(by_resource(workloads, r.dns_for))
     for server in dns:
         if server not in incoming and not _asks(requests, "kube-system", Direction.INGRESS):
             continue

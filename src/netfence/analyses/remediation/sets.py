@@ -259,6 +259,14 @@ def _add_all(peers: dict[str, PortSet], names: Iterable[str], allowed: PortSet) 
         peers[name] = allowed if found is None else found | allowed
 
 
+def by_resource(workloads: Mapping[str, WorkloadInfo], resource: str) -> str:
+    """The map name of the workload a finding names by its resource key."""
+    for info in workloads.values():
+        if info.resource == resource:
+            return info.name
+    raise Unfixable(f"{resource} is not a workload of the input")
+
+
 def build_set(
     cluster: Cluster,
     namespace: str,
@@ -268,7 +276,9 @@ def build_set(
 ) -> FixSet:
     """The merged fix set of one namespace; Unfixable when it cannot be written."""
     deny = frozenset(d for r in requests for d in r.deny)
-    dns_for = frozenset(r.dns_for for r in requests if r.dns_for is not None)
+    dns_for = frozenset(
+        by_resource(workloads, r.dns_for) for r in requests if r.dns_for is not None
+    )
     own = [p for p in cluster.policies if p.namespace == namespace]
     names = _Names(p.name for p in own)
     policies: list[dict[str, Any]] = []
