@@ -106,23 +106,26 @@ def _requests(report: AuditReport) -> dict[str, list[tuple[Finding, FixRequest]]
 
 
 def _apply(
-    cluster: Cluster, texts: dict[str, str], parsed: dict[str, tuple[NetworkPolicy, ...]]
+    cluster: Cluster, sets: dict[str, FixSet], parsed: dict[str, tuple[NetworkPolicy, ...]]
 ) -> tuple[Cluster, dict[str, str]]:
     """The cluster with each set's policies added, read by the manifest loader; sets it
-    refuses come back with the loader's message. ``parsed`` remembers each text read, for
-    the rounds that prove the same set again."""
+    refuses come back with the loader's message. ``parsed`` remembers each document read,
+    for the rounds that prove a set again."""
     added: list[NetworkPolicy] = []
     failed: dict[str, str] = {}
-    for namespace, text in texts.items():
-        found = parsed.get(text)
-        if found is None:
-            try:
-                found = load_cluster_from_text(text, f"<fix for {namespace}>").policies
-            except InputError as exc:
-                failed[namespace] = f"the loader refuses the generated YAML: {exc}"
-                continue
-            parsed[text] = found
-        added.extend(found)
+    for namespace, fix in sets.items():
+        mine: list[NetworkPolicy] = []
+        try:
+            for document in fix.documents:
+                found = parsed.get(document)
+                if found is None:
+                    label = f"<fix for {namespace}>"
+                    found = parsed[document] = load_cluster_from_text(document, label).policies
+                mine.extend(found)
+        except InputError as exc:
+            failed[namespace] = f"the loader refuses the generated YAML: {exc}"
+            continue
+        added.extend(mine)
     return dataclasses.replace(cluster, policies=(*cluster.policies, *added)), failed
 
 
@@ -265,7 +268,7 @@ def _prove(
 ) -> tuple[MapDiff, _Verdict]:
     """Apply every set at once, and judge the map and the audit that result."""
     verdict = _Verdict()
-    fixed, failed = _apply(cluster, {ns: fix.text for ns, fix in sets.items()}, parsed)
+    fixed, failed = _apply(cluster, sets, parsed)
     for namespace, message in failed.items():
         verdict.reasons[namespace].append(message)
     if failed:

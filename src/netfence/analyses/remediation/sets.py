@@ -11,7 +11,6 @@ they leave every existing flow as it is while new pods start with nothing.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -98,29 +97,39 @@ class FixSet:
         """The names of its policies, in order."""
         return tuple(str(p["metadata"]["name"]) for p in self.policies)
 
-    @functools.cached_property
+    documents: tuple[str, ...] = ()
+    """Each policy as YAML, in order (dumped once: a round that leaves a policy as it was
+    reuses its text, and the proof its reading)."""
+
+    @property
     def text(self) -> str:
         """The set as one YAML stream."""
-        return dump_documents(self.policies)
+        return "---\n".join(self.documents)
 
     def without(self, drops: set[tuple[str, str]]) -> FixSet:
         """The set less the generated policies (``(name, "")``) and rules (``(name,
         "spec.ingress[2]")``) that others of the set cover."""
         kept: list[dict[str, Any]] = []
-        for policy in self.policies:
+        documents: list[str] = []
+        for policy, document in zip(self.policies, self.documents, strict=True):
             name = str(policy["metadata"]["name"])
             if (name, "") in drops:
                 continue
             spec = dict(policy["spec"])
+            changed = False
             for key in ("ingress", "egress"):
                 if key in spec:
-                    spec[key] = [
+                    rules = [
                         rule
                         for i, rule in enumerate(spec[key])
                         if (name, f"spec.{key}[{i}]") not in drops
                     ]
-            kept.append({**policy, "spec": spec})
-        return dataclasses.replace(self, policies=tuple(kept))
+                    changed |= len(rules) != len(spec[key])
+                    spec[key] = rules
+            fresh = {**policy, "spec": spec}
+            kept.append(fresh)
+            documents.append(dump_documents([fresh]) if changed else document)
+        return dataclasses.replace(self, policies=tuple(kept), documents=tuple(documents))
 
 
 def _isolated_today(policies: Iterable[NetworkPolicy], pod: Pod, direction: Direction) -> bool:
@@ -317,4 +326,5 @@ def build_set(
                 selector = {"matchLabels": dict(sorted(info.labels.items()))}
                 name = names.claim(f"allow-dns-egress-{info.short}")
                 policies.append(dns_egress_policy(namespace, name, selector))
-    return FixSet(namespace, tuple(policies), deny, dns_for, deny_name, subjects)
+    documents = tuple(dump_documents([p]) for p in policies)
+    return FixSet(namespace, tuple(policies), deny, dns_for, deny_name, subjects, documents)
