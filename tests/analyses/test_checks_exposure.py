@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netfence.analyses.audit.fixes import FixRequest, request_of
 from netfence.model.findings import Severity
 
 from .builders import (
@@ -298,7 +299,7 @@ def test_nf012_client_egress_that_omits_dns_names_the_client_policy() -> None:
     }
     assert finding.cause is not None and finding.cause.key == POLICY
     assert "its egress (NetworkPolicy/shop/p) blocks" in finding.message
-    assert finding.fix is not None and "k8s-app: kube-dns" in finding.fix
+    assert request_of(finding) == FixRequest("shop", dns_for=FRONTEND)
 
 
 def test_nf012_dns_server_ingress_that_omits_clients_names_the_server_policy() -> None:

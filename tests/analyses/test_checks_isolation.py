@@ -7,7 +7,9 @@ type in the pod's own namespace selects it; otherwise it is open in that directi
 
 from __future__ import annotations
 
+from netfence.analyses.audit.fixes import FixRequest, request_of
 from netfence.model.findings import Severity
+from netfence.model.networkpolicy import Direction
 
 from .builders import (
     audit,
@@ -42,7 +44,8 @@ def test_nf001_fires_for_namespace_with_pods_and_no_policy() -> None:
     finding = only(findings, "Namespace/shop")
     assert finding.effective_severity is Severity.MEDIUM
     assert finding.evidence == {"namespace": "shop", "pod_endpoints": 2, "policies": 0}
-    assert finding.fix is not None and "default-deny-all" in finding.fix
+    assert finding.fix is None  # the fix planner writes the set, proven (tests/analyses)
+    assert request_of(finding) == FixRequest("shop", deny=frozenset(Direction))
 
 
 def test_nf001_does_not_fire_when_namespace_has_any_policy() -> None:
@@ -204,7 +207,7 @@ def test_nf004_nf005_fire_without_an_empty_selector_policy() -> None:
         finding = only(audit(objects, check_id), "Namespace/shop")
         assert finding.effective_severity is Severity.LOW
         assert finding.evidence == {"namespace": "shop", "direction": direction}
-        assert finding.fix is not None and "podSelector: {}" in finding.fix
+        assert request_of(finding) == FixRequest("shop", deny=frozenset({Direction(direction)}))
 
 
 def test_nf004_nf005_empty_pod_selector_counts_as_default_deny() -> None:

@@ -3,6 +3,7 @@ file per resource (a pull request can plant a link or a file where the fixes go)
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -17,6 +18,14 @@ metadata: {name: shop}
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: shop, labels: {app: web}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: toolbox, namespace: ops, labels: {app: toolbox}}
 """
 
 
@@ -100,3 +109,54 @@ def test_file_names_are_one_to_one():
     long = fix_file_name("NF001", "a" * 300 + "/" + "b" * 300)
     assert len(long.encode()) <= 255
     assert long != fix_file_name("NF001", "a" * 300 + "/" + "b" * 299 + "c")
+
+
+def test_what_each_file_changes_is_on_stderr_and_stdout_stays_the_report(cli, write, tmp_path):
+    """docs/scan.md "What --fix prints": per file, its namespace, policies, the findings it
+    resolves and the flows kept, removed and added, on stderr; stdout is the JSON report,
+    each asking finding carrying the file's content as its fix."""
+    fixes = tmp_path / "fixes"
+    result = _scan_fix(cli, write, fixes)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    written = {(fixes / n).read_text() for n in os.listdir(fixes)}
+    carried = {f["fix"] for f in report["findings"] if f["fix"]}
+    assert carried == written
+    wrote = [line for line in result.err_lines if line.startswith("netfence: wrote ")]
+    assert len(wrote) == 2
+    assert any("namespace shop" in line and "resolves 3 finding(s)" in line for line in wrote)
+    assert sum("flows kept:" in line and "removed: 0" in line for line in result.err_lines) == 2
+
+
+def test_the_fix_directory_loads_beside_the_input(cli, write, tmp_path):
+    """The written sets, given beside the input, load (no NetworkPolicy defined twice) and
+    resolve the findings they were written for."""
+    fixes = tmp_path / "fixes"
+    path = write(MANIFEST)
+    assert cli("scan", path, "--fix", fixes, "-o", "json").code == 0
+    again = cli("scan", path, fixes, "-o", "json")
+    assert again.code == 0, again.err
+    left = {f["check_id"] for f in json.loads(again.out)["findings"]}
+    assert not left & {"NF001", "NF004", "NF005"}
+
+
+def test_nothing_proven_is_exit_2_with_the_reasons(cli, write, tmp_path):
+    """docs/scan.md "Exit status": when sets were planned and none passed its proof, the
+    reasons come first, then one error line, exit 2; nothing is written."""
+    path = write(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: bare}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: bare}
+        """
+    )
+    fixes = tmp_path / "fixes"
+    result = cli("scan", path, "--fix", fixes)
+    assert result.code == 2
+    assert "fix for namespace bare not written: bare/p has no pod labels" in result.err
+    assert result.err_lines[-1].startswith("netfence: error: --fix ")
+    assert os.listdir(fixes) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from netfence.analyses.audit import AuditReport, check_catalog, run_audit
+from netfence.analyses.remediation import plan_fixes
 from netfence.cli.catalog_table import render_checks_table
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import (
@@ -24,11 +25,12 @@ from netfence.cli.options import (
 )
 from netfence.cli.terminal import Progress, color_wanted, is_terminal, terminal_width
 from netfence.errors import OutputError, QueryError
+from netfence.model.cluster import Cluster
 from netfence.model.findings import Acceptance, CheckInfo, Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
-from netfence.report.fix_files import write_fixes
+from netfence.report.fix_files import describe_plan, write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.printable import printable
 from netfence.report.sarif import checked_docs_url, render_sarif
@@ -191,9 +193,9 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     )
     _warn_about_baseline(report, baseline, today)
     if args.fix is not None:
-        if not args.fix:  # Path("") is the working directory: never write there unasked
-            raise OutputError("--fix: the directory name is empty")
-        write_fixes(report, Path(args.fix))
+        report = _write_fixes(cluster, report, args)
+    elif args.show_fixes:  # planned and proven as for --fix, but nothing is written
+        report = plan_fixes(cluster, report, api_servers=tuple(args.api_server)).report
     if args.namespace:
         report = report.in_namespaces(args.namespace)
     threshold = Severity(args.fail_on) if args.fail_on else None
@@ -256,6 +258,19 @@ def render_checks_for(args: argparse.Namespace) -> str:
     if args.output == "text" and is_terminal(sys.stdout):
         return render_checks_table(color_wanted(args.color, sys.stdout), terminal_width())
     return render_checks(args.output)
+
+
+def _write_fixes(cluster: Cluster, report: AuditReport, args: argparse.Namespace) -> AuditReport:
+    """Plan and prove the fixes, write those proven, and say on stderr what each changes
+    (stderr in every output format, so that stdout stays the report)."""
+    if not args.fix:  # Path("") is the working directory: never write there unasked
+        raise OutputError("--fix: the directory name is empty")
+    plan = plan_fixes(cluster, report, api_servers=tuple(args.api_server))
+    written = write_fixes(plan.report, Path(args.fix))
+    sys.stderr.write(describe_plan(plan, written))
+    if plan.outcomes and not plan.proven:
+        raise OutputError(f"--fix {args.fix}: no fix set passed its proof (reasons above)")
+    return plan.report
 
 
 def render_checks(output: str) -> str:

@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, assert_never
 
+from netfence.analyses.audit.fixes import request_of
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
@@ -189,6 +190,8 @@ def _finding(finding: Finding, color: bool, show_fixes: bool, heading: str) -> l
         lines.extend(f"      {line}".rstrip() for line in finding.fix.rstrip("\n").splitlines())
     elif finding.fix:
         lines.append("    Fix: generated (--show-fixes prints it, --fix DIR writes it)")
+    elif request_of(finding) is not None:
+        lines.append("    Fix: can be generated and proven (--show-fixes, or --fix DIR)")
     return lines
 
 

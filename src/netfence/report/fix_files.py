@@ -5,7 +5,8 @@ directory is opened with O_NOFOLLOW and every file is created beside it with O_E
 temporary name) and renamed into place, refusing a name that is already a link. The whole set
 is written first and renamed only once every file is complete, so an error leaves no partial
 set behind. File names map resource names one to one (percent-encoding), so two resources
-never share a file.
+never share a file. A namespace's fix set is one file, named for the checks it resolves and
+the namespace: ``NF004-NF005-Namespace_kube-system.yaml``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+from netfence.analyses.audit.fixes import request_of
 from netfence.analyses.audit.report import AuditReport
+from netfence.analyses.remediation import FixOutcome, FixPlan, FlowChange
 from netfence.errors import OutputError
+from netfence.model.findings import Finding
 
 MAX_NAME_BYTES: Final = 200
 """Longest file name written (file systems allow 255 bytes; the rest is kept for a suffix)."""
@@ -112,21 +116,30 @@ def _remove(dir_fd: int, names: Iterable[str]) -> None:
             pass
 
 
+def _file_stem(finding: Finding, carriers: list[Finding]) -> tuple[str, str]:
+    """(checks, resource) a fix file is named by: a namespace's set by every check it
+    resolves and the namespace; any other fix by its finding's check and resource."""
+    request = request_of(finding)
+    if request is not None:
+        checks = "-".join(sorted({f.check.check_id for f in carriers}))
+        return checks, f"Namespace/{request.namespace}"
+    return finding.check.check_id, finding.primary.key if finding.primary else "cluster"
+
+
 def planned_fixes(report: AuditReport) -> dict[str, str]:
     """File name -> content for every distinct generated fix, in report order."""
-    planned: dict[str, str] = {}
-    seen: set[str] = set()
+    carriers: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        if not finding.fix or finding.fix in seen:
-            continue
-        seen.add(finding.fix)
-        resource = finding.primary.key if finding.primary else "cluster"
-        name = fix_file_name(finding.check.check_id, resource)
+        if finding.fix:
+            carriers.setdefault(finding.fix, []).append(finding)
+    planned: dict[str, str] = {}
+    for text, findings in carriers.items():
+        name = fix_file_name(*_file_stem(findings[0], findings))
         stem, count = name.removesuffix(".yaml"), 2
         while name in planned:  # two fixes of one check for one resource: number them
             name = f"{stem}-{count}.yaml"
             count += 1
-        planned[name] = finding.fix
+        planned[name] = text
     return planned
 
 
@@ -149,3 +162,47 @@ def write_fixes(report: AuditReport, directory: Path) -> list[Path]:
         _remove(dir_fd, temporaries.values())  # whatever was not renamed into place
         os.close(dir_fd)
     return [directory / name for name in planned]
+
+
+SHOWN_CHANGES: Final = 3
+"""Changed flows listed per set; the rest are counted."""
+
+
+def _flow(change: FlowChange, removed: bool) -> str:
+    ports = change.removed if removed else change.added
+    return f"{change.src} -> {change.dst} ({ports.describe()})"
+
+
+def _outcome_lines(outcome: FixOutcome, file: str | None) -> list[str]:
+    resolved = ", ".join(sorted({f.check.check_id for f in outcome.resolves}))
+    count = len(outcome.resolves)
+    if file is None:
+        return [
+            f"netfence: fix for namespace {outcome.namespace} not written: {outcome.reason}",
+        ]
+    lines = [
+        f"netfence: wrote {file}: namespace {outcome.namespace}, "
+        f"{len(outcome.policies)} polic{'y' if len(outcome.policies) == 1 else 'ies'} "
+        f"({', '.join(outcome.policies)}); resolves {count} finding(s) ({resolved})",
+        f"netfence:   flows kept: {outcome.kept}, removed: {len(outcome.removed)}, "
+        f"added: {len(outcome.added)}",
+    ]
+    for label, changes, removed in (
+        ("removed", outcome.removed, True),
+        ("added", outcome.added, False),
+    ):
+        lines.extend(f"netfence:   {label}: {_flow(c, removed)}" for c in changes[:SHOWN_CHANGES])
+        if len(changes) > SHOWN_CHANGES:
+            lines.append(f"netfence:   ... and {len(changes) - SHOWN_CHANGES} more {label}")
+    return lines
+
+
+def describe_plan(plan: FixPlan, written: list[Path]) -> str:
+    """What ``--fix`` wrote and what each file changes, one namespace after another; the
+    sets refused, with why."""
+    by_text = {p.read_text(encoding="utf-8"): p for p in written}
+    lines: list[str] = []
+    for outcome in plan.outcomes:
+        path = by_text.get(outcome.text) if outcome.proven else None
+        lines.extend(_outcome_lines(outcome, str(path) if path is not None else None))
+    return "".join(f"{line}\n" for line in lines)

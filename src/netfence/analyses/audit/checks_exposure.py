@@ -9,7 +9,6 @@ from typing import Final
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.fixes import dns_fix
 from netfence.analyses.audit.fronting import FrontDoor, Fronting
 from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
@@ -615,7 +614,6 @@ def _dns_finding(
             block.ingress,
             tuple(c.text for c in (*block.egress_by, *block.ingress_by)),
         ),
-        fix=dns_fix(view.namespace) if client_side else None,
         cause=cause,
     )
 

@@ -9,7 +9,6 @@ from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.checks_layers import catch_all, cluster_default_deny
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.evidence import finding
-from netfence.analyses.audit.fixes import default_deny
 from netfence.analyses.audit.registry import check
 from netfence.model.calico_selector import All
 from netfence.model.findings import Cause, CheckInfo, Finding, Severity
@@ -115,7 +114,6 @@ def namespace_without_policy(ctx: AuditContext, info: CheckInfo) -> Iterator[Fin
             f"Namespace {name} has no NetworkPolicy; its {pods} pod endpoint(s) are unrestricted.",
             (ctx.namespace_resource(ctx.cluster.namespaces[name]),),
             ev.NamespaceWithoutPolicy(name, pods),
-            fix=default_deny(name, [Direction.INGRESS, Direction.EGRESS]),
         )
 
 
@@ -216,7 +214,6 @@ def _default_deny(ctx: AuditContext, info: CheckInfo, direction: Direction) -> I
             f"{direction.value.lower()}.",
             (ctx.namespace_resource(ctx.cluster.namespaces[name]),),
             ev.NoDefaultDeny(name, direction.value),
-            fix=default_deny(name, [direction]),
         )
 
 
