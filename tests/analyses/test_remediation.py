@@ -507,3 +507,32 @@ def test_dns_blocked_at_the_server_gets_no_client_allowance() -> None:
     _, _, report, plan = _plan(*objects)
     assert [f.check.check_id for f in report.findings if f.check.check_id == "NF012"] == ["NF012"]
     assert not [o for o in plan.outcomes if o.namespace == "shop" and "allow-dns" in o.text]
+
+
+def test_workloads_allowed_the_same_share_one_allowance() -> None:
+    """LabelSelector matchExpressions (operator In): workloads of a namespace that are
+    allowed the same today get one allowance whose podSelector picks exactly their pods (a
+    label they all carry, its values In); the map stays as it was. A workload its own policy
+    isolates is left out of the selector's values."""
+    objects = [
+        namespace("shop"),
+        deployment("shop", "a"),
+        deployment("shop", "b"),
+        deployment("shop", "c"),
+        policy(
+            "shop",
+            "c-only-from-a",
+            match(app="c"),
+            ingress=[{"from": [{"podSelector": match(app="a")}]}],
+        ),
+    ]
+    text, cluster, _, plan = _plan(*objects)
+    (outcome,) = [o for o in plan.outcomes if o.namespace == "shop"]
+    assert outcome.proven, outcome.reason
+    documents = list(yaml.safe_load_all(outcome.text))
+    ingress = [d for d in documents if d["metadata"]["name"].startswith("allow-ingress-")]
+    assert [d["metadata"]["name"] for d in ingress] == ["allow-ingress-a-and-1-more"]
+    assert ingress[0]["spec"]["podSelector"] == {
+        "matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]}]
+    }
+    assert _changed(cluster, _with_fixes(text, plan)) == {}

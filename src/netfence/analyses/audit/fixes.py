@@ -132,17 +132,17 @@ def dns_egress_policy(namespace: str, name: str, pod_selector: Mapping[str, Any]
 def allowance_policy(
     namespace: str,
     name: str,
-    pod_labels: Mapping[str, str],
+    pod_selector: Mapping[str, Any],
     direction: Direction,
     rules: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
-    """Allow the pods labelled ``pod_labels`` what ``rules`` (ingress or egress rules, as the
-    API writes them) say, in one direction."""
+    """Allow the pods ``pod_selector`` (a LabelSelector as the API writes it) picks what
+    ``rules`` (ingress or egress rules, as the API writes them) say, in one direction."""
     key = "ingress" if direction is Direction.INGRESS else "egress"
     return _policy(
         namespace,
         name,
-        {"matchLabels": dict(sorted(pod_labels.items()))},
+        pod_selector,
         {"policyTypes": [direction.value], key: [dict(r) for r in rules]},
     )
 

@@ -230,8 +230,8 @@ def _judge_new(
             return
         if check_id in _INFORMED:
             return
-        subject = fix.subjects.get(primary.name)
-        if (_CARRIED_BY_POLICY.get(check_id), subject) in carried:
+        chosen = fix.subjects.get(primary.name, ())
+        if chosen and all((_CARRIED_BY_POLICY.get(check_id), s) in carried for s in chosen):
             return
     # The same fact on the same workloads, now with the set's allowance as its cause (today's
     # flows stay by design), or told by the check that reports it once the set isolates them.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -89,8 +90,8 @@ class FixSet:
     """Workloads the set lets reach the cluster DNS."""
     deny_name: str | None = None
     """The name of its default deny, when it has one."""
-    subjects: Mapping[str, str] = field(default_factory=dict)
-    """Per allowance policy, the workload it selects (its key as findings name it)."""
+    subjects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per allowance policy, the workloads it selects (their keys as findings name them)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -276,6 +277,25 @@ def by_resource(workloads: Mapping[str, WorkloadInfo], resource: str) -> str:
     raise Unfixable(f"{resource} is not a workload of the input")
 
 
+def _selections(
+    members: list[WorkloadInfo], local: list[WorkloadInfo]
+) -> list[tuple[dict[str, Any], list[WorkloadInfo]]]:
+    """podSelectors for workloads that are allowed the same today: one for them all where a
+    label they all carry tells their pods apart from every other pod of the namespace (its
+    values ``In``), so that a cluster where most workloads are open to all gets one allowance
+    per namespace rather than one per workload; else one per workload, by its labels."""
+    if len(members) > 1:
+        wanted = {id(p) for m in members for p in m.pods}
+        shared = set.intersection(*(set(m.labels) for m in members))
+        for key in sorted(shared):
+            values = sorted({m.labels[key] for m in members})
+            picked = {id(p) for w in local for p in w.pods if p.labels.get(key) in values}
+            if picked == wanted:
+                selector = {"matchExpressions": [{"key": key, "operator": "In", "values": values}]}
+                return [(selector, members)]
+    return [({"matchLabels": dict(sorted(m.labels.items()))}, [m]) for m in members]
+
+
 def build_set(
     cluster: Cluster,
     namespace: str,
@@ -292,7 +312,7 @@ def build_set(
     names = _Names(p.name for p in own)
     policies: list[dict[str, Any]] = []
     deny_name = None
-    subjects: dict[str, str] = {}
+    subjects: dict[str, tuple[str, ...]] = {}
     if deny:
         suffix = "all" if len(deny) == 2 else next(iter(deny)).value.lower()
         deny_name = names.claim(f"default-deny-{suffix}")
@@ -302,6 +322,7 @@ def build_set(
         if direction not in deny:
             continue
         today = flows[0] if direction is Direction.INGRESS else flows[1]
+        alike: dict[str, tuple[list[dict[str, Any]], list[WorkloadInfo]]] = {}
         for info in sorted(local, key=lambda w: w.name):
             if not _needs_allowance(own, info, direction):
                 continue
@@ -311,9 +332,15 @@ def build_set(
             if not info.labels:
                 raise Unfixable(f"{info.name} has no pod labels to select it by")
             rules = _rules(peers, workloads, direction)
-            name = names.claim(f"allow-{direction.value.lower()}-{info.short}")
-            subjects[name] = info.resource
-            policies.append(allowance_policy(namespace, name, info.labels, direction, rules))
+            key = json.dumps(rules, sort_keys=True)
+            alike.setdefault(key, (rules, []))[1].append(info)
+        for rules, members in alike.values():
+            for selector, chosen in _selections(members, local):
+                first = chosen[0].short
+                label = first if len(chosen) == 1 else f"{first}-and-{len(chosen) - 1}-more"
+                name = names.claim(f"allow-{direction.value.lower()}-{label}")
+                subjects[name] = tuple(m.resource for m in chosen)
+                policies.append(allowance_policy(namespace, name, selector, direction, rules))
     if dns_for:
         everyone = {w.name for w in local}
         if dns_for >= everyone:
