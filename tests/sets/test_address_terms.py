@@ -16,22 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netfence.sets.ipranges import AddressTerm, IPRangeSet
+from tests.sets.strategies import v4_nets, v6_nets
 
 
 def _net(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(cidr)
-
-
-v4_nets = st.builds(
-    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
-    st.integers(0, 2**32 - 1),
-    st.integers(0, 32),
-)
-v6_nets = st.builds(
-    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
-    st.integers(0, 2**128 - 1),
-    st.integers(0, 128),
-)
 
 
 def _sets(nets: st.SearchStrategy) -> st.SearchStrategy[IPRangeSet]:

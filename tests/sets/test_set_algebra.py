@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netfence.sets import IntervalSet, IPRangeSet, PortSet
+from tests.sets.strategies import nets
 
 UNIVERSE = 64  # small enough to compare with explicit Python sets
 
@@ -93,19 +94,6 @@ def test_portset_describe():
     assert PortSet.none().describe() == "None"
     s = PortSet.of("TCP", 80) | PortSet.of("TCP", 8000, 8080) | PortSet.of("UDP")
     assert s.describe() == "TCP 80,8000-8080; UDP all"
-
-
-v4_nets = st.builds(
-    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
-    st.integers(0, 2**32 - 1),
-    st.integers(0, 32),
-)
-v6_nets = st.builds(
-    lambda addr, plen: ipaddress.ip_network((addr, plen), strict=False),
-    st.integers(0, 2**128 - 1),
-    st.integers(0, 128),
-)
-nets = st.one_of(v4_nets, v6_nets)
 
 
 @given(st.lists(nets, max_size=4), st.lists(nets, max_size=4))
