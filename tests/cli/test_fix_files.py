@@ -138,6 +138,11 @@ def test_the_fix_directory_loads_beside_the_input(cli, write, tmp_path):
     assert again.code == 0, again.err
     left = {f["check_id"] for f in json.loads(again.out)["findings"]}
     assert not left & {"NF001", "NF004", "NF005"}
+    # Applied, nothing asks for a fix any more: --fix says so rather than staying silent.
+    rerun = cli("scan", path, fixes, "--fix", tmp_path / "more", "-o", "json")
+    assert rerun.code == 0
+    assert "netfence: no finding asks for a generated fix: nothing written" in rerun.err_lines
+    assert not list((tmp_path / "more").iterdir())
 
 
 def test_nothing_proven_is_exit_2_with_the_reasons(cli, write, tmp_path):

@@ -199,7 +199,9 @@ def _outcome_lines(outcome: FixOutcome, file: str | None) -> list[str]:
 
 def describe_plan(plan: FixPlan, written: list[Path]) -> str:
     """What ``--fix`` wrote and what each file changes, one namespace after another; the
-    sets refused, with why."""
+    sets refused, with why; a line saying so when no finding asked for a fix."""
+    if not plan.outcomes:
+        return "netfence: no finding asks for a generated fix: nothing written\n"
     by_text = {p.read_text(encoding="utf-8"): p for p in written}
     lines: list[str] = []
     for outcome in plan.outcomes:
