@@ -128,7 +128,9 @@ def add_scan_parser(commands: Any) -> None:
         "-q", "--quiet", action="store_true", help="text output: the summary table only"
     )
     scan.add_argument(
-        "--show-fixes", action="store_true", help="plan and prove the fixes without writing them; text output prints each (YAML)"
+        "--show-fixes",
+        action="store_true",
+        help="plan and prove the fixes without writing them; text output prints each (YAML)",
     )
     scan.add_argument(
         "--docs-url",
