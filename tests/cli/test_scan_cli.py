@@ -141,6 +141,8 @@ def test_show_fixes_prints_the_generated_yaml(cli):
     plain = cli("scan", EXAMPLE).out
     shown = cli("scan", EXAMPLE, "--show-fixes").out
     assert "kind: NetworkPolicy" not in plain
+    # without planning, a finding a fix would answer says how to get it proven
+    assert "    Fix: can be generated and proven (--show-fixes, or --fix DIR)\n" in plain
     assert "    Fix:\n      apiVersion: networking.k8s.io/v1" in shown
 
 
