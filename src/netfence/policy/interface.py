@@ -5,6 +5,9 @@ policies can tell endpoints and connections apart by), from which the engine bui
 classes and atoms; it then compiles its policies against those classes into
 :class:`~netfence.policy.rules.CompiledPolicy` records placed in tiers. It declares what of
 its language it models and what it drops, and finds where a cluster uses what is dropped.
+
+A firewall language (:class:`FirewallLanguage`) recognizes its exports and compiles each into
+:class:`~netfence.model.firewall.FirewallLayer` records: ordered rules with their origins.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from dataclasses import dataclass
 
 from netfence.errors import Location
 from netfence.model.cluster import Cluster
+from netfence.model.firewall import FirewallKind, FirewallLayer
 from netfence.model.layers import Action, RuleOrigin
 from netfence.policy.masks import MaskBuilder
 from netfence.policy.rules import CompiledPolicy
 from netfence.policy.space import EndpointSpace, Facts
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sources.fields import Field
+from netfence.sources.service_tags import ServiceTags
 
 
 @dataclass(frozen=True)
@@ -82,3 +89,39 @@ class PolicyLanguage(abc.ABC):
             if capability.feature == feature:
                 return capability
         raise KeyError(feature)
+
+
+@dataclass(frozen=True)
+class FirewallContext:
+    """What a firewall language may need beyond the export itself to give rules their meaning."""
+
+    service_tags: ServiceTags | None = None
+    """Service-tag ranges (``--service-tags``), to expand tags into addresses; without them a
+    rule naming a tag is "cannot decide" for the addresses the tag may hold."""
+    virtual_network: IPRangeSet | None = None
+    """The address space NSG's ``VirtualNetwork`` tag stands for (``--virtual-network``), where
+    the export does not expand it."""
+    related: tuple[Field, ...] = ()
+    """Other JSON exports given together that rules may refer to (Azure IP Groups, parent
+    firewall policies), parsed, in the order given."""
+
+
+class FirewallLanguage(abc.ABC):
+    """One firewall language: how to recognize its exports and compile them into layers."""
+
+    kind: FirewallKind
+    """The language, as ``--firewall-format`` names it."""
+    capabilities: tuple[Capability, ...]
+    """What of the language netfence models, and what it turns into "cannot decide"."""
+
+    @abc.abstractmethod
+    def recognizes(self, text: str, root: Field | None) -> bool:
+        """Whether an export is of this language (``root`` is the parsed JSON, None for an
+        export that is not JSON)."""
+
+    @abc.abstractmethod
+    def read(
+        self, text: str, root: Field | None, label: str, context: FirewallContext
+    ) -> list[FirewallLayer]:
+        """Every layer in one export (an az list output may hold several NSGs), each rule with
+        its origin; InputError (file, path, field) for what the firewall itself would refuse."""

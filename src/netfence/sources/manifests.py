@@ -148,7 +148,7 @@ def _directory_files(top: str) -> list[str]:
     return sorted(found)
 
 
-def _read_bytes(name: str, budget: int) -> bytes:
+def read_bounded(name: str, budget: int) -> bytes:
     """The file's bytes, refusing more than ``budget`` (read in one bounded call, so a growing
     or endless input cannot hang the run)."""
     if name == STDIN:
@@ -169,7 +169,9 @@ def _read_bytes(name: str, budget: int) -> bytes:
     return data
 
 
-def _decode(data: bytes, label: str) -> str:
+def decode_utf8(data: bytes, label: str) -> str:
+    """The text of ``data`` (UTF-8, with or without a byte-order mark); an error naming the
+    document and line of the first byte that is not UTF-8."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -254,10 +256,10 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
     """
     budget = max_bytes
     for name, in_directory in _input_files(paths):
-        data = _read_bytes(name, budget)
+        data = read_bounded(name, budget)
         budget -= len(data)
         label = "<stdin>" if name == STDIN else name
-        documents = iter_text(_decode(data, label), label)
+        documents = iter_text(decode_utf8(data, label), label)
         if in_directory:
             # Documents are held only until the first Kubernetes-shaped one: a large stream
             # is never all in memory at once.

@@ -1,0 +1,61 @@
+"""The firewall languages netfence reads, in one table, and reading an export in any of them.
+
+Adding a language is one module implementing
+:class:`~netfence.policy.interface.FirewallLanguage` and one row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from netfence.errors import InputError
+from netfence.model.firewall import FirewallKind, FirewallLayer
+from netfence.policy.interface import FirewallContext, FirewallLanguage
+from netfence.sources.exports import parse_json_export, read_export_text
+from netfence.sources.fields import Field
+
+FIREWALL_LANGUAGES: Final[tuple[FirewallLanguage, ...]] = ()
+"""Every firewall language, in the order their recognizers are tried."""
+
+
+def language_of(kind: FirewallKind) -> FirewallLanguage:
+    """The language registered for ``kind``."""
+    for language in FIREWALL_LANGUAGES:
+        if language.kind is kind:
+            return language
+    raise InputError(f"no reader for firewall format {kind.value!r}")
+
+
+def read_firewall(
+    path: str, context: FirewallContext | None = None, kind: FirewallKind | None = None
+) -> list[FirewallLayer]:
+    """Every layer in one export; its language is recognized unless ``kind`` is given."""
+    text = read_export_text(path)
+    label = "<stdin>" if path == "-" else path
+    root = _json_root(text, label)
+    context = context if context is not None else FirewallContext()
+    if kind is not None:
+        return language_of(kind).read(text, root, label, context)
+    for language in FIREWALL_LANGUAGES:
+        if language.recognizes(text, root):
+            return language.read(text, root, label, context)
+    known = ", ".join(k.value for k in FirewallKind)
+    raise InputError(
+        f"{label}: not a firewall export netfence recognizes ({known}); give --firewall-format"
+        " if it is one of them"
+    )
+
+
+def read_firewalls(
+    paths: Sequence[str], context: FirewallContext | None = None, kind: FirewallKind | None = None
+) -> list[FirewallLayer]:
+    """Every layer of every export, in the order given."""
+    return [layer for path in paths for layer in read_firewall(path, context, kind)]
+
+
+def _json_root(text: str, label: str) -> Field | None:
+    """The parsed JSON of an export that is JSON; None for a text export (iptables-save)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    return parse_json_export(text, label)
