@@ -307,6 +307,7 @@ def _region_code(entry: CatalogEntry, catalog: EndpointCatalog, options: Endpoin
         raise QueryError(
             f"{entry.id} ({entry.fqdn}) needs the short code of region {region!r}, which the"
             f" catalog does not know (it knows {known}): pass --region-code CODE"
+            + (f" (the list writes the name {entry.listed_as})" if entry.listed_as else "")
         )
     return found.code
 
