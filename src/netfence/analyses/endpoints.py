@@ -319,10 +319,10 @@ def gateway_prefix(url: str) -> str:
     shown = text if len(text) <= 60 else text[:57] + "..."
     try:
         parsed = urllib.parse.urlsplit(text if "//" in text else f"https://{text}")
-        host, port = (parsed.hostname or "").lower(), parsed.port
+        scheme, host, port = parsed.scheme, (parsed.hostname or "").lower(), parsed.port
     except ValueError:  # a port that is no number, a bracketed host that is no address
-        host, port = "", None
-    if parsed.scheme != "https" or not host.endswith(GATEWAY_SUFFIX) or port not in (None, 443):
+        scheme, host, port = "", "", None
+    if scheme != "https" or not host.endswith(GATEWAY_SUFFIX) or port not in (None, 443):
         raise QueryError(
             f"invalid Arc gateway URL {shown!r} (expected https://<prefix>{GATEWAY_SUFFIX},"
             " as az arcgateway list shows it)"
