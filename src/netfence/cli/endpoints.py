@@ -12,6 +12,7 @@ from netfence.analyses.endpoints import (
     endpoint_report,
     parse_features,
 )
+from netfence.cli.options import add_color_option
 from netfence.errors import QueryError
 from netfence.model.endpoints import Cloud, Feature, Platform
 from netfence.report.endpoints import RENDERERS
@@ -89,6 +90,8 @@ def add_endpoints_parser(commands: Any) -> None:
         help="list the names the documents dropped, to remove from allow-lists",
     )
     parser.add_argument("-o", "--output", choices=list(RENDERERS), default="text")
+    # Taken as by every command; the text list has nothing to color.
+    add_color_option(parser)
 
 
 def run_endpoints(args: argparse.Namespace) -> tuple[str, int]:
