@@ -417,3 +417,23 @@ def test_report_lists_only_the_sources_it_uses():
     assert {"azure-local-eastus", "aks-arc-netreq", "arc-k8s-private-link"} <= {
         s.id for s in report.sources
     }
+
+
+def test_vault_names_bring_the_key_vault_feature():
+    names = _by_name(_resolve(region="eastus", key_vaults=("kv-one",)))
+    assert "kv-one.vault.azure.net" in names
+
+
+def test_bad_vault_name_is_refused():
+    with pytest.raises(QueryError, match="not valid"):
+        _resolve(region="eastus", key_vaults=("kv one",))
+
+
+def test_features_without_entries_in_the_cloud_are_named():
+    """Government tab: no portal entry is listed; the report says so rather than nothing."""
+    options = EndpointOptions(
+        cloud=Cloud.USGOV, region="usgovvirginia", features=_features("portal,cluster-connect")
+    )
+    report = endpoint_report(CATALOG, options)
+    assert report.unlisted_features == (Feature.PORTAL,)
+    assert endpoint_report(CATALOG, EndpointOptions(region="eastus")).unlisted_features == ()

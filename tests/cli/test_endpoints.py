@@ -190,3 +190,24 @@ def test_docs_name_every_source_with_its_date():
     docs = (ROOT / "docs" / "endpoints.md").read_text(encoding="utf-8")
     for source in load_catalog().sources:
         assert re.search(rf"`{re.escape(source.id)}`.*{source.doc_date}", docs), source.id
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--region", "eastus", "--key-vault", "kv one"], "not valid"),
+        (["--region", "eastus", "--region-code", "e u s"], "invalid region code"),
+        (["--region", "eastus", "--gateway", "x" * 100_000], "invalid Arc gateway URL"),
+        (["--features", "a" * 100_000], "unknown feature"),
+    ],
+)
+def test_hostile_values_are_one_short_line(cli, argv, message):
+    line = _one_error_line(cli("endpoints", *argv))
+    assert message in line and len(line) < 1200
+
+
+def test_unlisted_features_are_said(cli):
+    result = cli(
+        "endpoints", "--cloud", "usgov", "--region", "usgovvirginia", "--features", "portal"
+    )
+    assert "No entry in the usgov lists for: portal" in result.out

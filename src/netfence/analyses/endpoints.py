@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from netfence.errors import QueryError
@@ -64,13 +64,18 @@ class EndpointOptions:
     """Whether to list entries needed only in a further scenario (an older deployment)."""
 
     def enabled_features(self) -> frozenset[Feature]:
-        """The features in effect: those given, ``core``, what they imply, and
-        ``arc-gateway`` when a gateway URL is given."""
+        """The features in effect: those given, ``core``, ``key-vault`` when vault names are
+        given, ``arc-gateway`` when a gateway URL is, and what these imply."""
         enabled = set(self.features) | {Feature.CORE}
-        for feature in list(enabled):
-            enabled |= FEATURE_IMPLIES.get(feature, frozenset())
+        if self.key_vaults:
+            enabled.add(Feature.KEY_VAULT)
         if self.gateway_url is not None:
             enabled.add(Feature.ARC_GATEWAY)
+        pending = list(enabled)
+        while pending:
+            implied = FEATURE_IMPLIES.get(pending.pop(), frozenset()) - enabled
+            enabled |= implied
+            pending.extend(implied)
         return frozenset(enabled)
 
     def platforms(self) -> frozenset[Platform]:
@@ -110,8 +115,16 @@ class EndpointReport:
     ``endpoints`` instead when the options include conditional entries)."""
     stale: tuple[StaleEntry, ...] = ()
     """Dropped entries an allow-list should no longer hold (when asked for)."""
-    sources: tuple[CatalogSource, ...] = field(default=())
+    sources: tuple[CatalogSource, ...] = ()
     """The documents the listed entries come from, in catalog order."""
+    unlisted_features: tuple[Feature, ...] = ()
+    """Features in effect that no entry of the cloud and platforms needs: the documents list
+    nothing for them there (the portal in Azure Government), which the reader should know."""
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value for an error message, cut when long (an option can be megabytes)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_features(text: str) -> frozenset[Feature]:
@@ -131,8 +144,7 @@ def parse_features(text: str) -> frozenset[Feature]:
                 out.add(Feature(name))
             except ValueError:
                 valid = ", ".join([ALL_FEATURES, *(f.value for f in SELECTABLE_FEATURES)])
-                shown = name if len(name) <= 40 else name[:37] + "..."
-                raise QueryError(f"unknown feature {shown!r} (valid: {valid})") from None
+                raise QueryError(f"unknown feature {_shown(name)!r} (valid: {valid})") from None
     return frozenset(out)
 
 
@@ -185,7 +197,24 @@ def endpoint_report(
     used |= {r.entry.service_tags_source for r in endpoints if r.entry.service_tags_source}
     used |= {s.source for s in stale}
     sources = tuple(s for s in catalog.sources if s.id in used)
-    return EndpointReport(options, endpoints, conditional, stale, sources)
+    return EndpointReport(
+        options, endpoints, conditional, stale, sources, unlisted_features(catalog, options)
+    )
+
+
+def unlisted_features(catalog: EndpointCatalog, options: EndpointOptions) -> tuple[Feature, ...]:
+    """The features in effect that no entry of the cloud and platforms names, in declaration
+    order (``core`` always has entries)."""
+    platforms = options.platforms()
+    named = {
+        feature
+        for entry in catalog.entries
+        if entry.cloud is options.cloud and entry.platform in platforms
+        for combination in entry.features
+        for feature in combination
+    }
+    enabled = options.enabled_features()
+    return tuple(f for f in Feature if f in enabled and f not in named)
 
 
 def required_flows(resolved: list[ResolvedEndpoint]) -> list[RequiredFlow]:
@@ -280,8 +309,7 @@ def normalize_region(text: str) -> str:
     (``East US 2`` is ``eastus2``); QueryError for anything else."""
     region = text.replace(" ", "").lower()
     if not _REGION.fullmatch(region):
-        shown = text if len(text) <= 40 else text[:37] + "..."
-        raise QueryError(f"invalid region {shown!r} (an Azure region name such as eastus2)")
+        raise QueryError(f"invalid region {_shown(text)!r} (an Azure region name such as eastus2)")
     return region
 
 
@@ -298,7 +326,7 @@ def _region_code(entry: CatalogEntry, catalog: EndpointCatalog, options: Endpoin
     if options.region_code is not None:
         code = options.region_code.strip().lower()
         if not _REGION.fullmatch(code):
-            raise QueryError(f"invalid region code {options.region_code[:40]!r} (such as eus)")
+            raise QueryError(f"invalid region code {_shown(options.region_code)!r} (such as eus)")
         return code
     region = _region(entry, options)
     found = catalog.region_code(region)
@@ -316,7 +344,7 @@ def gateway_prefix(url: str) -> str:
     """The first label of an Arc gateway URL (``https://abc.gw.arc.azure.com`` gives
     ``abc``); QueryError for a URL that is not an Arc gateway's."""
     text = url.strip()
-    shown = text if len(text) <= 60 else text[:57] + "..."
+    shown = _shown(text, 60)
     try:
         parsed = urllib.parse.urlsplit(text if "//" in text else f"https://{text}")
         scheme, host, port = parsed.scheme, (parsed.hostname or "").lower(), parsed.port

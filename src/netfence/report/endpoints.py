@@ -138,6 +138,8 @@ def render_text(report: EndpointReport) -> str:
     options = report.options
     lines = [_options_line(report)]
     lines.append("Features: " + ", ".join(_feature_list(options.enabled_features())))
+    if report.unlisted_features:
+        lines.append(_unlisted(report))
     groups: list[tuple[str, list[ResolvedEndpoint]]] = [
         ("Open on the firewall (outbound):", _open(report)),
         (f"Carried by the Arc gateway ({GATEWAY_WAIT}):", _carried(report)),
@@ -162,6 +164,11 @@ def render_text(report: EndpointReport) -> str:
     lines.extend(["", "Sources:", *(_source_line(s) for s in report.sources)])
     lines.extend(["", _summary(report)])
     return "\n".join(lines) + "\n"
+
+
+def _unlisted(report: EndpointReport) -> str:
+    names = ", ".join(f.value for f in report.unlisted_features)
+    return f"No entry in the {report.options.cloud.value} lists for: {names}"
 
 
 def _summary(report: EndpointReport) -> str:
@@ -242,6 +249,7 @@ def _options_json(report: EndpointReport) -> dict[str, Any]:
         "gateway": None if gateway is None else gateway_prefix(gateway) + GATEWAY_SUFFIX,
         "key_vaults": list(options.key_vaults),
         "include_conditional": options.include_conditional,
+        "unlisted_features": [f.value for f in report.unlisted_features],
     }
 
 
@@ -351,6 +359,8 @@ def render_markdown(report: EndpointReport) -> str:
     """Markdown: a heading and a table per group, then the sources."""
     lines = [f"# {_options_line(report)}", ""]
     lines.append("Features: " + ", ".join(_feature_list(report.options.enabled_features())))
+    if report.unlisted_features:
+        lines += ["", _unlisted(report)]
     lines += _md_endpoints("Open on the firewall (outbound)", _open(report))
     lines += _md_endpoints(f"Carried by the Arc gateway ({GATEWAY_WAIT})", _carried(report))
     lines += _md_endpoints("In-site, between the site's networks", _in_site(report))
