@@ -338,3 +338,19 @@ def test_error_names_the_file_and_line():
     text = textwrap.dedent(_broken("ports: [443]", "ports: [99999]"))
     error = _refused(text)
     assert str(error).startswith(f"catalog.yaml: document 1, line {_line(text, '99999')}")
+
+
+def test_stale_list_is_optional():
+    catalog = parse_catalog(MINIMAL[: MINIMAL.index("stale:")], "c.yaml")
+    assert catalog.stale == ()
+
+
+def test_a_stale_id_may_not_repeat_a_live_one():
+    text = _broken("  - id: arc-k8s.public.stale.old", "  - id: arc-k8s.public.one")
+    assert "duplicate entry id 'arc-k8s.public.one'" in str(_refused(text))
+
+
+def test_duplicate_source_id_is_refused():
+    source = MINIMAL[MINIMAL.index("  - id: doc") : MINIMAL.index("region_codes:")]
+    text = MINIMAL.replace("region_codes:", source + "region_codes:", 1)
+    assert "duplicate source id 'doc'" in str(_refused(text))

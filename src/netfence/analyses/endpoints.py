@@ -222,7 +222,8 @@ def required_flows(resolved: list[ResolvedEndpoint]) -> list[RequiredFlow]:
 
     In-site entries name networks by their role (the management network, the AKS VMs'
     logical network), which only an address plan turns into addresses: they have no flow
-    here. A flow the gateway carries says so (``routed_by_gateway``).
+    here. ``routed_by_gateway`` is set for the flows the gateway carries, which is only when
+    the options name a gateway: without one, a routed entry still needs its opening.
     """
     return [
         RequiredFlow(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 import importlib.resources
 import re
-from collections.abc import Iterable, Sequence
-from typing import Final, Protocol, TypeVar
+from collections.abc import Iterable
+from typing import Final, TypeVar
 
-from netfence.errors import InputError
+from netfence.errors import InputError, Location
 from netfence.model.endpoints import (
     PLACEHOLDERS,
     Application,
@@ -95,14 +95,6 @@ _SERVICE_TAG: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*")
 _Choice = TypeVar("_Choice", bound=enum.StrEnum)
 
 
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-_Record = TypeVar("_Record", bound=_Identified)
-
-
 def load_catalog() -> EndpointCatalog:
     """The catalog shipped with netfence."""
     resource = importlib.resources.files("netfence") / "data" / CATALOG_FILE
@@ -113,24 +105,26 @@ def parse_catalog(text: str, file: str) -> EndpointCatalog:
     """A catalog from its YAML text; InputError naming the line of the first problem."""
     documents = list(parse_documents(text, file))
     if len(documents) != 1:
-        raise InputError(f"expected one YAML document, found {len(documents)}")
+        raise InputError(
+            f"expected one YAML document, found {len(documents)}", Location(file, 1, 1)
+        )
     root = Field.root(documents[0])
     _refuse_unknown(root, _TOP_FIELDS)
     version = root.require("schema_version")
     if version.integer() != SCHEMA_VERSION:
         raise version.error(f"unsupported catalog version {version.value} (expected 1)")
-    sources = _unique(
-        [_source(item) for item in root.require("sources").items()], root, "sources", "source"
-    )
+    sources = [_source(item) for item in _unique_ids(root.require("sources"), "source", set())]
     known = {s.id for s in sources}
     codes = tuple(_region_code(item, known) for item in _items(root, "region_codes"))
-    entries = _unique(
-        [_entry(item, known) for item in root.require("entries").items()],
-        root,
-        "entries",
-        "entry",
+    # Entries and stale entries share one id space: a stale id names nothing live.
+    ids: set[str] = set()
+    entries = [_entry(item, known) for item in _unique_ids(root.require("entries"), "entry", ids)]
+    stale_field = root.get("stale")
+    stale = (
+        [_stale(item, known) for item in _unique_ids(stale_field, "entry", ids)]
+        if stale_field is not None
+        else []
     )
-    stale = _unique([_stale(item, known) for item in _items(root, "stale")], root, "stale", "id")
     return EndpointCatalog(SCHEMA_VERSION, tuple(sources), tuple(entries), tuple(stale), codes)
 
 
@@ -139,15 +133,17 @@ def _items(root: Field, key: str) -> Iterable[Field]:
     return () if found is None else found.items()
 
 
-def _unique(values: Sequence[_Record], root: Field, key: str, what: str) -> Sequence[_Record]:
-    """``values``, refused when two share an id (named at the second)."""
-    seen: set[str] = set()
-    for value, item in zip(values, root.require(key).items(), strict=True):
-        ident = value.id
-        if ident in seen:
-            raise item.require("id").error(f"duplicate {what} id {ident!r}")
-        seen.add(ident)
-    return values
+def _unique_ids(records: Field, what: str, seen: set[str]) -> list[Field]:
+    """The items of ``records``, refused when one repeats an id in ``seen`` (which grows)."""
+    items = list(records.items())
+    for item in items:
+        found = item.get("id") if isinstance(item.value, dict) else None
+        if found is None or not isinstance(found.value, str):
+            continue  # the record's own reader names what is wrong with it
+        if found.value in seen:
+            raise found.error(f"duplicate {what} id {found.value!r}")
+        seen.add(found.value)
+    return items
 
 
 def _refuse_unknown(item: Field, allowed: frozenset[str]) -> None:
