@@ -287,6 +287,7 @@ class EndpointCatalog:
     _sources_by_id: dict[str, CatalogSource] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    """The sources by id, filled once from ``sources``."""
 
     def __post_init__(self) -> None:
         self._sources_by_id.update((s.id, s) for s in self.sources)
