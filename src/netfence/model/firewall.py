@@ -191,7 +191,11 @@ class FirewallLayer:
 
     def default(self, direction: TrafficDirection) -> Action:
         """The default action for ``direction``."""
-        return self.default_outbound if direction is TrafficDirection.OUTBOUND else self.default_inbound
+        return (
+            self.default_outbound
+            if direction is TrafficDirection.OUTBOUND
+            else self.default_inbound
+        )
 
     def rules_of(self, direction: TrafficDirection) -> tuple[FirewallRule, ...]:
         """The rules judging ``direction``, in order."""
@@ -218,3 +222,7 @@ class RequiredFlow:
     addresses are."""
     routed_by_gateway: bool = False
     """Whether Azure Arc gateway carries it when a gateway is in use."""
+    service_tags: tuple[str, ...] = ()
+    """Service tags documented to cover the destination (``MicrosoftContainerRegistry`` for
+    ``mcr.microsoft.com``): a rule allowing one of them allows the flow, whether or not the
+    tag's ranges are known."""
