@@ -391,7 +391,9 @@ def test_required_flows_name_the_resolved_pattern_and_ports():
     assert arm.services == PortSet.of("TCP", 443)
     assert arm.reason.startswith("arc-k8s.public.management: ")
     assert not arm.routed_by_gateway
+    assert arm.service_tags == ("AzureResourceManager",)
     assert flows["arc-k8s.public.obo"].services == PortSet.of("TCP", 8084)
+    assert flows["arc-k8s.public.obo"].service_tags == ()
     assert flows["arc-k8s.public.relay"].routed_by_gateway
     assert flows["arc-k8s.public.relay"].destinations.names == DomainPatternSet(
         ["*.servicebus.windows.net"]

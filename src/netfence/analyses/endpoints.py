@@ -233,6 +233,7 @@ def required_flows(resolved: list[ResolvedEndpoint]) -> list[RequiredFlow]:
             reason=f"{r.entry.id}: {r.entry.purpose}",
             entry_id=r.entry.id,
             routed_by_gateway=r.carried_by_gateway,
+            service_tags=r.entry.service_tags,
         )
         for r in resolved
         if r.entry.direction is EntryDirection.OUTBOUND and r.fqdn is not None
