@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
+from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
@@ -94,12 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
     _add_inputs(explain)
     add_explain_arguments(explain)
+    add_endpoints_parser(commands)
     return parser
 
 
 def _run(args: argparse.Namespace) -> tuple[str, int]:
     if args.command == "checks":
         return render_checks_for(args), EXIT_OK
+    if args.command == "endpoints":
+        return run_endpoints(args)
     # The status line is removed before the output is written: it never mixes with it.
     with Progress(color=color_wanted(args.color, sys.stderr)) as progress:
         if args.command == "scan":
