@@ -637,3 +637,20 @@ def test_fixtures_deserialize_into_the_official_models() -> None:
     layer = _one("arm-rest-get.json")
     ours = {(r.origin.name, r.priority[0], r.direction.value) for r in layer.rules}
     assert set(rules) <= ours and len(rules) == 4
+
+
+def test_template_expressions_in_addresses_and_ports_are_cannot_decide(tmp_path: Path) -> None:
+    """ARM template expressions are not evaluated: an address written as one stays a named
+    set, a port written as one is an undecidable reason over every port."""
+    body = _custom_nsg(
+        _rule(
+            destinationAddressPrefix="[parameters('egress')]",
+            destinationPortRange="[variables('port')]",
+        )
+    )
+    rule = _own(_one_path(_write(tmp_path, body)))[0]
+    assert rule.match.destinations.tags == ("[parameters('egress')]",)
+    assert rule.match.services == PortSet.of("TCP")
+    assert rule.undecidable == (
+        "securityRules[0].destinationPortRange is an ARM template expression",
+    )
