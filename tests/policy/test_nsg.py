@@ -569,6 +569,7 @@ def test_validate_security_rules_lists_every_problem() -> None:
         _rule("d", priority=300, destinationAddressPrefix="not a prefix!"),
         _rule("e", priority=400, destinationPortRanges=["80"], description="x" * 141),
         _rule("f", priority=500, protocol="Gre"),
+        _rule("bad name.", priority=600),
     ]
     problems = validate_security_rules(rules)
     assert "rules[1].name: rule name 'a' is used twice" in problems
@@ -578,6 +579,8 @@ def test_validate_security_rules_lists_every_problem() -> None:
     assert "rules[4].description: longer than 140 characters" in problems
     assert any(p.startswith("rules[4].destinationPortRanges: give") for p in problems)
     assert any(p.startswith("rules[5].protocol: unknown protocol 'Gre'") for p in problems)
+    assert any(p.startswith("rules[6].name: invalid rule name 'bad name.'") for p in problems)
+    assert len(problems) == 8
 
 
 # -- the official models ---------------------------------------------------------------------
@@ -654,3 +657,35 @@ def test_template_expressions_in_addresses_and_ports_are_cannot_decide(tmp_path:
     assert rule.undecidable == (
         "securityRules[0].destinationPortRange is an ARM template expression",
     )
+
+
+def _pascal(value: Any) -> Any:
+    """Keys as PowerShell's ConvertTo-Json writes them (PascalCase)."""
+    if isinstance(value, dict):
+        return {k[:1].upper() + k[1:]: _pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pascal(item) for item in value]
+    return value
+
+
+def test_powershell_effective_rules_read_like_az_output(tmp_path: Path) -> None:
+    """Get-AzEffectiveNetworkSecurityGroup | ConvertTo-Json: the same effective rules with
+    PascalCase keys give the same layers."""
+    body = json.loads((DATA / "effective-nsg.json").read_text())
+    pascal = _one_path(_write(tmp_path, _pascal(body["value"][0])))
+    az = _read("effective-nsg.json")[0]
+    assert pascal.name == az.name
+    assert [(r.priority, r.match) for r in pascal.rules] == [
+        (r.priority, r.match) for r in az.rules
+    ]
+
+
+def test_ipv6_prefixes_and_star_covers_both_families(tmp_path: Path) -> None:
+    """Address prefixes: IPv6 CIDRs are read as such, and * is every IPv4 and IPv6 address."""
+    body = _custom_nsg(
+        _rule("v6", destinationAddressPrefix="2603:1030:20e::/48"),
+        _rule("any", priority=200, access="Deny"),
+    )
+    v6, star = _own(_one_path(_write(tmp_path, body)))
+    assert v6.match.destinations.addresses == IPRangeSet.from_cidr("2603:1030:20e::/48")
+    assert star.match.destinations.addresses == IPRangeSet.everything()

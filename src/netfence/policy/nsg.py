@@ -86,6 +86,7 @@ stay unexpanded even when a file is given."""
 _ARRAYS: Final = ("securityRules", "defaultSecurityRules")
 _NSG_TYPE: Final = "microsoft.network/networksecuritygroups"
 _RULE_TYPE: Final = "microsoft.network/networksecuritygroups/securityrules"
+_RULE_NAME: Final = re.compile(r"\w(?:[\w.\-]{0,78}\w)?")
 _TAG_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 _PORT_RANGE: Final = re.compile(r"(\d{1,5})(?:-(\d{1,5}))?")
 _ACCESS: Final = {"allow": Action.ALLOW, "deny": Action.DENY}
@@ -812,6 +813,11 @@ def _shape_problems(item: Field, names: set[str]) -> list[str]:
     name = _string(item, "name")
     if not name:
         problems.append(f"{item.path}.name: required")
+    elif not _RULE_NAME.fullmatch(name):
+        problems.append(
+            f"{item.path}.name: invalid rule name {name!r} (1-80 letters, digits, '_', '.' or"
+            " '-', starting with a letter, digit or '_' and ending with one or '_')"
+        )
     elif name.casefold() in names:
         problems.append(f"{item.path}.name: rule name {name!r} is used twice")
     else:
