@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from netfence.errors import InputError
-from netfence.model.firewall import FirewallKind, FirewallLayer, FirewallRule, TrafficDirection
+from netfence.model.firewall import (
+    Destinations,
+    FirewallKind,
+    FirewallLayer,
+    FirewallRule,
+    TrafficDirection,
+)
 from netfence.model.layers import Action
 from netfence.model.origin import FileOrigin
 from netfence.policy.firewall_registry import read_firewall
@@ -25,6 +31,7 @@ from netfence.policy.nsg import (
     validate_security_rules,
 )
 from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import DomainPatternSet
 from netfence.sets.ports import OTHER, PortSet
 from netfence.sources.exports import parse_json_export
 from netfence.sources.service_tags import read_service_tags
@@ -570,6 +577,7 @@ def test_validate_security_rules_lists_every_problem() -> None:
         _rule("e", priority=400, destinationPortRanges=["80"], description="x" * 141),
         _rule("f", priority=500, protocol="Gre"),
         _rule("bad name.", priority=600),
+        _rule("g", priority=700, sourceAddressPrefixes=["10.0.0.5/24", "10.1.0.0/16"]),
     ]
     problems = validate_security_rules(rules)
     assert "rules[1].name: rule name 'a' is used twice" in problems
@@ -580,7 +588,11 @@ def test_validate_security_rules_lists_every_problem() -> None:
     assert any(p.startswith("rules[4].destinationPortRanges: give") for p in problems)
     assert any(p.startswith("rules[5].protocol: unknown protocol 'Gre'") for p in problems)
     assert any(p.startswith("rules[6].name: invalid rule name 'bad name.'") for p in problems)
-    assert len(problems) == 8
+    assert (
+        "rules[7].sourceAddressPrefixes[0]: '10.0.0.5/24' has host bits set; write '10.0.0.0/24'"
+        in problems
+    )
+    assert len(problems) == 10
 
 
 # -- the official models ---------------------------------------------------------------------
@@ -681,11 +693,13 @@ def test_powershell_effective_rules_read_like_az_output(tmp_path: Path) -> None:
 
 
 def test_ipv6_prefixes_and_star_covers_both_families(tmp_path: Path) -> None:
-    """Address prefixes: IPv6 CIDRs are read as such, and * is every IPv4 and IPv6 address."""
+    """Address prefixes: IPv6 CIDRs are read as such, and * is every IPv4 and IPv6 address,
+    hence every name."""
     body = _custom_nsg(
         _rule("v6", destinationAddressPrefix="2603:1030:20e::/48"),
         _rule("any", priority=200, access="Deny"),
     )
     v6, star = _own(_one_path(_write(tmp_path, body)))
     assert v6.match.destinations.addresses == IPRangeSet.from_cidr("2603:1030:20e::/48")
-    assert star.match.destinations.addresses == IPRangeSet.everything()
+    assert star.match.destinations == Destinations.anywhere()
+    assert v6.match.destinations.names == DomainPatternSet()

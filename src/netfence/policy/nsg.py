@@ -560,7 +560,7 @@ def _parse_rule(rule: Field, is_default: bool, layer: str, scope: _Scope) -> _Pa
             action=action,
             match=FirewallMatch(
                 sources=sources,
-                destinations=Destinations(addresses=destinations, tags=destination_tags),
+                destinations=_destinations(destinations, destination_tags),
                 services=_services(protocol_field, destination_ports),
                 source_tags=source_tags,
             ),
@@ -573,6 +573,14 @@ def _parse_rule(rule: Field, is_default: bool, layer: str, scope: _Scope) -> _Pa
         ),
         priority_field,
     )
+
+
+def _destinations(addresses: IPRangeSet, tags: tuple[str, ...]) -> Destinations:
+    """A rule's destinations; every address (``*``) also stands for every name, as in
+    ``Destinations.anywhere``, since every name resolves to some address."""
+    if addresses == IPRangeSet.everything():
+        return Destinations.anywhere()
+    return Destinations(addresses=addresses, tags=tags)
 
 
 def _description(props: Field) -> str | None:
@@ -829,4 +837,20 @@ def _shape_problems(item: Field, names: set[str]) -> list[str]:
         one, many = _get(props, singular), _get(props, plural)
         if one is not None and many is not None and one.value and many.value:
             problems.append(f"{many.path}: give {singular} or {plural}, not both")
-    return problems
+        problems.extend(_host_bits(text) for text in _texts(props, singular, plural) or ())
+    return [problem for problem in problems if problem]
+
+
+def _host_bits(prefix: Field) -> str:
+    """A prefix written with host bits (``10.0.0.5/24``): reading takes it as its network,
+    but a generator should write the network itself."""
+    text = prefix.value if isinstance(prefix.value, str) else ""
+    if "/" not in text:
+        return ""
+    try:
+        written = ipaddress.ip_interface(text)
+    except ValueError:
+        return ""  # the rule reader reports it
+    if written.ip == written.network.network_address:
+        return ""
+    return f"{prefix.path}: {text!r} has host bits set; write {str(written.network)!r}"
