@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from netfence.errors import InputError
@@ -228,7 +228,16 @@ def _get(obj: Field, key: str) -> Field | None:
 
 
 def _keys(value: Any) -> set[str]:
+    """The case-folded keys of a parsed mapping (none for anything else)."""
     return {k.casefold() for k in value if isinstance(k, str)} if isinstance(value, dict) else set()
+
+
+def _value_of(value: Any, key: str) -> Any:
+    """Entry ``key`` of a parsed mapping, case ignored; None when absent or not a mapping."""
+    if not isinstance(value, dict):
+        return None
+    wanted = key.casefold()
+    return next((v for k, v in value.items() if str(k).casefold() == wanted), None)
 
 
 def _properties(obj: Field) -> Field:
@@ -238,53 +247,45 @@ def _properties(obj: Field) -> Field:
 
 
 def _is_rule(value: Any) -> bool:
-    keys = _keys(value)
-    if "properties" in keys and isinstance(value, dict):
-        keys |= _keys(next(v for k, v in value.items() if str(k).casefold() == "properties"))
+    """Whether a parsed value is one security rule (flattened or under ``properties``)."""
+    keys = _keys(value) | _keys(_value_of(value, "properties"))
     return {"priority", "direction", "access"} <= keys
 
 
 def _is_nsg(value: Any) -> bool:
-    keys = _keys(value)
-    if not keys:
-        return False
-    type_name = next((v for k, v in value.items() if str(k).casefold() == "type"), None)
+    """Whether a parsed value is one NSG, in any of its shapes."""
+    type_name = _value_of(value, "type")
     if isinstance(type_name, str) and type_name.casefold() == _NSG_TYPE:
         return True
-    props = next((v for k, v in value.items() if str(k).casefold() == "properties"), None)
-    return bool({"securityrules", "defaultsecurityrules"} & (keys | _keys(props)))
+    keys = _keys(value) | _keys(_value_of(value, "properties"))
+    return bool({"securityrules", "defaultsecurityrules"} & keys)
 
 
 def _is_effective(value: Any) -> bool:
-    keys = _keys(value)
-    if "effectivesecurityrules" in keys:
+    """Whether a parsed value is effective rules: one association, or a ``value`` list of them."""
+    if "effectivesecurityrules" in _keys(value):
         return True
-    listed = (
-        next((v for k, v in value.items() if str(k).casefold() == "value"), None) if keys else None
-    )
+    listed = _value_of(value, "value")
     return isinstance(listed, list) and bool(listed) and _is_effective(listed[0])
 
 
 def _is_template(value: Any) -> bool:
-    resources = (
-        next((v for k, v in value.items() if str(k).casefold() == "resources"), None)
-        if isinstance(value, dict)
-        else None
-    )
+    """Whether a parsed value is an ARM template with NSG or security-rule resources."""
+    resources = _value_of(value, "resources")
     return isinstance(resources, list) and any(
-        isinstance(r, dict) and str(r.get("type", "")).casefold() in (_NSG_TYPE, _RULE_TYPE)
-        for r in resources
+        str(_value_of(r, "type")).casefold() in (_NSG_TYPE, _RULE_TYPE) for r in resources
     )
 
 
 def _is_nsg_shape(value: Any) -> bool:
+    """Whether a parsed export is any of the NSG shapes (the recognizer)."""
     if isinstance(value, list):
         return bool(value) and (_is_rule(value[0]) or _is_nsg(value[0]) or _is_effective(value[0]))
     if not isinstance(value, dict):
         return False
     if _keys(value) == {"newnsg"}:
         return True
-    listed = next((v for k, v in value.items() if str(k).casefold() == "value"), None)
+    listed = _value_of(value, "value")
     if isinstance(listed, list) and listed and _is_nsg(listed[0]):
         return True
     return _is_nsg(value) or _is_effective(value) or _is_template(value) or _is_rule(value)
@@ -325,16 +326,19 @@ def _groups(root: Field, label: str) -> Iterator[_Group]:
 
 
 def _require(obj: Field, key: str) -> Field:
+    """Entry ``key``, case ignored; an error when it is missing."""
     found = _get(obj, key)
     return found if found is not None else obj.require(key)
 
 
 def _string(obj: Field, key: str) -> str | None:
+    """Entry ``key`` as a string, case ignored; None when absent."""
     found = _get(obj, key)
     return found.string() if found is not None else None
 
 
 def _last_segment(resource_id: str) -> str:
+    """The last segment of an Azure resource id: the resource's name."""
     return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -350,6 +354,7 @@ def _ids(obj: Field, key: str) -> list[str]:
 
 
 def _nsg(obj: Field, label: str) -> _Group:
+    """One NSG object (ARM/REST, az or PowerShell): its rules and attachments."""
     props = _properties(obj)
     name = _string(obj, "name") or _file_stem(label)
     group = _Group(name, obj)
@@ -432,6 +437,7 @@ def _template(root: Field) -> Iterator[_Group]:
 
 
 def _file_stem(label: str) -> str:
+    """The file's name without directory or extension, for layers the export leaves unnamed."""
     stem = label.replace("\\", "/").rsplit("/", 1)[-1]
     return stem.rsplit(".", 1)[0] if "." in stem else stem
 
@@ -465,6 +471,7 @@ class _Parsed:
 
 
 def _compile(group: _Group, context: FirewallContext) -> FirewallLayer:
+    """One NSG as a layer: its rules checked, the missing default rules added, all in order."""
     scope = _Scope(context.service_tags, context.virtual_network)
     parsed = [_parse_rule(rule, is_default, group.name, scope) for rule, is_default in group.rules]
     conflict = next(iter(_priority_conflicts(parsed)), None)
@@ -499,11 +506,8 @@ def _built_in(default: DefaultRule, group: _Group, scope: _Scope, origin: Origin
     parsed = _parse_rule(
         Field.root(doc, path=f"defaultSecurityRules[{default.name}]"), True, group.name, scope
     )
-    rule = parsed.rule
-    built = FirewallRule(
-        direction=rule.direction,
-        action=rule.action,
-        match=rule.match,
+    built = replace(
+        parsed.rule,
         origin=FirewallRuleOrigin(
             group.name,
             FirewallKind.NSG,
@@ -511,7 +515,6 @@ def _built_in(default: DefaultRule, group: _Group, scope: _Scope, origin: Origin
             default.name,
             origin,
         ),
-        priority=rule.priority,
         description="default rule Azure applies to every NSG",
     )
     return _Parsed(built, None)
@@ -536,6 +539,7 @@ def _priority_conflicts(parsed: Sequence[_Parsed]) -> list[InputError]:
 
 
 def _parse_rule(rule: Field, is_default: bool, layer: str, scope: _Scope) -> _Parsed:
+    """One security rule of any shape; effective rules' names say which array they are from."""
     props = _properties(rule)
     name = _string(rule, "name") or _string(props, "name")
     if name is not None and "/" in name:
@@ -584,6 +588,7 @@ def _destinations(addresses: IPRangeSet, tags: tuple[str, ...]) -> Destinations:
 
 
 def _description(props: Field) -> str | None:
+    """The rule's description, where it has one."""
     found = _get(props, "description")
     return (
         found.value if found is not None and isinstance(found.value, str) and found.value else None
@@ -591,10 +596,12 @@ def _description(props: Field) -> str | None:
 
 
 def _is_named_default(name: str | None, priority: Field) -> bool:
+    """Whether a rule is one of the default rules by its name and priority."""
     return any(d.name == name and d.priority == priority.value for d in DEFAULT_RULES)
 
 
 def _priority(value: Field, is_default: bool) -> int:
+    """The rule's priority, in the range its kind of rule takes."""
     if isinstance(value.value, str) and value.value.startswith("["):
         raise value.error(f"{_EXPRESSION}: the priority decides the order")
     priority = value.integer()
@@ -612,6 +619,7 @@ _EXPRESSION: Final = "an ARM template expression, which netfence does not evalua
 
 
 def _enum(value: Field, choices: dict[str, Any], what: str, expected: str) -> Any:
+    """A field whose value is one of ``choices`` (case ignored)."""
     text = value.string()
     if text.casefold() in choices:
         return choices[text.casefold()]
@@ -670,6 +678,7 @@ def _missing(props: Field, key: str, message: str) -> InputError:
 
 
 def _text(item: Field) -> str:
+    """A prefix or port string, refusing what PowerShell writes for values cut at its depth."""
     text = item.string().strip()
     if text.startswith("System.") and "[" in text:
         raise item.error(
@@ -680,6 +689,7 @@ def _text(item: Field) -> str:
 
 
 def _spans(ports: IntervalSet) -> str:
+    """Ports as the rules write them: ``80,1000-2000``."""
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ports)
 
 
@@ -754,6 +764,7 @@ def _address(item: Field, scope: _Scope) -> tuple[IPRangeSet, str | None]:
 
 
 def _tag(name: str, item: Field, scope: _Scope) -> tuple[IPRangeSet, str | None]:
+    """A service tag's addresses, or the tag itself when it cannot be expanded."""
     key = name.casefold()
     if key == "virtualnetwork":
         return (
