@@ -703,3 +703,29 @@ def test_ipv6_prefixes_and_star_covers_both_families(tmp_path: Path) -> None:
     assert v6.match.destinations.addresses == IPRangeSet.from_cidr("2603:1030:20e::/48")
     assert star.match.destinations == Destinations.anywhere()
     assert v6.match.destinations.names == DomainPatternSet()
+
+
+def test_effective_rules_tag_map_expands_tags_the_rules_leave_unexpanded(tmp_path: Path) -> None:
+    """Effective rules' tagMap (tag -> prefixes) expands a tag whose rule carries no
+    expandedSourceAddressPrefix; a bad prefix in it is one located error."""
+    body = json.loads((DATA / "effective-nsg.json").read_text())
+    group = body["value"][1]
+    group["effectiveSecurityRules"][0]["expandedSourceAddressPrefix"] = None
+    group["tagMap"] = {"VirtualNetwork": ["10.20.0.0/16", "168.63.129.16/32"]}
+    layer = _one_path(_write(tmp_path, group))
+    api = _own(layer)[0]
+    assert api.match.sources == IPRangeSet.from_cidrs(["10.20.0.0/16", "168.63.129.16/32"])
+    assert api.match.source_tags == ()
+    group["tagMap"] = {"VirtualNetwork": ["10.20.0.0/40"]}
+    assert "tagMap.VirtualNetwork[0]: invalid address prefix" in _error(tmp_path, group)
+
+
+def test_capabilities_say_what_becomes_cannot_decide() -> None:
+    """Declared capabilities: feature names unique, each dropped one says how verdicts may
+    differ (source ports, application security groups, template expressions)."""
+    capabilities = NSGLanguage().capabilities
+    features = [c.feature for c in capabilities]
+    assert len(features) == len(set(features))
+    dropped = {c.feature for c in capabilities if not c.modeled}
+    assert dropped == {"sourcePortRanges", "applicationSecurityGroups", "templateExpressions"}
+    assert all("cannot decide" in c.effect for c in capabilities if not c.modeled)

@@ -213,6 +213,8 @@ class _Group:
     """Whether the rules are effective rules (tags already expanded by Azure)."""
     extra: dict[str, str] = field(default_factory=dict)
     """Settings for the layer: its id, resource group, and what it is attached to."""
+    tag_map: dict[str, IPRangeSet] = field(default_factory=dict)
+    """Tags expanded by the export itself (effective rules' ``tagMap``), by case-folded name."""
 
 
 def _get(obj: Field, key: str) -> Field | None:
@@ -408,11 +410,30 @@ def _effective(item: Field, label: str, index: int) -> _Group:
             extra["association"] = key
             extra[f"{key}s"] = ref_id
             name = f"{name} ({key} {_last_segment(ref_id)})"
-    group = _Group(name, item, effective=True, extra=extra)
+    group = _Group(name, item, effective=True, extra=extra, tag_map=_tag_map(item))
     for rule in _require(item, "effectiveSecurityRules").items():
         rule_name = _string(rule, "name") or ""
         group.rules.append((rule, rule_name.startswith("defaultSecurityRules/")))
     return group
+
+
+def _tag_map(item: Field) -> dict[str, IPRangeSet]:
+    """Effective rules' ``tagMap``: each tag with the prefixes Azure expanded it to."""
+    found = _get(item, "tagMap")
+    if found is None:
+        return {}
+    if not isinstance(found.value, dict):
+        raise found.error("expected a mapping of service tags to lists of prefixes")
+    expanded: dict[str, IPRangeSet] = {}
+    for tag, prefixes in found.entries():
+        networks = []
+        for prefix in prefixes.items():
+            try:
+                networks.append(ipaddress.ip_network(_text(prefix), strict=False))
+            except ValueError:
+                raise prefix.error(f"invalid address prefix {prefix.value!r}") from None
+        expanded[tag.casefold()] = IPRangeSet.from_cidrs(networks)
+    return expanded
 
 
 def _template(root: Field) -> Iterator[_Group]:
@@ -453,6 +474,8 @@ class _Scope:
     """The Service Tags file given, if any."""
     virtual_network: IPRangeSet | None
     """The virtual network's address space given, if any."""
+    expansions: dict[str, IPRangeSet] = field(default_factory=dict)
+    """Tags the export expands itself, by case-folded name; they come first."""
     notes: list[str] = field(default_factory=list)
     """What the layer could not take exactly, once each."""
 
@@ -472,7 +495,7 @@ class _Parsed:
 
 def _compile(group: _Group, context: FirewallContext) -> FirewallLayer:
     """One NSG as a layer: its rules checked, the missing default rules added, all in order."""
-    scope = _Scope(context.service_tags, context.virtual_network)
+    scope = _Scope(context.service_tags, context.virtual_network, group.tag_map)
     parsed = [_parse_rule(rule, is_default, group.name, scope) for rule, is_default in group.rules]
     conflict = next(iter(_priority_conflicts(parsed)), None)
     if conflict is not None:
@@ -766,6 +789,8 @@ def _address(item: Field, scope: _Scope) -> tuple[IPRangeSet, str | None]:
 def _tag(name: str, item: Field, scope: _Scope) -> tuple[IPRangeSet, str | None]:
     """A service tag's addresses, or the tag itself when it cannot be expanded."""
     key = name.casefold()
+    if key in scope.expansions:
+        return scope.expansions[key], None
     if key == "virtualnetwork":
         return (
             (scope.virtual_network, None)
