@@ -758,3 +758,30 @@ def test_rule_field_lists_agree_with_the_azure_sdk():
         sdk = azure_sdk.model_fields(kind)
         assert known <= sdk, kind
         assert sdk - known <= set(UNMODELLED_FIELDS), (kind, sdk - known)
+
+
+def test_capabilities_are_named_once_and_say_how_dropped_features_change_verdicts():
+    """The language declares what it models; every feature it does not model says how
+    verdicts may differ where it is used."""
+    features = [c.feature for c in AzureFirewallLanguage.capabilities]
+    assert len(features) == len(set(features))
+    assert all(c.modeled or c.effect for c in AzureFirewallLanguage.capabilities)
+    assert {"targetUrls", "fqdnTags", "webCategories", "geoLocations"} <= {
+        c.feature for c in AzureFirewallLanguage.capabilities if not c.modeled
+    }
+
+
+def test_template_literal_brackets_and_undefined_parameters(tmp_path):
+    """ARM template expressions: '[[' starts a literal string, not an expression; a
+    parameter without a value is one line naming the field, never guessed."""
+    template = json.loads((DATA / "arm-template.json").read_text())
+    rule = template["resources"][3]["properties"]["ruleCollections"][0]["rules"][0]
+    rule["description"] = "[[not an expression]"
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template, indent=1))
+    (layer,) = read_firewall(str(path))
+    assert _rule(layer, "registry").description == "[not an expression]"
+    rule["targetFqdns"] = ["[parameters('registryName')]"]
+    text = _error(tmp_path, template)
+    assert "rules[0].targetFqdns[0]:" in text
+    assert "parameters('registryName') is not defined or has no value" in text

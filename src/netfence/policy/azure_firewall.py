@@ -268,8 +268,11 @@ class _Index:
     """Every resource of the export and its related exports, by what rules refer to."""
 
     policies: dict[str, Resource]
+    """Firewall policies by case-folded name."""
     groups: dict[str, list[Resource]]
+    """Rule collection groups by their policy's case-folded name (``""`` when unnamed)."""
     ip_groups: dict[str, Resource]
+    """IP Groups by case-folded name (rules refer to them by id, whose last part it is)."""
 
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> _Index:
@@ -293,7 +296,10 @@ class _Compiled:
     """One rule in its stage with its sort key, before the two directions are laid out."""
 
     key: tuple[int, ...]
+    """(stage, policy level, group priority, group order, collection priority, collection
+    order, rule order): sorting by it gives Azure's evaluation order."""
     rule: FirewallRule
+    """The compiled rule."""
 
 
 @dataclass
@@ -301,10 +307,15 @@ class _Reader:
     """Compiles the layers of one export with what the related exports add."""
 
     index: _Index
+    """What rules may refer to, from the export and the related exports."""
     context: FirewallContext
+    """Service tags and related exports."""
     default_name: str
+    """The layer's name where the export names no policy (the file's name)."""
     notes: list[LayerNote] = field(default_factory=list)
+    """Notes of the layer being compiled."""
     dns_proxy: bool | None = None
+    """The DNS proxy setting of the layer being compiled (None: unknown)."""
 
     def layers(self, own: Sequence[Resource], root: Field) -> list[FirewallLayer]:
         firewalls = [r for r in own if r.kind is ResourceKind.FIREWALL]
@@ -416,7 +427,7 @@ class _Reader:
         priority = _priority(group, group.body.require("priority"))
         collections = group.body.get("ruleCollections")
         if not group.expressions.in_template:
-            _refuse_sdk_problems(group.body, collections)
+            _refuse_sdk_problems(group.body)
         for c_seq, collection in enumerate(collections.items() if collections else ()):
             yield from self._collection(
                 group, collection, layer, (level, priority, seq), c_seq, prefix
@@ -711,18 +722,28 @@ class _RuleSpec:
     """One rule as written, with what it needs to become FirewallRules."""
 
     resource: Resource
+    """The group or firewall it is in (for template expressions)."""
     rule: Field
+    """The rule object."""
     stage: RuleStage
+    """Its kind: DNAT, network or application."""
     action: Action
+    """Its collection's action."""
     layer: str
+    """The layer's name."""
     path: str
+    """Its place, for its origin."""
     known_fields: frozenset[str]
+    """The fields of its kind that netfence reads."""
     protocols_key: str
+    """Where its network protocols are: ``ipProtocols`` (policy) or ``protocols`` (classic)."""
 
     def text(self, value: Field) -> str:
+        """A string of the rule, template expressions evaluated."""
         return self.resource.text(value)
 
     def items(self, items: Field | None) -> Iterator[Field]:
+        """The items of a list field (a whole-list template expression evaluated)."""
         if items is None:
             return iter(())
         return self.resource.expressions.value(items).items()
@@ -730,6 +751,7 @@ class _RuleSpec:
     def rule_for(
         self, direction: TrafficDirection, match: FirewallMatch, reasons: Sequence[str]
     ) -> FirewallRule:
+        """The rule for one direction, with its origin."""
         terminate = self.rule.get("terminateTLS")
         name = self.rule.get("name")
         return FirewallRule(
@@ -770,7 +792,7 @@ def _laid_out(compiled: list[_Compiled]) -> tuple[FirewallRule, ...]:
     return tuple(c.rule for c in sorted(compiled, key=lambda c: c.key))
 
 
-def _refuse_sdk_problems(group_body: Field, collections: Field | None) -> None:
+def _refuse_sdk_problems(group_body: Field) -> None:
     """The first thing the Azure SDK's models refuse in a group, as an InputError; unknown
     fields are left to the rules' own reading, which turns them into undecidable reasons."""
     _refuse_problems(
