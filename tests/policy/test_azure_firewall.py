@@ -451,8 +451,8 @@ def test_recognition_refuses_other_formats(tmp_path):
         path.write_text(json.dumps(body))
         assert not language.recognizes("", read_json_export(str(path)))
     assert not language.recognizes("*filter\n-A FORWARD -j DROP\nCOMMIT\n", None)
-    path = tmp_path / "nsg.json"
-    path.write_text(json.dumps(nsg))
+    path = tmp_path / "ip-group.json"
+    path.write_text(json.dumps(ip_group))
     with pytest.raises(InputError, match="not a firewall export netfence recognizes"):
         read_firewall(str(path))
 
