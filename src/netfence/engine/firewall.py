@@ -263,16 +263,29 @@ class RuleStanding:
 
 
 class Region:
-    """A set of cells of the space (within one direction), with its projections."""
+    """A set of cells of the space (within one direction), with its projections.
 
-    def __init__(self, space: FirewallSpace, cells: Cells) -> None:
+    Held either as a mask over the whole grid or, for what one rule decides, as a mask
+    over the rule's block alone, so that a region per rule costs the rule's size.
+    """
+
+    def __init__(self, space: FirewallSpace, cells: Cells, block: Block | None = None) -> None:
         self.space = space
         """The space the cells belong to."""
-        self.cells = cells
-        """Which cells (sources x destinations x services)."""
+        self._cells = cells
+        self._block = block
+
+    @property
+    def cells(self) -> Cells:
+        """Which cells (sources x destinations x services), over the whole grid."""
+        if self._block is None:
+            return self._cells
+        full = np.zeros(self.space.shape, dtype=np.bool_)
+        full[np.ix_(*self._block)] = self._cells
+        return full
 
     def __bool__(self) -> bool:
-        return bool(self.cells.any())
+        return bool(self._cells.any())
 
     def __and__(self, other: Region) -> Region:
         return Region(self.space, self.cells & other.cells)
@@ -283,26 +296,35 @@ class Region:
     def __sub__(self, other: Region) -> Region:
         return Region(self.space, self.cells & ~other.cells)
 
+    def _used(self, dimension: int) -> Index:
+        """The classes along ``dimension`` (0 sources, 1 destinations, 2 services) of
+        some cell."""
+        others = tuple(a for a in range(3) if a != dimension)
+        used = self._cells.any(axis=others)
+        if self._block is None:
+            return np.flatnonzero(used)
+        return self._block[dimension][used]
+
     def sources(self) -> IPRangeSet:
         """Every source address of some cell."""
-        return self.space.source_atoms.range_set(np.flatnonzero(self.cells.any(axis=(1, 2))))
+        return self.space.source_atoms.range_set(self._used(0).tolist())
 
     def addresses(self) -> IPRangeSet:
         """Every destination address of some cell (flows known by address)."""
-        used = np.flatnonzero(self.cells.any(axis=(0, 2)))
+        used = self._used(1)
         count = self.space.destination.address_count
-        return self.space.destination.atoms.range_set(used[used < count])
+        return self.space.destination.atoms.range_set(used[used < count].tolist())
 
     def names(self) -> tuple[str, ...]:
         """The name patterns of the cells' name classes (a wildcard for the names under it
         that no narrower pattern lists)."""
-        used = np.flatnonzero(self.cells.any(axis=(0, 2)))
+        used = self._used(1)
         count = self.space.destination.address_count
         return self.space.destination.names.describe((used[used >= count] - count).tolist())
 
     def services(self) -> PortSet:
         """Every protocol and port of some cell."""
-        return self.space.services_of(np.flatnonzero(self.cells.any(axis=(0, 1))))
+        return self.space.services_of(self._used(2).tolist())
 
 
 @dataclass(frozen=True)
@@ -701,16 +723,24 @@ class FirewallSpace:
                 cells[np.ix_(*block)] = True
         return Region(self, cells)
 
-    def decided_by(self, layer: int, rule: int) -> Region:
-        """The cells a rule decides: it surely matches them and no rule before it does."""
+    def decided_by(
+        self, layer: int, rule: int, allowed_only: bool = False, minus: Cells | None = None
+    ) -> Region:
+        """The cells a rule decides: it surely matches them and no rule before it does;
+        with ``allowed_only``, those whose verdict is Allow (no earlier rule may deny
+        them); less ``minus``. Held on the rule's block."""
         direction = self.layers[layer].rules[rule].direction
         ev = self.evaluation(layer, direction)
-        cells = np.zeros(self.shape, dtype=np.bool_)
         for kind, block in self.rule_cells(layer, rule).boxes():
             if kind is Match.SURE:
                 ix = np.ix_(*block)
-                cells[ix] = ev.decider[ix] == rule
-        return Region(self, cells)
+                cells = ev.decider[ix] == rule
+                if allowed_only:
+                    cells &= ev.verdict[ix] == _ALLOW
+                if minus is not None:
+                    cells &= ~minus[ix]
+                return Region(self, cells, block)
+        return Region(self, np.zeros(self.shape, dtype=np.bool_))
 
     def standing(self, layer: int, rule: int) -> RuleStanding:
         """Whether ``rule`` is shadowed (and by what) or redundant.
