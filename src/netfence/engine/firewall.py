@@ -401,9 +401,11 @@ class FirewallSpace:
         destination_sets.extend(a for a in self.resolved.values() if a is not None)
         self.destination = _Dimension(IPAtoms(destination_sets), names)
         """The destination classes: address atoms, then name classes."""
+        self._index_resolved()
         self._build_services([r.match.services for r in rules] + [f.services for f in flows])
         self._source_masks: dict[IPRangeSet, Cells] = {}
         self._address_masks: dict[IPRangeSet, Cells] = {}
+        self._name_rule_masks: dict[tuple[int, TrafficDirection], tuple[Cells, Cells, Cells]] = {}
         self._name_masks: dict[DomainPatternSet, Cells] = {}
         self._service_masks: dict[PortSet, Cells] = {}
         self._cells: dict[tuple[int, int], _RuleCells] = {}
@@ -528,33 +530,34 @@ class FirewallSpace:
         )
 
     def _meet_names(self, addresses: IPRangeSet, sure: Cells, maybe: Cells) -> None:
-        """Mark the name classes an address rule matches (sure) or may match (maybe)."""
+        """Mark the name classes an address rule matches (sure) or may match (maybe): all
+        of a resolved name's addresses inside is sure, none is no match, else maybe."""
         if not addresses:
             return
         count = self.destination.address_count
         if addresses == IPRangeSet.everything():
             sure[count:] = True
             return
-        inside = self.destination.atoms.atoms_in(addresses)
-        for index in range(len(self.destination.names)):
-            if sure[count + index]:
-                continue
-            meet = self._name_meets(index, inside)
-            if meet == 1:
-                sure[count + index] = True
-            elif meet == 0:
-                maybe[count + index] = True
+        open_names = ~sure[count:]
+        inside = self.address_mask(addresses)[self._resolved_columns]
+        held = (self._resolved_atoms & inside).sum(axis=1)
+        all_in = self._resolved_known & (held == self._resolved_atoms.sum(axis=1))
+        none_in = self._resolved_known & (held == 0)
+        sure[count:] |= open_names & all_in
+        maybe[count:] |= open_names & ~all_in & ~none_in
 
-    def _name_meets(self, name_class: int, inside: Cells) -> int:
-        """1 when every address of the name is inside, -1 when none is, 0 when unknown."""
-        resolved = self.resolved.get(name_class)
-        if resolved is None:
-            return 0
-        atoms = self.destination.atoms.atoms_in(resolved)
-        held = inside[atoms]
-        if held.all():
-            return 1
-        return -1 if not held.any() else 0
+    def _index_resolved(self) -> None:
+        """Per name class, the address atoms it resolves to, over the atoms some name
+        resolves to (so that meeting a rule's addresses is one small matrix product)."""
+        names = len(self.destination.names)
+        rows = np.zeros((names, self.destination.address_count), dtype=np.bool_)
+        self._resolved_known: Cells = np.zeros(names, dtype=np.bool_)
+        for index, addresses in self.resolved.items():
+            if addresses is not None:
+                rows[index] = self.destination.atoms.atoms_in(addresses)
+                self._resolved_known[index] = True
+        self._resolved_columns: Index = np.flatnonzero(rows.any(axis=0))
+        self._resolved_atoms: Cells = rows[:, self._resolved_columns]
 
     def maybe_reason(self, layer: int, rule: int, source: int, destination: int) -> str:
         """Why netfence cannot tell whether ``rule`` matches a cell it may match."""
@@ -801,22 +804,35 @@ class FirewallSpace:
         """Whether a later rule of the other action matches names on the rule's sources and
         services: removing the rule could hand such a name's flow, at one of the rule's
         addresses, to it."""
-        firewall = self.layers[ev.layer]
+        names, sources, services = self._name_rules(ev)
+        position = ev.rules.index(rule)
         own = self.rule_cells(ev.layer, rule)
-        own_sources = own.sources | own.maybe_sources
-        count = self.destination.address_count
-        for later in ev.rules[ev.rules.index(rule) + 1 :]:
-            if firewall.rules[later].action is firewall.rules[rule].action:
-                continue
-            cells = self.rule_cells(ev.layer, later)
-            names = (cells.destinations | cells.maybe_tagged)[count:]
-            if (
-                names.any()
-                and (own_sources & (cells.sources | cells.maybe_sources)).any()
-                and (own.services & cells.services).any()
-            ):
-                return True
-        return False
+        later = np.arange(len(ev.rules)) > position
+        other = ev.actions[np.array(ev.rules, dtype=np.intp)] != ev.actions[rule]
+        candidates = np.flatnonzero(later & other & names)
+        if not len(candidates):
+            return False
+        meets = (sources[candidates] & (own.sources | own.maybe_sources)).any(axis=1) & (
+            services[candidates] & own.services
+        ).any(axis=1)
+        return bool(meets.any())
+
+    def _name_rules(self, ev: LayerEvaluation) -> tuple[Cells, Cells, Cells]:
+        """Per rule walked, in order: whether it matches names by pattern or tag, its
+        sources (sure or maybe), its services."""
+        key = (ev.layer, ev.direction)
+        if key not in self._name_rule_masks:
+            count = self.destination.address_count
+            cells = [self.rule_cells(ev.layer, r) for r in ev.rules]
+            rows = len(cells)
+            self._name_rule_masks[key] = (
+                np.array([(c.destinations | c.maybe_tagged)[count:].any() for c in cells], bool),
+                np.array([c.sources | c.maybe_sources for c in cells], bool).reshape(
+                    rows, len(self.source_atoms)
+                ),
+                np.array([c.services for c in cells], bool).reshape(rows, self.service_count),
+            )
+        return self._name_rule_masks[key]
 
     def standings(self, layer: int) -> list[RuleStanding]:
         """The standing of every rule of a layer, in order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -86,8 +86,31 @@ class _Context:
     gateway_host: str | None
     required_cells: Cells
 
+    terms: dict[IPRangeSet, tuple[str, ...]] = field(default_factory=dict)
+
     def layer(self, index: int) -> FirewallLayer:
         return self.space.layers[index]
+
+    def scope(self, region: Region) -> ev.Scope:
+        """The names, address terms and ports of a region (terms computed once per set:
+        rules on the same service tags share them)."""
+        addresses = region.addresses()
+        if addresses not in self.terms:
+            self.terms[addresses] = _address_terms(addresses)
+        return ev.Scope(region.names(), self.terms[addresses], region.services().describe())
+
+
+_MOST_TERMS: Final = 64
+"""Up to this many ranges an address set is written as its fewest terms (CIDRs with
+excepts); past it, as its CIDRs, which say the same addresses and cost far less to find
+(thousands of service-tag prefixes are scattered ranges, where excepts rarely help)."""
+
+
+def _address_terms(addresses: IPRangeSet) -> tuple[str, ...]:
+    ranges = len(addresses.family(4).intervals) + len(addresses.family(6).intervals)
+    if ranges <= _MOST_TERMS:
+        return tuple(str(t) for t in addresses.terms())
+    return tuple(addresses.cidr_strings())
 
 
 def check_firewalls(
@@ -179,14 +202,6 @@ def _rule_or_default(layer: FirewallLayer, index: int | None) -> str:
     return "default" if index is None or index < 0 else rule_name(layer.rules[index])
 
 
-def _scope(region: Region) -> ev.Scope:
-    return ev.Scope(
-        names=region.names(),
-        addresses=tuple(str(t) for t in region.addresses().terms()),
-        ports=region.services().describe(),
-    )
-
-
 def _scope_text(scope: ev.Scope) -> str:
     parts = [*scope.names, *scope.addresses]
     shown = ", ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
@@ -229,7 +244,7 @@ def shortfall(ctx: _Context, index: int) -> Iterator[Finding]:
         if check.verdict is not Verdict.DENY:
             continue
         rules = tuple(_rule_or_default(layer, r) for r in check.rules)
-        scope = _scope(check.blocked)
+        scope = ctx.scope(check.blocked)
         first = next((r for r in check.rules if r is not None), None)
         resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
         if first is not None:
@@ -259,7 +274,7 @@ def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
         excess = ctx.space.decided_by(index, i, allowed_only=True, minus=excluded)
         if not excess:
             continue
-        scope = _scope(excess)
+        scope = ctx.scope(excess)
         yield _rule_finding(
             catalog.SURPLUS,
             f"{rule_name(rule)} allows the cluster {_scope_text(scope)} beyond what is required.",
@@ -437,7 +452,7 @@ def routed_open(ctx: _Context, index: int) -> Iterator[Finding]:
         if not allowed:
             continue
         rules = _deciders(layer, walk.decider[allowed.cells])
-        scope = _scope(allowed)
+        scope = ctx.scope(allowed)
         yield finding(
             catalog.ROUTED_OPEN,
             f"{layer.name} still allows {flow.reason} directly ({_scope_text(scope)}) through "
@@ -483,7 +498,7 @@ def undecided_flows(ctx: _Context, index: int) -> Iterator[Finding]:
         yield finding(
             catalog.CANNOT_DECIDE,
             f"{layer.name} may or may not let {flow.reason} through "
-            f"({_scope_text(_scope(check.undecided))}): "
+            f"({_scope_text(ctx.scope(check.undecided))}): "
             f"{'; '.join(f'{n}: {r}' for n, r in zip(rules, reasons, strict=True))}. Settle it with "
             f"{'; '.join(hints)}.",
             (*(rule_resource(layer, r) for r in check.undecided_by), layer_resource(layer)),
