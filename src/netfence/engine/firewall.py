@@ -169,16 +169,24 @@ class Match(enum.Enum):
 
 
 @dataclass(frozen=True)
-class _RuleCells:
+class RuleCells:
     """A rule's classes along each dimension: where it surely matches and where it may."""
 
     sources: Cells
+    """Source classes inside the rule's sources."""
     maybe_sources: Cells
+    """Other source classes its unexpanded source tags may hold."""
     destinations: Cells
+    """Destination classes it surely matches: its address atoms, the names of its
+    patterns, and names meeting its addresses (every address, or all resolved inside)."""
     maybe_names: Cells
+    """Name classes that may meet its addresses (not resolved, or resolved across them)."""
     maybe_tagged: Cells
+    """Other destination classes its unexpanded destination tags may hold."""
     services: Cells
+    """Service classes inside its services."""
     undecidable: bool
+    """Whether it matches on something the model cannot express: every match is maybe."""
 
     def boxes(self) -> list[tuple[Match, Block]]:
         """Disjoint (kind of match, (sources, destinations, services)) blocks of the rule."""
@@ -408,7 +416,7 @@ class FirewallSpace:
         self._name_rule_masks: dict[tuple[int, TrafficDirection], tuple[Cells, Cells, Cells]] = {}
         self._name_masks: dict[DomainPatternSet, Cells] = {}
         self._service_masks: dict[PortSet, Cells] = {}
-        self._cells: dict[tuple[int, int], _RuleCells] = {}
+        self._cells: dict[tuple[int, int], RuleCells] = {}
         self._evaluations: dict[tuple[int, TrafficDirection], LayerEvaluation] = {}
 
     @classmethod
@@ -501,14 +509,14 @@ class FirewallSpace:
 
     # Rules -------------------------------------------------------------------------------
 
-    def rule_cells(self, layer: int, rule: int) -> _RuleCells:
+    def rule_cells(self, layer: int, rule: int) -> RuleCells:
         """Where one rule surely and maybe matches, along each dimension."""
         key = (layer, rule)
         if key not in self._cells:
             self._cells[key] = self._compute_cells(self.layers[layer].rules[rule])
         return self._cells[key]
 
-    def _compute_cells(self, rule: FirewallRule) -> _RuleCells:
+    def _compute_cells(self, rule: FirewallRule) -> RuleCells:
         match = rule.match
         sources = self.source_mask(match.sources)
         maybe_sources = ~sources if match.source_tags else np.zeros_like(sources)
@@ -519,7 +527,7 @@ class FirewallSpace:
         self._meet_names(match.destinations.addresses, destinations, maybe_names)
         known = destinations | maybe_names
         maybe_tagged = ~known if match.destinations.tags else np.zeros_like(known)
-        return _RuleCells(
+        return RuleCells(
             sources=sources,
             maybe_sources=maybe_sources,
             destinations=destinations,
