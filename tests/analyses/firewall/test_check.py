@@ -295,3 +295,13 @@ def test_every_renderer_takes_firewall_findings():
     )
     assert "NF101" in render_junit(report)
     assert "NF101" in render_markdown(report)
+
+
+def test_required_flow_with_unexpanded_tags_is_reported_not_checked():
+    """NF111: a required flow naming an unexpanded service tag is not checked for that part,
+    and says --service-tags would settle it."""
+    flow = required(names=["mcr.microsoft.com"], reason="images")
+    tagged = replace(flow, destinations=replace(flow.destinations, tags=("AzureFrontDoor",)))
+    found = _of(_check([layer(_arc_rule())], [ARC[0], tagged]), "NF111")
+    assert [f.evidence["settle"] for f in found] == ["--service-tags"]
+    assert found[0].effective_severity is Severity.INFO

@@ -586,18 +586,14 @@ def _undecided_required_tags(ctx: _Context) -> Iterator[Finding]:
     for flow in ctx.required:
         tags = flow.destinations.tags
         if tags:
-            yield Finding(
+            yield finding(
                 catalog.CANNOT_DECIDE,
                 f"{flow.reason} names {', '.join(tags)}, not expanded: that part of it is not "
                 "checked. Settle it with --service-tags.",
                 (),
-                evidence={
-                    "layer": "",
-                    "rules": [],
-                    "reasons": [f"tags {', '.join(tags)} not expanded"],
-                    "settle": "--service-tags",
-                    "flow": flow.reason,
-                },
+                ev.Undecided(
+                    "", (), (f"tags {', '.join(tags)} not expanded",), "--service-tags", flow.reason
+                ),
                 detail_key=f"tags {flow.entry_id or flow.reason}",
             )
 
