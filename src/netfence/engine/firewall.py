@@ -241,14 +241,16 @@ class LayerEvaluation:
     actions: npt.NDArray[np.int8]
     """Per rule of the layer (both directions), 0 deny or 1 allow; one more entry, so that
     indexing with ``NONE`` stays in bounds (its value is never used)."""
+    _by_verdict: dict[Verdict, Cells] = field(default_factory=dict)
     reach: dict[int, dict[Match, int]] = field(default_factory=dict)
     """Per rule and kind of match, how many cells it matches with no rule before it surely
     matching (for ``SURE``: the cells it decides)."""
 
     def verdict_cells(self, verdict: Verdict) -> Cells:
-        """The cells with ``verdict``."""
-        cells: Cells = self.verdict == _VERDICTS.index(verdict)
-        return cells
+        """The cells with ``verdict`` (computed once per verdict)."""
+        if verdict not in self._by_verdict:
+            self._by_verdict[verdict] = self.verdict == _VERDICTS.index(verdict)
+        return self._by_verdict[verdict]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from netfence.engine.firewall import (
     NONE,
     Cells,
     FirewallSpace,
+    FlowCheck,
     Grid,
     LayerEvaluation,
     Region,
@@ -236,28 +237,34 @@ def _in_cluster(ctx: _Context, addresses: IPRangeSet) -> bool:
 # Checks --------------------------------------------------------------------------------
 
 
-def shortfall(ctx: _Context, index: int) -> Iterator[Finding]:
-    """NF101: required flows the layer blocks, by rule or default."""
-    layer = ctx.layer(index)
+def required_flows(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF101 and NF111 (medium): what the layer blocks of each direct required flow, and
+    what of it cannot be decided (one check of the flow serves both)."""
     for flow in ctx.direct:
         check = ctx.space.check_flow(flow, index, ctx.cluster)
-        if check.verdict is not Verdict.DENY:
-            continue
-        rules = tuple(_rule_or_default(layer, r) for r in check.rules)
-        scope = ctx.scope(check.blocked)
-        first = next((r for r in check.rules if r is not None), None)
-        resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
-        if first is not None:
-            resources = (rule_resource(layer, first), *resources)
-        yield finding(
-            catalog.SHORTFALL,
-            f"{layer.name} blocks {flow.reason}: {_scope_text(scope)} denied by "
-            f"{', '.join(rules)}.",
-            resources,
-            ev.RequiredBlocked(layer.name, rules, flow.reason, flow.entry_id, scope),
-            detail_key=f"{flow.entry_id or flow.reason}",
-            cause=Cause(resources[0]),
-        )
+        if check.verdict is Verdict.DENY:
+            yield _shortfall(ctx, index, check)
+        if check.undecided:
+            yield _undecided_flow(ctx, index, check)
+
+
+def _shortfall(ctx: _Context, index: int, check: FlowCheck) -> Finding:
+    """NF101: a required flow the layer blocks, by rule or default."""
+    layer, flow = ctx.layer(index), check.flow
+    rules = tuple(_rule_or_default(layer, r) for r in check.rules)
+    scope = ctx.scope(check.blocked)
+    first = next((r for r in check.rules if r is not None), None)
+    resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
+    if first is not None:
+        resources = (rule_resource(layer, first), *resources)
+    return finding(
+        catalog.SHORTFALL,
+        f"{layer.name} blocks {flow.reason}: {_scope_text(scope)} denied by {', '.join(rules)}.",
+        resources,
+        ev.RequiredBlocked(layer.name, rules, flow.reason, flow.entry_id, scope),
+        detail_key=f"{flow.entry_id or flow.reason}",
+        cause=Cause(resources[0]),
+    )
 
 
 def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
@@ -487,25 +494,21 @@ def settle_hint(rule: FirewallRule, reason: str) -> str:
     return "--service-tags (the Azure service tags file) to expand the tags"
 
 
-def undecided_flows(ctx: _Context, index: int) -> Iterator[Finding]:
-    """NF111 (medium): required flows of which some part the layer cannot decide."""
-    layer = ctx.layer(index)
-    for flow in ctx.direct:
-        check = ctx.space.check_flow(flow, index, ctx.cluster)
-        if not check.undecided:
-            continue
-        rules, reasons, hints = _explain_undecided(ctx, index, check.undecided_by, check.undecided)
-        yield finding(
-            catalog.CANNOT_DECIDE,
-            f"{layer.name} may or may not let {flow.reason} through "
-            f"({_scope_text(ctx.scope(check.undecided))}): "
-            f"{'; '.join(f'{n}: {r}' for n, r in zip(rules, reasons, strict=True))}. Settle it with "
-            f"{'; '.join(hints)}.",
-            (*(rule_resource(layer, r) for r in check.undecided_by), layer_resource(layer)),
-            ev.Undecided(layer.name, rules, reasons, "; ".join(hints), flow.reason),
-            severity=Severity.MEDIUM,
-            detail_key=f"flow {flow.entry_id or flow.reason}",
-        )
+def _undecided_flow(ctx: _Context, index: int, check: FlowCheck) -> Finding:
+    """NF111 (medium): a required flow of which some part the layer cannot decide."""
+    layer, flow = ctx.layer(index), check.flow
+    rules, reasons, hints = _explain_undecided(ctx, index, check.undecided_by, check.undecided)
+    return finding(
+        catalog.CANNOT_DECIDE,
+        f"{layer.name} may or may not let {flow.reason} through "
+        f"({_scope_text(ctx.scope(check.undecided))}): "
+        f"{'; '.join(f'{n}: {r}' for n, r in zip(rules, reasons, strict=True))}. Settle it with "
+        f"{'; '.join(hints)}.",
+        (*(rule_resource(layer, r) for r in check.undecided_by), layer_resource(layer)),
+        ev.Undecided(layer.name, rules, reasons, "; ".join(hints), flow.reason),
+        severity=Severity.MEDIUM,
+        detail_key=f"flow {flow.entry_id or flow.reason}",
+    )
 
 
 def undecided_rules(ctx: _Context, index: int) -> Iterator[Finding]:
@@ -599,7 +602,7 @@ def _undecided_required_tags(ctx: _Context) -> Iterator[Finding]:
 
 
 _CHECKS: Final = (
-    shortfall,
+    required_flows,
     surplus,
     too_broad,
     inbound,
@@ -608,7 +611,6 @@ _CHECKS: Final = (
     gateway_inspected,
     stale_allowed,
     routed_open,
-    undecided_flows,
     undecided_rules,
     layer_notes,
 )
