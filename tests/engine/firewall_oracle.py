@@ -11,6 +11,7 @@ name matching. The semantics it writes down, from DESIGN ("Layers and paths", "N
   addresses are every address; against other address rules only a *listed* name (one some
   rule or flow names exactly) is resolved: all its addresses inside matches, none does not,
   anything else is maybe; an address alone never matches a name pattern;
+- a tag documented to cover names (``tag_covers``) surely matches those names;
 - the first sure match decides (else the default); the verdict is undecided when a maybe
   rule before it has the other action.
 """
@@ -62,10 +63,14 @@ class Oracle:
     """Decides concrete flows through layers, one rule at a time."""
 
     def __init__(
-        self, listed: set[str], resolve: Callable[[str], IPRangeSet | None] | None
+        self,
+        listed: set[str],
+        resolve: Callable[[str], IPRangeSet | None] | None,
+        tag_covers: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.listed = listed
         self.resolve = resolve
+        self.tag_covers = tag_covers or {}
 
     def destination_status(self, rule: FirewallRule, destination: str) -> str:
         """Whether the rule's destinations hold ``destination`` (sure, maybe, no)."""
@@ -81,6 +86,9 @@ class Oracle:
     def _name_status(self, rule: FirewallRule, name: str) -> str:
         dest = rule.match.destinations
         if any(oracle_name_matches(p, name) for p in dest.names.patterns):
+            return SURE
+        covered = [p for tag in dest.tags for p in self.tag_covers.get(tag, [])]
+        if any(oracle_name_matches(p, name) for p in covered):
             return SURE
         if not dest.addresses:
             return NO

@@ -6,6 +6,7 @@ from __future__ import annotations
 from netfence.engine.firewall import FirewallSpace, Verdict
 from netfence.model.layers import Action
 from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import DomainPatternSet
 from netfence.sets.ports import PortSet
 from tests.engine.firewall_builders import (
     ALLOW,
@@ -270,3 +271,16 @@ def test_any_protocol_value_has_a_service_class():
     space = FirewallSpace.build([fw])
     assert space.decide(0, OUT, NODE, "8.8.8.8", "ICMP", 8 * 256).verdict is Verdict.ALLOW
     assert space.decide(0, OUT, NODE, "8.8.8.8", "OTHER", 47).verdict is Verdict.DENY
+
+
+def test_tag_documented_to_cover_a_name_matches_it():
+    """Service tags and names: a rule on a tag the catalog documents as covering a name
+    (MicrosoftContainerRegistry covers mcr.microsoft.com) surely matches that name, even
+    unexpanded; other names stay undecided."""
+    fw = layer(rule(ALLOW, tags=("MicrosoftContainerRegistry",), services=tcp(443)))
+    covers = {"MicrosoftContainerRegistry": DomainPatternSet(["mcr.microsoft.com"])}
+    space = FirewallSpace.build([fw], tag_covers=covers)
+    covered = space.decide(0, OUT, NODE, "mcr.microsoft.com", "TCP", 443)
+    assert (covered.verdict, covered.rule) == (Verdict.ALLOW, 0)
+    other = space.decide(0, OUT, NODE, "dl.k8s.io", "TCP", 443)
+    assert other.verdict is Verdict.UNDECIDED

@@ -11,6 +11,7 @@ from netfence.engine.firewall import FirewallSpace, Verdict
 from netfence.model.firewall import FirewallLayer
 from netfence.model.layers import Action
 from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import DomainPatternSet
 from netfence.sets.ports import PortSet
 from tests.engine.firewall_builders import IN, OUT, layer, required, rule
 from tests.engine.firewall_oracle import Oracle, path_verdict
@@ -84,10 +85,12 @@ class Table:
         return self.table.get(name)
 
 
-def _listed(fws: list[FirewallLayer], flows) -> set[str]:
+def _listed(fws: list[FirewallLayer], flows, covers=None) -> set[str]:
     destinations = [r.match.destinations for fw in fws for r in fw.rules]
     destinations += [f.destinations for f in flows]
-    return {p for d in destinations for p in d.names.patterns if not p.startswith("*")}
+    patterns = [p for d in destinations for p in d.names.patterns]
+    patterns += [p for names in (TAG_COVERS if covers is None else covers).values() for p in names]
+    return {p for p in patterns if not p.startswith("*")}
 
 
 def _samples():
@@ -98,6 +101,18 @@ def _samples():
 
 
 FLOWS = [required(names=["a.x", "*.b.x"]), required(to=IPRangeSet.from_cidr("10.0.0.0/28"))]
+TAG_COVERS = {"Tag": ["b.x", "*.a.x"]}
+"""The names the tag the random rules use is documented to cover."""
+
+
+def _space(fws, resolver):
+    covers = {tag: DomainPatternSet(names) for tag, names in TAG_COVERS.items()}
+    return FirewallSpace.build(fws, FLOWS, resolver=resolver, tag_covers=covers)
+
+
+def _oracle(fws, resolver):
+    return Oracle(_listed(fws, FLOWS), resolver.addresses if resolver else None, TAG_COVERS)
+
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -107,8 +122,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def test_engine_decides_every_flow_as_the_oracle(fw, resolver):
     """First match with cannot-decide cells: the engine's verdict, deciding rule, and the
     rules that may match before it equal the oracle's on every sample flow."""
-    space = FirewallSpace.build([fw], FLOWS, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    space, oracle = _space([fw], resolver), _oracle([fw], resolver)
     for direction in (OUT, IN):
         for flow in _samples():
             mine = space.decide(0, direction, *flow)
@@ -133,8 +147,7 @@ def test_shadowed_rules_are_reached_by_no_flow(fw, resolver):
     """Line reachability: a rule the engine calls shadowed is reached by no sample flow,
     address flows and names at any sample address alike; one it does not call shadowed
     is reached by some address flow or some name flow (surely or maybe)."""
-    space = FirewallSpace.build([fw], FLOWS, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    space, oracle = _space([fw], resolver), _oracle([fw], resolver)
     for index, standing in enumerate(space.standings(0)):
         reached = any(oracle.reaches(fw, index, *flow) for flow in _samples())
         if standing.shadowed:
@@ -152,8 +165,7 @@ def test_shadowed_rules_are_reached_by_no_flow(fw, resolver):
 @given(layers(), resolvers())
 def test_removing_a_redundant_rule_changes_no_verdict(fw, resolver):
     """Redundancy: removing a rule the engine calls redundant changes no verdict."""
-    space = FirewallSpace.build([fw], FLOWS, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    space, oracle = _space([fw], resolver), _oracle([fw], resolver)
     for index, standing in enumerate(space.standings(0)):
         if not standing.redundant:
             continue
@@ -169,8 +181,7 @@ def test_removing_a_redundant_rule_changes_no_verdict(fw, resolver):
 def test_paths_deny_at_the_first_denying_layer(fws, resolver):
     """Layers and paths: allowed when every layer allows; the first layer that denies (or
     the first undecided one, or the last) is the one named."""
-    space = FirewallSpace.build(fws, FLOWS, resolver=resolver)
-    oracle = Oracle(_listed(fws, FLOWS), resolver.addresses if resolver else None)
+    space, oracle = _space(fws, resolver), _oracle(fws, resolver)
     for flow in list(_samples())[::7]:
         mine = space.decide_path(range(len(fws)), OUT, *flow)
         verdict, position = path_verdict([oracle.decide(fw, OUT, *flow) for fw in fws])
@@ -183,8 +194,7 @@ def test_paths_deny_at_the_first_denying_layer(fws, resolver):
 def test_required_flow_check_agrees_with_every_flow_in_it(fw, resolver):
     """A required flow is blocked when some flow in it is denied, undecided when some is
     undecided and none denied, allowed otherwise."""
-    space = FirewallSpace.build([fw], FLOWS, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    space, oracle = _space([fw], resolver), _oracle([fw], resolver)
     flow = FLOWS[1]
     verdicts = {
         oracle.decide(fw, OUT, source, address, "TCP", 443).verdict

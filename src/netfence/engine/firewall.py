@@ -19,7 +19,8 @@ What "may match" means:
 
 - a rule with ``undecidable`` reasons may match every cell of its match;
 - unexpanded ``source_tags`` or destination ``tags`` may hold any source or destination
-  outside the rule's own addresses;
+  outside the rule's own addresses, but for the names a tag is documented to cover
+  (``tag_covers``), which it matches surely;
 - a name meets a rule's addresses only through what it resolves to. A rule whose
   addresses are every IPv4 and IPv6 address matches every name. Otherwise, with no
   :class:`Resolver` (or one that does not know the name), the cell is undecided; a listed
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -382,6 +383,7 @@ class FirewallSpace:
         flows: Sequence[RequiredFlow],
         resolver: Resolver | None,
         sources: Sequence[IPRangeSet],
+        tag_covers: Mapping[str, DomainPatternSet],
     ) -> None:
         self.layers = tuple(layers)
         """The layers, by index."""
@@ -389,8 +391,12 @@ class FirewallSpace:
         """The required flows the space was built for."""
         self.resolver = resolver
         """Where listed names' addresses come from, if anywhere."""
+        self.tag_covers = dict(tag_covers)
+        """Per service tag, the names it is documented to cover: a rule on the tag matches
+        them surely, whether or not the tag's ranges are known."""
         rules = [r for layer in layers for r in layer.rules]
         patterns = [p for d in _destinations(rules, flows) for p in d.names.patterns]
+        patterns.extend(p for names in self.tag_covers.values() for p in names.patterns)
         names = NameClasses(patterns)
         self.resolved: dict[int, IPRangeSet | None] = {}
         """Per exact name class, what the resolver says it resolves to (None: unknown)."""
@@ -429,10 +435,13 @@ class FirewallSpace:
         *,
         resolver: Resolver | None = None,
         sources: Iterable[IPRangeSet] = (),
+        tag_covers: Mapping[str, DomainPatternSet] | None = None,
     ) -> FirewallSpace:
         """The space of ``layers`` and ``flows``; ``sources`` adds address sets queries will
-        restrict to (the cluster's addresses), so they are unions of source classes."""
-        return cls(layers, flows, resolver, list(sources))
+        restrict to (the cluster's addresses), so they are unions of source classes;
+        ``tag_covers`` gives, per service tag, the names it is documented to cover (the Arc
+        catalog says ``MicrosoftContainerRegistry`` covers ``mcr.microsoft.com``)."""
+        return cls(layers, flows, resolver, list(sources), tag_covers or {})
 
     # Dimensions ------------------------------------------------------------------------
 
@@ -525,6 +534,9 @@ class FirewallSpace:
         destinations = self.address_mask(match.destinations.addresses) | self.name_mask(
             match.destinations.names
         )
+        for tag in match.destinations.tags:
+            if tag in self.tag_covers:
+                destinations = destinations | self.name_mask(self.tag_covers[tag])
         maybe_names = np.zeros_like(destinations)
         self._meet_names(match.destinations.addresses, destinations, maybe_names)
         known = destinations | maybe_names

@@ -4,13 +4,20 @@ its findings."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from netfence.analyses.audit.report import AuditReport
 from netfence.analyses.firewall.catalog import CHECKS
 from netfence.analyses.firewall.check import check_firewalls
 from netfence.model.findings import Finding, Severity
-from netfence.model.firewall import FirewallKind, LayerNote, LayerSettings, RuleStage
+from netfence.model.firewall import (
+    Destinations,
+    FirewallKind,
+    LayerNote,
+    LayerSettings,
+    RequiredFlow,
+    RuleStage,
+)
 from netfence.model.origin import ExportOrigin
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
@@ -18,10 +25,12 @@ from netfence.report.findings_text import render_text
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import DomainPatternSet
 from tests.engine.firewall_builders import (
     ALLOW,
     DENY,
     IN,
+    OUT,
     addresses,
     layer,
     required,
@@ -305,3 +314,28 @@ def test_required_flow_with_unexpanded_tags_is_reported_not_checked():
     found = _of(_check([layer(_arc_rule())], [ARC[0], tagged]), "NF111")
     assert [f.evidence["settle"] for f in found] == ["--service-tags"]
     assert found[0].effective_severity is Severity.INFO
+
+
+def test_a_tag_documented_to_cover_the_required_name_allows_it():
+    """Service tags and names: an NSG rule on the tag the catalog documents for a required
+    name allows that flow, with no service-tags file and no resolver."""
+
+    @dataclass(frozen=True)
+    class TaggedFlow(RequiredFlow):
+        service_tags: tuple[str, ...] = ()
+
+    flow = TaggedFlow(
+        OUT,
+        Destinations(names=DomainPatternSet(["mcr.microsoft.com"])),
+        tcp(443),
+        reason="images",
+        service_tags=("MicrosoftContainerRegistry",),
+    )
+    nsg = layer(
+        rule(ALLOW, sources=CLUSTER, tags=("MicrosoftContainerRegistry",), services=tcp(443)),
+        name="nsg",
+        kind=FirewallKind.NSG,
+    )
+    found = _check([nsg], [flow])
+    assert [f for f in found if f.evidence.get("flow") == "images"] == []
+    assert _of(found, "NF101") == []

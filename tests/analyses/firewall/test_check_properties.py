@@ -48,7 +48,7 @@ def test_shortfall_exactly_when_some_required_flow_is_denied(fw, resolver):
     """NF101: a required flow is reported blocked exactly when the oracle denies some flow
     in it, and the rules named are the ones the oracle's walk stops at."""
     findings = check_firewalls([fw], FLOWS, cluster_sources=CLUSTER, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    oracle = Oracle(_listed([fw], FLOWS, {}), resolver.addresses if resolver else None)
     for flow in FLOWS:
         denied = set()
         for sample in _samples():
@@ -76,7 +76,7 @@ def test_surplus_exactly_for_rules_allowing_beyond_the_required(fw, resolver):
     """NF102: a rule is reported exactly when the oracle has it surely allow some flow from
     the cluster that no required flow holds."""
     findings = check_firewalls([fw], FLOWS, cluster_sources=CLUSTER, resolver=resolver)
-    oracle = Oracle(_listed([fw], FLOWS), resolver.addresses if resolver else None)
+    oracle = Oracle(_listed([fw], FLOWS, {}), resolver.addresses if resolver else None)
     beyond = set()
     for sample in _samples():
         if any(_in_flow(flow, *sample[1:]) for flow in FLOWS):

@@ -146,6 +146,7 @@ def check_firewalls(
         [*required, *stale_flows],
         resolver=resolver,
         sources=[cluster_sources] if cluster_sources is not None else [],
+        tag_covers=tag_covers(required),
     )
     direct = tuple(f for f in required if not (gateway_in_use and f.routed_by_gateway))
     required_cells = np.zeros(space.shape, dtype=np.bool_)
@@ -168,6 +169,16 @@ def check_firewalls(
             out.extend(check(ctx, index))
     out.extend(_undecided_required_tags(ctx))
     return out
+
+
+def tag_covers(required: Sequence[RequiredFlow]) -> dict[str, DomainPatternSet]:
+    """Per service tag, the names of the required flows it is documented to cover."""
+    covers: dict[str, list[str]] = {}
+    for flow in required:
+        # RequiredFlow.service_tags is being added to the shared model; read it where present.
+        for tag in getattr(flow, "service_tags", ()):
+            covers.setdefault(tag, []).extend(flow.destinations.names.patterns)
+    return {tag: DomainPatternSet(names) for tag, names in covers.items()}
 
 
 def _host(url: str | None) -> str | None:
