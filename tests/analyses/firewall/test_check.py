@@ -3,6 +3,7 @@ its findings."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, replace
 
@@ -218,10 +219,11 @@ def test_stale_endpoint_still_allowed():
         _arc_rule(),
         rule(ALLOW, sources=CLUSTER, names=["old.his.arc.azure.com"], services=tcp(443)),
     )
-    stale = [("old.his.arc.azure.com", "2025-01-01", "arc-endpoints v1")]
+    stale = [("old.his.arc.azure.com", datetime.date(2025, 1, 1), "arc-endpoints v1")]
     found = _of(_check([fw], stale=stale), "NF109")
     assert len(found) == 1
     assert found[0].evidence["rules"] == ["fw: rules[1]"]
+    assert found[0].evidence["removed"] == "2025-01-01"
     assert _of(_check([layer(_arc_rule())], stale=stale), "NF109") == []
 
 

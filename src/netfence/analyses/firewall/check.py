@@ -8,6 +8,7 @@ layer allows it, and each layer that blocks a part of it is named.
 
 from __future__ import annotations
 
+import datetime
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ class StaleEntry(NamedTuple):
     pattern: str
     """The name pattern."""
     removed: str
-    """When it was removed (a date, as the list gives it)."""
+    """When it was removed (an ISO date, or as the list gives it)."""
     source: str
     """The list (its name or address)."""
 
@@ -122,7 +123,7 @@ def check_firewalls(
     resolver: Resolver | None = None,
     gateway_in_use: bool = False,
     gateway_url: str | None = None,
-    stale: Sequence[tuple[str, str, str]] = (),
+    stale: Sequence[tuple[str, str | datetime.date, str]] = (),
 ) -> list[Finding]:
     """Every firewall finding for ``layers`` (one path, in order) against ``required``.
 
@@ -131,7 +132,7 @@ def check_firewalls(
     required directly, and allowing them directly is a finding. ``stale`` lists (name
     pattern, removed date, source list) of superseded endpoints.
     """
-    entries = [StaleEntry(*entry) for entry in stale]
+    entries = [StaleEntry(pattern, str(removed), source) for pattern, removed, source in stale]
     stale_flows = [
         RequiredFlow(
             OUT,
