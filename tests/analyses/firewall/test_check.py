@@ -286,8 +286,11 @@ def test_every_renderer_takes_firewall_findings():
         rule(DENY, names=["mcr.microsoft.com"]),
         rule(ALLOW, sources=CLUSTER, to=addresses("*")),
     )
-    findings = _check([fw])
-    assert {"NF101", "NF103"} <= set(_ids(findings))
+    flow = required(names=["dl.k8s.io"], reason="binaries")
+    tagged = replace(flow, destinations=replace(flow.destinations, tags=("AzureFrontDoor",)))
+    findings = _check([fw], [*ARC, tagged])
+    assert {"NF101", "NF103", "NF111"} <= set(_ids(findings))
+    assert any(not f.resources for f in findings)  # the cluster-wide one has no resource
     report = AuditReport(tuple(findings), (), CHECKS, ("fw.json",))
     text = render_text(report)
     assert "NF101" in text and "fw.json" in text
