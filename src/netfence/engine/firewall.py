@@ -642,11 +642,11 @@ class FirewallSpace:
             action = firewall.rules[index].action
             reach = dict.fromkeys(Match, 0)
             for kind, block in self.rule_cells(layer, index).boxes():
-                ix = np.ix_(*block)
+                flat = _flat(block, shape)
                 if kind is Match.SURE:
-                    reach[kind] += _step_sure(ev, ix, index)
+                    reach[kind] += _step_sure(ev, flat, index)
                 else:
-                    reach[kind] += _step_maybe(ev, ix, index, action)
+                    reach[kind] += _step_maybe(ev, flat, index, action)
             ev.reach[index] = reach
         default = _code(ev.default)
         decided = np.where(ev.decider >= 0, actions[ev.decider], np.int8(default))
@@ -758,13 +758,13 @@ class FirewallSpace:
         ev = self.evaluation(layer, direction)
         for kind, block in self.rule_cells(layer, rule).boxes():
             if kind is Match.SURE:
-                ix = np.ix_(*block)
-                cells = ev.decider[ix] == rule
+                flat = _flat(block, self.shape)
+                cells = ev.decider.reshape(-1)[flat] == rule
                 if allowed_only:
-                    cells &= ev.verdict[ix] == _ALLOW
+                    cells &= ev.verdict.reshape(-1)[flat] == _ALLOW
                 if minus is not None:
-                    cells &= ~minus[ix]
-                return Region(self, cells, block)
+                    cells &= ~minus.reshape(-1)[flat]
+                return Region(self, cells.reshape([len(b) for b in block]), block)
         return Region(self, np.zeros(self.shape, dtype=np.bool_))
 
     def standing(self, layer: int, rule: int) -> RuleStanding:
@@ -812,8 +812,9 @@ class FirewallSpace:
         for kind, block in boxes:
             if kind is not Match.SURE:
                 continue
-            ix = np.ix_(*block)
-            runners = np.unique(ev.runner_up[ix][ev.decider[ix] == rule])
+            flat = _flat(block, self.shape)
+            decided = ev.decider.reshape(-1)[flat] == rule
+            runners = np.unique(ev.runner_up.reshape(-1)[flat[decided]])
             for runner in runners.tolist():
                 if runner <= -2:
                     return False
@@ -953,41 +954,42 @@ def _opposite_of(ev: LayerEvaluation, cells: Cells) -> set[int]:
     return {int(v) for v in np.unique(makers[makers >= 0])}
 
 
-def _step_sure(ev: LayerEvaluation, ix: tuple[npt.NDArray[np.intp], ...], rule: int) -> int:
+def _flat(block: Block, shape: tuple[int, int, int]) -> Index:
+    """The positions of a block's cells in the flattened grid: one gather and one scatter
+    per grid then cost less than indexing the three dimensions apart."""
+    sources, destinations, services = block
+    rows = (sources[:, None] * shape[1] + destinations[None, :]) * shape[2]
+    flat: Index = (rows[:, :, None] + services[None, None, :]).reshape(-1)
+    return flat
+
+
+def _step_sure(ev: LayerEvaluation, flat: Index, rule: int) -> int:
     """One sure block: decide the cells still open, note the runner-up of decided ones."""
-    decider = ev.decider[ix]
+    deciders, runners = ev.decider.reshape(-1), ev.runner_up.reshape(-1)
+    decider = deciders[flat]
     unset = decider < 0
-    runner = ev.runner_up[ix]
-    fill = ~unset & (runner == NONE)
+    fill = ~unset
+    fill &= runners[flat] == NONE
     if fill.any():
-        runner[fill] = rule
-        ev.runner_up[ix] = runner
-    if unset.any():
-        decider[unset] = rule
-        ev.decider[ix] = decider
-    return int(unset.sum())
+        runners[flat[fill]] = rule
+    opened = flat[unset]
+    deciders[opened] = rule
+    return len(opened)
 
 
-def _step_maybe(
-    ev: LayerEvaluation,
-    ix: tuple[npt.NDArray[np.intp], ...],
-    rule: int,
-    action: Action,
-) -> int:
+def _step_maybe(ev: LayerEvaluation, flat: Index, rule: int, action: Action) -> int:
     """One maybe block: note it as first maybe of its action on open cells, and as an
     undecided runner-up where it has the other action than the decider."""
-    decider = ev.decider[ix]
+    deciders, runners = ev.decider.reshape(-1), ev.runner_up.reshape(-1)
+    firsts = ev.first_maybe[action].reshape(-1)
+    decider = deciders[flat]
     unset = decider < 0
-    first = ev.first_maybe[action][ix]
-    mark = unset & (first < 0)
+    mark = unset & (firsts[flat] < 0)
     if mark.any():
-        first[mark] = rule
-        ev.first_maybe[action][ix] = first
-    runner = ev.runner_up[ix]
-    fill = ~unset & (runner == NONE) & (ev.actions[decider] != _code(action))
+        firsts[flat[mark]] = rule
+    fill = ~unset & (runners[flat] == NONE) & (ev.actions[decider] != _code(action))
     if fill.any():
-        runner[fill] = -2 - rule
-        ev.runner_up[ix] = runner
+        runners[flat[fill]] = -2 - rule
     return int(unset.sum())
 
 
