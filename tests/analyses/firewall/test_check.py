@@ -344,3 +344,26 @@ def test_a_tag_documented_to_cover_the_required_name_allows_it():
     found = _check([nsg], [flow])
     assert [f for f in found if f.evidence.get("flow") == "images"] == []
     assert _of(found, "NF101") == []
+
+
+def test_a_layer_that_sees_pod_addresses_is_checked_from_the_pods():
+    """Layers and paths (SNAT to the node address): a node firewall sees the pods' own
+    addresses, the perimeter firewall the nodes'; each is checked from what it sees."""
+    pods = addresses("10.244.0.0/16")
+    node = replace(
+        layer(
+            rule(
+                ALLOW,
+                sources=pods,
+                names=["management.azure.com", "mcr.microsoft.com"],
+                services=tcp(443),
+            ),
+            name="node",
+            kind=FirewallKind.NFTABLES,
+        ),
+        sees_pod_addresses=True,
+    )
+    perimeter = layer(_arc_rule(), name="perimeter")
+    assert _check([node, perimeter], pod_sources=pods) == []
+    without = _of(_check([node, perimeter]), "NF101")
+    assert {f.evidence["layer"] for f in without} == {"node"}

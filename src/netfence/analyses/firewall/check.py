@@ -80,18 +80,37 @@ class _Context:
     """What every check reads: the space, the flows, and the cluster's addresses."""
 
     space: FirewallSpace
-    required: tuple[RequiredFlow, ...]
+    flows: tuple[RequiredFlow, ...]
     direct: tuple[RequiredFlow, ...]
     stale: tuple[tuple[StaleEntry, RequiredFlow], ...]
     cluster: IPRangeSet | None
+    pods: IPRangeSet | None
     gateway_in_use: bool
     gateway_host: str | None
-    required_cells: Cells
 
     terms: dict[IPRangeSet, tuple[str, ...]] = field(default_factory=dict)
+    required: dict[IPRangeSet | None, Cells] = field(default_factory=dict)
 
     def layer(self, index: int) -> FirewallLayer:
         return self.space.layers[index]
+
+    def sources(self, index: int) -> IPRangeSet | None:
+        """The cluster's addresses as layer ``index`` sees them: the pods' for a layer that
+        sees pod addresses (when given), else the cluster's (nodes', after SNAT)."""
+        if self.layer(index).sees_pod_addresses and self.pods is not None:
+            return self.pods
+        return self.cluster
+
+    def required_cells(self, index: int) -> Cells:
+        """The cells of every outbound required flow, from the sources layer ``index`` sees."""
+        sources = self.sources(index)
+        if sources not in self.required:
+            cells = np.zeros(self.space.shape, dtype=np.bool_)
+            for flow in self.flows:
+                if flow.direction is OUT:
+                    cells |= self.space.flow_region(flow, sources).cells
+            self.required[sources] = cells
+        return self.required[sources]
 
     def scope(self, region: Region) -> ev.Scope:
         """The names, address terms and ports of a region (terms computed once per set:
@@ -120,6 +139,7 @@ def check_firewalls(
     required: Sequence[RequiredFlow],
     *,
     cluster_sources: IPRangeSet | None,
+    pod_sources: IPRangeSet | None = None,
     resolver: Resolver | None = None,
     gateway_in_use: bool = False,
     gateway_url: str | None = None,
@@ -128,7 +148,8 @@ def check_firewalls(
     """Every firewall finding for ``layers`` (one path, in order) against ``required``.
 
     ``cluster_sources`` are the cluster's addresses as the layers see them (None: any
-    source is the cluster's). With ``gateway_in_use``, flows the Arc gateway carries are not
+    source is the cluster's); ``pod_sources``, where given, are the pods' addresses, for
+    the layers that see them before SNAT (``FirewallLayer.sees_pod_addresses``). With ``gateway_in_use``, flows the Arc gateway carries are not
     required directly, and allowing them directly is a finding. ``stale`` lists (name
     pattern, removed date, source list) of superseded endpoints.
     """
@@ -146,23 +167,19 @@ def check_firewalls(
         layers,
         [*required, *stale_flows],
         resolver=resolver,
-        sources=[cluster_sources] if cluster_sources is not None else [],
+        sources=[s for s in (cluster_sources, pod_sources) if s is not None],
         tag_covers=tag_covers(required),
     )
     direct = tuple(f for f in required if not (gateway_in_use and f.routed_by_gateway))
-    required_cells = np.zeros(space.shape, dtype=np.bool_)
-    for flow in required:
-        if flow.direction is OUT:
-            required_cells |= space.flow_region(flow, cluster_sources).cells
     ctx = _Context(
         space=space,
-        required=tuple(required),
+        flows=tuple(required),
         direct=direct,
         stale=tuple(zip(entries, stale_flows, strict=True)),
         cluster=cluster_sources,
+        pods=pod_sources,
         gateway_in_use=gateway_in_use,
         gateway_host=_host(gateway_url),
-        required_cells=required_cells,
     )
     out: list[Finding] = []
     for index in range(len(layers)):
@@ -241,9 +258,10 @@ def _rule_finding(
     )
 
 
-def _in_cluster(ctx: _Context, addresses: IPRangeSet) -> bool:
+def _in_cluster(ctx: _Context, index: int, addresses: IPRangeSet) -> bool:
     """Whether a rule's sources concern the cluster at all."""
-    return ctx.cluster is None or bool(addresses & ctx.cluster)
+    sources = ctx.sources(index)
+    return sources is None or bool(addresses & sources)
 
 
 # Checks --------------------------------------------------------------------------------
@@ -253,7 +271,7 @@ def required_flows(ctx: _Context, index: int) -> Iterator[Finding]:
     """NF101 and NF111 (medium): what the layer blocks of each direct required flow, and
     what of it cannot be decided (one check of the flow serves both)."""
     for flow in ctx.direct:
-        check = ctx.space.check_flow(flow, index, ctx.cluster)
+        check = ctx.space.check_flow(flow, index, ctx.sources(index))
         if check.verdict is Verdict.DENY:
             yield _shortfall(ctx, index, check)
         if check.undecided:
@@ -283,12 +301,13 @@ def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
     """NF102: per outbound allow rule about the cluster, what it allows beyond the
     required flows."""
     layer = ctx.layer(index)
-    within = _cluster_cells(ctx)
-    excluded = ctx.required_cells | ~within if within is not None else ctx.required_cells
+    within = _cluster_cells(ctx, index)
+    required = ctx.required_cells(index)
+    excluded = required | ~within if within is not None else required
     for i, rule in enumerate(layer.rules):
         if rule.direction is not OUT or rule.action is not Action.ALLOW:
             continue
-        if not _in_cluster(ctx, rule.match.sources):
+        if not _in_cluster(ctx, index, rule.match.sources):
             continue
         excess = ctx.space.decided_by(index, i, allowed_only=True, minus=excluded)
         if not excess:
@@ -303,11 +322,12 @@ def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
         )
 
 
-def _cluster_cells(ctx: _Context) -> Cells | None:
+def _cluster_cells(ctx: _Context, index: int) -> Cells | None:
     """The cells whose source is the cluster's, or None when any source is."""
-    if ctx.cluster is None:
+    sources = ctx.sources(index)
+    if sources is None:
         return None
-    mask = ctx.space.source_mask(ctx.cluster)
+    mask = ctx.space.source_mask(sources)
     cells: Cells = np.broadcast_to(mask[:, None, None], ctx.space.shape)
     return cells
 
@@ -318,7 +338,7 @@ def too_broad(ctx: _Context, index: int) -> Iterator[Finding]:
     for i, rule in enumerate(layer.rules):
         if rule.action is not Action.ALLOW:
             continue
-        if rule.direction is OUT and not _in_cluster(ctx, rule.match.sources):
+        if rule.direction is OUT and not _in_cluster(ctx, index, rule.match.sources):
             continue
         breadth = _breadth(rule)
         if not breadth or ctx.space.standing(index, i).shadowed:
@@ -351,7 +371,8 @@ def inbound(ctx: _Context, index: int) -> Iterator[Finding]:
         if rule.direction is not IN or rule.action is not Action.ALLOW:
             continue
         addresses = rule.match.destinations.addresses
-        reached = addresses if ctx.cluster is None else addresses & ctx.cluster
+        cluster = ctx.sources(index)
+        reached = addresses if cluster is None else addresses & cluster
         if not reached or ctx.space.standing(index, i).shadowed:
             continue
         from_anywhere = rule.match.sources == IPRangeSet.everything()
@@ -440,9 +461,9 @@ def stale_allowed(ctx: _Context, index: int) -> Iterator[Finding]:
     layer = ctx.layer(index)
     walk = ctx.space.evaluation(index, OUT)
     for entry, flow in ctx.stale:
-        if any(f.destinations.names.covers(entry.pattern) for f in ctx.required):
+        if any(f.destinations.names.covers(entry.pattern) for f in ctx.flows):
             continue
-        allowed = ctx.space.flow_region(flow, ctx.cluster) & ctx.space.permitted(index, OUT)
+        allowed = ctx.space.flow_region(flow, ctx.sources(index)) & ctx.space.permitted(index, OUT)
         if not allowed:
             continue
         rules = _deciders(layer, walk.decider[allowed.cells])
@@ -461,11 +482,11 @@ def routed_open(ctx: _Context, index: int) -> Iterator[Finding]:
     if not ctx.gateway_in_use:
         return
     layer = ctx.layer(index)
-    for flow in ctx.required:
+    for flow in ctx.flows:
         if not flow.routed_by_gateway:
             continue
         walk = ctx.space.evaluation(index, flow.direction)
-        allowed = ctx.space.flow_region(flow, ctx.cluster) & ctx.space.permitted(
+        allowed = ctx.space.flow_region(flow, ctx.sources(index)) & ctx.space.permitted(
             index, flow.direction
         )
         if not allowed:
@@ -598,7 +619,7 @@ def layer_notes(ctx: _Context, index: int) -> Iterator[Finding]:
 
 def _undecided_required_tags(ctx: _Context) -> Iterator[Finding]:
     """NF111 (info): required flows naming unexpanded tags, which are not checked."""
-    for flow in ctx.required:
+    for flow in ctx.flows:
         tags = flow.destinations.tags
         if tags:
             yield finding(
