@@ -1,0 +1,650 @@
+"""``firewall check``: the findings of firewall layers against what the cluster requires.
+
+Every check reads one :class:`~netfence.engine.firewall.FirewallSpace` built over the layers,
+the required flows and the superseded endpoints, so that each verdict comes from the one
+evaluator. The layers are taken as one path, in order: a required flow passes when every
+layer allows it, and each layer that blocks a part of it is named.
+"""
+
+from __future__ import annotations
+
+import datetime
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final, NamedTuple
+
+import numpy as np
+
+from netfence.analyses.audit.evidence import Evidence, finding
+from netfence.analyses.firewall import catalog
+from netfence.analyses.firewall import evidence as ev
+from netfence.engine.firewall import (
+    NONE,
+    Cells,
+    FirewallSpace,
+    FlowCheck,
+    Grid,
+    LayerEvaluation,
+    Region,
+    Resolver,
+    Verdict,
+)
+from netfence.model.findings import Cause, CheckInfo, Finding, ResourceRef, Severity
+from netfence.model.firewall import (
+    Destinations,
+    FirewallKind,
+    FirewallLayer,
+    FirewallRule,
+    RequiredFlow,
+    RuleStage,
+    TrafficDirection,
+)
+from netfence.model.layers import Action
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import ANY, DomainPatternSet
+from netfence.sets.ports import PortSet
+
+OUT: Final = TrafficDirection.OUTBOUND
+IN: Final = TrafficDirection.INBOUND
+
+RULE_KINDS: Final = {
+    FirewallKind.AZURE_FIREWALL: "AzureFirewallRule",
+    FirewallKind.NSG: "NSGRule",
+    FirewallKind.NFTABLES: "nftablesRule",
+    FirewallKind.IPTABLES: "iptablesRule",
+}
+"""The ResourceRef kind of a rule, per language."""
+LAYER_KINDS: Final = {
+    FirewallKind.AZURE_FIREWALL: "AzureFirewallPolicy",
+    FirewallKind.NSG: "NetworkSecurityGroup",
+    FirewallKind.NFTABLES: "nftablesRuleset",
+    FirewallKind.IPTABLES: "iptablesRuleset",
+}
+"""The ResourceRef kind of a layer, per language."""
+
+
+class StaleEntry(NamedTuple):
+    """A name that a superseded endpoint list had and the current one does not."""
+
+    pattern: str
+    """The name pattern."""
+    removed: str
+    """When it was removed (an ISO date, or as the list gives it)."""
+    source: str
+    """The list (its name or address)."""
+
+
+@dataclass
+class _Context:
+    """What every check reads: the space, the flows, and the cluster's addresses."""
+
+    space: FirewallSpace
+    flows: tuple[RequiredFlow, ...]
+    direct: tuple[RequiredFlow, ...]
+    stale: tuple[tuple[StaleEntry, RequiredFlow], ...]
+    cluster: IPRangeSet | None
+    pods: IPRangeSet | None
+    gateway_in_use: bool
+    gateway_host: str | None
+
+    terms: dict[IPRangeSet, tuple[str, ...]] = field(default_factory=dict)
+    required: dict[IPRangeSet | None, Cells] = field(default_factory=dict)
+
+    def layer(self, index: int) -> FirewallLayer:
+        return self.space.layers[index]
+
+    def sources(self, index: int) -> IPRangeSet | None:
+        """The cluster's addresses as layer ``index`` sees them: the pods' for a layer that
+        sees pod addresses (when given), else the cluster's (nodes', after SNAT)."""
+        if self.layer(index).sees_pod_addresses and self.pods is not None:
+            return self.pods
+        return self.cluster
+
+    def required_cells(self, index: int) -> Cells:
+        """The cells of every outbound required flow, from the sources layer ``index`` sees."""
+        sources = self.sources(index)
+        if sources not in self.required:
+            cells = np.zeros(self.space.shape, dtype=np.bool_)
+            for flow in self.flows:
+                if flow.direction is OUT:
+                    cells |= self.space.flow_region(flow, sources).cells
+            self.required[sources] = cells
+        return self.required[sources]
+
+    def scope(self, region: Region) -> ev.Scope:
+        """The names, address terms and ports of a region (terms computed once per set:
+        rules on the same service tags share them)."""
+        addresses = region.addresses()
+        if addresses not in self.terms:
+            self.terms[addresses] = _address_terms(addresses)
+        return ev.Scope(region.names(), self.terms[addresses], region.services().describe())
+
+
+_MOST_TERMS: Final = 64
+"""Up to this many ranges an address set is written as its fewest terms (CIDRs with
+excepts); past it, as its CIDRs, which say the same addresses and cost far less to find
+(thousands of service-tag prefixes are scattered ranges, where excepts rarely help)."""
+
+
+def _address_terms(addresses: IPRangeSet) -> tuple[str, ...]:
+    ranges = len(addresses.family(4).intervals) + len(addresses.family(6).intervals)
+    if ranges <= _MOST_TERMS:
+        return tuple(str(t) for t in addresses.terms())
+    return tuple(addresses.cidr_strings())
+
+
+def check_firewalls(
+    layers: Sequence[FirewallLayer],
+    required: Sequence[RequiredFlow],
+    *,
+    cluster_sources: IPRangeSet | None,
+    pod_sources: IPRangeSet | None = None,
+    resolver: Resolver | None = None,
+    gateway_in_use: bool = False,
+    gateway_url: str | None = None,
+    stale: Sequence[tuple[str, str | datetime.date, str]] = (),
+) -> list[Finding]:
+    """Every firewall finding for ``layers`` (one path, in order) against ``required``.
+
+    ``cluster_sources`` are the cluster's addresses as the layers see them (None: any
+    source is the cluster's); ``pod_sources``, where given, are the pods' addresses, for
+    the layers that see them before SNAT (``FirewallLayer.sees_pod_addresses``). With ``gateway_in_use``, flows the Arc gateway carries are not
+    required directly, and allowing them directly is a finding. ``stale`` lists (name
+    pattern, removed date, source list) of superseded endpoints.
+    """
+    entries = [StaleEntry(pattern, str(removed), source) for pattern, removed, source in stale]
+    stale_flows = [
+        RequiredFlow(
+            OUT,
+            Destinations(names=DomainPatternSet([e.pattern])),
+            PortSet.all(),
+            reason=f"superseded {e.pattern}",
+        )
+        for e in entries
+    ]
+    space = FirewallSpace.build(
+        layers,
+        [*required, *stale_flows],
+        resolver=resolver,
+        sources=[s for s in (cluster_sources, pod_sources) if s is not None],
+        tag_covers=tag_covers(required),
+    )
+    direct = tuple(f for f in required if not (gateway_in_use and f.routed_by_gateway))
+    ctx = _Context(
+        space=space,
+        flows=tuple(required),
+        direct=direct,
+        stale=tuple(zip(entries, stale_flows, strict=True)),
+        cluster=cluster_sources,
+        pods=pod_sources,
+        gateway_in_use=gateway_in_use,
+        gateway_host=_host(gateway_url),
+    )
+    out: list[Finding] = []
+    for index in range(len(layers)):
+        for check in _CHECKS:
+            out.extend(check(ctx, index))
+    out.extend(_undecided_required_tags(ctx))
+    return out
+
+
+def tag_covers(required: Sequence[RequiredFlow]) -> dict[str, DomainPatternSet]:
+    """Per service tag, the names of the required flows it is documented to cover."""
+    covers: dict[str, list[str]] = {}
+    for flow in required:
+        # RequiredFlow.service_tags is being added to the shared model; read it where present.
+        for tag in getattr(flow, "service_tags", ()):
+            covers.setdefault(tag, []).extend(flow.destinations.names.patterns)
+    return {tag: DomainPatternSet(names) for tag, names in covers.items()}
+
+
+def _host(url: str | None) -> str | None:
+    """The host name of the gateway URL (or the text itself when it is a bare name)."""
+    if not url:
+        return None
+    parsed = urllib.parse.urlsplit(url if "//" in url else f"//{url}")
+    return parsed.hostname
+
+
+# References and text -----------------------------------------------------------------
+
+
+def rule_resource(layer: FirewallLayer, index: int) -> ResourceRef:
+    """The finding resource of one rule: its kind, its path as name, its origin."""
+    rule = layer.rules[index]
+    return ResourceRef(
+        RULE_KINDS[rule.origin.kind], None, rule.origin.path, rule.origin.origin or layer.origin
+    )
+
+
+def layer_resource(layer: FirewallLayer) -> ResourceRef:
+    """The finding resource of a layer."""
+    return ResourceRef(LAYER_KINDS[layer.kind], None, layer.name, layer.origin)
+
+
+def rule_name(rule: FirewallRule) -> str:
+    """``layer: path``, as messages and evidence name a rule."""
+    return f"{rule.origin.layer}: {rule.origin.path}"
+
+
+def _rule_or_default(layer: FirewallLayer, index: int | None) -> str:
+    return "default" if index is None or index < 0 else rule_name(layer.rules[index])
+
+
+def _scope_text(scope: ev.Scope) -> str:
+    parts = [*scope.names, *scope.addresses]
+    shown = ", ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+    return f"{shown or 'nothing'} on {scope.ports}"
+
+
+def _rule_finding(
+    info: CheckInfo,
+    message: str,
+    layer: FirewallLayer,
+    index: int,
+    evidence: Evidence,
+    severity: Severity | None = None,
+) -> Finding:
+    resource = rule_resource(layer, index)
+    return finding(
+        info,
+        message,
+        (resource, layer_resource(layer)),
+        evidence,
+        severity=severity,
+        detail_key=layer.rules[index].origin.path,
+        cause=Cause(resource),
+    )
+
+
+def _in_cluster(ctx: _Context, index: int, addresses: IPRangeSet) -> bool:
+    """Whether a rule's sources concern the cluster at all."""
+    sources = ctx.sources(index)
+    return sources is None or bool(addresses & sources)
+
+
+# Checks --------------------------------------------------------------------------------
+
+
+def required_flows(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF101 and NF111 (medium): what the layer blocks of each direct required flow, and
+    what of it cannot be decided (one check of the flow serves both)."""
+    for flow in ctx.direct:
+        check = ctx.space.check_flow(flow, index, ctx.sources(index))
+        if check.verdict is Verdict.DENY:
+            yield _shortfall(ctx, index, check)
+        if check.undecided:
+            yield _undecided_flow(ctx, index, check)
+
+
+def _shortfall(ctx: _Context, index: int, check: FlowCheck) -> Finding:
+    """NF101: a required flow the layer blocks, by rule or default."""
+    layer, flow = ctx.layer(index), check.flow
+    rules = tuple(_rule_or_default(layer, r) for r in check.rules)
+    scope = ctx.scope(check.blocked)
+    first = next((r for r in check.rules if r is not None), None)
+    resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
+    if first is not None:
+        resources = (rule_resource(layer, first), *resources)
+    return finding(
+        catalog.SHORTFALL,
+        f"{layer.name} blocks {flow.reason}: {_scope_text(scope)} denied by {', '.join(rules)}.",
+        resources,
+        ev.RequiredBlocked(layer.name, rules, flow.reason, flow.entry_id, scope),
+        detail_key=f"{flow.entry_id or flow.reason}",
+        cause=Cause(resources[0]),
+    )
+
+
+def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF102: per outbound allow rule about the cluster, what it allows beyond the
+    required flows."""
+    layer = ctx.layer(index)
+    within = _cluster_cells(ctx, index)
+    required = ctx.required_cells(index)
+    excluded = required | ~within if within is not None else required
+    for i, rule in enumerate(layer.rules):
+        if rule.direction is not OUT or rule.action is not Action.ALLOW:
+            continue
+        if not _in_cluster(ctx, index, rule.match.sources):
+            continue
+        excess = ctx.space.decided_by(index, i, allowed_only=True, minus=excluded)
+        if not excess:
+            continue
+        scope = ctx.scope(excess)
+        yield _rule_finding(
+            catalog.SURPLUS,
+            f"{rule_name(rule)} allows the cluster {_scope_text(scope)} beyond what is required.",
+            layer,
+            i,
+            ev.Excess(layer.name, rule_name(rule), scope),
+        )
+
+
+def _cluster_cells(ctx: _Context, index: int) -> Cells | None:
+    """The cells whose source is the cluster's, or None when any source is."""
+    sources = ctx.sources(index)
+    if sources is None:
+        return None
+    mask = ctx.space.source_mask(sources)
+    cells: Cells = np.broadcast_to(mask[:, None, None], ctx.space.shape)
+    return cells
+
+
+def too_broad(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF103: allow rules to every address or name, or on every protocol and port."""
+    layer = ctx.layer(index)
+    for i, rule in enumerate(layer.rules):
+        if rule.action is not Action.ALLOW:
+            continue
+        if rule.direction is OUT and not _in_cluster(ctx, index, rule.match.sources):
+            continue
+        breadth = _breadth(rule)
+        if not breadth or ctx.space.standing(index, i).shadowed:
+            continue
+        yield _rule_finding(
+            catalog.TOO_BROAD,
+            f"{rule_name(rule)} allows {' and '.join(breadth)}.",
+            layer,
+            i,
+            ev.Broad(layer.name, rule_name(rule), breadth, rule.match.sources.compact()),
+        )
+
+
+def _breadth(rule: FirewallRule) -> tuple[str, ...]:
+    destinations = rule.match.destinations
+    out = []
+    if destinations.addresses == IPRangeSet.everything():
+        out.append("every address")
+    if ANY in destinations.names.patterns:
+        out.append("every name")
+    if rule.match.services.is_all():
+        out.append("every protocol and port")
+    return tuple(out)
+
+
+def inbound(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF104: inbound allow rules that reach the cluster's addresses."""
+    layer = ctx.layer(index)
+    for i, rule in enumerate(layer.rules):
+        if rule.direction is not IN or rule.action is not Action.ALLOW:
+            continue
+        addresses = rule.match.destinations.addresses
+        cluster = ctx.sources(index)
+        reached = addresses if cluster is None else addresses & cluster
+        if not reached or ctx.space.standing(index, i).shadowed:
+            continue
+        from_anywhere = rule.match.sources == IPRangeSet.everything()
+        scope = ev.Scope((), tuple(str(t) for t in reached.terms()), rule.match.services.describe())
+        origin = "every address" if from_anywhere else rule.match.sources.compact()
+        yield _rule_finding(
+            catalog.INBOUND,
+            f"{rule_name(rule)} lets {origin} reach the cluster at {_scope_text(scope)}.",
+            layer,
+            i,
+            ev.InboundOpening(layer.name, rule_name(rule), origin, scope),
+            severity=Severity.HIGH if from_anywhere else None,
+        )
+
+
+def shadowed_and_redundant(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF105 and NF106: rules that decide nothing, and rules whose removal changes nothing."""
+    layer = ctx.layer(index)
+    for standing in ctx.space.standings(index):
+        rule = layer.rules[standing.rule]
+        if standing.shadowed:
+            covering = tuple(_rule_or_default(layer, c) for c in standing.covering)
+            different = tuple(_rule_or_default(layer, c) for c in standing.different_action)
+            why = (
+                f"earlier rules decide all it matches: {', '.join(covering)}"
+                if covering
+                else ("it matches nothing")
+            )
+            if different:
+                why += f" (with another action: {', '.join(different)})"
+            yield _rule_finding(
+                catalog.SHADOWED,
+                f"{rule_name(rule)} never decides a flow: {why}.",
+                layer,
+                standing.rule,
+                ev.ShadowedRule(layer.name, rule_name(rule), covering, different),
+            )
+        elif standing.redundant:
+            yield _rule_finding(
+                catalog.REDUNDANT,
+                f"{rule_name(rule)} changes no verdict: the rules after it decide the same.",
+                layer,
+                standing.rule,
+                ev.RedundantRule(layer.name, rule_name(rule)),
+            )
+
+
+def names_without_proxy(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF107: Azure Firewall network rules with FQDNs while the DNS proxy is not on."""
+    layer = ctx.layer(index)
+    if layer.kind is not FirewallKind.AZURE_FIREWALL or layer.settings.dns_proxy:
+        return
+    for i, rule in enumerate(layer.rules):
+        names = rule.match.destinations.names.patterns
+        if rule.stage is RuleStage.NETWORK and names:
+            state = "off" if layer.settings.dns_proxy is False else "not set"
+            yield _rule_finding(
+                catalog.FQDN_WITHOUT_PROXY,
+                f"{rule_name(rule)} names {', '.join(names)} in a network rule while the DNS "
+                f"proxy is {state}.",
+                layer,
+                i,
+                ev.NamesInNetworkRule(layer.name, rule_name(rule), names, layer.settings.dns_proxy),
+            )
+
+
+def gateway_inspected(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF108: rules that inspect TLS to the Arc gateway."""
+    host = ctx.gateway_host
+    if host is None:
+        return
+    layer = ctx.layer(index)
+    for i, rule in enumerate(layer.rules):
+        if rule.inspects_tls and host in rule.match.destinations.names:
+            yield _rule_finding(
+                catalog.TLS_INSPECTION,
+                f"{rule_name(rule)} inspects TLS to the Arc gateway {host}.",
+                layer,
+                i,
+                ev.GatewayInspected(layer.name, rule_name(rule), host),
+            )
+
+
+def stale_allowed(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF109: superseded endpoints the layer still allows, when nothing required needs them."""
+    layer = ctx.layer(index)
+    walk = ctx.space.evaluation(index, OUT)
+    for entry, flow in ctx.stale:
+        if any(f.destinations.names.covers(entry.pattern) for f in ctx.flows):
+            continue
+        allowed = ctx.space.flow_region(flow, ctx.sources(index)) & ctx.space.permitted(index, OUT)
+        if not allowed:
+            continue
+        rules = _deciders(layer, walk.decider[allowed.cells])
+        yield finding(
+            catalog.STALE,
+            f"{layer.name} still allows {entry.pattern}, removed from {entry.source} on "
+            f"{entry.removed}, through {', '.join(rules)}.",
+            _resources(layer, walk.decider[allowed.cells]),
+            ev.StaleAllowed(layer.name, entry.pattern, entry.removed, entry.source, rules),
+            detail_key=entry.pattern,
+        )
+
+
+def routed_open(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF110: with the Arc gateway in use, endpoints it carries still allowed directly."""
+    if not ctx.gateway_in_use:
+        return
+    layer = ctx.layer(index)
+    for flow in ctx.flows:
+        if not flow.routed_by_gateway:
+            continue
+        walk = ctx.space.evaluation(index, flow.direction)
+        allowed = ctx.space.flow_region(flow, ctx.sources(index)) & ctx.space.permitted(
+            index, flow.direction
+        )
+        if not allowed:
+            continue
+        rules = _deciders(layer, walk.decider[allowed.cells])
+        scope = ctx.scope(allowed)
+        yield finding(
+            catalog.ROUTED_OPEN,
+            f"{layer.name} still allows {flow.reason} directly ({_scope_text(scope)}) through "
+            f"{', '.join(rules)}, though the Arc gateway carries it.",
+            _resources(layer, walk.decider[allowed.cells]),
+            ev.RoutedOpen(layer.name, flow.reason, flow.entry_id, rules, scope),
+            detail_key=flow.entry_id or flow.reason,
+        )
+
+
+def _deciders(layer: FirewallLayer, deciders: Grid) -> tuple[str, ...]:
+    return tuple(_rule_or_default(layer, int(r)) for r in np.unique(deciders))
+
+
+def _resources(layer: FirewallLayer, deciders: Grid) -> tuple[ResourceRef, ...]:
+    rules = [int(r) for r in np.unique(deciders) if r != NONE]
+    return (*(rule_resource(layer, r) for r in rules), layer_resource(layer))
+
+
+# Cannot decide -------------------------------------------------------------------------
+
+
+def settle_hint(rule: FirewallRule, reason: str) -> str:
+    """What input or option would settle a rule netfence cannot evaluate."""
+    if rule.undecidable:
+        return (
+            f"netfence cannot model {', '.join(rule.undecidable)}: check the rule by hand "
+            "for these flows"
+        )
+    if "resolve" in reason or "resolver" in reason:
+        return "--resolver (a DNS answer file, or a resolver to ask) to know the names' addresses"
+    return "--service-tags (the Azure service tags file) to expand the tags"
+
+
+def _undecided_flow(ctx: _Context, index: int, check: FlowCheck) -> Finding:
+    """NF111 (medium): a required flow of which some part the layer cannot decide."""
+    layer, flow = ctx.layer(index), check.flow
+    rules, reasons, hints = _explain_undecided(ctx, index, check.undecided_by, check.undecided)
+    return finding(
+        catalog.CANNOT_DECIDE,
+        f"{layer.name} may or may not let {flow.reason} through "
+        f"({_scope_text(ctx.scope(check.undecided))}): "
+        f"{'; '.join(f'{n}: {r}' for n, r in zip(rules, reasons, strict=True))}. Settle it with "
+        f"{'; '.join(hints)}.",
+        (*(rule_resource(layer, r) for r in check.undecided_by), layer_resource(layer)),
+        ev.Undecided(layer.name, rules, reasons, "; ".join(hints), flow.reason),
+        severity=Severity.MEDIUM,
+        detail_key=f"flow {flow.entry_id or flow.reason}",
+    )
+
+
+def undecided_rules(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF111 (info): rules that leave some verdict of the layer undecided."""
+    layer = ctx.layer(index)
+    for direction in (OUT, IN):
+        walk = ctx.space.evaluation(index, direction)
+        undecided = walk.verdict_cells(Verdict.UNDECIDED)
+        if not undecided.any():
+            continue
+        makers = _makers(walk, undecided)
+        for rule_index in sorted(makers):
+            cells = undecided & makers[rule_index]
+            rules, reasons, hints = _explain_undecided(
+                ctx, index, (rule_index,), Region(ctx.space, cells)
+            )
+            rule = layer.rules[rule_index]
+            yield _rule_finding(
+                catalog.CANNOT_DECIDE,
+                f"{rule_name(rule)} may match some flows netfence cannot decide: "
+                f"{reasons[0]}. Settle it with {hints[0]}.",
+                layer,
+                rule_index,
+                ev.Undecided(layer.name, rules, reasons, hints[0]),
+            )
+
+
+def _makers(walk: LayerEvaluation, undecided: Cells) -> dict[int, Cells]:
+    """Per rule, the undecided cells it makes so (a rule of the other action than the
+    decider's that may match first)."""
+    decided = np.where(
+        walk.decider >= 0, walk.actions[walk.decider], np.int8(walk.default is Action.ALLOW)
+    )
+    maker = np.where(decided == 1, walk.first_maybe[Action.DENY], walk.first_maybe[Action.ALLOW])
+    maker = np.where(undecided, maker, NONE)
+    return {int(r): maker == r for r in np.unique(maker) if r != NONE}
+
+
+def _explain_undecided(
+    ctx: _Context, index: int, rules: Sequence[int], region: Region
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(rule names, reasons, hints) for the rules that leave ``region`` undecided."""
+    layer = ctx.layer(index)
+    cells = np.argwhere(region.cells)
+    names, reasons, hints = [], [], []
+    for r in rules:
+        status = ctx.space.rule_cells(index, r)
+        cell = next((tuple(c) for c in cells if status.status(*map(int, c)) == 0), None)
+        reason = (
+            ctx.space.maybe_reason(index, r, int(cell[0]), int(cell[1]))
+            if cell is not None
+            else "it may match"
+        )
+        names.append(rule_name(layer.rules[r]))
+        reasons.append(reason)
+        hints.append(settle_hint(layer.rules[r], reason))
+    return tuple(names), tuple(reasons), tuple(dict.fromkeys(hints))
+
+
+def layer_notes(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF111 (info): what the export reader could not take exactly."""
+    layer = ctx.layer(index)
+    for number, note in enumerate(layer.notes):
+        resource = ResourceRef(
+            LAYER_KINDS[layer.kind], None, layer.name, note.origin or layer.origin
+        )
+        yield finding(
+            catalog.CANNOT_DECIDE,
+            f"{layer.name}: {note.message}",
+            (resource,),
+            ev.Undecided(layer.name, (), (note.message,), "check the export by hand"),
+            detail_key=f"note {number}",
+        )
+
+
+def _undecided_required_tags(ctx: _Context) -> Iterator[Finding]:
+    """NF111 (info): required flows naming unexpanded tags, which are not checked."""
+    for flow in ctx.flows:
+        tags = flow.destinations.tags
+        if tags:
+            yield finding(
+                catalog.CANNOT_DECIDE,
+                f"{flow.reason} names {', '.join(tags)}, not expanded: that part of it is not "
+                "checked. Settle it with --service-tags.",
+                (),
+                ev.Undecided(
+                    "", (), (f"tags {', '.join(tags)} not expanded",), "--service-tags", flow.reason
+                ),
+                detail_key=f"tags {flow.entry_id or flow.reason}",
+            )
+
+
+_CHECKS: Final = (
+    required_flows,
+    surplus,
+    too_broad,
+    inbound,
+    shadowed_and_redundant,
+    names_without_proxy,
+    gateway_inspected,
+    stale_allowed,
+    routed_open,
+    undecided_rules,
+    layer_notes,
+)
+"""The per-layer checks, in the order their findings are listed."""

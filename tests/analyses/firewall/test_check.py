@@ -1,0 +1,369 @@
+"""``check_firewalls``: each NF1xx check on a small layer, and every findings renderer on
+its findings."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, replace
+
+from netfence.analyses.audit.report import AuditReport
+from netfence.analyses.firewall.catalog import CHECKS
+from netfence.analyses.firewall.check import check_firewalls
+from netfence.model.findings import Finding, Severity
+from netfence.model.firewall import (
+    Destinations,
+    FirewallKind,
+    LayerNote,
+    LayerSettings,
+    RequiredFlow,
+    RuleStage,
+)
+from netfence.model.origin import ExportOrigin
+from netfence.report.findings_json import render_json
+from netfence.report.findings_markdown import render_markdown
+from netfence.report.findings_text import render_text
+from netfence.report.junit import render_junit
+from netfence.report.sarif import render_sarif
+from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.names import DomainPatternSet
+from tests.engine.firewall_builders import (
+    ALLOW,
+    DENY,
+    IN,
+    OUT,
+    addresses,
+    layer,
+    required,
+    rule,
+    tcp,
+)
+
+CLUSTER = addresses("10.1.0.0/24")
+ARC = [
+    required(names=["management.azure.com"], reason="Azure Resource Manager", entry_id="arm"),
+    required(names=["mcr.microsoft.com"], reason="images", entry_id="mcr"),
+]
+
+
+def _check(layers, flows=ARC, **options):
+    options.setdefault("cluster_sources", CLUSTER)
+    return check_firewalls(layers, flows, **options)
+
+
+def _ids(findings: list[Finding]) -> list[str]:
+    return sorted(f.check.check_id for f in findings)
+
+
+def _of(findings, check_id):
+    return [f for f in findings if f.check.check_id == check_id]
+
+
+def _arc_rule(**extra):
+    return rule(
+        ALLOW,
+        sources=CLUSTER,
+        names=["management.azure.com", "mcr.microsoft.com"],
+        services=tcp(443),
+        **extra,
+    )
+
+
+def test_exact_allow_list_has_no_findings():
+    """Consistency: a layer allowing exactly the required flows has nothing to report."""
+    assert _check([layer(_arc_rule())]) == []
+
+
+def test_shortfall_names_the_rule_or_default_that_blocks():
+    """NF101 shortfall (missing = required - permitted): a blocked required flow is HIGH and
+    names the layer, the blocking rule or the default, and the required entry."""
+    fw = layer(
+        rule(DENY, names=["mcr.microsoft.com"]),
+        rule(ALLOW, sources=CLUSTER, names=["management.azure.com"], services=tcp(443)),
+    )
+    found = _of(_check([fw]), "NF101")
+    assert len(found) == 1
+    blocked = found[0]
+    assert blocked.effective_severity is Severity.HIGH
+    assert blocked.evidence["rules"] == ["fw: rules[0]"]
+    assert blocked.evidence["entry_id"] == "mcr"
+    assert blocked.evidence["blocked"]["names"] == ["mcr.microsoft.com"]
+    assert blocked.resources[0].kind == "AzureFirewallRule"
+    assert blocked.resources[0].origin == ExportOrigin("fw.json", "$.rules[0]")
+    by_default = _of(_check([layer()]), "NF101")
+    assert {f.evidence["rules"][0] for f in by_default} == {"default"}
+    assert by_default[0].resources[0].kind == "AzureFirewallPolicy"
+
+
+def test_shortfall_on_a_path_names_each_blocking_layer():
+    """Layers and paths: a flow passes when every layer allows it; the NSG that blocks is
+    named even when the firewall allows."""
+    nsg = layer(rule(DENY, to=addresses("*")), name="nsg", kind=FirewallKind.NSG)
+    fw = layer(_arc_rule())
+    found = _of(_check([nsg, fw]), "NF101")
+    assert {f.evidence["layer"] for f in found} == {"nsg"}
+    assert found[0].resources[0].kind == "NSGRule"
+
+
+def test_surplus_lists_excess_names_ranges_and_ports():
+    """NF102 surplus (excess = permitted - required), within the cluster's sources: the
+    excess names, address terms and ports, per rule; the guidance is only the destinations
+    strictly required."""
+    fw = layer(
+        rule(
+            ALLOW,
+            sources=CLUSTER,
+            names=["*.azure.com", "mcr.microsoft.com"],
+            services=tcp(443, 80),
+        ),
+        rule(ALLOW, sources=CLUSTER, to=addresses("20.0.0.0/24", "20.0.1.0/24"), services=tcp(22)),
+        rule(ALLOW, sources=addresses("192.168.0.0/16"), to=addresses("*")),
+    )
+    found = _of(_check([fw]), "NF102")
+    assert [f.evidence["rule"] for f in found] == ["fw: rules[0]", "fw: rules[1]"]
+    names = found[0].evidence["excess"]
+    assert names["names"] == ["*.azure.com", "mcr.microsoft.com"]
+    assert names["ports"] == "TCP 80,443"
+    ranges = found[1].evidence["excess"]
+    assert ranges["addresses"] == ["20.0.0.0/23"]
+    assert ranges["ports"] == "TCP 22"
+    assert all(f.effective_severity is Severity.MEDIUM for f in found)
+
+
+def test_surplus_of_a_wildcard_beyond_the_required_name():
+    """NF102: a wildcard allowed where one name under it is required is excess (the other
+    names under it), the required name itself is not."""
+    fw = layer(
+        rule(ALLOW, sources=CLUSTER, names=["*.azure.com", "mcr.microsoft.com"], services=tcp(443))
+    )
+    found = _of(_check([fw]), "NF102")
+    assert found[0].evidence["excess"]["names"] == ["*.azure.com"]
+    assert found[0].evidence["excess"]["ports"] == "TCP 443"
+
+
+def test_internet_wide_rule_is_high():
+    """NF103 any-to-any and internet-wide: an allow to every address, every name, or on
+    every protocol and port."""
+    fw = layer(_arc_rule(), rule(ALLOW, sources=CLUSTER, to=addresses("*")))
+    found = _of(_check([fw]), "NF103")
+    assert len(found) == 1
+    assert found[0].evidence["breadth"] == ["every address", "every protocol and port"]
+    assert found[0].effective_severity is Severity.HIGH
+
+
+def test_inbound_opening_to_the_cluster():
+    """NF104 inbound openings: Arc agents need none; from every address it is HIGH, from
+    some sources MEDIUM; a rule to other hosts is not about the cluster."""
+    fw = layer(
+        _arc_rule(),
+        rule(ALLOW, direction=IN, to=addresses("10.1.0.0/16"), services=tcp(22)),
+        rule(ALLOW, direction=IN, sources=addresses("192.0.2.0/24"), to=CLUSTER, services=tcp(443)),
+        rule(ALLOW, direction=IN, to=addresses("10.9.0.0/24"), services=tcp(80)),
+    )
+    found = _of(_check([fw]), "NF104")
+    assert [f.effective_severity for f in found] == [Severity.HIGH, Severity.MEDIUM]
+    assert found[0].evidence["reaches"]["addresses"] == ["10.1.0.0/24"]
+
+
+def test_shadowed_and_redundant_rules():
+    """NF105 shadowed (line reachability, with the covering rules and whether their action
+    differs) and NF106 redundant (removing it changes no verdict), both LOW."""
+    fw = layer(
+        _arc_rule(),
+        rule(DENY, sources=CLUSTER, names=["mcr.microsoft.com"], services=tcp(443)),
+        rule(ALLOW, sources=CLUSTER, to=addresses("20.0.0.0/24"), services=tcp(22)),
+        rule(ALLOW, sources=CLUSTER, to=addresses("20.0.0.0/16"), services=tcp(22)),
+    )
+    found = _check([fw])
+    shadowed = _of(found, "NF105")
+    assert [f.evidence["rule"] for f in shadowed] == ["fw: rules[1]"]
+    assert shadowed[0].evidence["different_action"] == ["fw: rules[0]"]
+    redundant = _of(found, "NF106")
+    assert [f.evidence["rule"] for f in redundant] == ["fw: rules[2]"]
+    assert {f.effective_severity for f in shadowed + redundant} == {Severity.LOW}
+
+
+def test_fqdn_in_network_rule_needs_dns_proxy():
+    """NF107 Azure Firewall: FQDNs in network rules need the DNS proxy."""
+    network = _arc_rule(stage=RuleStage.NETWORK)
+    off = layer(network, settings=LayerSettings(dns_proxy=False))
+    assert _ids(_check([off])) == ["NF107"]
+    on = layer(network, settings=LayerSettings(dns_proxy=True))
+    assert _check([on]) == []
+    application = layer(_arc_rule(stage=RuleStage.APPLICATION))
+    assert _check([application]) == []
+
+
+def test_tls_inspection_of_the_gateway_url():
+    """NF108: a rule inspecting TLS to the Arc gateway's host is HIGH."""
+    gateway = "contoso.gw.arc.azure.com"
+    flows = [*ARC, required(names=[gateway], reason="gateway")]
+    fw = layer(
+        rule(
+            ALLOW,
+            sources=CLUSTER,
+            names=["*.gw.arc.azure.com"],
+            services=tcp(443),
+            inspects_tls=True,
+        ),
+        _arc_rule(),
+    )
+    found = _check([fw], flows, gateway_in_use=True, gateway_url=f"https://{gateway}")
+    tls = _of(found, "NF108")
+    assert len(tls) == 1 and tls[0].evidence["gateway"] == gateway
+
+
+def test_stale_endpoint_still_allowed():
+    """NF109: a name of a superseded endpoint list still allowed, unless still required."""
+    fw = layer(
+        _arc_rule(),
+        rule(ALLOW, sources=CLUSTER, names=["old.his.arc.azure.com"], services=tcp(443)),
+    )
+    stale = [("old.his.arc.azure.com", datetime.date(2025, 1, 1), "arc-endpoints v1")]
+    found = _of(_check([fw], stale=stale), "NF109")
+    assert len(found) == 1
+    assert found[0].evidence["rules"] == ["fw: rules[1]"]
+    assert found[0].evidence["removed"] == "2025-01-01"
+    assert _of(_check([layer(_arc_rule())], stale=stale), "NF109") == []
+
+
+def test_routed_entries_open_directly_with_gateway_in_use():
+    """NF110: with Arc gateway in use, an entry the gateway carries is no longer required
+    directly; allowing it directly is MEDIUM, blocking it is no shortfall."""
+    flows = [ARC[0], required(names=["mcr.microsoft.com"], reason="images", routed=True)]
+    fw = layer(_arc_rule())
+    found = _check([fw], flows, gateway_in_use=True)
+    assert _ids(found) == ["NF110"]
+    assert found[0].evidence["rules"] == ["fw: rules[0]"]
+    assert _of(_check([fw], flows, gateway_in_use=False), "NF110") == []
+    closed = layer(rule(ALLOW, sources=CLUSTER, names=["management.azure.com"], services=tcp(443)))
+    assert _check([closed], flows, gateway_in_use=True) == []
+
+
+def test_cannot_decide_says_what_would_settle_it():
+    """NF111 cannot decide: a name against an address deny needs a resolver; an unexpanded
+    service tag needs --service-tags; a layer note is reported as is."""
+    fw = layer(
+        rule(DENY, to=addresses("20.0.0.0/8"), services=tcp(443)),
+        _arc_rule(),
+    )
+    found = _of(_check([fw]), "NF111")
+    flow_findings = [f for f in found if f.evidence.get("flow")]
+    assert {f.evidence["flow"] for f in flow_findings} == {"Azure Resource Manager", "images"}
+    assert all(f.effective_severity is Severity.MEDIUM for f in flow_findings)
+    assert "--resolver" in flow_findings[0].evidence["settle"]
+    tagged = layer(
+        rule(DENY, sources=CLUSTER, tags=("AzureCloud",), services=tcp(443)), _arc_rule()
+    )
+    found = _of(_check([tagged]), "NF111")
+    assert found and all("--service-tags" in f.evidence["settle"] for f in found)
+    noted = layer(_arc_rule())
+    noted = replace(
+        noted, notes=(LayerNote("ipGroups not resolved", ExportOrigin("fw.json", "$.x")),)
+    )
+    notes = _of(_check([noted]), "NF111")
+    assert [f.effective_severity for f in notes] == [Severity.INFO]
+    assert notes[0].resources[0].origin == ExportOrigin("fw.json", "$.x")
+
+
+class Resolver:
+    def addresses(self, name: str) -> IPRangeSet | None:
+        return {"management.azure.com": addresses("30.0.0.1/32")}.get(name)
+
+
+def test_resolver_settles_a_name_against_addresses():
+    """Name vs address with a resolver: a name resolved outside the deny is decided."""
+    fw = layer(rule(DENY, to=addresses("20.0.0.0/8"), services=tcp(443)), _arc_rule())
+    flows = [ARC[0]]
+    found = _check([fw], flows, resolver=Resolver())
+    assert [f for f in found if f.evidence.get("flow")] == []
+
+
+def test_every_renderer_takes_firewall_findings():
+    """Findings model: text, JSON, SARIF, JUnit and Markdown render the firewall findings
+    unchanged, with the rule's export origin."""
+    fw = layer(
+        rule(DENY, names=["mcr.microsoft.com"]),
+        rule(ALLOW, sources=CLUSTER, to=addresses("*")),
+    )
+    flow = required(names=["dl.k8s.io"], reason="binaries")
+    tagged = replace(flow, destinations=replace(flow.destinations, tags=("AzureFrontDoor",)))
+    findings = _check([fw], [*ARC, tagged])
+    assert {"NF101", "NF103", "NF111"} <= set(_ids(findings))
+    assert any(not f.resources for f in findings)  # the cluster-wide one has no resource
+    report = AuditReport(tuple(findings), (), CHECKS, ("fw.json",))
+    text = render_text(report)
+    assert "NF101" in text and "fw.json" in text
+    document = json.loads(render_json(report))
+    assert {f["check_id"] if "check_id" in f else f["id"] for f in document["findings"]} >= {
+        "NF101"
+    }
+    sarif = json.loads(render_sarif(report))
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"NF101", "NF103"}
+    assert any(
+        loc["physicalLocation"]["artifactLocation"]["uri"] == "fw.json"
+        for r in results
+        for loc in r["locations"]
+        if "physicalLocation" in loc
+    )
+    assert "NF101" in render_junit(report)
+    assert "NF101" in render_markdown(report)
+
+
+def test_required_flow_with_unexpanded_tags_is_reported_not_checked():
+    """NF111: a required flow naming an unexpanded service tag is not checked for that part,
+    and says --service-tags would settle it."""
+    flow = required(names=["mcr.microsoft.com"], reason="images")
+    tagged = replace(flow, destinations=replace(flow.destinations, tags=("AzureFrontDoor",)))
+    found = _of(_check([layer(_arc_rule())], [ARC[0], tagged]), "NF111")
+    assert [f.evidence["settle"] for f in found] == ["--service-tags"]
+    assert found[0].effective_severity is Severity.INFO
+
+
+def test_a_tag_documented_to_cover_the_required_name_allows_it():
+    """Service tags and names: an NSG rule on the tag the catalog documents for a required
+    name allows that flow, with no service-tags file and no resolver."""
+
+    @dataclass(frozen=True)
+    class TaggedFlow(RequiredFlow):
+        service_tags: tuple[str, ...] = ()
+
+    flow = TaggedFlow(
+        OUT,
+        Destinations(names=DomainPatternSet(["mcr.microsoft.com"])),
+        tcp(443),
+        reason="images",
+        service_tags=("MicrosoftContainerRegistry",),
+    )
+    nsg = layer(
+        rule(ALLOW, sources=CLUSTER, tags=("MicrosoftContainerRegistry",), services=tcp(443)),
+        name="nsg",
+        kind=FirewallKind.NSG,
+    )
+    found = _check([nsg], [flow])
+    assert [f for f in found if f.evidence.get("flow") == "images"] == []
+    assert _of(found, "NF101") == []
+
+
+def test_a_layer_that_sees_pod_addresses_is_checked_from_the_pods():
+    """Layers and paths (SNAT to the node address): a node firewall sees the pods' own
+    addresses, the perimeter firewall the nodes'; each is checked from what it sees."""
+    pods = addresses("10.244.0.0/16")
+    node = replace(
+        layer(
+            rule(
+                ALLOW,
+                sources=pods,
+                names=["management.azure.com", "mcr.microsoft.com"],
+                services=tcp(443),
+            ),
+            name="node",
+            kind=FirewallKind.NFTABLES,
+        ),
+        sees_pod_addresses=True,
+    )
+    perimeter = layer(_arc_rule(), name="perimeter")
+    assert _check([node, perimeter], pod_sources=pods) == []
+    without = _of(_check([node, perimeter]), "NF101")
+    assert {f.evidence["layer"] for f in without} == {"node"}

@@ -1,0 +1,88 @@
+"""Property tests: shortfall and surplus findings against the independent oracle, on random
+small layers (missing = required - permitted, excess = permitted - required)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from netfence.analyses.firewall.check import check_firewalls
+from netfence.sets.ipranges import IPRangeSet
+from tests.engine.firewall_builders import OUT, required
+from tests.engine.firewall_oracle import Oracle, oracle_name_matches
+from tests.engine.test_firewall_properties import (
+    SAMPLE_ADDRESSES,
+    SAMPLE_NAMES,
+    SAMPLE_SERVICES,
+    _listed,
+    layers,
+    resolvers,
+)
+
+CLUSTER = IPRangeSet.from_cidr("10.1.0.0/27")
+CLUSTER_SAMPLES = ["10.1.0.1", "10.1.0.17"]
+FLOWS = [
+    required(names=["a.x", "*.b.x"], reason="names"),
+    required(to=IPRangeSet.from_cidr("10.0.0.0/28"), reason="addresses"),
+]
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _in_flow(flow, destination, protocol, port):
+    if (protocol, port) != ("TCP", 443):
+        return False
+    if destination in SAMPLE_ADDRESSES:
+        return flow.destinations.addresses.contains(destination)
+    return any(oracle_name_matches(p, destination) for p in flow.destinations.names.patterns)
+
+
+def _samples():
+    for source in CLUSTER_SAMPLES:
+        for destination in SAMPLE_ADDRESSES + SAMPLE_NAMES:
+            for protocol, port in SAMPLE_SERVICES:
+                yield source, destination, protocol, port
+
+
+@SETTINGS
+@given(layers(), resolvers())
+def test_shortfall_exactly_when_some_required_flow_is_denied(fw, resolver):
+    """NF101: a required flow is reported blocked exactly when the oracle denies some flow
+    in it, and the rules named are the ones the oracle's walk stops at."""
+    findings = check_firewalls([fw], FLOWS, cluster_sources=CLUSTER, resolver=resolver)
+    oracle = Oracle(_listed([fw], FLOWS, {}), resolver.addresses if resolver else None)
+    for flow in FLOWS:
+        denied = set()
+        for sample in _samples():
+            if _in_flow(flow, *sample[1:]):
+                decision = oracle.decide(fw, OUT, *sample)
+                if decision.verdict == "Deny":
+                    denied.add(
+                        "default"
+                        if decision.rule is None
+                        else f"fw: {fw.rules[decision.rule].origin.path}"
+                    )
+        reported = [
+            f
+            for f in findings
+            if f.check.check_id == "NF101" and f.evidence["reason"] == flow.reason
+        ]
+        assert bool(reported) == bool(denied)
+        if reported:
+            assert set(reported[0].evidence["rules"]) == denied
+
+
+@SETTINGS
+@given(layers(), resolvers())
+def test_surplus_exactly_for_rules_allowing_beyond_the_required(fw, resolver):
+    """NF102: a rule is reported exactly when the oracle has it surely allow some flow from
+    the cluster that no required flow holds."""
+    findings = check_firewalls([fw], FLOWS, cluster_sources=CLUSTER, resolver=resolver)
+    oracle = Oracle(_listed([fw], FLOWS, {}), resolver.addresses if resolver else None)
+    beyond = set()
+    for sample in _samples():
+        if any(_in_flow(flow, *sample[1:]) for flow in FLOWS):
+            continue
+        decision = oracle.decide(fw, OUT, *sample)
+        if decision.verdict == "Allow" and decision.rule is not None:
+            beyond.add(f"fw: {fw.rules[decision.rule].origin.path}")
+    reported = {f.evidence["rule"] for f in findings if f.check.check_id == "NF102"}
+    assert reported == beyond
