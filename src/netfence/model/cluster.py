@@ -161,6 +161,9 @@ class Cluster:
     """ServiceAccount labels by (namespace, name), for Calico service-account selectors."""
     nodes: tuple[Node, ...] = ()
     """Nodes given in the input."""
+    host_addresses: tuple[str, ...] = ()
+    """The node addresses pods report they run on (status.hostIP, hostIPs), whether or not
+    their Node objects are given: what pods leave the cluster with after SNAT."""
     api_servers: tuple[tuple[str, int], ...] = ()
     """Kubernetes API server addresses (IP, port) found in the input: the ``default/kubernetes``
     Service's clusterIP and its Endpoints/EndpointSlice addresses."""

@@ -178,6 +178,24 @@ def pod_ips(obj: Field) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def host_ips(obj: Field) -> tuple[str, ...]:
+    """status.hostIP and status.hostIPs (the node's addresses the pod runs on), de-duplicated,
+    validated."""
+    status = obj.get("status")
+    if status is None:
+        return ()
+    found: list[str] = []
+    single = status.get("hostIP")
+    if single is not None:
+        found.append(_parse_ip(single))
+    many = status.get("hostIPs")
+    for item in many.items() if many is not None else ():
+        ip_field = item.get("ip")
+        if ip_field is not None:
+            found.append(_parse_ip(ip_field))
+    return tuple(dict.fromkeys(found))
+
+
 def _parse_ip(field: Field) -> str:
     text = field.string()
     try:

@@ -60,6 +60,7 @@ from netfence.sources.k8s_workloads import (
     OwnerRef,
     PodSpecInfo,
     controller_owner,
+    host_ips,
     node_addresses,
     parse_pod_spec,
     pod_ips,
@@ -294,6 +295,7 @@ class _RawPod:
     ips: tuple[str, ...]
     owner: OwnerRef | None
     location: Location
+    host_ips: tuple[str, ...] = ()
 
 
 @dataclass
@@ -426,7 +428,9 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _claim(c, ("Pod", namespace, name), obj)
         spec = parse_pod_spec(metadata, obj.get("spec"))
         owner = controller_owner(metadata)
-        c.pods.append(_RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location))
+        c.pods.append(
+            _RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location, host_ips(obj))
+        )
     elif kind in WORKLOAD_KINDS:
         metadata, name = _metadata(obj, kind)
         namespace = _namespace_of(metadata)
@@ -654,6 +658,7 @@ def _build(c: _Collected) -> Cluster:
         admin_policies=tuple(c.admin_policies),
         service_accounts=c.service_accounts,
         nodes=tuple(c.nodes),
+        host_addresses=tuple(dict.fromkeys(ip for p in c.pods for ip in p.host_ips)),
         services=tuple(c.services),
         ingresses=tuple(c.ingresses),
         routes=tuple(c.routes),
