@@ -139,6 +139,9 @@ class FirewallRule:
     """Whether matching traffic is decrypted and inspected (Azure Firewall ``terminateTLS``)."""
     description: str | None = None
     """The rule's description or comment."""
+    builtin: bool = False
+    """Whether the platform applies the rule whatever the export says (an NSG's default
+    rules): it cannot be removed, only overridden by an earlier rule."""
 
 
 @dataclass(frozen=True)

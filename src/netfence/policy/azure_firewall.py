@@ -398,6 +398,9 @@ class _Reader:
         extra = {"intrusionDetection.mode": idps} if idps else {}
         if len(chain) > 1:
             extra["basePolicy"] = chain[-2]
+        location = policies[0].node.get("location")
+        if location is not None and isinstance(location.value, str):
+            extra["location"] = policies[0].text(location)
         self._mode_notes(policies[0], mode, idps)
         return LayerSettings(dns_proxy=proxy, threat_intel_mode=mode, extra=extra)
 

@@ -45,7 +45,7 @@ from netfence.model.layers import Action
 from netfence.model.origin import Origin
 from netfence.policy.interface import Capability, FirewallContext, FirewallLanguage
 from netfence.sets.intervals import IntervalSet
-from netfence.sets.ipranges import IPRangeSet
+from netfence.sets.ipranges import PUBLIC_ADDRESSES, IPRangeSet
 from netfence.sets.ports import OTHER, PortSet
 from netfence.sources.fields import Field
 from netfence.sources.service_tags import ServiceTags
@@ -56,29 +56,6 @@ CUSTOM_PRIORITIES: Final = range(100, 4097)
 AZURE_LOAD_BALANCER: Final = IPRangeSet.from_cidr("168.63.129.16/32")
 """What the ``AzureLoadBalancer`` tag stands for: the host's virtual IP, where Azure's health
 probes come from."""
-NOT_INTERNET_V4: Final = (
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.0.2.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
-)
-"""IPv4 special-purpose blocks the public internet does not route (private, shared, loopback,
-link-local, documentation, benchmarking, multicast, reserved)."""
-PUBLIC_ADDRESSES: Final = IPRangeSet.from_cidrs(["0.0.0.0/0", "2000::/3"]) - IPRangeSet.from_cidrs(
-    [*NOT_INTERNET_V4, "2001:db8::/32"]
-)
-"""The address space the public internet reaches: IPv4 less its special-purpose blocks, and
-IPv6 global unicast less the documentation block."""
 UNPUBLISHED_TAGS: Final = frozenset({"azureplatformdns", "azureplatformimds", "azureplatformlkm"})
 """Tags NSG rules accept that the Service Tags file does not list: without their ranges they
 stay unexpanded even when a file is given."""
@@ -597,6 +574,7 @@ def _parse_rule(rule: Field, is_default: bool, layer: str, scope: _Scope) -> _Pa
             priority=(priority,),
             undecidable=tuple(undecidable),
             description=_description(props),
+            builtin=is_default,
         ),
         priority_field,
     )

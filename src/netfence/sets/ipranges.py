@@ -325,3 +325,28 @@ class _TermPlanner:
         excepts.append((lo, plen))
         self._write_inside(lo, plen + 1, li, lj, found)
         self._write_inside(mid, plen + 1, ri, rj, found)
+
+
+NOT_INTERNET_V4: Final = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+)
+"""IPv4 special-purpose blocks the public internet does not route (private, shared, loopback,
+link-local, documentation, benchmarking, multicast, reserved)."""
+PUBLIC_ADDRESSES: Final = IPRangeSet.from_cidrs(["0.0.0.0/0", "2000::/3"]) - IPRangeSet.from_cidrs(
+    [*NOT_INTERNET_V4, "2001:db8::/32"]
+)
+"""The address space the public internet reaches: IPv4 less its special-purpose blocks, and
+IPv6 global unicast less the documentation block."""
