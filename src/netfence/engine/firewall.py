@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -86,6 +86,11 @@ class Verdict(enum.StrEnum):
 
 
 _VERDICTS: Final = (Verdict.DENY, Verdict.ALLOW, Verdict.UNDECIDED)
+
+
+NameBound = Callable[[str], IPRangeSet | None]
+"""For a name or a ``*.`` pattern, addresses all its names are known to lie within; None
+when nothing is known."""
 
 
 class Resolver(Protocol):
@@ -384,6 +389,7 @@ class FirewallSpace:
         resolver: Resolver | None,
         sources: Sequence[IPRangeSet],
         tag_covers: Mapping[str, DomainPatternSet],
+        name_bound: NameBound | None = None,
     ) -> None:
         self.layers = tuple(layers)
         """The layers, by index."""
@@ -405,6 +411,15 @@ class FirewallSpace:
                 if name_class.kind is NameClassKind.EXACT:
                     found = resolver.addresses(name_class.representative)
                     self.resolved[index] = found if found else None
+        self.bounded: set[int] = set()
+        """Name classes whose addresses are known only to lie within a bound (a public
+        endpoint's addresses are public), not resolved."""
+        if name_bound is not None:
+            for index, name_class in enumerate(names.classes):
+                bound = None if self.resolved.get(index) else name_bound(name_class.pattern)
+                if bound:
+                    self.resolved[index] = bound
+                    self.bounded.add(index)
         self.source_atoms = IPAtoms(
             [
                 *(r.match.sources for r in rules),
@@ -436,12 +451,16 @@ class FirewallSpace:
         resolver: Resolver | None = None,
         sources: Iterable[IPRangeSet] = (),
         tag_covers: Mapping[str, DomainPatternSet] | None = None,
+        name_bound: NameBound | None = None,
     ) -> FirewallSpace:
         """The space of ``layers`` and ``flows``; ``sources`` adds address sets queries will
         restrict to (the cluster's addresses), so they are unions of source classes;
         ``tag_covers`` gives, per service tag, the names it is documented to cover (the Arc
-        catalog says ``MicrosoftContainerRegistry`` covers ``mcr.microsoft.com``)."""
-        return cls(layers, flows, resolver, list(sources), tag_covers or {})
+        catalog says ``MicrosoftContainerRegistry`` covers ``mcr.microsoft.com``);
+        ``name_bound`` gives, for a name or pattern the resolver cannot answer, addresses its
+        names are known to lie within (a rule holding all of them matches surely, one
+        holding none of them does not)."""
+        return cls(layers, flows, resolver, list(sources), tag_covers or {}, name_bound)
 
     # Dimensions ------------------------------------------------------------------------
 
@@ -597,12 +616,18 @@ class FirewallSpace:
 
     def _name_reason(self, name_class: int) -> str:
         described = self.destination.names.classes[name_class]
-        if described.kind is not NameClassKind.EXACT:
+        if described.kind is not NameClassKind.EXACT and name_class not in self.bounded:
             return (
                 f"it matches addresses, and names {described.pattern} are never resolved: "
                 "netfence cannot tell which addresses they reach"
             )
         name = described.pattern
+        if name_class in self.bounded:
+            return (
+                f"it matches some public addresses, and {name} is known only to be a public"
+                " endpoint: netfence cannot tell which of them it reaches without --resolver"
+                " (or, for service tags, --service-tags)"
+            )
         if self.resolver is None:
             return (
                 f"it matches addresses, and {name} reaches addresses only as resolved: no resolver"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from netfence.analyses.audit.report import AuditReport
 from netfence.analyses.firewall.catalog import CHECKS
@@ -324,12 +324,7 @@ def test_required_flow_with_unexpanded_tags_is_reported_not_checked():
 def test_a_tag_documented_to_cover_the_required_name_allows_it():
     """Service tags and names: an NSG rule on the tag the catalog documents for a required
     name allows that flow, with no service-tags file and no resolver."""
-
-    @dataclass(frozen=True)
-    class TaggedFlow(RequiredFlow):
-        service_tags: tuple[str, ...] = ()
-
-    flow = TaggedFlow(
+    flow = RequiredFlow(
         OUT,
         Destinations(names=DomainPatternSet(["mcr.microsoft.com"])),
         tcp(443),

@@ -14,7 +14,7 @@ from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
 from netfence.model.findings import CheckInfo, Finding
 
-__all__ = ["Acceptance", "AuditReport", "check_catalog", "run_audit"]
+__all__ = ["Acceptance", "AuditReport", "check_catalog", "run_audit", "with_findings"]
 
 
 def check_catalog() -> list[CheckInfo]:
@@ -80,3 +80,29 @@ def run_audit(
     standing.sort(key=_sort_key)
     accepted.sort(key=lambda pair: _sort_key(pair[0]))
     return AuditReport(tuple(standing), tuple(accepted), tuple(ran), inputs)
+
+
+def with_findings(
+    report: AuditReport,
+    checks: Sequence[CheckInfo],
+    findings: Iterable[Finding],
+    *,
+    baseline: Sequence[Acceptance] = (),
+    today: datetime.date | None = None,
+) -> AuditReport:
+    """``report`` with the findings of further checks (the firewall layers') added: a live
+    baseline entry accepts them as it does the audit's, and all are sorted as one."""
+    day = today or datetime.date.today()
+    live = [a for a in baseline if a.expires is None or a.expires >= day]
+    standing = list(report.findings)
+    accepted = list(report.accepted)
+    for finding in findings:
+        entry = next((a for a in live if a.matches(finding)), None)
+        if entry is None:
+            standing.append(finding)
+        else:
+            accepted.append((finding, entry))
+    standing.sort(key=_sort_key)
+    accepted.sort(key=lambda pair: _sort_key(pair[0]))
+    ran = (*report.checks, *(c for c in checks if c not in report.checks))
+    return AuditReport(tuple(standing), tuple(accepted), ran, report.inputs)

@@ -144,6 +144,23 @@ CANNOT_DECIDE: Final = CheckInfo(
     ),
     remediation="Give the input named (--service-tags, --resolver), or check by hand.",
 )
+POLICY_EGRESS_BLOCKED: Final = CheckInfo(
+    CheckId("NF112"),
+    "Egress the policies allow is blocked by a firewall",
+    Severity.INFO,
+    description=(
+        "The cluster's policies let workloads send to external addresses that a firewall "
+        "layer on the path blocks. Nothing breaks that the catalog needs, but the two layers "
+        "disagree: either the policy allows more than is needed, or the firewall blocks a "
+        "flow a workload depends on. The guidance asks that the external firewall be "
+        "consistent with the cluster's rules."
+    ),
+    remediation=(
+        "Narrow the policy's egress to what the firewall passes, or, if the workload needs "
+        "the flow, allow it in the layer named for the cluster's sources only."
+    ),
+    controls=(_EGRESS,),
+)
 
 CHECKS: Final = (
     SHORTFALL,
@@ -157,5 +174,6 @@ CHECKS: Final = (
     STALE,
     ROUTED_OPEN,
     CANNOT_DECIDE,
+    POLICY_EGRESS_BLOCKED,
 )
 """Every firewall check, by ID."""

@@ -26,6 +26,7 @@ from netfence.engine.firewall import (
     FlowCheck,
     Grid,
     LayerEvaluation,
+    NameBound,
     Region,
     Resolver,
     Verdict,
@@ -82,6 +83,7 @@ class _Context:
     space: FirewallSpace
     flows: tuple[RequiredFlow, ...]
     direct: tuple[RequiredFlow, ...]
+    policy_egress: tuple[RequiredFlow, ...]
     stale: tuple[tuple[StaleEntry, RequiredFlow], ...]
     cluster: IPRangeSet | None
     pods: IPRangeSet | None
@@ -144,6 +146,8 @@ def check_firewalls(
     gateway_in_use: bool = False,
     gateway_url: str | None = None,
     stale: Sequence[tuple[str, str | datetime.date, str]] = (),
+    name_bound: NameBound | None = None,
+    policy_egress: Sequence[RequiredFlow] = (),
 ) -> list[Finding]:
     """Every firewall finding for ``layers`` (one path, in order) against ``required``.
 
@@ -151,7 +155,15 @@ def check_firewalls(
     source is the cluster's); ``pod_sources``, where given, are the pods' addresses, for
     the layers that see them before SNAT (``FirewallLayer.sees_pod_addresses``). With ``gateway_in_use``, flows the Arc gateway carries are not
     required directly, and allowing them directly is a finding. ``stale`` lists (name
-    pattern, removed date, source list) of superseded endpoints.
+    pattern, removed date, source list) of superseded endpoints. ``name_bound`` gives the
+    addresses names the resolver cannot answer are known to lie within (public endpoints'
+    are public), so that rules holding all or none of those addresses decide them.
+
+    ``policy_egress`` is the external egress the cluster's policies allow: a firewall
+    allowing it is no surplus, and one blocking it is said (NF112), but is no outage.
+
+    A rule judging both directions (Azure Firewall's) that a check reports the same way in
+    each is reported once.
     """
     entries = [StaleEntry(pattern, str(removed), source) for pattern, removed, source in stale]
     stale_flows = [
@@ -165,16 +177,18 @@ def check_firewalls(
     ]
     space = FirewallSpace.build(
         layers,
-        [*required, *stale_flows],
+        [*required, *policy_egress, *stale_flows],
         resolver=resolver,
         sources=[s for s in (cluster_sources, pod_sources) if s is not None],
         tag_covers=tag_covers(required),
+        name_bound=name_bound,
     )
     direct = tuple(f for f in required if not (gateway_in_use and f.routed_by_gateway))
     ctx = _Context(
         space=space,
-        flows=tuple(required),
+        flows=(*required, *policy_egress),
         direct=direct,
+        policy_egress=tuple(policy_egress),
         stale=tuple(zip(entries, stale_flows, strict=True)),
         cluster=cluster_sources,
         pods=pod_sources,
@@ -186,6 +200,18 @@ def check_firewalls(
         for check in _CHECKS:
             out.extend(check(ctx, index))
     out.extend(_undecided_required_tags(ctx))
+    return _once(out)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """The findings without repeats: a rule judging both directions is one rule."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for found in findings:
+        key = (found.fingerprint, found.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(found)
     return out
 
 
@@ -193,8 +219,7 @@ def tag_covers(required: Sequence[RequiredFlow]) -> dict[str, DomainPatternSet]:
     """Per service tag, the names of the required flows it is documented to cover."""
     covers: dict[str, list[str]] = {}
     for flow in required:
-        # RequiredFlow.service_tags is being added to the shared model; read it where present.
-        for tag in getattr(flow, "service_tags", ()):
+        for tag in flow.service_tags:
             covers.setdefault(tag, []).extend(flow.destinations.names.patterns)
     return {tag: DomainPatternSet(names) for tag, names in covers.items()}
 
@@ -278,6 +303,29 @@ def required_flows(ctx: _Context, index: int) -> Iterator[Finding]:
             yield _undecided_flow(ctx, index, check)
 
 
+def policy_egress_blocked(ctx: _Context, index: int) -> Iterator[Finding]:
+    """NF112: egress the cluster's policies allow that the layer blocks."""
+    layer = ctx.layer(index)
+    for flow in ctx.policy_egress:
+        check = ctx.space.check_flow(flow, index, flow.sources or ctx.sources(index))
+        if check.verdict is not Verdict.DENY:
+            continue
+        rules = tuple(_rule_or_default(layer, r) for r in check.rules)
+        scope = ctx.scope(check.blocked)
+        first = next((r for r in check.rules if r is not None), None)
+        resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
+        if first is not None:
+            resources = (rule_resource(layer, first), *resources)
+        yield finding(
+            catalog.POLICY_EGRESS_BLOCKED,
+            f"{flow.reason}, but {layer.name} blocks {_scope_text(scope)} ({', '.join(rules)}).",
+            resources,
+            ev.PolicyEgressBlocked(layer.name, rules, flow.reason, scope),
+            detail_key=flow.reason,
+            cause=Cause(resources[0]),
+        )
+
+
 def _shortfall(ctx: _Context, index: int, check: FlowCheck) -> Finding:
     """NF101: a required flow the layer blocks, by rule or default."""
     layer, flow = ctx.layer(index), check.flow
@@ -345,11 +393,22 @@ def too_broad(ctx: _Context, index: int) -> Iterator[Finding]:
             continue
         yield _rule_finding(
             catalog.TOO_BROAD,
-            f"{rule_name(rule)} allows {' and '.join(breadth)}.",
+            f"{rule_name(rule)} allows {' and '.join(breadth)}{_builtin_note(rule)}.",
             layer,
             i,
             ev.Broad(layer.name, rule_name(rule), breadth, rule.match.sources.compact()),
+            severity=Severity.INFO if rule.builtin else None,
         )
+
+
+def _builtin_note(rule: FirewallRule) -> str:
+    """For a rule the platform applies: that it cannot be removed, only overridden."""
+    if not rule.builtin:
+        return ""
+    return (
+        " (a rule the platform applies, which cannot be removed: a Deny with a lower priority"
+        " number overrides what of it the cluster does not need)"
+    )
 
 
 def _breadth(rule: FirewallRule) -> tuple[str, ...]:
@@ -378,13 +437,15 @@ def inbound(ctx: _Context, index: int) -> Iterator[Finding]:
         from_anywhere = rule.match.sources == IPRangeSet.everything()
         scope = ev.Scope((), tuple(str(t) for t in reached.terms()), rule.match.services.describe())
         origin = "every address" if from_anywhere else rule.match.sources.compact()
+        severity = Severity.HIGH if from_anywhere else None
         yield _rule_finding(
             catalog.INBOUND,
-            f"{rule_name(rule)} lets {origin} reach the cluster at {_scope_text(scope)}.",
+            f"{rule_name(rule)} lets {origin} reach the cluster at {_scope_text(scope)}"
+            f"{_builtin_note(rule)}.",
             layer,
             i,
             ev.InboundOpening(layer.name, rule_name(rule), origin, scope),
-            severity=Severity.HIGH if from_anywhere else None,
+            severity=Severity.INFO if rule.builtin else severity,
         )
 
 
@@ -393,6 +454,8 @@ def shadowed_and_redundant(ctx: _Context, index: int) -> Iterator[Finding]:
     layer = ctx.layer(index)
     for standing in ctx.space.standings(index):
         rule = layer.rules[standing.rule]
+        if rule.builtin:  # it cannot be removed: that it decides nothing is no finding
+            continue
         if standing.shadowed:
             covering = tuple(_rule_or_default(layer, c) for c in standing.covering)
             different = tuple(_rule_or_default(layer, c) for c in standing.different_action)
@@ -636,6 +699,7 @@ def _undecided_required_tags(ctx: _Context) -> Iterator[Finding]:
 
 _CHECKS: Final = (
     required_flows,
+    policy_egress_blocked,
     surplus,
     too_broad,
     inbound,

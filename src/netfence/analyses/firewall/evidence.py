@@ -172,3 +172,17 @@ class Undecided(Evidence):
     """What input or option would settle it."""
     flow: str | None = None
     """The required flow affected, if the finding is about one."""
+
+
+@dataclass(frozen=True)
+class PolicyEgressBlocked(Evidence):
+    """NF112."""
+
+    layer: str
+    """The layer that blocks."""
+    rules: tuple[str, ...]
+    """The rules that block (their paths), ``default`` for the layer's default."""
+    reason: str
+    """Which workloads the cluster's policies let send it."""
+    blocked: Scope
+    """The part of the egress blocked."""
