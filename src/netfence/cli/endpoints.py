@@ -35,6 +35,20 @@ def add_endpoints_parser(commands: Any) -> None:
         "endpoints",
         help="the outbound endpoints an Azure Arc-enabled cluster needs (from the catalog)",
     )
+    add_endpoint_options(parser)
+    parser.add_argument(
+        "--show-stale",
+        action="store_true",
+        help="list the names the documents dropped, to remove from allow-lists",
+    )
+    parser.add_argument("-o", "--output", choices=list(RENDERERS), default="text")
+    # Taken as by every command; the text list has nothing to color.
+    add_color_option(parser)
+
+
+def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the catalog's entries (cloud, region, features, gateway,
+    platform), shared by ``endpoints``, ``firewall`` and ``scan``."""
     parser.add_argument(
         "--cloud",
         choices=[c.value for c in Cloud],
@@ -84,20 +98,11 @@ def add_endpoints_parser(commands: Any) -> None:
         action="store_true",
         help="list the entries needed only in a further scenario too (an older deployment)",
     )
-    parser.add_argument(
-        "--show-stale",
-        action="store_true",
-        help="list the names the documents dropped, to remove from allow-lists",
-    )
-    parser.add_argument("-o", "--output", choices=list(RENDERERS), default="text")
-    # Taken as by every command; the text list has nothing to color.
-    add_color_option(parser)
 
 
-def run_endpoints(args: argparse.Namespace) -> tuple[str, int]:
-    """The endpoint list for the options given, rendered; QueryError for options the
-    catalog cannot answer (the CLI prints it on one line, exit code 2)."""
-    options = EndpointOptions(
+def endpoint_options(args: argparse.Namespace) -> EndpointOptions:
+    """The catalog options the command line gives."""
+    return EndpointOptions(
         cloud=Cloud(args.cloud),
         region=args.region,
         features=frozenset().union(*args.features),
@@ -107,5 +112,11 @@ def run_endpoints(args: argparse.Namespace) -> tuple[str, int]:
         region_code=args.region_code,
         include_conditional=args.include_conditional,
     )
+
+
+def run_endpoints(args: argparse.Namespace) -> tuple[str, int]:
+    """The endpoint list for the options given, rendered; QueryError for options the
+    catalog cannot answer (the CLI prints it on one line, exit code 2)."""
+    options = endpoint_options(args)
     report = endpoint_report(load_catalog(), options, show_stale=args.show_stale)
     return RENDERERS[args.output](report), EXIT_OK

@@ -21,6 +21,7 @@ from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
+from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(explain)
     add_explain_arguments(explain)
     add_endpoints_parser(commands)
+    add_firewall_parser(commands)
     return parser
 
 
@@ -110,6 +112,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_scan(args, progress)
         if args.command == "explain":
             return run_explain(args, progress)
+        if args.command == "firewall":
+            return run_firewall(args, progress)
         return _run_connectivity(args, progress), EXIT_OK
 
 
