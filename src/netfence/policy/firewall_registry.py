@@ -12,10 +12,15 @@ from typing import Final
 from netfence.errors import InputError
 from netfence.model.firewall import FirewallKind, FirewallLayer
 from netfence.policy.interface import FirewallContext, FirewallLanguage
+from netfence.policy.iptables import IptablesLanguage
+from netfence.policy.nftables import NftablesLanguage
 from netfence.sources.exports import parse_json_export, read_export_text
 from netfence.sources.fields import Field
 
-FIREWALL_LANGUAGES: Final[tuple[FirewallLanguage, ...]] = ()
+FIREWALL_LANGUAGES: Final[tuple[FirewallLanguage, ...]] = (
+    NftablesLanguage(),
+    IptablesLanguage(),
+)
 """Every firewall language, in the order their recognizers are tried."""
 
 
