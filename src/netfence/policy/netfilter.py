@@ -309,8 +309,11 @@ class _Inliner:
 
     def run(self, start: Conditions) -> list[FlatRule]:
         chain = self.chains[self.base.chain]
-        # What the base chain leaves undecided falls to the layer's default, its policy.
+        # What the base chain leaves undecided falls to the layer's default, its policy,
+        # which also makes policy copies at the very end (after a last return) redundant.
         self._body(chain, 0, start, (), (), frozenset({chain.name}))
+        while self.out and self.out[-1].is_policy and not self.out[-1].conditions.undecidable:
+            self.out.pop()
         return self.out
 
     def _emit(self, rule: FlatRule) -> None:

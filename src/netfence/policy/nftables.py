@@ -356,9 +356,11 @@ class _RuleReader:
         everything = IntervalSet.of(0, 65535)
         ports = everything - ports if op == "!=" else _ordered(op, ports, everything, right)
         if protocol == "th":
-            return PORT_PROTOCOL_SET & PortSet(
-                dict.fromkeys(PORT_PROTOCOLS_BY_HEADER.values(), ports)
-            )
+            # On a protocol without ports the same header bytes mean something else: such
+            # packets may match, which the rule's reason says unless a protocol match rules
+            # them out.
+            with_ports = PortSet(dict.fromkeys(PORT_PROTOCOLS_BY_HEADER.values(), ports))
+            return (PORT_PROTOCOL_SET & with_ports) | (PortSet.all() - PORT_PROTOCOL_SET)
         return PortSet({PORT_PROTOCOLS_BY_HEADER[protocol]: ports})
 
     def _icmp(self, version: int, op: str, right: Field) -> Conditions:
