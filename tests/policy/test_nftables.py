@@ -11,7 +11,7 @@ from netfence.errors import InputError
 from netfence.model.firewall import FirewallKind, FirewallLayer, TrafficDirection
 from netfence.model.layers import Action
 from netfence.model.origin import FileOrigin
-from netfence.policy.firewall_registry import read_firewall
+from netfence.policy.firewall_registry import FIREWALL_LANGUAGES, read_firewall
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
 
@@ -438,3 +438,28 @@ def test_unknown_policy_and_rule_for_an_undeclared_chain(load_error):
     assert error.endswith("unknown chain policy 'maybe' (expected accept or drop)")
     error, _ = load_error(ruleset(rule("ghost", ACCEPT)))
     assert error.endswith("rule for undeclared chain 'ghost'")
+
+
+def test_read_firewall_recognizes_nftables_json_and_refuses_other_shapes(tmp_path, load):
+    """Recognition: `nft -j list ruleset` output is read as nftables without naming the
+    format; an NSG-shaped JSON export is not taken for an nftables ruleset, and iptables-save
+    text is iptables, not nftables."""
+    assert only_layer(load(forward())).kind is FirewallKind.NFTABLES
+    nsg = tmp_path / "nsg.json"
+    nsg.write_text(json.dumps({"name": "nsg", "properties": {"securityRules": []}}))
+    if all(lang.kind is not FirewallKind.NSG for lang in FIREWALL_LANGUAGES):
+        with pytest.raises(InputError, match="not a firewall export netfence recognizes"):
+            read_firewall(str(nsg))
+    assert all(layer.kind is not FirewallKind.NFTABLES for layer in _layers_or_none(nsg))
+    saved = tmp_path / "rules.v4"
+    saved.write_text("*filter\n:FORWARD DROP [0:0]\nCOMMIT\n")
+    assert {layer.kind for layer in read_firewall(str(saved))} == {FirewallKind.IPTABLES}
+    with pytest.raises(InputError, match="not an nftables JSON ruleset"):
+        read_firewall(str(saved), kind=FirewallKind.NFTABLES)
+
+
+def _layers_or_none(path) -> list[FirewallLayer]:
+    try:
+        return read_firewall(str(path))
+    except InputError:
+        return []

@@ -748,11 +748,13 @@ class IptablesLanguage(FirewallLanguage):
     )
 
     def recognizes(self, text: str, root: Field | None) -> bool:
-        """Text with a ``*filter`` (or other table) line and a ``COMMIT`` line."""
+        """Text with a ``*filter`` (or other table) line and a ``COMMIT`` or chain line; a
+        chain line is enough, so that a missing COMMIT is reported as such."""
         if root is not None:
             return False
-        lines = {line.strip() for line in text.splitlines()}
-        return "COMMIT" in lines and any(f"*{table}" in lines for table in KNOWN_TABLES)
+        lines = [line.strip() for line in text.splitlines()]
+        has_table = any(line in {f"*{table}" for table in KNOWN_TABLES} for line in lines)
+        return has_table and any(line == "COMMIT" or line.startswith(":") for line in lines)
 
     def read(
         self, text: str, root: Field | None, label: str, context: FirewallContext
