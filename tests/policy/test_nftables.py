@@ -463,3 +463,34 @@ def _layers_or_none(path) -> list[FirewallLayer]:
         return read_firewall(str(path))
     except InputError:
         return []
+
+
+def test_unconditional_counter_and_jump_that_falls_through_go_on_with_the_chain(load):
+    """A counter-only rule matching everything, and an unconditional jump to a chain that
+    decides nothing, both let every packet go on with the next rule."""
+    doc = ruleset(
+        chain("forward", "forward", "drop"),
+        chain("audit"),
+        rule("forward", {"counter": None}),
+        rule("forward", jump("audit")),
+        rule("forward", dport(80), ACCEPT),
+        rule("audit", {"log": None}),
+    )
+    assert verdict(only_layer(load(doc)), "192.0.2.1", "TCP", 80)[0] is Action.ALLOW
+
+
+def test_unconditional_return_in_the_middle_ends_the_chain_without_copies(load):
+    """An unconditional return in a jumped-to chain is its end: later rules are unreachable,
+    and the caller goes on with no copy of its rules."""
+    doc = ruleset(
+        chain("forward", "forward", "drop"),
+        chain("egress"),
+        rule("forward", match(payload("ip", "saddr"), "10.0.0.1"), jump("egress")),
+        rule("forward", dport(80), ACCEPT),
+        rule("egress", RETURN),
+        rule("egress", ACCEPT),
+    )
+    layer = only_layer(load(doc))
+    assert [r.origin.path for r in layer.rules_of(OUT)] == [
+        "table inet filter chain forward rule 2"
+    ]

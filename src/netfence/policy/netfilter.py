@@ -299,6 +299,10 @@ class FlatRule:
     """Whether this is the base chain's policy, reached by a return or the end of a goto."""
 
 
+_LEAVE_CHAIN: Final = frozenset({VerdictKind.GOTO, VerdictKind.RETURN})
+"""Verdicts after which a chain's later rules never see the packets they matched."""
+
+
 class _Inliner:
     """Inlines one base chain's jumps, gotos and returns into a first-match list."""
 
@@ -344,6 +348,7 @@ class _Inliner:
                 continue
             kind = rule.verdict.kind
             decided = True
+            ends_chain = matched == context or index == len(chain.rules) - 1
             if kind in (VerdictKind.ACCEPT, VerdictKind.DROP):
                 action = Action.ALLOW if kind is VerdictKind.ACCEPT else Action.DENY
                 self._emit(FlatRule(matched, action, rule.site, via))
@@ -360,16 +365,22 @@ class _Inliner:
                 )
             elif kind is VerdictKind.GOTO:
                 target = self._target(rule, active)
-                if not self._body(
+                decided = self._body(
                     target, 0, matched, stack, (*via, rule.site.path), active | {target.name}
-                ):
+                )
+                if not decided and not ends_chain:
                     self._leave(matched, stack)
+                    decided = True
             elif kind is VerdictKind.RETURN:
-                self._leave(matched, stack)
+                # A return that ends the chain for its packets is falling off its end.
+                decided = not ends_chain
+                if decided:
+                    self._leave(matched, stack)
             else:
                 decided = False
-            if decided and matched == context:
-                return True
+            if matched == context and (decided or kind in _LEAVE_CHAIN):
+                # Nothing of the context is left for the chain's later rules.
+                return decided
         return False
 
     def _leave(self, matched: Conditions, stack: tuple[_Frame, ...]) -> None:
