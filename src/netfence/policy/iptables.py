@@ -425,23 +425,25 @@ class _RuleParser:
 
 
 def _opt_source(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    addresses = p.address(line, v[0])
-    p._narrow(s, Conditions(sources=p.family - addresses if neg else addresses))
+    addresses = parser.address(line, values[0])
+    parser._narrow(state, Conditions(sources=parser.family - addresses if negated else addresses))
 
 
 def _opt_destination(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    addresses = p.address(line, v[0])
-    p._narrow(s, Conditions(destinations=p.family - addresses if neg else addresses))
+    addresses = parser.address(line, values[0])
+    parser._narrow(
+        state, Conditions(destinations=parser.family - addresses if negated else addresses)
+    )
 
 
 def _opt_protocol(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    name = v[0].lower()
+    name = values[0].lower()
     if name == "all" or name == "0":
         numbers = IntervalSet.of(0, 255)
     elif name.isdigit() and int(name) <= 255:
@@ -449,151 +451,177 @@ def _opt_protocol(
     elif name in PROTOCOL_NAMES:
         numbers = IntervalSet.of(PROTOCOL_NAMES[name])
     else:
-        raise p.text.error(line, v[0], "unknown protocol")
-    if neg:
+        raise parser.text.error(line, values[0], "unknown protocol")
+    if negated:
         numbers = IntervalSet.of(0, 255) - numbers
     else:
-        s.protocol = name
-    p._narrow(s, Conditions(services=protocol_services(numbers)))
+        state.protocol = name
+    parser._narrow(state, Conditions(services=protocol_services(numbers)))
 
 
 def _opt_interface(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    p._reason(s, f"interface {'not ' if neg else ''}{v[0]}")
+    parser._reason(state, f"interface {'not ' if negated else ''}{values[0]}")
 
 
 def _opt_fragment(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    p._reason(s, "fragments")
+    parser._reason(state, "fragments")
 
 
-def _opt_match(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    module = v[0]
+def _opt_match(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    module = values[0]
     if module not in MODELLED_MODULES and module not in UNMODELLED_MODULES:
-        raise p.text.error(line, module, "unknown match module")
+        raise parser.text.error(line, module, "unknown match module")
     if module in UNMODELLED_MODULES:
-        p._reason(s, f"match {module}")
-    s.modules.append(module)
+        parser._reason(state, f"match {module}")
+    state.modules.append(module)
 
 
-def _opt_jump(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    s.target, s.goto = v[0], opt in ("-g", "--goto")
+def _opt_jump(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    state.target, state.goto = values[0], option in ("-g", "--goto")
 
 
-def _port_protocol(p: _RuleParser, s: _RuleState, line: int, opt: str) -> str:
-    if s.protocol not in PORT_PROTOCOLS:
-        raise p.text.error(line, opt, "needs -p tcp, udp, sctp or udplite before it")
-    return PORT_PROTOCOLS[s.protocol]
+def _port_protocol(parser: _RuleParser, state: _RuleState, line: int, option: str) -> str:
+    if state.protocol not in PORT_PROTOCOLS:
+        raise parser.text.error(line, option, "needs -p tcp, udp, sctp or udplite before it")
+    return PORT_PROTOCOLS[state.protocol]
 
 
-def _opt_dport(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    protocol = _port_protocol(p, s, line, opt)
-    if opt in ("--dports", "--destination-ports") and "multiport" not in s.modules:
-        raise p.text.error(line, opt, "needs -m multiport before it")
-    ports = p.ports(line, v[0])
+def _opt_dport(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    protocol = _port_protocol(parser, state, line, option)
+    if option in ("--dports", "--destination-ports") and "multiport" not in state.modules:
+        raise parser.text.error(line, option, "needs -m multiport before it")
+    ports = parser.ports(line, values[0])
     everything = IntervalSet.of(0, 65535)
-    p._narrow(s, Conditions(services=PortSet({protocol: everything - ports if neg else ports})))
+    parser._narrow(
+        state, Conditions(services=PortSet({protocol: everything - ports if negated else ports}))
+    )
 
 
-def _opt_sport(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    _port_protocol(p, s, line, opt)
-    p.ports(line, v[0])
-    p._reason(s, "source port")
+def _opt_sport(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    _port_protocol(parser, state, line, option)
+    parser.ports(line, values[0])
+    parser._reason(state, "source port")
 
 
 def _opt_either_port(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    _port_protocol(p, s, line, opt)
-    p.ports(line, v[0])
-    p._reason(s, "multiport --ports (source or destination port)")
+    _port_protocol(parser, state, line, option)
+    parser.ports(line, values[0])
+    parser._reason(state, "multiport --ports (source or destination port)")
 
 
-def _opt_state(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    states = set(v[0].upper().split(","))
+def _opt_state(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    states = set(values[0].upper().split(","))
     unknown = states - {"NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"}
     if unknown:
-        raise p.text.error(line, v[0], f"unknown connection state {sorted(unknown)[0]}")
+        raise parser.text.error(line, values[0], f"unknown connection state {sorted(unknown)[0]}")
     if states & {"SNAT", "DNAT"}:
-        p._reason(s, "connection state SNAT/DNAT")
+        parser._reason(state, "connection state SNAT/DNAT")
         return
-    p._narrow(s, Conditions(new_flows=("NEW" in states) != neg))
+    parser._narrow(state, Conditions(new_flows=("NEW" in states) != negated))
 
 
 def _opt_match_set(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    name, flags = v
+    name, flags = values
     direction = flags.split(",")[0]
     if direction not in ("src", "dst"):
-        raise p.text.error(line, flags, "expected src or dst")
-    ipset = p.ipsets.get(name)
-    members = _ipset_members(p, ipset) if ipset is not None else None
+        raise parser.text.error(line, flags, "expected src or dst")
+    ipset = parser.ipsets.get(name)
+    members = _ipset_members(parser, ipset) if ipset is not None else None
     if members is None or len(flags.split(",")) > 1:
-        if neg:
-            p._reason(s, f"not in set {name}")
+        if negated:
+            parser._reason(state, f"not in set {name}")
         elif direction == "src":
-            p._narrow(s, Conditions(source_sets=(name,)))
+            parser._narrow(state, Conditions(source_sets=(name,)))
         else:
-            p._narrow(s, Conditions(destination_sets=(name,)))
+            parser._narrow(state, Conditions(destination_sets=(name,)))
         return
-    _narrow_addresses(p, s, direction == "src", p.family - members if neg else members)
+    _narrow_addresses(
+        parser, state, direction == "src", parser.family - members if negated else members
+    )
 
 
-def _ipset_members(p: _RuleParser, ipset: _IPSet) -> IPRangeSet | None:
+def _ipset_members(parser: _RuleParser, ipset: _IPSet) -> IPRangeSet | None:
     """The addresses of a one-dimension address set; None for other kinds (ip,port, ...)."""
     if ipset.kind not in ("hash:ip", "hash:net", "bitmap:ip"):
         return None
-    return IPRangeSet.union_of(p.address(line, member) for line, member in ipset.members)
+    return IPRangeSet.union_of(parser.address(line, member) for line, member in ipset.members)
 
 
-def _opt_icmp(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    version = 6 if opt == "--icmpv6-type" else 4
-    if version != p.version:
-        raise p.text.error(line, opt, f"not an option of an IPv{p.version} ruleset")
-    text = v[0]
+def _opt_icmp(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    version = 6 if option == "--icmpv6-type" else 4
+    if version != parser.version:
+        raise parser.text.error(line, option, f"not an option of an IPv{parser.version} ruleset")
+    text = values[0]
     protocol = "ICMP" if version == 4 else "ICMPv6"
     if text == "any":
-        values = PortSet.of(protocol)
+        services = PortSet.of(protocol)
     else:
         type_text, _, code_text = text.partition("/")
         number = ICMP_TYPE_NAMES[version].get(type_text)
         if number is None and (not type_text.isdigit() or int(type_text) > 255):
-            raise p.text.error(line, text, "unknown ICMP type")
+            raise parser.text.error(line, text, "unknown ICMP type")
         number = int(type_text) if number is None else number
         if code_text:
             if not code_text.isdigit() or int(code_text) > 255:
-                raise p.text.error(line, text, "invalid ICMP code")
-            values = PortSet.of(protocol, number * 256 + int(code_text))
+                raise parser.text.error(line, text, "invalid ICMP code")
+            services = PortSet.of(protocol, number * 256 + int(code_text))
         else:
-            values = icmp_services(version, IntervalSet.of(number))
+            services = icmp_services(version, IntervalSet.of(number))
     everything = PortSet.of(protocol)
-    p._narrow(
-        s, family_conditions(version) & Conditions(services=everything - values if neg else values)
+    parser._narrow(
+        state,
+        family_conditions(version)
+        & Conditions(services=everything - services if negated else services),
     )
 
 
-def _opt_range(p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool) -> None:
-    addresses = p.address_range(line, v[0])
-    _narrow_addresses(p, s, opt == "--src-range", p.family - addresses if neg else addresses)
+def _opt_range(
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
+) -> None:
+    addresses = parser.address_range(line, values[0])
+    _narrow_addresses(
+        parser, state, option == "--src-range", parser.family - addresses if negated else addresses
+    )
 
 
-def _narrow_addresses(p: _RuleParser, s: _RuleState, source: bool, addresses: IPRangeSet) -> None:
-    p._narrow(s, Conditions(sources=addresses) if source else Conditions(destinations=addresses))
+def _narrow_addresses(
+    parser: _RuleParser, state: _RuleState, source: bool, addresses: IPRangeSet
+) -> None:
+    parser._narrow(
+        state, Conditions(sources=addresses) if source else Conditions(destinations=addresses)
+    )
 
 
 def _opt_comment(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    s.comment = v[0]
+    state.comment = values[0]
 
 
 def _opt_tcp_flags(
-    p: _RuleParser, s: _RuleState, line: int, opt: str, v: list[str], neg: bool
+    parser: _RuleParser, state: _RuleState, line: int, option: str, values: list[str], negated: bool
 ) -> None:
-    p._reason(s, "TCP flags")
+    parser._reason(state, "TCP flags")
 
 
 _OPTIONS: Final = {
