@@ -170,10 +170,15 @@ class _Section:
     """One ``*table`` ... ``COMMIT`` section, as written."""
 
     table: str
+    """The table (``filter``, ``nat``, ...)."""
     line: int
+    """The line of its ``*table`` header."""
     chains: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Declared chains: their policy (``-`` for user chains) and line."""
     rules: list[tuple[int, list[str]]] = field(default_factory=list)
+    """Each ``-A`` line: its number and its tokens."""
     version: int = 4
+    """The IP version its save header names (6 for ip6tables-save)."""
 
 
 @dataclass
@@ -181,8 +186,11 @@ class _IPSet:
     """An ipset from an ``ipset save`` section: its type and, for address sets, members."""
 
     name: str
+    """The set's name."""
     kind: str
+    """Its type (``hash:net``, ``hash:ip,port``, ...)."""
     members: list[tuple[int, str]] = field(default_factory=list)
+    """Each ``add`` line's number and member."""
 
 
 class _Text:
@@ -192,9 +200,11 @@ class _Text:
         self.label = label
 
     def at(self, line: int) -> FileOrigin:
+        """Where ``line`` is."""
         return FileOrigin(self.label, 1, line)
 
     def error(self, line: int, token: str, message: str) -> InputError:
+        """The one-line error for ``token`` on ``line``."""
         return InputError(message, self.at(line), token)
 
 
@@ -290,11 +300,17 @@ class _RuleState:
     """What has been read of one rule so far."""
 
     conditions: Conditions = field(default_factory=Conditions)
+    """The intersection of the options read so far."""
     protocol: str | None = None
+    """The ``-p`` protocol, which ``--dport`` needs."""
     modules: list[str] = field(default_factory=list)
+    """The ``-m`` modules loaded, whose options may follow."""
     target: str | None = None
+    """The ``-j`` or ``-g`` target."""
     goto: bool = False
+    """Whether the target was given with ``-g``."""
     comment: str | None = None
+    """The ``-m comment`` text."""
 
 
 class _RuleParser:
@@ -307,6 +323,7 @@ class _RuleParser:
         self.family = FAMILY_ADDRESSES[version]
 
     def parse(self, line: int, tokens: list[str], path: str) -> ChainRule:
+        """One ``-A CHAIN ...`` line as a chain rule."""
         state = _RuleState()
         index, negate = 2, False
         while index < len(tokens):

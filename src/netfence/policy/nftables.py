@@ -122,10 +122,15 @@ class _Table:
     """One table's chains, rules, sets and maps as the export lists them."""
 
     family: str
+    """The table's family (``ip``, ``ip6``, ``inet``, ``bridge``, ...)."""
     name: str
+    """Its name."""
     chains: dict[str, Field] = field(default_factory=dict)
+    """Its chains' declarations, by name, in the export's order."""
     rules: dict[str, list[Field]] = field(default_factory=dict)
+    """Each chain's rules, in order."""
     sets: dict[str, Field] = field(default_factory=dict)
+    """Its named sets and maps, by name."""
 
 
 @dataclass
@@ -133,8 +138,10 @@ class _Ruleset:
     """Every table of the export, in the order listed."""
 
     tables: dict[tuple[str, str], _Table] = field(default_factory=dict)
+    """Tables by (family, name)."""
 
     def table(self, item: Field) -> _Table:
+        """The declared table an object names by its ``family`` and ``table``."""
         family = item.require("family").string()
         name = item.require("table").string()
         found = self.tables.get((family, name))
@@ -203,6 +210,7 @@ class _RuleReader:
         self.version = IP_FAMILIES[table.family]
 
     def chains(self) -> dict[str, Chain]:
+        """Every chain of the table with its rules, by name."""
         out: dict[str, Chain] = {}
         for name, body in self.table.chains.items():
             site = RuleSite(self._chain_path(name), body.location)
@@ -267,6 +275,7 @@ class _RuleReader:
         return conditions.with_reason("rewrites a packet header")
 
     def verdict(self, key: str, body: Field) -> Verdict:
+        """The verdict statement ``key`` (``reject`` ends the packet as ``drop`` does)."""
         if key == "reject":
             return Verdict(VerdictKind.DROP)
         kind = _VERDICTS[key]
@@ -275,6 +284,7 @@ class _RuleReader:
         return Verdict(kind)
 
     def verdict_map(self, body: Field) -> Iterator[tuple[Conditions, Verdict, str]]:
+        """Each element of a ``vmap``: what its key matches, its verdict, the key as text."""
         key = body.require("key")
         data = body.require("data")
         for element in self._map_elements(data):
@@ -296,6 +306,7 @@ class _RuleReader:
         yield from (_unwrapped(e) for e in data.require("set").items())
 
     def match(self, body: Field) -> Conditions:
+        """What one ``match`` expression matches."""
         op_field = body.get("op")
         op = op_field.string() if op_field is not None else "=="
         if op not in _OPERATORS:
