@@ -40,26 +40,48 @@ FLOWS = [
 ]
 
 
-def layer_allows(layer: FirewallLayer, flow: Flow) -> bool:
-    """First match among the layer's outbound rules, else its default; a matching rule the
-    model cannot decide would make the comparison meaningless, so it fails the test."""
-    for rule in layer.rules_of(TrafficDirection.OUTBOUND):
+INBOUND_SOURCE = "198.51.100.10"
+"""Where flows coming in are sent from (outside namespace 0's first address)."""
+INBOUND_FLOWS = [
+    *(Flow("TCP", CLUSTER_ADDRESS, port) for port in TCP_PORTS),
+    *(Flow("UDP", CLUSTER_ADDRESS, port) for port in UDP_PORTS),
+]
+
+
+def layer_allows(
+    layer: FirewallLayer,
+    flow: Flow,
+    direction: TrafficDirection = TrafficDirection.OUTBOUND,
+    source: str = CLUSTER_ADDRESS,
+) -> bool:
+    """First match among the layer's rules of ``direction``, else its default; a matching
+    rule the model cannot decide would make the comparison meaningless, so it fails."""
+    for rule in layer.rules_of(direction):
         match = rule.match
         if (
-            match.sources.contains(CLUSTER_ADDRESS)
+            match.sources.contains(source)
             and match.destinations.addresses.contains(flow.address)
             and match.services.contains(flow.protocol, flow.port)
         ):
             assert not rule.undecidable, (flow, rule.origin, rule.undecidable)
             return rule.action is Action.ALLOW
-    return layer.default(TrafficDirection.OUTBOUND) is Action.ALLOW
+    return layer.default(direction) is Action.ALLOW
 
 
-def allowed_by_model(layers: list[FirewallLayer]) -> set[Flow]:
+def allowed_by_model(
+    layers: list[FirewallLayer],
+    flows: list[Flow] = FLOWS,
+    direction: TrafficDirection = TrafficDirection.OUTBOUND,
+    source: str = CLUSTER_ADDRESS,
+) -> set[Flow]:
     """Flows every forward layer allows, in series."""
     forward = [layer for layer in layers if layer.settings.extra.get("hook") == "forward"]
     assert forward, "no forward layer"
-    return {flow for flow in FLOWS if all(layer_allows(layer, flow) for layer in forward)}
+    return {
+        flow
+        for flow in flows
+        if all(layer_allows(layer, flow, direction, source) for layer in forward)
+    }
 
 
 @pytest.fixture
@@ -68,6 +90,7 @@ def net():
     with topology(HOSTS) as built:
         for index in (0, 1):
             built.serve(index, TCP_PORTS, UDP_PORTS)
+        built.serve_cluster(TCP_PORTS, UDP_PORTS)
         yield built
 
 
@@ -80,12 +103,20 @@ def _check(net: Topology, layers: list[FirewallLayer]) -> None:
         "model only": sorted(map(str, model - real)),
         "kernel only": sorted(map(str, real - model)),
     }
+    # A forward chain judges flows coming in too, with the same rules.
+    real_in = net.probe(INBOUND_FLOWS, namespace=net.outside(0))
+    model_in = allowed_by_model(layers, INBOUND_FLOWS, TrafficDirection.INBOUND, INBOUND_SOURCE)
+    assert real_in and set(INBOUND_FLOWS) - real_in
+    assert sorted(model_in) == sorted(real_in), {
+        "model only": sorted(map(str, model_in - real_in)),
+        "kernel only": sorted(map(str, real_in - model_in)),
+    }
 
 
 def test_nftables_ruleset_read_back_from_the_kernel_decides_as_packets_do(net, tmp_path):
     """nftables base chains in series, named set, jump with conditional return, goto, drop
     policy, ct state established,related, deny before allow, verdict map: the parsed layers
-    agree with the kernel on every probe flow."""
+    agree with the kernel on every probe flow, outbound and (the same rules) inbound."""
     require_root_tools("nft")
     net.exec(net.firewall, "nft", "-f", str(DATA / "kernel.nft"))
     exported = tmp_path / "ruleset.json"
@@ -102,7 +133,7 @@ def test_nftables_ruleset_read_back_from_the_kernel_decides_as_packets_do(net, t
 def test_iptables_ruleset_read_back_from_the_kernel_decides_as_packets_do(net, tmp_path):
     """iptables FORWARD with a drop policy, conntrack, deny before allow, multiport, iprange,
     a jump with a conditional RETURN and a goto: iptables-save read back and parsed agrees
-    with the kernel on every probe flow."""
+    with the kernel on every probe flow, outbound and inbound."""
     require_root_tools("iptables-restore", "iptables-save")
     net.exec(net.firewall, "iptables-restore", stdin=(DATA / "kernel.rules").read_text())
     exported = tmp_path / "iptables.rules"

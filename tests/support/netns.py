@@ -4,8 +4,9 @@
 *firewall* namespace routing between it and two *outside* namespaces (198.51.100.0/24 and
 203.0.113.0/24) with forwarding on, and veth pairs between them. Servers in the outside
 namespaces listen on the TCP and UDP ports a test asks for (on every address it gives them);
-``probe`` tries many flows at once from the cluster namespace, with short timeouts, and says
-which got through: a TCP connection accepted, or a UDP request answered.
+``probe`` tries many flows at once from the cluster namespace (or, for flows coming in, from
+an outside one to servers in the cluster namespace), with short timeouts, and says which got
+through: a TCP connection accepted, or a UDP request answered.
 
 Everything is torn down on exit (servers stopped, namespaces deleted), failure or not. It needs
 root and iproute2; ``require_root_tools`` skips without them, except under CI where it fails.
@@ -188,28 +189,46 @@ class Topology:
 
     def serve(self, index: int, tcp_ports: Iterable[int], udp_ports: Iterable[int]) -> None:
         """Start servers in outside namespace ``index`` on every one of its addresses."""
+        self.serve_in(self.outside(index), self.hosts[index], tcp_ports, udp_ports)
+
+    def serve_cluster(self, tcp_ports: Iterable[int], udp_ports: Iterable[int]) -> None:
+        """Start servers in the cluster namespace, for flows coming in from outside."""
+        self.serve_in(self.cluster, [CLUSTER_ADDRESS], tcp_ports, udp_ports)
+
+    def serve_in(
+        self,
+        namespace: str,
+        addresses: Sequence[str],
+        tcp_ports: Iterable[int],
+        udp_ports: Iterable[int],
+    ) -> None:
+        """Start a server in ``namespace`` on each of ``addresses`` and ports."""
         command = [
             "ip",
             "netns",
             "exec",
-            self.outside(index),
+            namespace,
             sys.executable,
             "-c",
             _SERVER,
             ",".join(map(str, tcp_ports)),
             ",".join(map(str, udp_ports)),
-            ",".join(self.hosts[index]),
+            ",".join(addresses),
         ]
         server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.servers.append(server)
         assert server.stdout is not None
         ready = server.stdout.readline().strip()
-        assert ready == "ready", f"server in {self.outside(index)} did not start"
+        assert ready == "ready", f"server in {namespace} did not start"
 
-    def probe(self, flows: Sequence[Flow], timeout: float = 0.8) -> set[Flow]:
-        """The flows, tried all at once from the cluster namespace, that got through."""
+    def probe(
+        self, flows: Sequence[Flow], timeout: float = 0.8, namespace: str | None = None
+    ) -> set[Flow]:
+        """The flows, tried all at once from ``namespace`` (the cluster's by default), that
+        got through."""
         payload = json.dumps([[f.protocol, f.address, f.port] for f in flows])
-        output = self.exec(self.cluster, sys.executable, "-c", _PROBE, payload, str(timeout))
+        source = namespace if namespace is not None else self.cluster
+        output = self.exec(source, sys.executable, "-c", _PROBE, payload, str(timeout))
         return {flow for flow, ok in zip(flows, json.loads(output), strict=True) if ok}
 
     def teardown(self) -> None:
