@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Final
 
 from netfence.errors import InputError
@@ -136,6 +136,23 @@ def icmp_services(version: int, types: IntervalSet) -> PortSet:
     return PortSet({protocol: IntervalSet((lo * 256, hi * 256 + 255) for lo, hi in types)})
 
 
+_EVERYWHERE: Final = IPRangeSet.everything()
+"""Every address: the default of a match that does not constrain addresses (shared, so that
+conjoining with it is recognized without computing an intersection)."""
+_EVERY_SERVICE: Final = PortSet.all()
+"""Every protocol and port, shared likewise."""
+
+
+def _both_addresses(first: IPRangeSet, second: IPRangeSet) -> IPRangeSet:
+    return first if second is _EVERYWHERE else second if first is _EVERYWHERE else first & second
+
+
+def _both_services(first: PortSet, second: PortSet) -> PortSet:
+    if second is _EVERY_SERVICE:
+        return first
+    return second if first is _EVERY_SERVICE else first & second
+
+
 def _merged(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     """Both tuples' items, in order, each once."""
     return first + tuple(item for item in second if item not in first)
@@ -146,11 +163,11 @@ class Conditions:
     """What one rule (or a rule with the jumps that lead to it) matches: the intersection of
     its match expressions, with what the model cannot express kept as reasons."""
 
-    sources: IPRangeSet = field(default_factory=IPRangeSet.everything)
+    sources: IPRangeSet = _EVERYWHERE
     """Source addresses."""
-    destinations: IPRangeSet = field(default_factory=IPRangeSet.everything)
+    destinations: IPRangeSet = _EVERYWHERE
     """Destination addresses."""
-    services: PortSet = field(default_factory=PortSet.all)
+    services: PortSet = _EVERY_SERVICE
     """Protocols and destination ports."""
     source_sets: tuple[str, ...] = ()
     """Source sets whose members are unknown (an ipset the export does not carry)."""
@@ -164,9 +181,9 @@ class Conditions:
 
     def __and__(self, other: Conditions) -> Conditions:
         return Conditions(
-            self.sources & other.sources,
-            self.destinations & other.destinations,
-            self.services & other.services,
+            _both_addresses(self.sources, other.sources),
+            _both_addresses(self.destinations, other.destinations),
+            _both_services(self.services, other.services),
             _merged(self.source_sets, other.source_sets),
             _merged(self.destination_sets, other.destination_sets),
             _merged(self.undecidable, other.undecidable),
