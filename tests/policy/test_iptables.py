@@ -366,3 +366,16 @@ def test_read_firewall_recognizes_iptables_save_text_and_refuses_other_shapes(tm
     other.write_text("COMMIT\nsomething else\n")
     with pytest.raises(InputError, match="not a firewall export netfence recognizes"):
         read_firewall(str(other))
+
+
+def test_counters_before_rules_are_read_and_deep_jumps_refused(load, load_error):
+    """iptables-save -c writes `[packets:bytes]` before each rule; a chain of jumps nested
+    deeper than netfence follows is one error line, not a crash."""
+    layer = forward(load(save("[12:3400] -A FORWARD -d 198.51.100.1/32 -j ACCEPT")))
+    assert layer.rules_of(OUT)[1].match.destinations.addresses.contains("198.51.100.1")
+    names = [f"C{i}" for i in range(100)]
+    jumps = "\n".join(f"-A {a} -j {b}" for a, b in zip(["FORWARD", *names], names, strict=False))
+    error = load_error(save(jumps, chains=" ".join(names)))
+    assert "\n" not in error and error.endswith("jumps nest deeper than 64 chains")
+    error = load_error(save("[1:2]"))
+    assert error.endswith("[1:2]: counters without a rule")

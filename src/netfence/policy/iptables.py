@@ -245,6 +245,8 @@ def _sections(source: str, text: _Text) -> tuple[list[_Section], dict[str, _IPSe
             _declare_chain(text, number, line, current)
         else:
             tokens = _split(text, number, _COUNTERS.sub("", line))
+            if not tokens:
+                raise text.error(number, line, "counters without a rule")
             if tokens[0] not in ("-A", "--append"):
                 raise text.error(number, tokens[0], "unknown command (iptables-save writes -A)")
             if len(tokens) < 2 or tokens[1] not in current.chains:

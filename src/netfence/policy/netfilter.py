@@ -46,6 +46,9 @@ MAX_INLINED_RULES: Final = 100_000
 """Most rules one base chain may expand to once jumps are inlined; beyond it the export is
 refused rather than read for minutes (returns copy the rest of their callers)."""
 
+MAX_JUMP_DEPTH: Final = 64
+"""Most chains one path of jumps and gotos may pass through (the kernel allows fewer)."""
+
 IPV4_ALL: Final = IPRangeSet.from_cidr("0.0.0.0/0")
 """Every IPv4 address."""
 IPV6_ALL: Final = IPRangeSet.from_cidr("::/0")
@@ -416,6 +419,10 @@ class _Inliner:
         target = self.chains.get(name)
         if target is None:
             raise InputError(f"jump to undefined chain {name!r}", rule.site.origin, rule.site.path)
+        if len(active) > MAX_JUMP_DEPTH:
+            raise InputError(
+                f"jumps nest deeper than {MAX_JUMP_DEPTH} chains", rule.site.origin, rule.site.path
+            )
         if name in active:
             raise InputError(
                 f"chain loop: {name!r} jumps back into itself", rule.site.origin, rule.site.path
