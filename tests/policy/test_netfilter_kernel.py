@@ -16,7 +16,14 @@ import pytest
 from netfence.model.firewall import FirewallKind, FirewallLayer, TrafficDirection
 from netfence.model.layers import Action
 from netfence.policy.firewall_registry import read_firewall
-from tests.support.netns import CLUSTER_ADDRESS, Flow, Topology, require_root_tools, topology
+from tests.support.netns import (
+    CLUSTER_ADDRESS,
+    CLUSTER_ADDRESS6,
+    Flow,
+    Topology,
+    require_root_tools,
+    topology,
+)
 
 DATA = Path(__file__).parent / "data" / "netfilter"
 HOSTS = ((10, 66, 70), (5, 7, 20))
@@ -48,6 +55,15 @@ INBOUND_FLOWS = [
 ]
 
 
+FLOWS += [
+    Flow(protocol, f"{net}::{host}", port)
+    for net, host in (("2001:db8:100", 10), ("2001:db8:113", 5))
+    for protocol, ports in (("TCP", TCP_PORTS), ("UDP", UDP_PORTS))
+    for port in ports
+]
+"""IPv6 too: an ``ip`` table does not see it, an ``inet`` one does."""
+
+
 def layer_allows(
     layer: FirewallLayer,
     flow: Flow,
@@ -59,13 +75,20 @@ def layer_allows(
     for rule in layer.rules_of(direction):
         match = rule.match
         if (
-            match.sources.contains(source)
+            match.sources.contains(_family_source(source, flow))
             and match.destinations.addresses.contains(flow.address)
             and match.services.contains(flow.protocol, flow.port)
         ):
             assert not rule.undecidable, (flow, rule.origin, rule.undecidable)
             return rule.action is Action.ALLOW
     return layer.default(direction) is Action.ALLOW
+
+
+def _family_source(source: str, flow: Flow) -> str:
+    """The cluster's (or outside's) address of the flow's IP version."""
+    if ":" not in flow.address:
+        return source
+    return CLUSTER_ADDRESS6 if source == CLUSTER_ADDRESS else "2001:db8:100::10"
 
 
 def allowed_by_model(

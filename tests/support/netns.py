@@ -1,8 +1,9 @@
 """Real network namespaces for tests that load rulesets into a kernel and send packets.
 
-``Topology`` builds, under names no other run shares, a *cluster* namespace (10.91.0.2/24), a
-*firewall* namespace routing between it and two *outside* namespaces (198.51.100.0/24 and
-203.0.113.0/24) with forwarding on, and veth pairs between them. Servers in the outside
+``Topology`` builds, under names no other run shares, a *cluster* namespace (10.91.0.2/24,
+fd00:91::2/64), a *firewall* namespace routing between it and two *outside* namespaces
+(198.51.100.0/24 and 2001:db8:100::/64; 203.0.113.0/24 and 2001:db8:113::/64) with IPv4 and
+IPv6 forwarding on, and veth pairs between them. Servers in the outside
 namespaces listen on the TCP and UDP ports a test asks for (on every address it gives them);
 ``probe`` tries many flows at once from the cluster namespace (or, for flows coming in, from
 an outside one to servers in the cluster namespace), with short timeouts, and says which got
@@ -32,6 +33,13 @@ CLUSTER_GATEWAY = "10.91.0.1"
 """The firewall's address on the cluster side."""
 OUTSIDE_NETWORKS = ("198.51.100", "203.0.113")
 """The /24s of the two outside namespaces (the firewall is .1 on each)."""
+CLUSTER_ADDRESS6 = "fd00:91::2"
+"""The cluster namespace's IPv6 address."""
+CLUSTER_GATEWAY6 = "fd00:91::1"
+"""The firewall's IPv6 address on the cluster side."""
+OUTSIDE_NETWORKS6 = ("2001:db8:100", "2001:db8:113")
+"""The /64s of the two outside namespaces (the firewall is ::1 on each); host N of an outside
+namespace is ``NETWORK::N`` as well as ``NETWORK.N``."""
 
 _SERVER = r"""
 import socket, sys, threading
@@ -46,12 +54,13 @@ def serve_udp(s):
 # One socket per address, so that a UDP answer leaves from the address the request went to
 # (from the primary address, conntrack would take it for a new flow).
 for address in addresses:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     for port in tcp:
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s = socket.socket(family); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((address, port)); s.listen(128)
         threading.Thread(target=serve_tcp, args=(s,), daemon=True).start()
     for port in udp:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((address, port))
+        s = socket.socket(family, socket.SOCK_DGRAM); s.bind((address, port))
         threading.Thread(target=serve_udp, args=(s,), daemon=True).start()
 print("ready", flush=True)
 sys.stdin.read()
@@ -64,7 +73,8 @@ flows, timeout = json.loads(sys.argv[1]), float(sys.argv[2])
 def attempt(flow):
     protocol, address, port = flow
     kind = socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM
-    with socket.socket(socket.AF_INET, kind) as s:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, kind) as s:
         s.settimeout(timeout)
         try:
             if protocol == "TCP":
@@ -151,19 +161,46 @@ class Topology:
             run("ip", "netns", "add", namespace)
             self.created.append(namespace)
             self.exec(namespace, "ip", "link", "set", "lo", "up")
+            # No duplicate detection on the links to come, so that IPv6 (link-local
+            # addresses included, which neighbour discovery uses) works at once.
+            for scope in ("all", "default"):
+                self.exec(namespace, "sysctl", "-q", "-w", f"net.ipv6.conf.{scope}.accept_dad=0")
         self._link(
-            self.cluster, f"v{self.token}c", [f"{CLUSTER_ADDRESS}/24"], f"{CLUSTER_GATEWAY}/24"
+            self.cluster,
+            f"v{self.token}c",
+            [f"{CLUSTER_ADDRESS}/24", f"{CLUSTER_ADDRESS6}/64"],
+            [f"{CLUSTER_GATEWAY}/24", f"{CLUSTER_GATEWAY6}/64"],
         )
-        for index, network in enumerate(OUTSIDE_NETWORKS):
-            self.hosts[index] = [f"{network}.{host}" for host in outside_hosts[index]]
-            hosts = [f"{address}/24" for address in self.hosts[index]]
-            self._link(self.outside(index), f"v{self.token}{index}", hosts, f"{network}.1/24")
+        for index, (network, network6) in enumerate(
+            zip(OUTSIDE_NETWORKS, OUTSIDE_NETWORKS6, strict=False)
+        ):
+            numbers = list(outside_hosts[index])
+            self.hosts[index] = [f"{network}.{n}" for n in numbers]
+            self.hosts[index] += [f"{network6}::{n}" for n in numbers]
+            hosts = [f"{a}/{64 if ':' in a else 24}" for a in self.hosts[index]]
+            gateway = [f"{network}.1/24", f"{network6}::1/64"]
+            self._link(self.outside(index), f"v{self.token}{index}", hosts, gateway)
         self.exec(self.cluster, "ip", "route", "add", "default", "via", CLUSTER_GATEWAY)
-        for index, network in enumerate(OUTSIDE_NETWORKS):
-            self.exec(self.outside(index), "ip", "route", "add", "default", "via", f"{network}.1")
+        self.exec(self.cluster, "ip", "-6", "route", "add", "default", "via", CLUSTER_GATEWAY6)
+        for index, (network, network6) in enumerate(
+            zip(OUTSIDE_NETWORKS, OUTSIDE_NETWORKS6, strict=False)
+        ):
+            outside = self.outside(index)
+            self.exec(outside, "ip", "route", "add", "default", "via", f"{network}.1")
+            self.exec(outside, "ip", "-6", "route", "add", "default", "via", f"{network6}::1")
         self.exec(self.firewall, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        self.exec(self.firewall, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+        self._warm_up()
 
-    def _link(self, namespace: str, name: str, addresses: list[str], firewall_side: str) -> None:
+    def _warm_up(self) -> None:
+        """Resolve every neighbour on the way out before any ruleset is loaded: IPv6
+        neighbour discovery can outlast a probe's short timeout the first time."""
+        closed = [Flow("TCP", address, 9) for hosts in self.hosts.values() for address in hosts]
+        self.probe(closed, timeout=2.0)
+
+    def _link(
+        self, namespace: str, name: str, addresses: list[str], firewall_side: list[str]
+    ) -> None:
         """A veth pair from ``namespace`` to the firewall, with addresses on both ends."""
         peer = f"{name}f"
         run(
@@ -181,9 +218,11 @@ class Topology:
             "netns",
             self.firewall,
         )
+        # nodad: an IPv6 address is usable at once, not after duplicate detection.
         for address in addresses:
-            self.exec(namespace, "ip", "addr", "add", address, "dev", name)
-        self.exec(self.firewall, "ip", "addr", "add", firewall_side, "dev", peer)
+            self.exec(namespace, "ip", "addr", "add", address, "dev", name, "nodad")
+        for address in firewall_side:
+            self.exec(self.firewall, "ip", "addr", "add", address, "dev", peer, "nodad")
         self.exec(namespace, "ip", "link", "set", name, "up")
         self.exec(self.firewall, "ip", "link", "set", peer, "up")
 
@@ -193,7 +232,7 @@ class Topology:
 
     def serve_cluster(self, tcp_ports: Iterable[int], udp_ports: Iterable[int]) -> None:
         """Start servers in the cluster namespace, for flows coming in from outside."""
-        self.serve_in(self.cluster, [CLUSTER_ADDRESS], tcp_ports, udp_ports)
+        self.serve_in(self.cluster, [CLUSTER_ADDRESS, CLUSTER_ADDRESS6], tcp_ports, udp_ports)
 
     def serve_in(
         self,
