@@ -13,11 +13,18 @@ from netfence.errors import InputError
 from netfence.model.firewall import FirewallKind, FirewallLayer
 from netfence.policy.azure_firewall import AzureFirewallLanguage
 from netfence.policy.interface import FirewallContext, FirewallLanguage
+from netfence.policy.iptables import IptablesLanguage
+from netfence.policy.nftables import NftablesLanguage
 from netfence.policy.nsg import NSGLanguage
 from netfence.sources.exports import parse_json_export, read_export_text
 from netfence.sources.fields import Field
 
-FIREWALL_LANGUAGES: Final[tuple[FirewallLanguage, ...]] = (AzureFirewallLanguage(), NSGLanguage())
+FIREWALL_LANGUAGES: Final[tuple[FirewallLanguage, ...]] = (
+    AzureFirewallLanguage(),
+    NSGLanguage(),
+    NftablesLanguage(),
+    IptablesLanguage(),
+)
 """Every firewall language, in the order their recognizers are tried."""
 
 
