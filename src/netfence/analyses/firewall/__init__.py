@@ -1,0 +1,1 @@
+"""Analyses of firewall layers against what the cluster requires: consistency and generation."""
