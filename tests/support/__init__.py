@@ -1,0 +1,1 @@
+"""Helpers tests share: real servers and network namespaces they start."""

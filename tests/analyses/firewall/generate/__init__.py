@@ -1,0 +1,1 @@
+"""Tests of firewall generate, one module per generator."""
