@@ -16,6 +16,7 @@ from typing import Any
 
 from netfence.analyses.audit import AuditReport
 from netfence.analyses.firewall.catalog import CHECKS
+from netfence.analyses.firewall.inputs import read_firewall_layers
 from netfence.analyses.firewall.run import FirewallCheck, FirewallCheckOptions, run_firewall_check
 from netfence.cli.endpoints import add_endpoint_options, endpoint_options
 from netfence.cli.inputs import read_cluster
@@ -23,15 +24,12 @@ from netfence.cli.options import add_color_option, add_verbose_option, severity
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.model.findings import Severity
 from netfence.model.firewall import FirewallKind, FirewallLayer
-from netfence.policy.firewall_registry import read_firewalls
-from netfence.policy.interface import FirewallContext
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sources.service_tags import read_service_tags
 
 EXIT_FINDINGS = 1
 
@@ -145,12 +143,12 @@ def add_firewall_parser(commands: Any) -> None:
 
 def read_layers(args: argparse.Namespace) -> list[FirewallLayer]:
     """The layers of every ``--firewall`` export, with the context the options give."""
-    context = FirewallContext(
-        service_tags=read_service_tags(args.service_tags) if args.service_tags else None,
+    return read_firewall_layers(
+        args.firewall,
+        service_tags=args.service_tags,
         virtual_network=IPRangeSet.union_of(args.virtual_network) if args.virtual_network else None,
+        kind=FirewallKind(args.firewall_format) if args.firewall_format else None,
     )
-    kind = FirewallKind(args.firewall_format) if args.firewall_format else None
-    return read_firewalls(args.firewall, context, kind)
 
 
 def check_options(args: argparse.Namespace) -> FirewallCheckOptions:
