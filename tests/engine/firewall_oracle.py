@@ -10,7 +10,9 @@ name matching. The semantics it writes down, from DESIGN ("Layers and paths", "N
 - a name is in a rule's destinations when a pattern matches it, or when the rule's
   addresses are every address; against other address rules only a *listed* name (one some
   rule or flow names exactly) is resolved: all its addresses inside matches, none does not,
-  anything else is maybe; an address alone never matches a name pattern;
+  anything else is maybe, counting only the addresses of the families the rule's sources
+  hold (a name with none of them is never reached by the rule's packets; a resolver's empty
+  answer is a name that resolves to nothing); an address alone never matches a name pattern;
 - a tag documented to cover names (``tag_covers``) surely matches those names;
 - the first sure match decides (else the default); the verdict is undecided when a maybe
   rule before it has the other action.
@@ -92,13 +94,19 @@ class Oracle:
             return SURE
         if not dest.addresses:
             return NO
-        if dest.addresses == IPRangeSet.everything():
+        families = _families(rule)
+        if dest.addresses in (IPRangeSet.everything(), families):
             return SURE
         if self.resolve is None or name not in self.listed:
             return MAYBE
         found = self.resolve(name)
-        if not found:
+        if found is None:
             return MAYBE
+        # The rule's packets are of its sources' families: they reach the name only at
+        # its addresses of those families (none of them: never).
+        found = found & families
+        if not found:
+            return NO
         inside = found & dest.addresses
         if inside == found:
             return SURE
@@ -168,6 +176,14 @@ class Oracle:
                 if self.rule_status(other, source, destination, protocol, port) == SURE:
                     return False
         return self.rule_status(rule, source, destination, protocol, port) != NO
+
+
+def _families(rule: FirewallRule) -> IPRangeSet:
+    """Every address of each family the rule's sources hold (both, with source tags)."""
+    if rule.match.source_tags:
+        return IPRangeSet.everything()
+    wholes = {4: "0.0.0.0/0", 6: "::/0"}
+    return IPRangeSet.from_cidrs([wholes[v] for v in (4, 6) if rule.match.sources.family(v)])
 
 
 def path_verdict(decisions: list[OracleDecision]) -> tuple[str, int | None]:

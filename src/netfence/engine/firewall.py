@@ -409,14 +409,16 @@ class FirewallSpace:
         if resolver is not None:
             for index, name_class in enumerate(names.classes):
                 if name_class.kind is NameClassKind.EXACT:
-                    found = resolver.addresses(name_class.representative)
-                    self.resolved[index] = found if found else None
+                    # Empty: the name resolves to nothing, so no flow reaches it.
+                    self.resolved[index] = resolver.addresses(name_class.representative)
+        self._impossible: Cells | None = None
         self.bounded: set[int] = set()
         """Name classes whose addresses are known only to lie within a bound (a public
         endpoint's addresses are public), not resolved."""
         if name_bound is not None:
             for index, name_class in enumerate(names.classes):
-                bound = None if self.resolved.get(index) else name_bound(name_class.pattern)
+                known = self.resolved.get(index) is not None
+                bound = None if known else name_bound(name_class.pattern)
                 if bound:
                     self.resolved[index] = bound
                     self.bounded.add(index)
@@ -557,7 +559,8 @@ class FirewallSpace:
             if tag in self.tag_covers:
                 destinations = destinations | self.name_mask(self.tag_covers[tag])
         maybe_names = np.zeros_like(destinations)
-        self._meet_names(match.destinations.addresses, destinations, maybe_names)
+        families = _source_families(match.sources, bool(match.source_tags))
+        self._meet_names(match.destinations.addresses, destinations, maybe_names, families)
         known = destinations | maybe_names
         maybe_tagged = ~known if match.destinations.tags else np.zeros_like(known)
         return RuleCells(
@@ -570,19 +573,27 @@ class FirewallSpace:
             undecidable=bool(rule.undecidable),
         )
 
-    def _meet_names(self, addresses: IPRangeSet, sure: Cells, maybe: Cells) -> None:
+    def _meet_names(
+        self, addresses: IPRangeSet, sure: Cells, maybe: Cells, families: IPRangeSet
+    ) -> None:
         """Mark the name classes an address rule matches (sure) or may match (maybe): all
-        of a resolved name's addresses inside is sure, none is no match, else maybe."""
+        of a resolved name's addresses inside is sure, none is no match, else maybe.
+
+        Only the addresses of the families the rule's sources have count (``families``): a
+        rule from IPv4 sources sees IPv4 packets, which reach a name at its A records."""
         if not addresses:
             return
         count = self.destination.address_count
-        if addresses == IPRangeSet.everything():
+        if addresses == IPRangeSet.everything() or addresses == families:
             sure[count:] = True
             return
         open_names = ~sure[count:]
         inside = self.address_mask(addresses)[self._resolved_columns]
-        held = (self._resolved_atoms & inside).sum(axis=1)
-        all_in = self._resolved_known & (held == self._resolved_atoms.sum(axis=1))
+        relevant = self._resolved_atoms & self.address_mask(families)[self._resolved_columns]
+        held = (relevant & inside).sum(axis=1)
+        reachable = relevant.sum(axis=1)
+        # A name without an address of the rule's families is one its packets never reach.
+        all_in = self._resolved_known & (held == reachable) & (reachable > 0)
         none_in = self._resolved_known & (held == 0)
         sure[count:] |= open_names & all_in
         maybe[count:] |= open_names & ~all_in & ~none_in
@@ -892,15 +903,40 @@ class FirewallSpace:
         """The cells of a required flow: its sources (or the cluster's, or every source),
         its destination addresses and names, its services. Unexpanded tags are not cells."""
         sources = flow.sources if flow.sources is not None else cluster_sources
-        source_mask = (
-            np.ones(len(self.source_atoms), dtype=np.bool_)
-            if sources is None
-            else self.source_mask(sources)
-        )
-        destinations = self.address_mask(flow.destinations.addresses) | self.name_mask(
-            flow.destinations.names
-        )
-        return self.box(source_mask, destinations, self.service_mask(flow.services))
+        origin = IPRangeSet.everything() if sources is None else sources
+        services = self.service_mask(flow.services)
+        names = self.name_mask(flow.destinations.names)
+        cells = np.zeros(self.shape, dtype=np.bool_)
+        # A packet has one family: sources of each family reach destinations of the same
+        # (and names at their addresses of that family, when the resolver gives them).
+        for whole in _FAMILIES:
+            destinations = self.address_mask(flow.destinations.addresses & whole) | (
+                names & ~self._names_without(whole)
+            )
+            cells |= self.box(self.source_mask(origin & whole), destinations, services).cells
+        return Region(self, cells)
+
+    def impossible(self) -> Cells:
+        """The cells no packet is: a source of one family with a destination address of the
+        other, or with a name the resolver answers with no address of the source's family."""
+        if self._impossible is None:
+            cells = np.zeros(self.shape, dtype=np.bool_)
+            everything = np.ones(self.service_count, dtype=np.bool_)
+            for whole, other in (_FAMILIES, _FAMILIES[::-1]):
+                sources = self.source_mask(whole)
+                destinations = self.address_mask(other) | self._names_without(whole)
+                cells |= self.box(sources, destinations, everything).cells
+            self._impossible = cells
+        return self._impossible
+
+    def _names_without(self, family: IPRangeSet) -> Cells:
+        """The name classes the resolver answers with no address of ``family``."""
+        mask = np.zeros(self.destination.size, dtype=np.bool_)
+        count = self.destination.address_count
+        for index, addresses in self.resolved.items():
+            if addresses is not None and not addresses & family:
+                mask[count + index] = True
+        return mask
 
     def check_flow(
         self, flow: RequiredFlow, layer: int, cluster_sources: IPRangeSet | None = None
@@ -950,6 +986,20 @@ class FirewallSpace:
         else:
             verdict = Verdict.ALLOW
         return PathCheck(flow, verdict, checks, tuple(sorted(blocking, key=_blocking_key)))
+
+
+_FAMILIES: Final = (IPRangeSet.from_cidrs(["0.0.0.0/0"]), IPRangeSet.from_cidrs(["::/0"]))
+"""Every IPv4 address, every IPv6 address."""
+
+
+def _source_families(sources: IPRangeSet, tagged: bool) -> IPRangeSet:
+    """Every address of the families a rule's sources hold (both when unexpanded source
+    tags may hold either): the destinations its packets can have."""
+    if tagged:
+        return IPRangeSet.everything()
+    return IPRangeSet.union_of(
+        whole for version, whole in zip((4, 6), _FAMILIES, strict=True) if sources.family(version)
+    )
 
 
 def combine_path(decisions: Sequence[LayerDecision]) -> PathDecision:

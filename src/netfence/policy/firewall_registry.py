@@ -42,6 +42,17 @@ def read_firewall(
     """Every layer in one export; its language is recognized unless ``kind`` is given."""
     text = read_export_text(path)
     label = "<stdin>" if path == "-" else path
+    return read_firewall_text(text, label, context, kind)
+
+
+def read_firewall_text(
+    text: str,
+    label: str,
+    context: FirewallContext | None = None,
+    kind: FirewallKind | None = None,
+) -> list[FirewallLayer]:
+    """Every layer in an export already read (``label`` names it in errors and origins):
+    how netfence reads back the rules it generated, before it prints them."""
     root = _json_root(text, label)
     context = context if context is not None else FirewallContext()
     if kind is not None:

@@ -27,6 +27,7 @@ from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.names import DomainPatternSet
+from netfence.sets.ports import PortSet
 from tests.engine.firewall_builders import (
     ALLOW,
     DENY,
@@ -362,3 +363,83 @@ def test_a_layer_that_sees_pod_addresses_is_checked_from_the_pods():
     assert _check([node, perimeter], pod_sources=pods) == []
     without = _of(_check([node, perimeter]), "NF101")
     assert {f.evidence["layer"] for f in without} == {"node"}
+
+
+class _Answers:
+    """A fixed resolver: names to addresses (an empty set: resolves to nothing)."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = {name: IPRangeSet.from_addresses(a) for name, a in table.items()}
+
+    def addresses(self, name: str) -> IPRangeSet | None:
+        return self.table.get(name)
+
+
+DUAL = _Answers({"management.azure.com": ["20.37.158.1", "2603:1030:b00::1"]})
+ARM_ONLY = [required(names=["management.azure.com"], reason="ARM", entry_id="arm")]
+
+
+def test_a_name_is_reached_at_the_addresses_of_the_sources_family():
+    """Names meeting addresses, per family (docs/firewall.md "What a rule matches"): an IPv4
+    cluster reaches management.azure.com at its A record only, so a rule allowing that
+    address allows the name, AAAA record or not: no shortfall, nothing undecided."""
+    fw = layer(rule(ALLOW, sources=CLUSTER, to=addresses("20.37.158.1/32"), services=tcp(443)))
+    findings = _check([fw], ARM_ONLY, resolver=DUAL)
+    assert not _of(findings, "NF101") and not _of(_flow_findings(findings), "NF111")
+
+
+def test_a_rule_from_ipv4_sources_decides_a_dual_stack_name_by_its_a_records():
+    """The rule's own sources say its packets' family: with a dual-stack cluster, a pair of
+    rules (IPv4 sources to the A record, IPv6 sources to the AAAA record) allows the name
+    surely, where one rule from any source to the A record alone may or may not."""
+    dual_cluster = addresses("10.1.0.0/24", "fd00:1::/64")
+    pair = layer(
+        rule(ALLOW, sources=addresses("10.1.0.0/24"), to=addresses("20.37.158.1/32")),
+        rule(ALLOW, sources=addresses("fd00:1::/64"), to=addresses("2603:1030:b00::1/128")),
+    )
+    findings = _check([pair], ARM_ONLY, resolver=DUAL, cluster_sources=dual_cluster)
+    assert not _of(findings, "NF101") and not _of(_flow_findings(findings), "NF111")
+    one = layer(rule(ALLOW, to=addresses("20.37.158.1/32")))
+    findings = _check([one], ARM_ONLY, resolver=DUAL, cluster_sources=dual_cluster)
+    assert _of(_flow_findings(findings), "NF111")
+
+
+def test_allowing_a_required_names_addresses_is_no_surplus():
+    """NF102 surplus: a layer that matches addresses only allows a required name at the
+    addresses it resolves to; allowing those is what is required, one more address is not."""
+    exact = layer(rule(ALLOW, sources=CLUSTER, to=addresses("20.37.158.1/32"), services=tcp(443)))
+    assert not _of(_check([exact], ARM_ONLY, resolver=DUAL), "NF102")
+    wider = layer(rule(ALLOW, sources=CLUSTER, to=addresses("20.37.158.0/31"), services=tcp(443)))
+    (excess,) = _of(_check([wider], ARM_ONLY, resolver=DUAL), "NF102")
+    assert "20.37.158.0" in excess.message
+
+
+def test_flows_across_families_are_neither_required_nor_surplus():
+    """A packet has one family: an IPv6 source never reaches an IPv4 range, nor a name with
+    no AAAA record. A rule from any source to an IPv4 range is no surplus for its IPv6
+    sources, and a required IPv4 range is not blocked for the cluster's IPv6 nodes."""
+    dual_cluster = addresses("10.1.0.0/24", "fd00:1::/64")
+    flows = [required(to=addresses("203.0.113.0/24"), reason="payments")]
+    fw = layer(
+        rule(ALLOW, to=addresses("203.0.113.0/24"), services=tcp(443)),
+        rule(ALLOW, names=["time.windows.com"], services=PortSet.of("UDP", 123)),
+    )
+    ntp = required(names=["time.windows.com"], services=PortSet.of("UDP", 123), reason="ntp")
+    v4_only = _Answers({"time.windows.com": ["51.145.123.29"]})
+    findings = _check([fw], [*flows, ntp], cluster_sources=dual_cluster, resolver=v4_only)
+    assert not _of(findings, "NF101") and not _of(findings, "NF102")
+
+
+def test_a_name_that_resolves_to_nothing_meets_no_address_rule():
+    """A resolver's empty answer: the name resolves to nothing, so no address rule reaches
+    it (the rule neither matches nor may match it), where an unknown name is undecided."""
+    fw = layer(rule(ALLOW, sources=CLUSTER, to=addresses("20.37.158.1/32")))
+    nothing = _Answers({"management.azure.com": []})
+    findings = _check([fw], ARM_ONLY, resolver=nothing)
+    assert not _of(_flow_findings(findings), "NF111")
+    assert _of(_flow_findings(_check([fw], ARM_ONLY)), "NF111")
+
+
+def _flow_findings(findings: list[Finding]) -> list[Finding]:
+    """The findings about required flows (not a rule's own undecided cells)."""
+    return [f for f in findings if f.detail_key.startswith("flow ") or f.check.check_id != "NF111"]

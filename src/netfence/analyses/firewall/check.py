@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -111,8 +111,26 @@ class _Context:
             for flow in self.flows:
                 if flow.direction is OUT:
                     cells |= self.space.flow_region(flow, sources).cells
+                    cells |= self._resolved_region(flow, sources)
             self.required[sources] = cells
         return self.required[sources]
+
+    def _resolved_region(self, flow: RequiredFlow, sources: IPRangeSet | None) -> Cells:
+        """The cells of the addresses a flow's exact names resolve to: a layer that matches
+        addresses only (nftables, iptables, an NSG) can allow the name no other way, so
+        allowing them is no surplus. Never part of a shortfall: a flow to a name is not
+        blocked because a rule matching the name misses its bare addresses."""
+        resolver = self.space.resolver
+        if resolver is None:
+            return np.zeros(self.space.shape, dtype=np.bool_)
+        exact = [p for p in flow.destinations.names.patterns if "*" not in p]
+        addresses = IPRangeSet.union_of(
+            found for found in (resolver.addresses(name) for name in exact) if found is not None
+        )
+        if not addresses:
+            return np.zeros(self.space.shape, dtype=np.bool_)
+        as_addresses = replace(flow, destinations=Destinations(addresses=addresses))
+        return self.space.flow_region(as_addresses, sources).cells
 
     def scope(self, region: Region) -> ev.Scope:
         """The names, address terms and ports of a region (terms computed once per set:
@@ -175,6 +193,9 @@ def check_firewalls(
         )
         for e in entries
     ]
+    origins = [s for s in (cluster_sources, pod_sources) if s is not None]
+    if resolver is not None and origins:
+        resolver = SameFamily(resolver, IPRangeSet.union_of(origins))
     space = FirewallSpace.build(
         layers,
         [*required, *policy_egress, *stale_flows],
@@ -201,6 +222,29 @@ def check_firewalls(
             out.extend(check(ctx, index))
     out.extend(_undecided_required_tags(ctx))
     return _once(out)
+
+
+class SameFamily:
+    """A resolver's answers, kept to the address families the cluster's flows carry: a
+    packet from an IPv4-only cluster reaches a name at its IPv4 addresses, so a rule that
+    allows those allows the name, whatever AAAA records it also has."""
+
+    def __init__(self, resolver: Resolver, sources: IPRangeSet) -> None:
+        self.resolver = resolver
+        self.families = IPRangeSet.union_of(
+            _WHOLE_FAMILY[version] for version in (4, 6) if sources.family(version)
+        )
+
+    def addresses(self, name: str) -> IPRangeSet | None:
+        """What the resolver says, in the families the sources have."""
+        found = self.resolver.addresses(name)
+        return None if found is None else found & self.families
+
+
+_WHOLE_FAMILY: Final = {
+    4: IPRangeSet.from_cidrs(["0.0.0.0/0"]),
+    6: IPRangeSet.from_cidrs(["::/0"]),
+}
 
 
 def _once(findings: list[Finding]) -> list[Finding]:
@@ -351,7 +395,9 @@ def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
     layer = ctx.layer(index)
     within = _cluster_cells(ctx, index)
     required = ctx.required_cells(index)
-    excluded = required | ~within if within is not None else required
+    excluded = required | ctx.space.impossible()
+    if within is not None:
+        excluded = excluded | ~within
     for i, rule in enumerate(layer.rules):
         if rule.direction is not OUT or rule.action is not Action.ALLOW:
             continue

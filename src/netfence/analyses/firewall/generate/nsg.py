@@ -182,9 +182,16 @@ def _parts(flow: RequiredFlow, options: GenerateOptions, plan: AddressPlan) -> l
     return out
 
 
+_WHOLE = {4: "0.0.0.0/0", 6: "::/0"}
+"""Every address of a family, as an NSG prefix."""
+
+
 def _source_prefixes(sources: IPRangeSet | None, version: int | None) -> tuple[str, ...]:
+    # Any source of one family is written as that family's whole range, not "*": the rule
+    # then says which packets it is for, so a name with addresses in both families is
+    # allowed by the pair of rules and nothing else.
     if sources is None:
-        return ("*",)
+        return ("*",) if version is None else (_WHOLE[version],)
     part = sources if version is None else family(sources, version)
     return tuple(part.cidr_strings())
 
