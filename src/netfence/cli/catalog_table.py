@@ -8,7 +8,7 @@ from typing import Final
 from rich.table import Table
 from rich.text import Text
 
-from netfence.analyses.audit import check_catalog
+from netfence.analyses.audit import every_check
 from netfence.cli.terminal import render_to_text
 from netfence.model.findings import Severity
 
@@ -28,7 +28,7 @@ def render_checks_table(color: bool, width: int) -> str:
     table.add_column("Severity", no_wrap=True)
     table.add_column("Title")
     table.add_column("Controls")
-    for info in check_catalog():
+    for info in every_check():
         table.add_row(
             Text(info.check_id),
             Text(info.severity.value, style=SEVERITY_STYLES[info.severity]),

@@ -1,4 +1,4 @@
-"""``netfence firewall check``: what firewall exports allow against what the cluster needs.
+"""``netfence firewall check`` and ``generate``: firewall exports against what the cluster needs.
 
 The layers are the exports given, in order: the path a flow from the cluster crosses (a node
 NSG, then the perimeter firewall). What is required comes from the Azure Arc endpoint catalog
@@ -9,27 +9,32 @@ allow; the cluster's addresses are its nodes' (SNAT) unless ``--source`` says ot
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from netfence.analyses.audit import AuditReport
 from netfence.analyses.firewall.catalog import CHECKS
-from netfence.analyses.firewall.inputs import read_firewall_layers
-from netfence.analyses.firewall.run import FirewallCheck, FirewallCheckOptions, run_firewall_check
-from netfence.cli.endpoints import add_endpoint_options, endpoint_options
+from netfence.analyses.firewall.run import FirewallCheck, run_firewall_check
+from netfence.cli.endpoints import add_endpoint_options
+from netfence.cli.firewall_generate import add_generate_arguments, run_generate
+from netfence.cli.firewall_options import (
+    add_export_options,
+    add_path_options,
+    add_resolver_options,
+    check_options,
+    read_layers,
+)
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import add_color_option, add_verbose_option, severity
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.model.findings import Severity
-from netfence.model.firewall import FirewallKind, FirewallLayer
+from netfence.model.firewall import FirewallLayer
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
-from netfence.sets.ipranges import IPRangeSet
 
 EXIT_FINDINGS = 1
 
@@ -39,68 +44,6 @@ FORMATS = {
     "junit": render_junit,
     "md": render_markdown,
 }
-
-
-def cidr(text: str) -> IPRangeSet:
-    """A CIDR or an address, as the command line gives it."""
-    try:
-        return IPRangeSet.from_cidr(ipaddress.ip_network(text, strict=False))
-    except ValueError:
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        raise argparse.ArgumentTypeError(
-            f"expected a CIDR or an IP address, got {shown!r}"
-        ) from None
-
-
-def add_firewall_input_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    """The options that read firewall exports and give their rules meaning."""
-    parser.add_argument(
-        "--firewall",
-        action="extend",
-        nargs="+",
-        default=[],
-        required=required,
-        metavar="FILE",
-        help="firewall exports, in the order a flow from the cluster crosses them (Azure"
-        " Firewall policy, NSG, 'nft -j list ruleset', iptables-save)",
-    )
-    parser.add_argument(
-        "--firewall-format",
-        choices=[k.value for k in FirewallKind],
-        help="the exports' language, when netfence should not recognize it",
-    )
-    parser.add_argument(
-        "--service-tags",
-        metavar="FILE",
-        help="Azure's Service Tags JSON (the weekly download or 'az network list-service-tags')"
-        " to expand service tags into addresses",
-    )
-    parser.add_argument(
-        "--virtual-network",
-        type=cidr,
-        action="append",
-        default=[],
-        metavar="CIDR",
-        help="the address space NSG's VirtualNetwork tag stands for (repeatable)",
-    )
-    parser.add_argument(
-        "--source",
-        type=cidr,
-        action="append",
-        default=[],
-        metavar="CIDR",
-        help="the addresses the cluster leaves with (default: its nodes' addresses, from the"
-        " cluster's objects; repeatable)",
-    )
-    parser.add_argument(
-        "--no-snat",
-        type=cidr,
-        action="append",
-        default=[],
-        metavar="CIDR",
-        help="destinations pods reach with their own addresses, without SNAT to the node"
-        " (repeatable)",
-    )
 
 
 def add_firewall_parser(commands: Any) -> None:
@@ -115,7 +58,9 @@ def add_firewall_parser(commands: Any) -> None:
         description="Shortfall (required but blocked), surplus (allowed but not required),"
         " broad and inbound rules, shadowed and redundant rules, and what cannot be decided.",
     )
-    add_firewall_input_options(check, required=True)
+    add_export_options(check, required=True)
+    add_path_options(check)
+    add_resolver_options(check)
     check.add_argument(
         "--cluster",
         action="extend",
@@ -139,29 +84,25 @@ def add_firewall_parser(commands: Any) -> None:
     add_verbose_option(check)
     check.add_argument("--strict", action="store_true", help="refuse unknown manifest fields")
     add_color_option(check)
-
-
-def read_layers(args: argparse.Namespace) -> list[FirewallLayer]:
-    """The layers of every ``--firewall`` export, with the context the options give."""
-    return read_firewall_layers(
-        args.firewall,
-        service_tags=args.service_tags,
-        virtual_network=IPRangeSet.union_of(args.virtual_network) if args.virtual_network else None,
-        kind=FirewallKind(args.firewall_format) if args.firewall_format else None,
+    generate = sub.add_parser(
+        "generate",
+        help="the minimal rules that allow exactly what the cluster requires",
+        description="Rules for the catalog's endpoints (for the options given) and the"
+        " external egress the cluster's policies allow, with comments naming the entry behind"
+        " each rule; read back and checked before they are printed.",
     )
-
-
-def check_options(args: argparse.Namespace) -> FirewallCheckOptions:
-    """The check's options from the command line."""
-    return FirewallCheckOptions(
-        endpoints=endpoint_options(args),
-        sources=IPRangeSet.union_of(args.source) if args.source else None,
-        no_snat=IPRangeSet.union_of(args.no_snat) if args.no_snat else None,
-    )
+    add_generate_arguments(generate)
 
 
 def run_firewall(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run a ``firewall`` subcommand."""
+    if args.firewall_command == "generate":
+        return run_generate(args, progress)
+    return run_check(args, progress)
+
+
+def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
+    """Run ``firewall check``."""
     layers = read_layers(args)
     cluster = None
     if args.cluster:
@@ -190,6 +131,13 @@ def say_what_was_assumed(result: FirewallCheck, layers: Sequence[FirewallLayer])
         print(
             f"netfence: region {result.region} taken from {result.region_from} (--region to"
             " change it)",
+            file=sys.stderr,
+        )
+    if result.features_from:
+        shown = ", ".join(f"{f.value} ({where})" for f, where in result.features_from.items())
+        print(
+            f"netfence: features taken from the Arc agents the cluster runs: {shown}"
+            " (--features to set them)",
             file=sys.stderr,
         )
     if result.sources is None:

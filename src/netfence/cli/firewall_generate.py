@@ -1,23 +1,34 @@
-"""``netfence firewall generate``: arguments, and the run that wires resolver, generator, output.
+"""``netfence firewall generate``: the minimal rules for what the cluster requires, proven
+by reading them back before they are printed.
 
-The required flows come from a callable (the endpoint catalog, the policies' egress); this
-module only parses options, builds the resolver, calls the generator and reports what it could
-not express on stderr. Exit code 0 when the rule set allows every required flow, 1 when some
-are not expressible (the output is still written), 2 for bad input.
+Exit code 0 when the rule set allows every required flow, 1 when some part of one is not
+expressible in the language (the rule set is still printed, and what it lacks is said on
+stderr), 2 for bad input or a rule set that fails its proof (then nothing is printed).
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
-from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from netfence.analyses.firewall.generate import GeneratedRuleSet, GenerateOptions, generate
+from netfence.analyses.firewall.generate import GeneratedRuleSet, GenerateOptions
+from netfence.analyses.firewall.run import FirewallGeneration, run_firewall_generate
+from netfence.cli.endpoints import add_endpoint_options
+from netfence.cli.firewall_options import (
+    add_path_options,
+    add_resolver_options,
+    check_options,
+    resolver_from,
+)
+from netfence.cli.inputs import read_cluster
+from netfence.cli.options import add_color_option, add_verbose_option
+from netfence.cli.terminal import Progress
 from netfence.errors import InputError
-from netfence.model.firewall import FirewallKind, RequiredFlow
-from netfence.sets.ipranges import IPRangeSet
-from netfence.sources.resolver import AnswerFileResolver, DNSResolver, Resolver
+from netfence.model.firewall import FirewallKind
+from netfence.report.fix_files import write_files
+
+EXIT_NOT_EXPRESSIBLE = 1
 
 
 def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,28 +39,23 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[kind.value for kind in FirewallKind],
         help="the firewall language to write",
     )
-    names = parser.add_mutually_exclusive_group()
-    names.add_argument(
-        "--dns-server",
-        metavar="IP[:PORT]",
-        help="resolve names by asking this DNS server (nftables, iptables, NSG)",
-    )
-    names.add_argument(
-        "--dns-answers", metavar="FILE", help="resolve names from a DNS answer file (YAML/JSON)"
-    )
     parser.add_argument(
-        "--dns-timeout",
-        type=float,
-        default=3.0,
-        metavar="SECONDS",
-        help="the most one name may take, retries included (default 3)",
-    )
-    parser.add_argument(
-        "--source",
-        action="append",
+        "--cluster",
+        action="extend",
+        nargs="+",
         default=[],
-        metavar="CIDR",
-        help="the cluster's node or egress addresses: rules allow only these sources (repeatable)",
+        metavar="PATH",
+        help="the cluster's manifests: its nodes' addresses (the rules' sources) and the"
+        " external egress its policies allow (allowed too)",
+    )
+    add_endpoint_options(parser)
+    add_path_options(parser)
+    add_resolver_options(parser)
+    parser.add_argument(
+        "--catalog-service-tags",
+        action="store_true",
+        help="NSG: allow the service tags the catalog documents for an entry, instead of its"
+        " names' resolved addresses",
     )
     parser.add_argument(
         "--service-tag",
@@ -71,25 +77,65 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
         default=4,
         help="iptables: print the iptables-restore (4) or ip6tables-restore (6) input",
     )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="write every output file (rules.nft and rules.json; rules.v4 and rules.v6) into"
+        " DIR instead of printing one",
+    )
+    add_verbose_option(parser)
+    parser.add_argument("--strict", action="store_true", help="refuse unknown manifest fields")
+    add_color_option(parser)
 
 
-def run_generate(
-    args: argparse.Namespace, required_flows: Callable[[], Sequence[RequiredFlow]]
-) -> tuple[str, int]:
+def run_generate(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """(the text to print, the exit code); notes and what is not expressible go to stderr."""
-    options = GenerateOptions(
-        resolver=_resolver(args),
-        sources=_sources(args.source),
+    cluster = None
+    if args.cluster:
+        cluster = read_cluster(
+            args.cluster, strict=args.strict, verbose=args.verbose, progress=progress
+        )
+    options = check_options(args)
+    generate_options = GenerateOptions(
+        resolver=resolver_from(args),
+        sources=options.sources,
         service_tags=_service_tags(args.service_tag),
+        catalog_service_tags=args.catalog_service_tags,
         name=args.name,
         priority=args.priority,
     )
-    result = generate(required_flows(), FirewallKind(args.format), options)
+    if progress is not None:
+        progress.stage("generating and proving the rules")
+    generation = run_firewall_generate(
+        FirewallKind(args.format), options, generate_options, cluster
+    )
+    _say(generation)
+    result = generation.result
+    code = 0 if result.exact else EXIT_NOT_EXPRESSIBLE
+    if args.output_dir is not None:
+        files = {output.name: output.text for output in result.outputs}
+        written = write_files(files, args.output_dir, "--output-dir")
+        loaders = "; ".join(o.loader for o in result.outputs)
+        return f"wrote {', '.join(str(p) for p in written)} (load with: {loaders})\n", code
+    return _chosen_text(result, args.ip_family), code
+
+
+def _say(generation: FirewallGeneration) -> None:
+    """The deployer's notes, what is not expressible, and the proof, on stderr."""
+    result = generation.result
+    if generation.features_from:
+        shown = ", ".join(f"{f.value} ({w})" for f, w in generation.features_from.items())
+        print(
+            f"netfence: features taken from the Arc agents the cluster runs: {shown}"
+            " (--features to set them)",
+            file=sys.stderr,
+        )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for item in result.not_expressible:
         print(f"not expressible: {item.describe()}", file=sys.stderr)
-    return _chosen_text(result, args.ip_family), 0 if result.exact else 1
+    print(f"proven: {generation.proof.describe()}", file=sys.stderr)
 
 
 def _chosen_text(result: GeneratedRuleSet, ip_family: int) -> str:
@@ -101,26 +147,7 @@ def _chosen_text(result: GeneratedRuleSet, ip_family: int) -> str:
     return result.text
 
 
-def _resolver(args: argparse.Namespace) -> Resolver | None:
-    if args.dns_server:
-        return DNSResolver(args.dns_server, timeout=args.dns_timeout)
-    if args.dns_answers:
-        return AnswerFileResolver.read(args.dns_answers)
-    return None
-
-
-def _sources(cidrs: Sequence[str]) -> IPRangeSet | None:
-    if not cidrs:
-        return None
-    for cidr in cidrs:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise InputError(f"{cidr!r} is not a CIDR", field="--source") from None
-    return IPRangeSet.from_cidrs(cidrs)
-
-
-def _service_tags(values: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def _service_tags(values: list[str]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for value in values:
         entry, sep, tags = value.partition("=")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
+from netfence.analyses.firewall.inputs import firewall_kind_of
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError
 from netfence.model.cluster import Cluster
@@ -19,7 +20,12 @@ FILES_SHOWN: Final = 5
 
 
 def read_cluster(
-    paths: Sequence[str], *, strict: bool, verbose: bool, progress: Progress | None = None
+    paths: Sequence[str],
+    *,
+    strict: bool,
+    verbose: bool,
+    progress: Progress | None = None,
+    firewalls: list[str] | None = None,
 ) -> Cluster:
     """The cluster the inputs describe, with the skipped kinds reported on stderr (each kind
     with its count and files under ``verbose``, one counting line otherwise).
@@ -27,13 +33,40 @@ def read_cluster(
     InputError when the inputs hold no Kubernetes document at all (empty files, an empty
     directory, only files without apiVersion/kind): an audit or a map of nothing would
     report on a cluster that is not there.
+
+    Firewall exports found in a directory beside the manifests are no manifests: they are
+    added to ``firewalls`` when the command reads them (``scan``), else named under
+    ``verbose``. Other files without a Kubernetes object are warned about.
     """
     counter = _Counter(progress)
-    cluster = cluster_from_documents(counter.counted(load_documents(paths)), strict)
+    set_aside: list[str] = []
+    documents = load_documents(paths, set_aside=set_aside)
+    cluster = cluster_from_documents(counter.counted(documents), strict)
+    _sort_set_aside(set_aside, firewalls, verbose)
     if counter.objects == 0:
         raise InputError(f"{_inputs_named(paths)}: no Kubernetes objects (apiVersion/kind) found")
     _report_skipped(cluster, verbose)
     return cluster
+
+
+def _sort_set_aside(files: list[str], firewalls: list[str] | None, verbose: bool) -> None:
+    """Say what the files without a Kubernetes object are, or hand on the firewall exports."""
+    for name in files:
+        kind = firewall_kind_of(name)
+        if kind is None:
+            print(
+                f"netfence: warning: {printable(name)}: no Kubernetes object (apiVersion/kind)"
+                " in it; skipped",
+                file=sys.stderr,
+            )
+        elif firewalls is not None:
+            firewalls.append(name)
+        elif verbose:
+            print(
+                f"netfence: {printable(name)}: a {kind.value} export, not a manifest (scan and"
+                " firewall check read it)",
+                file=sys.stderr,
+            )
 
 
 class _Counter:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from netfence.analyses.audit import check_catalog
+from netfence.analyses.audit import every_check
 from netfence.model.findings import Severity
 from netfence.sources.k8s_validation import dns1123_label_problem
 
@@ -37,7 +37,7 @@ def severity(text: str) -> Severity:
 def check_ids(text: str) -> list[str]:
     """A comma-separated list of check IDs in any case (``nf015,NF009``), as the catalog
     spells them; an empty item is ignored."""
-    known: dict[str, str] = {info.check_id.upper(): info.check_id for info in check_catalog()}
+    known: dict[str, str] = {info.check_id.upper(): info.check_id for info in every_check()}
     ids: list[str] = []
     for item in text.split(","):
         name = item.strip()

@@ -8,12 +8,30 @@ import ipaddress
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from netfence.analyses.audit import AuditReport, check_catalog, run_audit
+from netfence.analyses.audit import (
+    AuditReport,
+    chosen_checks,
+    every_check,
+    run_audit,
+    with_findings,
+)
+from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
+from netfence.analyses.firewall.run import run_firewall_check
 from netfence.analyses.remediation import plan_fixes
 from netfence.cli.catalog_table import render_checks_table
+from netfence.cli.endpoints import add_endpoint_options
+from netfence.cli.firewall import say_what_was_assumed
+from netfence.cli.firewall_options import (
+    add_export_options,
+    add_path_options,
+    add_resolver_options,
+    check_options,
+    read_layers,
+)
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import (
     add_color_option,
@@ -153,6 +171,15 @@ def add_scan_parser(commands: Any) -> None:
         help="the API server's address, when the input has no default/kubernetes endpoints",
     )
     add_color_option(scan)
+    firewall = scan.add_argument_group(
+        "firewall layers",
+        "firewall exports (also those found among the PATHs) checked against what the cluster"
+        " needs, as 'firewall check' does",
+    )
+    add_export_options(firewall, required=False)
+    add_path_options(firewall)
+    add_resolver_options(firewall)
+    add_endpoint_options(firewall)
 
     checks = commands.add_parser("checks", help="list the audit checks and their mappings")
     checks.add_argument("-o", "--output", choices=["text", "json", "md"], default="text")
@@ -161,12 +188,15 @@ def add_scan_parser(commands: Any) -> None:
 
 def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run the audit; returns the rendered report and the exit code."""
-    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
+    found: list[str] = []
+    cluster = read_cluster(
+        args.paths, strict=args.strict, verbose=args.verbose, progress=progress, firewalls=found
+    )
     baseline_path = args.baseline
     if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
         baseline_path = DEFAULT_BASELINE
     baseline = load_baseline(baseline_path) if baseline_path else []
-    known = {c.check_id for c in check_catalog()}
+    known = {c.check_id for c in every_check()}
     for entry in baseline:
         if entry.check_id not in known:
             raise QueryError(
@@ -193,6 +223,11 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
         inputs=inputs,
         on_check=on_check,
     )
+    firewalls = [*args.firewall, *(f for f in found if f not in args.firewall)]
+    if firewalls:
+        if progress is not None:
+            progress.stage("checking the firewall layers")
+        report = _with_firewall_findings(report, cluster, firewalls, args, baseline, today)
     _warn_about_baseline(report, baseline, today)
     if args.fix is not None:
         report = _write_fixes(cluster, report, args)
@@ -216,6 +251,27 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     else:
         output = FORMATS[args.output](report)
     return output, EXIT_FINDINGS if failed else 0
+
+
+def _with_firewall_findings(
+    report: AuditReport,
+    cluster: Cluster,
+    firewalls: list[str],
+    args: argparse.Namespace,
+    baseline: list[Acceptance],
+    today: datetime.date,
+) -> AuditReport:
+    """The report with the findings of the firewall layers on the cluster's path (in the
+    order given, then those found among the inputs, in file order)."""
+    chosen = set(chosen_checks(FIREWALL_CHECKS, flat_ids(args.select), flat_ids(args.ignore)))
+    layers = read_layers(argparse.Namespace(**{**vars(args), "firewall": firewalls}))
+    result = run_firewall_check(layers, check_options(args), cluster)
+    if args.verbose:  # scan's stderr stays quiet; firewall check always says these
+        say_what_was_assumed(result, layers)
+    findings = [f for f in result.findings if f.check.check_id in chosen]
+    ran = [c for c in FIREWALL_CHECKS if c.check_id in chosen]
+    report = with_findings(report, ran, findings, baseline=baseline, today=today)
+    return replace(report, inputs=(*report.inputs, *(f for f in firewalls if f != "-")))
 
 
 def docs_url(text: str) -> str:
@@ -279,7 +335,7 @@ def render_checks(output: str) -> str:
     """The check catalog as text, JSON or Markdown."""
     import json
 
-    infos = check_catalog()
+    infos = every_check()
     if output == "json":
         return (
             json.dumps(

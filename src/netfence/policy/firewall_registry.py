@@ -67,6 +67,21 @@ def read_firewall_text(
     )
 
 
+def recognized_kind(path: str) -> FirewallKind | None:
+    """The language of a file that is a firewall export netfence recognizes, else None
+    (unreadable, not JSON, or no language's shape): how a directory of manifests tells the
+    exports beside them from stray files."""
+    try:
+        text = read_export_text(path)
+        root = _json_root(text, path)
+    except (InputError, OSError):
+        return None
+    for language in FIREWALL_LANGUAGES:
+        if language.recognizes(text, root):
+            return language.kind
+    return None
+
+
 def read_firewalls(
     paths: Sequence[str], context: FirewallContext | None = None, kind: FirewallKind | None = None
 ) -> list[FirewallLayer]:

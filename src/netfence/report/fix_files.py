@@ -55,10 +55,10 @@ def _encode(part: str) -> str:
     )
 
 
-def _open_directory(directory: Path) -> int:
+def _open_directory(directory: Path, option: str) -> int:
     """A descriptor of ``directory`` (created if missing), refusing a symbolic link."""
     if "\0" in str(directory):
-        raise OutputError(f"--fix {str(directory)!r}: a directory name cannot hold a NUL byte")
+        raise OutputError(f"{option} {str(directory)!r}: a directory name cannot hold a NUL byte")
     try:
         info = os.lstat(directory)
     except FileNotFoundError:
@@ -66,19 +66,19 @@ def _open_directory(directory: Path) -> int:
             os.makedirs(directory)
         except OSError as exc:
             raise OutputError(
-                f"--fix {directory}: cannot create the directory: {_why(exc)}"
+                f"{option} {directory}: cannot create the directory: {_why(exc)}"
             ) from None
         info = os.lstat(directory)
     except OSError as exc:
-        raise OutputError(f"--fix {directory}: {_why(exc)}") from None
+        raise OutputError(f"{option} {directory}: {_why(exc)}") from None
     if stat.S_ISLNK(info.st_mode):
-        raise OutputError(f"--fix {directory}: is a symbolic link; give a real directory")
+        raise OutputError(f"{option} {directory}: is a symbolic link; give a real directory")
     if not stat.S_ISDIR(info.st_mode):
-        raise OutputError(f"--fix {directory}: is not a directory")
+        raise OutputError(f"{option} {directory}: is not a directory")
     try:
         return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError as exc:
-        raise OutputError(f"--fix {directory}: {_why(exc)}") from None
+        raise OutputError(f"{option} {directory}: {_why(exc)}") from None
 
 
 def _why(exc: OSError) -> str:
@@ -97,15 +97,15 @@ def _write_temporary(dir_fd: int, text: str) -> str:
     return name
 
 
-def _refuse_link(dir_fd: int, directory: Path, name: str) -> None:
+def _refuse_link(dir_fd: int, directory: Path, name: str, option: str) -> None:
     try:
         info = os.lstat(name, dir_fd=dir_fd)
     except FileNotFoundError:
         return
     if stat.S_ISLNK(info.st_mode):
-        raise OutputError(f"--fix {directory}: {name} is a symbolic link; refusing to replace it")
+        raise OutputError(f"{option} {directory}: {name} is a symbolic link; refusing to replace it")
     if not stat.S_ISREG(info.st_mode):
-        raise OutputError(f"--fix {directory}: {name} exists and is not a regular file")
+        raise OutputError(f"{option} {directory}: {name} exists and is not a regular file")
 
 
 def _remove(dir_fd: int, names: Iterable[str]) -> None:
@@ -145,23 +145,29 @@ def planned_fixes(report: AuditReport) -> dict[str, str]:
 
 def write_fixes(report: AuditReport, directory: Path) -> list[Path]:
     """Write each distinct generated fix to ``directory/<check>-<resource>.yaml``, all or none."""
-    planned = planned_fixes(report)
-    dir_fd = _open_directory(directory)
+    return write_files(planned_fixes(report), directory, "--fix")
+
+
+def write_files(planned: dict[str, str], directory: Path, option: str) -> list[Path]:
+    """Write each file name -> text of ``planned`` into ``directory`` (created if missing),
+    all or none, never through a symbolic link; ``option`` names the directory in errors."""
+    dir_fd = _open_directory(directory, option)
     temporaries: dict[str, str] = {}
     try:
         for name, text in planned.items():
-            _refuse_link(dir_fd, directory, name)
+            _refuse_link(dir_fd, directory, name, option)
             temporaries[name] = _write_temporary(dir_fd, text)
         for name, temporary in temporaries.items():
             os.rename(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         temporaries.clear()
         os.fsync(dir_fd)
     except OSError as exc:
-        raise OutputError(f"--fix {directory}: cannot write the fixes: {_why(exc)}") from None
+        raise OutputError(f"{option} {directory}: cannot write the files: {_why(exc)}") from None
     finally:
         _remove(dir_fd, temporaries.values())  # whatever was not renamed into place
         os.close(dir_fd)
     return [directory / name for name in planned]
+
 
 
 SHOWN_CHANGES: Final = 3

@@ -248,12 +248,17 @@ def _kubernetes_shaped(document: Document) -> bool:
     return isinstance(body, dict) and ("apiVersion" in body or "kind" in body)
 
 
-def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> Iterator[Document]:
+def load_documents(
+    paths: Sequence[str],
+    max_bytes: int = MAX_INPUT_BYTES,
+    set_aside: list[str] | None = None,
+) -> Iterator[Document]:
     """Every document of every input, in order; ``-`` reads standard input.
 
     Inside a directory, a file none of whose documents is Kubernetes-shaped (a stray JSON
-    report, a Helm values file) is skipped with a warning; a file given by name is always read.
-    The size limit counts bytes, per file and in total.
+    report, a Helm values file, a firewall export) is skipped with a warning, or, when the
+    caller gives ``set_aside``, added to it for the caller to say what it is; a file given
+    by name is always read. The size limit counts bytes, per file and in total.
     """
     budget = max_bytes
     for name, in_directory in _input_files(paths):
@@ -270,7 +275,9 @@ def load_documents(paths: Sequence[str], max_bytes: int = MAX_INPUT_BYTES) -> It
                 if _kubernetes_shaped(document):
                     break
             else:
-                if held:
+                if held and set_aside is not None:
+                    set_aside.append(name)
+                elif held:
                     LOG.warning("%s: no Kubernetes object (apiVersion/kind) in it; skipped", name)
                 continue
             yield from held

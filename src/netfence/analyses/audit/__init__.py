@@ -10,11 +10,20 @@ from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.grouping import group_findings
 from netfence.analyses.audit.host_network import host_network_subjects, with_host_advice
 from netfence.analyses.audit.report import Acceptance, AuditReport
+from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
 from netfence.model.findings import CheckInfo, Finding
 
-__all__ = ["Acceptance", "AuditReport", "check_catalog", "run_audit", "with_findings"]
+__all__ = [
+    "Acceptance",
+    "AuditReport",
+    "check_catalog",
+    "chosen_checks",
+    "every_check",
+    "run_audit",
+    "with_findings",
+]
 
 
 def check_catalog() -> list[CheckInfo]:
@@ -22,14 +31,28 @@ def check_catalog() -> list[CheckInfo]:
     return [info for info, _ in catalog()]
 
 
-def _chosen(select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[str]:
-    known = [info.check_id for info in check_catalog()]
-    wanted = set(select) if select else set(known)
+def every_check() -> list[CheckInfo]:
+    """Every check netfence has: the audit's, then the firewall layers' (``firewall
+    check``, and ``scan`` with firewall exports)."""
+    return [*check_catalog(), *FIREWALL_CHECKS]
+
+
+def chosen_checks(
+    checks: Sequence[CheckInfo], select: Iterable[str] | None, ignore: Iterable[str] | None
+) -> list[str]:
+    """The IDs of ``checks`` that ``--select`` and ``--ignore`` leave; QueryError for an ID
+    no check of netfence has."""
+    known = {info.check_id for info in every_check()}
+    wanted = set(select) if select else known
     dropped = set(ignore or ())
-    unknown = sorted((wanted | dropped) - set(known))
+    unknown = sorted((wanted | dropped) - known)
     if unknown:
         raise QueryError(f"unknown check ID(s): {', '.join(unknown)} (netfence checks lists them)")
-    return [k for k in known if k in wanted and k not in dropped]
+    return [c.check_id for c in checks if c.check_id in wanted and c.check_id not in dropped]
+
+
+def _chosen(select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[str]:
+    return chosen_checks(check_catalog(), select, ignore)
 
 
 def _sort_key(finding: Finding) -> tuple[int, str, str, str]:

@@ -339,12 +339,17 @@ def _in_cluster(ctx: _Context, index: int, addresses: IPRangeSet) -> bool:
 def required_flows(ctx: _Context, index: int) -> Iterator[Finding]:
     """NF101 and NF111 (medium): what the layer blocks of each direct required flow, and
     what of it cannot be decided (one check of the flow serves both)."""
+    undecided: dict[tuple[int, ...], list[FlowCheck]] = {}
     for flow in ctx.direct:
         check = ctx.space.check_flow(flow, index, ctx.sources(index))
         if check.verdict is Verdict.DENY:
             yield _shortfall(ctx, index, check)
         if check.undecided:
-            yield _undecided_flow(ctx, index, check)
+            undecided.setdefault(check.undecided_by, []).append(check)
+    # Flows left undecided by the same rules are one finding: one input (a tag file, a
+    # resolver) settles them all, and a list of ten alike findings hides the rest.
+    for checks in undecided.values():
+        yield _undecided_flows(ctx, index, checks)
 
 
 def policy_egress_blocked(ctx: _Context, index: int) -> Iterator[Finding]:
@@ -636,20 +641,33 @@ def settle_hint(rule: FirewallRule, reason: str) -> str:
     return "--service-tags (the Azure service tags file) to expand the tags"
 
 
-def _undecided_flow(ctx: _Context, index: int, check: FlowCheck) -> Finding:
-    """NF111 (medium): a required flow of which some part the layer cannot decide."""
-    layer, flow = ctx.layer(index), check.flow
-    rules, reasons, hints = _explain_undecided(ctx, index, check.undecided_by, check.undecided)
+FLOW_SEPARATOR: Final = " | "
+"""Between the flows an NF111 finding about several required flows names in its key."""
+
+
+def _undecided_flows(ctx: _Context, index: int, checks: Sequence[FlowCheck]) -> Finding:
+    """NF111 (medium): required flows of which some part the layer cannot decide, all for
+    the same rules."""
+    layer, first = ctx.layer(index), checks[0]
+    region = checks[0].undecided
+    for check in checks[1:]:
+        region = region | check.undecided
+    rules, reasons, hints = _explain_undecided(ctx, index, first.undecided_by, region)
+    labels = [c.flow.entry_id or c.flow.reason for c in checks]
+    what = (
+        f"{first.flow.reason} through ({_scope_text(ctx.scope(first.undecided))})"
+        if len(checks) == 1
+        else f"{len(checks)} required flows through ({_scope_text(ctx.scope(region))})"
+    )
     return finding(
         catalog.CANNOT_DECIDE,
-        f"{layer.name} may or may not let {flow.reason} through "
-        f"({_scope_text(ctx.scope(check.undecided))}): "
+        f"{layer.name} may or may not let {what}: "
         f"{'; '.join(f'{n}: {r}' for n, r in zip(rules, reasons, strict=True))}. Settle it with "
         f"{'; '.join(hints)}.",
-        (*(rule_resource(layer, r) for r in check.undecided_by), layer_resource(layer)),
-        ev.Undecided(layer.name, rules, reasons, "; ".join(hints), flow.reason),
+        (*(rule_resource(layer, r) for r in first.undecided_by), layer_resource(layer)),
+        ev.Undecided(layer.name, rules, reasons, "; ".join(hints), ", ".join(labels)),
         severity=Severity.MEDIUM,
-        detail_key=f"flow {flow.entry_id or flow.reason}",
+        detail_key=f"flow {FLOW_SEPARATOR.join(sorted(labels))}",
     )
 
 

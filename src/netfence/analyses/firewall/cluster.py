@@ -14,6 +14,7 @@ from typing import Final
 
 from netfence.analyses.connectivity_map import ConnectivityMap, Granularity, connectivity_map
 from netfence.model.cluster import Cluster
+from netfence.model.endpoints import Feature
 from netfence.model.firewall import Destinations, RequiredFlow, TrafficDirection
 from netfence.sets.ipranges import IPRangeSet
 
@@ -21,6 +22,28 @@ WIDEST_NEED: Final = {4: 8, 6: 32}
 """Per family, the shortest prefix a policy's external range may have and still state a need
 (a /8 for IPv4, a /32 for IPv6): ``0.0.0.0/0`` says "anywhere", not that anywhere is needed,
 and a firewall is right to narrow it."""
+
+
+ARC_NAMESPACE: Final = "azure-arc"
+"""Where the Arc agents run."""
+
+OPTIONAL_AGENTS: Final = {
+    "clusterconnect-agent": Feature.CLUSTER_CONNECT,
+    "guard": Feature.AZURE_RBAC,
+}
+"""The optional Arc agents, by Deployment name, and the feature each is deployed for (the
+other agents run on every connected cluster: reference azure-network.md, A)."""
+
+
+def deployed_features(cluster: Cluster) -> dict[Feature, str]:
+    """The features whose optional agent the cluster runs, each with the Deployment that
+    shows it (``azure-arc/guard``)."""
+    found: dict[Feature, str] = {}
+    for workload in cluster.workloads:
+        feature = OPTIONAL_AGENTS.get(workload.name)
+        if workload.namespace == ARC_NAMESPACE and workload.kind == "Deployment" and feature:
+            found.setdefault(feature, f"{workload.namespace}/{workload.name}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,8 @@ def policy_egress(
     cmap: ConnectivityMap | None = None,
 ) -> list[RequiredFlow]:
     """The external egress the cluster's policies allow, one flow per connection of the
-    workload map, limited to ranges that state a need (see ``WIDEST_NEED``).
+    workload map, limited to ranges that state a need (see ``WIDEST_NEED``) and leaving out
+    the nodes' own network (a range holding a node's address).
 
     Each flow's sources are what the firewall sees: the nodes' addresses, or the pods' own
     for destinations reached without SNAT.
@@ -62,10 +86,14 @@ def policy_egress(
     out: list[RequiredFlow] = []
     for connection in cmap.connections:
         senders = [s for s in connection.src if s not in external]
-        ranges = IPRangeSet.from_cidrs([d for d in connection.dst if d in external])
+        ranges = IPRangeSet.from_cidrs(
+            [d for d in connection.dst if d in external and not _local(d, addresses.nodes)]
+        )
         if not senders or not ranges or _wide(ranges):
             continue
         reason = f"the cluster's policies let {_names(senders)} send to it"
+        # Numbered by connection, so that a generated rule's name says where it comes from.
+        entry = f"policy-egress-{len({f.entry_id for f in out}) + 1}"
         for part, sources in _by_snat(ranges, addresses, no_snat):
             out.append(
                 RequiredFlow(
@@ -73,10 +101,17 @@ def policy_egress(
                     Destinations(addresses=part),
                     connection.allowed,
                     reason=reason,
+                    entry_id=entry,
                     sources=sources,
                 )
             )
     return out
+
+
+def _local(cidr: str, nodes: IPRangeSet | None) -> bool:
+    """Whether a policy's external range holds a node's address: the nodes' own network
+    (the API server, the node ports), reached without crossing a perimeter layer."""
+    return nodes is not None and bool(IPRangeSet.from_cidrs([cidr]) & nodes)
 
 
 def _wide(ranges: IPRangeSet) -> bool:

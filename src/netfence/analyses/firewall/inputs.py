@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netfence.model.firewall import FirewallKind, FirewallLayer
-from netfence.policy.firewall_registry import read_firewalls
+from netfence.policy.firewall_registry import read_firewalls, recognized_kind
 from netfence.policy.interface import FirewallContext
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.service_tags import read_service_tags
@@ -30,3 +30,8 @@ def read_firewall_layers(
         virtual_network=virtual_network,
     )
     return read_firewalls(paths, context, kind)
+
+
+def firewall_kind_of(path: str) -> FirewallKind | None:
+    """The firewall language of ``path`` when it is an export netfence recognizes."""
+    return recognized_kind(path)

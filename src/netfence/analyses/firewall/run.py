@@ -9,8 +9,8 @@ its nodes' addresses unless a destination is reached without SNAT.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from netfence.analyses.endpoints import (
     EndpointOptions,
@@ -19,12 +19,20 @@ from netfence.analyses.endpoints import (
     stale_entries,
 )
 from netfence.analyses.firewall.check import check_firewalls
-from netfence.analyses.firewall.cluster import ClusterAddresses, cluster_addresses, policy_egress
+from netfence.analyses.firewall.cluster import (
+    ClusterAddresses,
+    cluster_addresses,
+    deployed_features,
+    policy_egress,
+)
+from netfence.analyses.firewall.generate import GeneratedRuleSet, GenerateOptions, generate
+from netfence.analyses.firewall.generate.proof import Proof, prove
 from netfence.engine.firewall import NameBound, Resolver
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
+from netfence.model.endpoints import Feature
 from netfence.model.findings import Finding
-from netfence.model.firewall import FirewallLayer, RequiredFlow
+from netfence.model.firewall import FirewallKind, FirewallLayer, RequiredFlow
 from netfence.sets.ipranges import PUBLIC_ADDRESSES, IPRangeSet
 from netfence.sets.names import DomainPatternSet
 from netfence.sources.endpoint_catalog import load_catalog
@@ -61,6 +69,9 @@ class FirewallCheck:
     """The region the catalog's regional names were resolved for."""
     region_from: str | None
     """Where the region came from, when the options did not give it (a layer's location)."""
+    features_from: Mapping[Feature, str] = field(default_factory=dict)
+    """The features taken from the optional Arc agents the cluster runs, when the options
+    named none, each with its Deployment."""
 
 
 def run_firewall_check(
@@ -70,6 +81,7 @@ def run_firewall_check(
 ) -> FirewallCheck:
     """Check ``layers`` (one path, in order) against what the cluster requires."""
     endpoints, region_from = _with_region(options.endpoints, layers)
+    endpoints, features_from = with_deployed_features(endpoints, cluster)
     catalog = load_catalog()
     flows = required_flows(required_endpoints(catalog, endpoints))
     stale = [(s.fqdn, s.removed, s.source) for s in stale_entries(catalog, endpoints)]
@@ -96,7 +108,21 @@ def run_firewall_check(
         addresses.nodes,
         endpoints.region,
         region_from,
+        features_from,
     )
+
+
+def with_deployed_features(
+    options: EndpointOptions, cluster: Cluster | None
+) -> tuple[EndpointOptions, dict[Feature, str]]:
+    """The options with the features the cluster's optional Arc agents show (cluster
+    connect, Azure RBAC), when the options name none beyond core."""
+    if cluster is None or options.features - {Feature.CORE}:
+        return options, {}
+    found = deployed_features(cluster)
+    if not found:
+        return options, {}
+    return replace(options, features=options.features | set(found)), found
 
 
 def public_endpoints(flows: Sequence[RequiredFlow]) -> NameBound:
@@ -134,3 +160,58 @@ def _with_region(
     region = regions.pop()
     names = ", ".join(sorted(name for _, name in located))
     return replace(options, region=region), f"the location of {names}"
+
+
+@dataclass(frozen=True)
+class FirewallGeneration:
+    """A generated rule set, its proof, and the flows it was made for."""
+
+    result: GeneratedRuleSet
+    """The rule set, with what it could not express and the deployer's notes."""
+    proof: Proof
+    """What it was read back and checked against before being returned."""
+    flows: tuple[RequiredFlow, ...]
+    """The flows it allows: the catalog's direct ones, then the policies' egress."""
+    features_from: Mapping[Feature, str] = field(default_factory=dict)
+    """The features taken from the optional Arc agents the cluster runs (see
+    :func:`with_deployed_features`)."""
+
+
+def generation_flows(
+    options: FirewallCheckOptions, cluster: Cluster | None = None
+) -> list[RequiredFlow]:
+    """What a generated rule set must allow: the catalog's flows for the options (without
+    those the Arc gateway carries, when one is in use), then the external egress the
+    cluster's policies allow, each from the addresses the firewall sees."""
+    endpoints, _ = with_deployed_features(options.endpoints, cluster)
+    flows = required_flows(required_endpoints(load_catalog(), endpoints))
+    if endpoints.gateway_url is not None:
+        flows = [f for f in flows if not f.routed_by_gateway]
+    if cluster is None:
+        return flows
+    addresses = cluster_addresses(cluster)
+    if options.sources is not None:
+        addresses = replace(addresses, nodes=options.sources)
+    return [*flows, *policy_egress(cluster, addresses, options.no_snat)]
+
+
+def run_firewall_generate(
+    kind: FirewallKind,
+    options: FirewallCheckOptions,
+    generate_options: GenerateOptions,
+    cluster: Cluster | None = None,
+) -> FirewallGeneration:
+    """The minimal ``kind`` rule set for what the cluster requires, proven by reading it
+    back (ProofError, never a rule set, when the proof fails). The rules' sources are
+    ``options.sources``, else the nodes' addresses the cluster names, else any source."""
+    flows = generation_flows(options, cluster)
+    sources = generate_options.sources
+    if sources is None:
+        sources = options.sources
+    if sources is None and cluster is not None:
+        sources = cluster_addresses(cluster).nodes
+    generate_options = replace(generate_options, sources=sources)
+    result = generate(flows, kind, generate_options)
+    proof = prove(result, flows, generate_options)
+    _, features_from = with_deployed_features(options.endpoints, cluster)
+    return FirewallGeneration(result, proof, tuple(flows), features_from)

@@ -48,6 +48,9 @@ class GenerateOptions:
     ``sources`` is None. None for any source."""
     service_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Catalog entry id -> the Azure service tags that cover its names (NSG)."""
+    catalog_service_tags: bool = False
+    """NSG: where ``service_tags`` names none for an entry, use the tags the catalog
+    documents for it (``RequiredFlow.service_tags``) rather than its resolved addresses."""
     name: str = "netfence-required"
     """The rule set's name: the rule collection group, the nftables table's comment."""
     priority: int | None = None

@@ -157,6 +157,8 @@ def _parts(flow: RequiredFlow, options: GenerateOptions, plan: AddressPlan) -> l
     if not services:
         return []
     tags = options.service_tags.get(flow.entry_id or "", ())
+    if not tags and options.catalog_service_tags:
+        tags = flow.service_tags
     # A tag the catalog names for the entry covers its names; otherwise they are resolved.
     names = () if tags else tuple(flow.destinations.names)
     addresses = flow.destinations.addresses | resolved_names(flow, names, options, plan)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from netfence.analyses.firewall import catalog
-from netfence.analyses.firewall.check import check_firewalls
+from netfence.analyses.firewall.check import FLOW_SEPARATOR, check_firewalls
 from netfence.analyses.firewall.generate.interface import (
     GeneratedOutput,
     GeneratedRuleSet,
@@ -157,7 +157,7 @@ def _fails(finding: Finding, exempt: set[str]) -> bool:
     if check == catalog.CANNOT_DECIDE.check_id:
         if not key.startswith("flow "):
             return False  # a rule's own undecided cells, not a required flow's
-        key = key.removeprefix("flow ")
+        return not set(key.removeprefix("flow ").split(FLOW_SEPARATOR)) <= exempt
     return key not in exempt
 
 
