@@ -144,12 +144,20 @@ class Bench:
         assert result.exact, [m.describe() for m in result.not_expressible]
         if kind is IPT:
             assert [o.name for o in result.outputs] == ["rules.v4", "rules.v6"]
-        self.net.exec(self.net.firewall, "nft", "flush", "ruleset")
+        self.reset()
         for output in result.outputs:
             loader = output.loader.split()
             if loader == ["nft", "-f"]:
                 loader = ["nft", "-f", "-"]
             self.net.exec(self.net.firewall, *loader, stdin=output.text)
+
+    def reset(self) -> None:
+        """Leave the firewall namespace with no rules: iptables' emptied first (with the
+        legacy backend they are not nft tables), then every nft table flushed."""
+        for command in ("iptables", "ip6tables"):
+            self.net.exec(self.net.firewall, command, "-F", "FORWARD")
+            self.net.exec(self.net.firewall, command, "-P", "FORWARD", "ACCEPT")
+        self.net.exec(self.net.firewall, "nft", "flush", "ruleset")
 
     def passing(self) -> set[Flow]:
         """The served flows that get through the firewall namespace now."""
@@ -219,6 +227,11 @@ def test_generated_ruleset_exactly_the_required_flows_pass_and_check_clean(bench
     read back from the kernel, the check finds no shortfall, no surplus, nothing undecided."""
     bench.generate_and_load(kind)
     _assert_exact(bench, kind)
+    expected = {
+        NFT: ["inet netfence forward (forward hook)"],
+        IPT: ["iptables filter FORWARD", "ip6tables filter FORWARD"],
+    }
+    assert [layer.name for layer in bench.read_back(kind)] == expected[kind]
 
 
 def _widen(bench: Bench, kind: FirewallKind) -> str:
