@@ -31,6 +31,7 @@ from netfence.engine.firewall import (
     Resolver,
     Verdict,
 )
+from netfence.engine.names import NameClassKind
 from netfence.model.findings import Cause, CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.firewall import (
     Destinations,
@@ -327,6 +328,23 @@ def _rule_finding(
     )
 
 
+_TABLE_FAMILIES: Final = {"ip": 4, "ipv4": 4, "ip6": 6, "ipv6": 6}
+"""The layer families (``settings.extra["family"]``: nftables table families, iptables
+and ip6tables tables) that filter one IP version only."""
+
+
+def passes_untouched(layer: FirewallLayer, rule: FirewallRule) -> bool:
+    """Whether ``rule`` stands for the other IP version passing a one-version table
+    untouched (the readers' first rule of an ``ip`` or ``ip6`` table): the kernel lets those
+    packets through for the next table to judge, so it is no allowance of the layer's own
+    to call surplus, broad, inbound or redundant."""
+    version = _TABLE_FAMILIES.get(layer.settings.extra.get("family", ""))
+    if version is None or rule.action is not Action.ALLOW:
+        return False
+    match = rule.match
+    return not match.sources.family(version) and not match.destinations.addresses.family(version)
+
+
 def _in_cluster(ctx: _Context, index: int, addresses: IPRangeSet) -> bool:
     """Whether a rule's sources concern the cluster at all."""
     sources = ctx.sources(index)
@@ -406,7 +424,7 @@ def surplus(ctx: _Context, index: int) -> Iterator[Finding]:
     for i, rule in enumerate(layer.rules):
         if rule.direction is not OUT or rule.action is not Action.ALLOW:
             continue
-        if not _in_cluster(ctx, index, rule.match.sources):
+        if not _in_cluster(ctx, index, rule.match.sources) or passes_untouched(layer, rule):
             continue
         excess = ctx.space.decided_by(index, i, allowed_only=True, minus=excluded)
         if not excess:
@@ -438,6 +456,8 @@ def too_broad(ctx: _Context, index: int) -> Iterator[Finding]:
         if rule.action is not Action.ALLOW:
             continue
         if rule.direction is OUT and not _in_cluster(ctx, index, rule.match.sources):
+            continue
+        if passes_untouched(layer, rule):
             continue
         breadth = _breadth(rule)
         if not breadth or ctx.space.standing(index, i).shadowed:
@@ -480,6 +500,8 @@ def inbound(ctx: _Context, index: int) -> Iterator[Finding]:
     for i, rule in enumerate(layer.rules):
         if rule.direction is not IN or rule.action is not Action.ALLOW:
             continue
+        if passes_untouched(layer, rule):
+            continue
         addresses = rule.match.destinations.addresses
         cluster = ctx.sources(index)
         reached = addresses if cluster is None else addresses & cluster
@@ -505,7 +527,8 @@ def shadowed_and_redundant(ctx: _Context, index: int) -> Iterator[Finding]:
     layer = ctx.layer(index)
     for standing in ctx.space.standings(index):
         rule = layer.rules[standing.rule]
-        if rule.builtin:  # it cannot be removed: that it decides nothing is no finding
+        # It cannot be removed: that it decides nothing is no finding.
+        if rule.builtin or passes_untouched(layer, rule):
             continue
         if standing.shadowed:
             covering = tuple(_rule_or_default(layer, c) for c in standing.covering)
@@ -676,7 +699,7 @@ def undecided_rules(ctx: _Context, index: int) -> Iterator[Finding]:
     layer = ctx.layer(index)
     for direction in (OUT, IN):
         walk = ctx.space.evaluation(index, direction)
-        undecided = walk.verdict_cells(Verdict.UNDECIDED)
+        undecided = walk.verdict_cells(Verdict.UNDECIDED) & ~_unlisted_names(ctx, index)
         if not undecided.any():
             continue
         makers = _makers(walk, undecided)
@@ -694,6 +717,21 @@ def undecided_rules(ctx: _Context, index: int) -> Iterator[Finding]:
                 rule_index,
                 ev.Undecided(layer.name, rules, reasons, hints[0]),
             )
+
+
+def _unlisted_names(ctx: _Context, index: int) -> Cells:
+    """The cells of names no rule of the layer and no required flow lists (the class ``*``
+    stands for), unless a rule of the layer names ``*``: the layer meets them through their
+    addresses alone, whose cells it decides, so an address rule that may meet them says
+    nothing about any flow anyone named."""
+    destination = ctx.space.destination
+    mask = np.zeros(destination.size, dtype=np.bool_)
+    if not any(ANY in rule.match.destinations.names.patterns for rule in ctx.layer(index).rules):
+        for number, name_class in enumerate(destination.names.classes):
+            if name_class.kind is NameClassKind.OTHER:
+                mask[destination.address_count + number] = True
+    cells: Cells = np.broadcast_to(mask[None, :, None], ctx.space.shape)
+    return cells
 
 
 def _makers(walk: LayerEvaluation, undecided: Cells) -> dict[int, Cells]:
