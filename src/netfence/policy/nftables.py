@@ -158,29 +158,65 @@ def _single_key(item: Field) -> tuple[str, Field]:
     return entries[0]
 
 
+COMMANDS: Final = frozenset({"add", "create", "delete"})
+"""The ``nft -j -f`` commands the reader follows: ``add``/``create`` declare an object, and
+``delete`` removes a table (the atomic replace of a generated ruleset). Other commands
+(``insert``, ``replace``, ``flush``, ...) change a ruleset in ways a listing does not show,
+and are refused."""
+
+
 def _collect(root: Field) -> _Ruleset:
     ruleset = _Ruleset()
     for item in root.require("nftables").items():
         kind, body = _single_key(item)
-        if kind == "table":
-            family = body.require("family").string()
-            name = body.require("name").string()
-            ruleset.tables[(family, name)] = _Table(family, name)
-        elif kind == "chain":
-            table = ruleset.table(body)
-            table.chains[body.require("name").string()] = body
-        elif kind in ("set", "map"):
-            table = ruleset.table(body)
-            table.sets[body.require("name").string()] = body
-        elif kind == "rule":
-            table = ruleset.table(body)
-            chain = body.require("chain").string()
-            if chain not in table.chains:
-                raise body.require("chain").error(f"rule for undeclared chain {chain!r}")
-            table.rules.setdefault(chain, []).append(body)
-        elif kind not in _HARMLESS_OBJECTS:
-            raise item.error(f"unknown ruleset object {kind!r}")
+        if kind in COMMANDS:
+            _command(ruleset, kind, body)
+        elif kind in _REFUSED_COMMANDS:
+            raise item.error(f"nft command {kind!r} is not read (only add, create, delete table)")
+        else:
+            _declare(ruleset, item, kind, body)
     return ruleset
+
+
+_REFUSED_COMMANDS: Final = frozenset({"insert", "replace", "flush", "reset", "rename", "destroy"})
+"""``nft -j -f`` commands the reader refuses: their effect depends on what was loaded before."""
+
+
+def _command(ruleset: _Ruleset, command: str, body: Field) -> None:
+    """One ``{"add": {...}}`` command of ``nft -j -f`` input."""
+    kind, declared = _single_key(body)
+    if command != "delete":
+        _declare(ruleset, body, kind, declared)
+        return
+    if kind != "table":
+        raise body.error(f"delete of a {kind!r} is not read (only delete table)")
+    family = declared.require("family").string()
+    name = declared.require("name").string()
+    if ruleset.tables.pop((family, name), None) is None:
+        raise declared.error(f"delete of table {family} {name}, which is not declared before")
+
+
+def _declare(ruleset: _Ruleset, item: Field, kind: str, body: Field) -> None:
+    """One ruleset object (as ``nft -j list ruleset`` lists them, or an added one)."""
+    if kind == "table":
+        family = body.require("family").string()
+        name = body.require("name").string()
+        # Adding a declared table again leaves it as it is, as ``nft add table`` does.
+        ruleset.tables.setdefault((family, name), _Table(family, name))
+    elif kind == "chain":
+        table = ruleset.table(body)
+        table.chains[body.require("name").string()] = body
+    elif kind in ("set", "map"):
+        table = ruleset.table(body)
+        table.sets[body.require("name").string()] = body
+    elif kind == "rule":
+        table = ruleset.table(body)
+        chain = body.require("chain").string()
+        if chain not in table.chains:
+            raise body.require("chain").error(f"rule for undeclared chain {chain!r}")
+        table.rules.setdefault(chain, []).append(body)
+    elif kind not in _HARMLESS_OBJECTS:
+        raise item.error(f"unknown ruleset object {kind!r}")
 
 
 _HARMLESS_OBJECTS: Final = frozenset(
