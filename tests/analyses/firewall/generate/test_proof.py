@@ -24,7 +24,7 @@ SOURCES = {
     "dual-stack nodes": IPRangeSet.from_cidrs(["10.0.0.0/16", "fd00::/64"]),
     "any source": None,
 }
-PROVABLE = [FirewallKind.AZURE_FIREWALL, FirewallKind.NSG, FirewallKind.IPTABLES]
+PROVABLE = list(FirewallKind)
 
 
 @pytest.mark.parametrize("kind", PROVABLE, ids=lambda k: k.value)
