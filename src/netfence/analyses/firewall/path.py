@@ -277,9 +277,10 @@ def build_space(
     return FirewallSpace.build(layers, flows, sources=sources)
 
 
-def _indices(
+def class_indices(
     space: FirewallSpace, sources: IPRangeSet | None, dest: IPRangeSet | None
 ) -> tuple[Index, Index]:
+    """The source and destination (address) classes of a box; every class for None."""
     count = space.destination.address_count
     src = (
         np.arange(len(space.source_atoms), dtype=np.intp)
@@ -305,11 +306,26 @@ def layer_passage(
     """What layer ``index`` of ``space`` does with the box: per service class, the verdict
     all its cells share and the rules that decide them (the ports are Undecided where the
     cells disagree)."""
-    src, dst = _indices(space, sources, destinations)
+    src, dst = class_indices(space, sources, destinations)
+    return passage_at(space, index, direction, (src, dst), asked, (sources, destinations))
+
+
+def passage_at(
+    space: FirewallSpace,
+    index: int,
+    direction: TrafficDirection,
+    classes: tuple[Index, Index],
+    asked: PortSet,
+    box: tuple[IPRangeSet | None, IPRangeSet | None] = (None, None),
+) -> LayerPassage:
+    """As :func:`layer_passage`, over given source and destination classes (``box`` says
+    which addresses they stand for)."""
+    src, dst = classes
+    sources, destinations = box
     services = np.flatnonzero(space.service_mask(asked))
     ev = space.evaluation(index, direction)
-    box = np.ix_(src, dst, services)
-    verdicts, deciders = ev.verdict[box], ev.decider[box]
+    cells = np.ix_(src, dst, services)
+    verdicts, deciders = ev.verdict[cells], ev.decider[cells]
     grouped: dict[_PartKey, PortSet] = {}
     for column, service in enumerate(services.tolist()):
         ports = space.services_of([service]) & asked
