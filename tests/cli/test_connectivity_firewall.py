@@ -29,9 +29,9 @@ def test_paths_connectivity_marks_what_each_layer_blocks_of_what_policies_allow(
         "Through the firewall layers (nsg aks-nodes-nsg, nftables inet perimeter forward"
         " (forward hook); inbound flows cross them in reverse):"
     )
-    assert "shop/payments => 198.51.100.0/24 : TCP 443 BLOCKED by aks-nodes-nsg" in lines
+    assert "shop/payments => 198.51.100.0/24 : TCP 443 BLOCKED by nsg aks-nodes-nsg" in lines
     assert (
-        f"shop/payments => 203.0.113.0/24 except 203.0.113.10/32 : TCP 443 BLOCKED by {NFT}"
+        f"shop/payments => 203.0.113.0/24 except 203.0.113.10/32 : TCP 443 BLOCKED by nftables {NFT}"
         in lines
     )
     assert "shop/payments => 203.0.113.10/32 : TCP 443 allowed by every layer" in lines
@@ -64,7 +64,7 @@ def test_paths_connectivity_json_gains_a_firewall_key(cli):
     assert outbound["cluster"] == ["shop/payments"] and outbound["blocked"] is True
     by_addresses = {tuple(p["addresses"]): p for p in outbound["parts"]}
     assert by_addresses[("198.51.100.0/24",)]["blocked"] == [
-        {"layer": "aks-nodes-nsg", "ports": {"TCP": [[443, 443]]}}
+        {"layer": "aks-nodes-nsg", "kind": "nsg", "ports": {"TCP": [[443, 443]]}}
     ]
     assert by_addresses[("203.0.113.10/32",)]["allowed"] == {"TCP": [[443, 443]]}
     assert by_addresses[("203.0.113.10/32",)]["cluster_end"] == "snat"

@@ -31,6 +31,16 @@ def path_section(out: str) -> list[str]:
     return lines[lines.index(next(line for line in lines if line.startswith("Path ("))) :]
 
 
+def without_nodes(text: str) -> str:
+    """The fixture without its Node objects."""
+    return "---".join(d for d in text.split("---") if "kind: Node" not in d)
+
+
+def without_host_ip(text: str) -> str:
+    """The fixture without the pod's status.hostIP."""
+    return text.replace("  hostIP: 10.224.0.4\n", "")
+
+
 def test_paths_allowed_by_the_policy_and_every_layer(cli):
     """Paths: pod egress policy, then the node and perimeter layers given, then the
     destination; each layer names its deciding rule with file and line."""
@@ -132,9 +142,7 @@ def test_paths_when_the_policy_denies_the_layers_are_shown_and_the_policy_decide
 def test_paths_without_a_node_address_any_source_is_assumed(cli, write):
     """Paths: with no Node (nor hostIP) in the input, the cluster's end is unknown; the
     path says any source is assumed, and a layer that tells sources apart cannot decide."""
-    text = CLUSTER.read_text()
-    without_node = "---".join(d for d in text.split("---") if "kind: Node" not in d)
-    cluster = write(without_node, "cluster.yaml")
+    cluster = write(without_host_ip(without_nodes(CLUSTER.read_text())), "cluster.yaml")
     result = cli(
         "explain",
         "shop/payments",
@@ -168,6 +176,39 @@ def test_paths_without_a_node_address_any_source_is_assumed(cli, write):
         ).code
         == 1
     )
+
+
+def test_paths_snat_to_the_pods_own_node_from_its_host_ip(cli):
+    """Paths: the node address the flow leaves with is the pod's node's (status.hostIP),
+    not every node's."""
+    section = path_section(explain(cli, "shop/payments", "203.0.113.10", "--port", "443").out)
+    assert section[2].startswith(
+        "  2. the cluster's end: SNAT to node 10.224.0.4 (the pod's status.hostIP;"
+    )
+    assert "10.224.0.5" not in section[2]
+
+
+def test_paths_without_the_pods_node_it_leaves_with_any_nodes_address(cli, write):
+    """Paths: when the input does not say which node the pod runs on, it leaves with one of
+    the nodes' addresses, and the path says which ones and why."""
+    cluster = write(without_host_ip(CLUSTER.read_text()), "cluster.yaml")
+    result = cli(
+        "explain",
+        "shop/payments",
+        "203.0.113.10",
+        cluster,
+        "--port",
+        "443",
+        "--firewall",
+        NSG,
+        PERIMETER,
+    )
+    section = path_section(result.out)
+    assert section[2].startswith(
+        "  2. the cluster's end: SNAT to node one of 10.224.0.4, 10.224.0.5 (the input does"
+        " not say which node the pod runs on)"
+    )
+    assert section[-1] == "Verdict: ALLOWED: every layer lets TCP 443 through."
 
 
 def test_paths_json_lists_the_path_in_order_with_the_deciding_layer(cli):

@@ -30,24 +30,28 @@ def _ports(ports: PortSet) -> str:
     return ports.describe() if ports else "no ports"
 
 
-def _part_text(part: CutPart) -> str:
+def _title(layer: FirewallLayer) -> str:
+    return f"{layer.kind.value} {printable(layer.name)}"
+
+
+def _part_text(part: CutPart, layers: Sequence[FirewallLayer]) -> str:
     said = []
     if part.allowed:
         said.append(f"{_ports(part.allowed)} allowed by every layer")
-    said.extend(f"{_ports(ports)} BLOCKED by {printable(name)}" for name, ports in part.blocked)
+    said.extend(f"{_ports(ports)} BLOCKED by {_title(layers[i])}" for i, ports in part.blocked)
     if part.undecided:
         said.append(f"{_ports(part.undecided)} cannot be decided")
     return "; ".join(said)
 
 
-def _cut_lines(cut: ExternalCut) -> list[str]:
+def _cut_lines(cut: ExternalCut, layers: Sequence[FirewallLayer]) -> list[str]:
     inside = ", ".join(cut.cluster)
     lines = []
     for part in cut.parts:
         ends = (inside, _terms(part.addresses))
         if cut.direction is TrafficDirection.INBOUND:
             ends = ends[::-1]
-        lines.append(f"{ends[0]} => {ends[1]} : {_part_text(part)}")
+        lines.append(f"{ends[0]} => {ends[1]} : {_part_text(part, layers)}")
     return lines
 
 
@@ -56,10 +60,10 @@ def render_firewall_text(
 ) -> str:
     """The map's text, then each external connection through the layers (``BLOCKED`` marks
     the ports a layer blocks, naming the first that does)."""
-    names = ", ".join(f"{layer.kind.value} {printable(layer.name)}" for layer in layers)
+    names = ", ".join(_title(layer) for layer in layers)
     lines = [f"Through the firewall layers ({names}; inbound flows cross them in reverse):"]
     for cut in cuts:
-        lines.extend(_cut_lines(cut))
+        lines.extend(_cut_lines(cut, layers))
     blocked = sum(1 for cut in cuts if cut.blocked)
     lines.append(
         f"{len(cuts)} external connection groups; {blocked} partly or wholly blocked by a layer"
@@ -67,24 +71,27 @@ def render_firewall_text(
     return render_text(cmap) + "\n".join(lines) + "\n"
 
 
-def _part_json(part: CutPart) -> dict[str, Any]:
+def _part_json(part: CutPart, layers: Sequence[FirewallLayer]) -> dict[str, Any]:
     return {
         "addresses": [str(t) for t in part.addresses.terms()],
         "cluster_end": part.translation.value,
         "allowed": part.allowed.as_ranges(),
-        "blocked": [{"layer": name, "ports": ports.as_ranges()} for name, ports in part.blocked],
+        "blocked": [
+            {"layer": layers[i].name, "kind": layers[i].kind.value, "ports": ports.as_ranges()}
+            for i, ports in part.blocked
+        ],
         "undecided": part.undecided.as_ranges(),
     }
 
 
-def _cut_json(cut: ExternalCut) -> dict[str, Any]:
+def _cut_json(cut: ExternalCut, layers: Sequence[FirewallLayer]) -> dict[str, Any]:
     return {
         "direction": cut.direction.value,
         "cluster": list(cut.cluster),
         "external": [str(t) for t in cut.external.terms()],
         "policy_allowed": cut.policy_allowed.as_ranges(),
         "blocked": cut.blocked,
-        "parts": [_part_json(p) for p in cut.parts],
+        "parts": [_part_json(p, layers) for p in cut.parts],
     }
 
 
@@ -96,7 +103,7 @@ def render_firewall_json(
     base = render_json(cmap)
     firewall = {
         "layers": [{"kind": layer.kind.value, "name": layer.name} for layer in layers],
-        "connections": [_cut_json(c) for c in cuts],
+        "connections": [_cut_json(c, layers) for c in cuts],
     }
     # The map's JSON ends with its closing brace: the key goes in before it, so the map's
     # own lines stay as they are.

@@ -21,6 +21,7 @@ from netfence.analyses.firewall.path import (
     ClusterEnd,
     PathOptions,
     Translation,
+    all_node_addresses,
     build_space,
     class_indices,
     combine,
@@ -44,8 +45,9 @@ class CutPart:
     """How the cluster's end appears to the layers for them."""
     allowed: PortSet
     """What every layer lets through."""
-    blocked: tuple[tuple[str, PortSet], ...]
-    """Per layer (by name) that blocks some ports first, those ports."""
+    blocked: tuple[tuple[int, PortSet], ...]
+    """Per layer (its index in the layers as given) that blocks some ports first, those
+    ports."""
     undecided: PortSet
     """What no layer blocks and some layer cannot decide."""
 
@@ -80,8 +82,7 @@ def cut_external(
     """Every connection of ``cmap`` with external addresses, cut by ``layers`` (in the order
     an outbound flow crosses them)."""
     external = {e.name for e in cmap.endpoints if e.kind == "IPRange"}
-    nodes = [a for node in cluster.nodes for a in node.addresses]
-    nodes.extend(cluster.host_addresses)
+    nodes = all_node_addresses(cluster)
     node_set = IPRangeSet.from_addresses(nodes) if nodes else None
     items: list[tuple[Connection, TrafficDirection, tuple[str, ...], IPRangeSet]] = []
     for connection in cmap.connections:
@@ -178,7 +179,7 @@ def _cut(
     order = list(range(len(layers)))
     if direction is IN:
         order.reverse()
-    outcome: dict[tuple[PortSet, tuple[tuple[str, PortSet], ...], PortSet], list[int]] = {}
+    outcome: dict[tuple[PortSet, tuple[tuple[int, PortSet], ...], PortSet], list[int]] = {}
     boxes = [_box(layers[i], direction, end, external, ports) for i in order]
     spans = [class_indices(space, box[1], box[2]) for box in boxes]
     outward = 1 if direction is OUT else 0
@@ -189,7 +190,7 @@ def _cut(
             classes: tuple[Index, Index] = (span[0], one) if outward else (one, span[1])
             passages.append(passage_at(space, i, direction, classes, ports))
         allowed, blocked, undecided = combine(passages, ports)
-        named = tuple((passages[i].layer.name, p) for i, p in blocked)
+        named = tuple((order[i], p) for i, p in blocked)
         outcome.setdefault((allowed, named, undecided), []).append(atom)
     atoms = space.source_atoms if direction is IN else space.destination.atoms
     return [

@@ -194,59 +194,65 @@ def cluster_end(
     nodes: Sequence[str],
     options: PathOptions,
     direction: TrafficDirection = OUT,
+    *,
+    own_node: bool = False,
 ) -> ClusterEnd:
     """How the layers see the cluster's end of a flow with the external address
     ``external``: the pod's own addresses when ``external`` is in a ``--no-snat`` range, else
     the addresses ``--source`` gives, else the node addresses of the external end's family.
 
-    The model does not say which node a pod runs on: with several node addresses, the
-    cluster's end is any of them."""
+    ``nodes`` are the addresses of the pod's node when ``own_node`` (its ``status.hostIP``),
+    else every node address the input names: the cluster's end is then any of them."""
     version = _family(external)
     own = _of_family(pod_ips, version)
     pods = IPRangeSet.from_addresses(own) if own else None
     if options.no_snat is not None and options.no_snat.contains(external):
-        if pods is None:
-            return ClusterEnd(
-                Translation.UNKNOWN,
-                None,
-                None,
-                f"no SNAT {'to' if direction is OUT else 'from'} {external} (--no-snat), and the pod's own address is not in the"
-                " input: any address is assumed",
-            )
-        return ClusterEnd(
-            Translation.NO_SNAT,
-            pods,
-            pods,
-            f"no SNAT {'to' if direction is OUT else 'from'} {external} (--no-snat): the pod's own address {', '.join(own)}",
-        )
+        return _direct_end(external, own, direction)
     if options.sources is not None:
-        return ClusterEnd(
-            Translation.GIVEN,
-            options.sources,
-            pods,
-            f"the cluster's addresses given by --source: {options.sources.describe()}",
-        )
+        text = f"the cluster's addresses given by --source: {options.sources.describe()}"
+        return ClusterEnd(Translation.GIVEN, options.sources, pods, text)
     addresses = _of_family(nodes, version)
     if not addresses:
-        return ClusterEnd(
-            Translation.UNKNOWN,
-            None,
-            pods,
-            f"{'SNAT to' if direction is OUT else 'through'} the pod's node, and no node address is known (no Node, no hostIP in"
-            " the input, no --source): any address is assumed",
-        )
-    shown = addresses[0] if len(addresses) == 1 else f"one of {', '.join(addresses)}"
-    if direction is OUT:
+        via = "SNAT to" if direction is OUT else "through"
         text = (
-            f"SNAT to node {shown} (pods leave the cluster with their node's address;"
+            f"{via} the pod's node, and no node address is known (no Node, no hostIP in the"
+            " input, no --source): any address is assumed"
+        )
+        return ClusterEnd(Translation.UNKNOWN, None, pods, text)
+    text = _node_text(addresses, direction, own_node)
+    return ClusterEnd(Translation.SNAT, IPRangeSet.from_addresses(addresses), pods, text)
+
+
+def _direct_end(external: str, own: Sequence[str], direction: TrafficDirection) -> ClusterEnd:
+    """The cluster's end for an external address in a ``--no-snat`` range: the pod's own."""
+    said = f"no SNAT {'to' if direction is OUT else 'from'} {external} (--no-snat)"
+    if not own:
+        text = f"{said}, and the pod's own address is not in the input: any address is assumed"
+        return ClusterEnd(Translation.UNKNOWN, None, None, text)
+    pods = IPRangeSet.from_addresses(own)
+    return ClusterEnd(
+        Translation.NO_SNAT, pods, pods, f"{said}: the pod's own address {', '.join(own)}"
+    )
+
+
+def _node_text(addresses: Sequence[str], direction: TrafficDirection, own_node: bool) -> str:
+    """``SNAT to node 10.224.0.4 (...)``, saying where the node's address comes from."""
+    if len(addresses) == 1:
+        shown = addresses[0]
+    elif own_node:
+        shown = ", ".join(addresses)
+    else:
+        shown = f"one of {', '.join(addresses)} (the input does not say which node the pod runs on)"
+    source = "the pod's status.hostIP; " if own_node else ""
+    if direction is OUT:
+        return (
+            f"SNAT to node {shown} ({source}pods leave the cluster with their node's address;"
             " --no-snat CIDR for ranges reached without it)"
         )
-    else:
-        text = (
-            f"reaches the pod through node {shown} (the layers see the node's address;"
-            " --no-snat CIDR for ranges that reach pods directly)"
-        )
-    return ClusterEnd(Translation.SNAT, IPRangeSet.from_addresses(addresses), pods, text)
+    return (
+        f"reaches the pod through node {shown} ({source}the layers see the node's address;"
+        " --no-snat CIDR for ranges that reach pods directly)"
+    )
 
 
 def seen_by(layer: FirewallLayer, end: ClusterEnd) -> IPRangeSet | None:
@@ -483,6 +489,14 @@ def trace_flow(
         asked = PortSet.of(*explanation.port)
     else:
         asked = explanation.allowed if explanation.allowed else PortSet.all()
-    nodes = [*(a for node in cluster.nodes for a in node.addresses), *cluster.host_addresses]
-    end = cluster_end(external, pod.ips, list(dict.fromkeys(nodes)), options, direction)
+    own_node = bool(pod.host_ips)
+    nodes = list(pod.host_ips) if own_node else all_node_addresses(cluster)
+    end = cluster_end(external, pod.ips, nodes, options, direction, own_node=own_node)
     return trace(layers, direction, end, IPRangeSet.from_addresses([external]), asked)
+
+
+def all_node_addresses(cluster: Cluster) -> list[str]:
+    """Every node address the input names (Nodes' addresses, pods' hostIPs), once each."""
+    nodes = [a for node in cluster.nodes for a in node.addresses]
+    nodes.extend(cluster.host_addresses)
+    return list(dict.fromkeys(nodes))
