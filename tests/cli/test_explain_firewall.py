@@ -157,7 +157,7 @@ def test_paths_without_a_node_address_any_source_is_assumed(cli, write):
         "203.0.113.0/24",
     )
     section = path_section(result.out)
-    assert "no node address is known" in section[2] and "any address is assumed" in section[2]
+    assert "no IPv4 node address is known" in section[2] and "any address is assumed" in section[2]
     assert "no one rule decides" in section[3]
     assert section[-1].startswith("Verdict: CANNOT DECIDE: nsg aks-nodes-nsg may or may not")
     assert result.out.splitlines()[0].endswith(": CANNOT DECIDE")

@@ -215,8 +215,8 @@ def cluster_end(
     if not addresses:
         via = "SNAT to" if direction is OUT else "through"
         text = (
-            f"{via} the pod's node, and no node address is known (no Node, no hostIP in the"
-            " input, no --source): any address is assumed"
+            f"{via} the pod's node, and no IPv{version} node address is known (no Node, no"
+            " hostIP in the input, no --source): any address is assumed"
         )
         return ClusterEnd(Translation.UNKNOWN, None, pods, text)
     text = _node_text(addresses, direction, own_node)
@@ -363,11 +363,17 @@ class _Cell:
     """One service class of a box: where to ask the engine why a cell is undecided."""
 
     space: FirewallSpace
+    """The space the box lies in."""
     layer: int
+    """The layer's index in the space."""
     direction: TrafficDirection
+    """The direction judged."""
     src: Index
+    """The box's source classes."""
     dst: Index
+    """The box's destination classes."""
     service: int
+    """The service class."""
 
 
 def _column_keys(
