@@ -76,3 +76,25 @@ def test_the_documented_example_satisfies_the_schema(validator):
         for name in ([entry[side]] if isinstance(entry[side], str) else entry[side])
     }
     assert named == {e["name"] for e in document["endpoints"]}
+
+
+def test_firewall_output_satisfies_the_schema(cli, validator):
+    """Paths (issue 10, deliverable 4): ``connectivity --firewall -o json`` keeps the map's
+    keys and adds a ``firewall`` key the shipped schema describes."""
+    data = ROOT / "tests" / "cli" / "data" / "firewall_path"
+    result = cli(
+        "connectivity",
+        data / "cluster.yaml",
+        "-o",
+        "json",
+        "--firewall",
+        data / "node-nsg.json",
+        data / "perimeter.json",
+    )
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    validator.validate(document)
+    assert document["firewall"]["connections"]
+    broken = json.loads(result.out)
+    broken["firewall"]["connections"][0]["parts"][0]["cluster_end"] = "nat"
+    assert list(validator.iter_errors(broken))

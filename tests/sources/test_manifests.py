@@ -578,6 +578,27 @@ def test_pod_ips_are_collected_from_pod_ip_and_pod_ips():
     assert pod.ips == ("10.244.1.7", "fd00::7")
 
 
+def test_pod_host_ips_are_its_nodes_addresses():
+    """status.hostIP and status.hostIPs are kept on the pod: the node address it leaves the
+    cluster with after SNAT (issue 10, deliverable 4 "Paths")."""
+    cluster = load(
+        pod_doc(
+            "web",
+            extra=(
+                "status:\n"
+                "  hostIP: 10.224.0.4\n"
+                "  hostIPs:\n"
+                "    - ip: 10.224.0.4\n"
+                "    - ip: fd00::4\n"
+                "  podIP: 10.244.1.7\n"
+            ),
+        )
+    )
+    (pod,) = cluster.pods
+    assert pod.host_ips == ("10.224.0.4", "fd00::4")
+    assert cluster.host_addresses == ("10.224.0.4", "fd00::4")
+
+
 def test_pod_without_status_has_no_ips():
     """An unscheduled pod (no status) has no IPs."""
     (pod,) = load(pod_doc("web")).pods

@@ -14,13 +14,17 @@ import ipaddress
 import sys
 from typing import Final
 
+from netfence.analyses.firewall.path import FirewallPath, PathOptions, trace_flow
+from netfence.cli.firewall_options import add_firewall_input_options, read_layers
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import namespace_name
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.engine.explain import FlowExplanation, explain_flow, resolve_endpoint
+from netfence.engine.firewall import Verdict
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
-from netfence.report.explain import render_explain_json, render_explain_text
+from netfence.report.explain import overall_verdict, render_explain_json, render_explain_text
+from netfence.sets.ipranges import IPRangeSet
 
 EXIT_UNEXPECTED: Final = 1
 """``--expect`` was given and the verdict is the other one."""
@@ -44,10 +48,12 @@ def add_explain_arguments(explain: argparse.ArgumentParser) -> None:
         type=namespace_name,
         help="the namespace of SRC and DST when they are given without one",
     )
+    add_firewall_input_options(explain, required=False)
 
 
 def run_explain(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Explain the flow; returns the rendered explanation and the exit code."""
+    layers = read_layers(args) if args.firewall else None
     cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
     src, dst = (qualified(name, args.namespace) for name in (args.src, args.dst))
     for endpoint in (src, dst):
@@ -56,18 +62,40 @@ def run_explain(args: argparse.Namespace, progress: Progress | None = None) -> t
     if progress is not None:
         progress.stage("explaining the flow")
     explanation = explain_flow(cluster, src, dst, args.port)
+    path = None
+    if layers is not None:
+        path = trace_flow(explanation, cluster, layers, path_options(args))
+        if path is None:
+            print(
+                "netfence: both ends are in the cluster: the firewall layers are not on the"
+                " flow's path",
+                file=sys.stderr,
+            )
     if args.output == "json":
-        output = render_explain_json(explanation)
+        output = render_explain_json(explanation, path)
     else:
-        output = render_explain_text(explanation, color=color_wanted(args.color, sys.stdout))
-    return output, exit_code(explanation, args.expect)
+        color = color_wanted(args.color, sys.stdout)
+        output = render_explain_text(explanation, color=color, path=path)
+    return output, exit_code(explanation, args.expect, path)
 
 
-def exit_code(explanation: FlowExplanation, expect: str | None) -> int:
-    """0, or 1 when ``expect`` (``allow`` or ``deny``) is not the flow's verdict."""
+def path_options(args: argparse.Namespace) -> PathOptions:
+    """What ``--no-snat`` and ``--source`` say about the addresses on the path."""
+    return PathOptions(
+        no_snat=IPRangeSet.union_of(args.no_snat) if args.no_snat else None,
+        sources=IPRangeSet.union_of(args.source) if args.source else None,
+    )
+
+
+def exit_code(
+    explanation: FlowExplanation, expect: str | None, path: FirewallPath | None = None
+) -> int:
+    """0, or 1 when ``expect`` (``allow`` or ``deny``) is not the flow's verdict (a flow
+    whose firewall path cannot be decided is neither)."""
     if expect is None:
         return 0
-    return 0 if explanation.verdict == (expect == "allow") else EXIT_UNEXPECTED
+    wanted = Verdict.ALLOW if expect == "allow" else Verdict.DENY
+    return 0 if overall_verdict(explanation, path) is wanted else EXIT_UNEXPECTED
 
 
 def _is_address(text: str) -> bool:

@@ -129,3 +129,9 @@ def check_options(args: argparse.Namespace) -> FirewallCheckOptions:
         no_snat=IPRangeSet.union_of(args.no_snat) if args.no_snat else None,
         resolver=resolver_from(args),
     )
+
+
+def add_firewall_input_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """The exports and the cluster's addresses on the path (``explain``, ``connectivity``)."""
+    add_export_options(parser, required=required)
+    add_path_options(parser)

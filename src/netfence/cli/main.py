@@ -18,11 +18,12 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from netfence._version import __version__
-from netfence.analyses.connectivity_map import Granularity, connectivity_map
+from netfence.analyses.connectivity_map import Granularity
+from netfence.cli.connectivity import run_connectivity
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
-from netfence.cli.inputs import read_cluster
+from netfence.cli.firewall_options import add_firewall_input_options
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=namespace_name,
         help="keep connections with an end in NS (repeatable)",
     )
+    add_firewall_input_options(conn, required=False)
 
     add_scan_parser(commands)
 
@@ -114,15 +116,7 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_explain(args, progress)
         if args.command == "firewall":
             return run_firewall(args, progress)
-        return _run_connectivity(args, progress), EXIT_OK
-
-
-def _run_connectivity(args: argparse.Namespace, progress: Progress) -> str:
-    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
-    progress.stage("computing the connectivity map")
-    cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
-    progress.stage("rendering")
-    return RENDERERS[args.output](cmap)
+        return run_connectivity(args, progress), EXIT_OK
 
 
 class _WarningLine(logging.Handler):

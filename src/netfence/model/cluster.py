@@ -96,6 +96,9 @@ class Pod:
     """spec.serviceAccountName (Calico selects by service account)."""
     location: Origin | None = None
     """Where the pod (or its workload) was read: a file or an API object."""
+    host_ips: tuple[str, ...] = ()
+    """status.hostIP / status.hostIPs: the addresses of the node it runs on (what it leaves
+    the cluster with after SNAT); empty for templates and unscheduled pods."""
 
     @property
     def key(self) -> str:

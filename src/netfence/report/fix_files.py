@@ -103,7 +103,9 @@ def _refuse_link(dir_fd: int, directory: Path, name: str, option: str) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISLNK(info.st_mode):
-        raise OutputError(f"{option} {directory}: {name} is a symbolic link; refusing to replace it")
+        raise OutputError(
+            f"{option} {directory}: {name} is a symbolic link; refusing to replace it"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise OutputError(f"{option} {directory}: {name} exists and is not a regular file")
 
@@ -167,7 +169,6 @@ def write_files(planned: dict[str, str], directory: Path, option: str) -> list[P
         _remove(dir_fd, temporaries.values())  # whatever was not renamed into place
         os.close(dir_fd)
     return [directory / name for name in planned]
-
 
 
 SHOWN_CHANGES: Final = 3

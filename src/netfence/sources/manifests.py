@@ -614,6 +614,7 @@ def _build(c: _Collected) -> Cluster:
                 images=raw_pod.spec.images,
                 service_account=raw_pod.spec.service_account,
                 location=raw_pod.location,
+                host_ips=raw_pod.host_ips,
             )
         )
     # Workloads with no Pod given are represented by their pod template.
