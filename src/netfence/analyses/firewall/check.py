@@ -377,12 +377,7 @@ def policy_egress_blocked(ctx: _Context, index: int) -> Iterator[Finding]:
         check = ctx.space.check_flow(flow, index, flow.sources or ctx.sources(index))
         if check.verdict is not Verdict.DENY:
             continue
-        rules = tuple(_rule_or_default(layer, r) for r in check.rules)
-        scope = ctx.scope(check.blocked)
-        first = next((r for r in check.rules if r is not None), None)
-        resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
-        if first is not None:
-            resources = (rule_resource(layer, first), *resources)
+        rules, scope, resources = _blocked_by(ctx, index, check)
         yield finding(
             catalog.POLICY_EGRESS_BLOCKED,
             f"{flow.reason}, but {layer.name} blocks {_scope_text(scope)} ({', '.join(rules)}).",
@@ -393,15 +388,24 @@ def policy_egress_blocked(ctx: _Context, index: int) -> Iterator[Finding]:
         )
 
 
-def _shortfall(ctx: _Context, index: int, check: FlowCheck) -> Finding:
-    """NF101: a required flow the layer blocks, by rule or default."""
-    layer, flow = ctx.layer(index), check.flow
+def _blocked_by(
+    ctx: _Context, index: int, check: FlowCheck
+) -> tuple[tuple[str, ...], ev.Scope, tuple[ResourceRef, ...]]:
+    """(the blocking rules' names, what they block, the first rule and the layer as
+    resources) of a flow the layer denies."""
+    layer = ctx.layer(index)
     rules = tuple(_rule_or_default(layer, r) for r in check.rules)
-    scope = ctx.scope(check.blocked)
     first = next((r for r in check.rules if r is not None), None)
     resources: tuple[ResourceRef, ...] = (layer_resource(layer),)
     if first is not None:
         resources = (rule_resource(layer, first), *resources)
+    return rules, ctx.scope(check.blocked), resources
+
+
+def _shortfall(ctx: _Context, index: int, check: FlowCheck) -> Finding:
+    """NF101: a required flow the layer blocks, by rule or default."""
+    layer, flow = ctx.layer(index), check.flow
+    rules, scope, resources = _blocked_by(ctx, index, check)
     return finding(
         catalog.SHORTFALL,
         f"{layer.name} blocks {flow.reason}: {_scope_text(scope)} denied by {', '.join(rules)}.",
