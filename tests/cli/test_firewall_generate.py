@@ -103,7 +103,7 @@ def test_output_dir_writes_every_file_and_refuses_a_link(cli, tmp_path):
         (("--source", "10.0.0.300/8"), "expected a CIDR or an IP address"),
         (("--service-tag", "arc-his"), "expected ENTRY=TAG[,TAG]"),
         (("--dns-answers", "missing.yaml"), "missing.yaml"),
-        (("--resolver", "not an address"), "not an address"),
+        (("--resolver", "not an address"), "--resolver: bad DNS server 'not an address'"),
     ],
 )
 def test_bad_options_are_one_line_exit_2(cli, argv, said):

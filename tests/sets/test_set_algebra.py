@@ -198,3 +198,7 @@ def test_from_addresses_is_single_addresses_of_both_families():
     """One address is a /32 (IPv4) or /128 (IPv6) range of its own."""
     addresses = IPRangeSet.from_addresses(["10.0.0.1", "fd00::1", "10.0.0.2"])
     assert addresses == IPRangeSet.from_cidrs(["10.0.0.1/32", "10.0.0.2/32", "fd00::1/128"])
+    """``whole_family``: 0.0.0.0/0 for IPv4, ::/0 for IPv6, and together every address."""
+    v4, v6 = IPRangeSet.whole_family(4), IPRangeSet.whole_family(6)
+    assert v4 == IPRangeSet.from_cidrs(["0.0.0.0/0"]) and v6 == IPRangeSet.from_cidrs(["::/0"])
+    assert v4 | v6 == IPRangeSet.everything() and not v4 & v6

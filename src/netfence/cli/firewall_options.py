@@ -9,6 +9,7 @@ import ipaddress
 from netfence.analyses.firewall.inputs import read_firewall_layers
 from netfence.analyses.firewall.run import FirewallCheckOptions
 from netfence.cli.endpoints import endpoint_options
+from netfence.errors import InputError
 from netfence.model.firewall import FirewallKind, FirewallLayer
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.resolver import AnswerFileResolver, DNSResolver, Resolver
@@ -105,7 +106,10 @@ def add_resolver_options(parser: argparse.ArgumentParser) -> None:
 def resolver_from(args: argparse.Namespace) -> Resolver | None:
     """The resolver the options name, if any."""
     if args.resolver:
-        return DNSResolver(args.resolver, timeout=args.dns_timeout)
+        try:
+            return DNSResolver(args.resolver, timeout=args.dns_timeout)
+        except InputError as error:  # name the option, not the resolver's own parameter
+            raise InputError(error.message, field="--resolver") from None
     if args.dns_answers:
         return AnswerFileResolver.read(args.dns_answers)
     return None

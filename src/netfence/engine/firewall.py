@@ -988,7 +988,7 @@ class FirewallSpace:
         return PathCheck(flow, verdict, checks, tuple(sorted(blocking, key=_blocking_key)))
 
 
-_FAMILIES: Final = (IPRangeSet.from_cidrs(["0.0.0.0/0"]), IPRangeSet.from_cidrs(["::/0"]))
+_FAMILIES: Final = (IPRangeSet.whole_family(4), IPRangeSet.whole_family(6))
 """Every IPv4 address, every IPv6 address."""
 
 

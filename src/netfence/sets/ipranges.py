@@ -81,6 +81,13 @@ class IPRangeSet:
         )
 
     @classmethod
+    def whole_family(cls, version: int) -> IPRangeSet:
+        """Every address of one family (4 or 6)."""
+        empty = IntervalSet([])
+        whole = IntervalSet.of(0, _MAX[version])
+        return cls(whole, empty) if version == 4 else cls(empty, whole)
+
+    @classmethod
     def everything(cls) -> IPRangeSet:
         """Every IPv4 and IPv6 address."""
         return cls(IntervalSet.of(0, _MAX[4]), IntervalSet.of(0, _MAX[6]))

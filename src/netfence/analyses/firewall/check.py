@@ -233,19 +233,13 @@ class SameFamily:
     def __init__(self, resolver: Resolver, sources: IPRangeSet) -> None:
         self.resolver = resolver
         self.families = IPRangeSet.union_of(
-            _WHOLE_FAMILY[version] for version in (4, 6) if sources.family(version)
+            IPRangeSet.whole_family(version) for version in (4, 6) if sources.family(version)
         )
 
     def addresses(self, name: str) -> IPRangeSet | None:
         """What the resolver says, in the families the sources have."""
         found = self.resolver.addresses(name)
         return None if found is None else found & self.families
-
-
-_WHOLE_FAMILY: Final = {
-    4: IPRangeSet.from_cidrs(["0.0.0.0/0"]),
-    6: IPRangeSet.from_cidrs(["::/0"]),
-}
 
 
 def _once(findings: list[Finding]) -> list[Finding]:

@@ -107,16 +107,15 @@ def _outputs(result: GeneratedRuleSet) -> list[GeneratedOutput]:
     return wanted
 
 
-FAMILY_OUTPUTS: Final = {"rules.v4": "0.0.0.0/0", "rules.v6": "::/0"}
+FAMILY_OUTPUTS: Final = {"rules.v4": 4, "rules.v6": 6}
 """Outputs that filter one family's packets (iptables' and ip6tables' tables): each is
 proven for the sources of its family, since the other family never enters it."""
 
 
 def _sources_of(output: GeneratedOutput, sources: IPRangeSet | None) -> IPRangeSet:
     """The sources an output is proven for."""
-    whole = IPRangeSet.from_cidrs([FAMILY_OUTPUTS.get(output.name, "::/0")])
-    if output.name not in FAMILY_OUTPUTS:
-        whole = IPRangeSet.everything()
+    version = FAMILY_OUTPUTS.get(output.name)
+    whole = IPRangeSet.everything() if version is None else IPRangeSet.whole_family(version)
     return whole if sources is None else sources & whole
 
 
