@@ -202,3 +202,23 @@ def test_from_addresses_is_single_addresses_of_both_families():
     v4, v6 = IPRangeSet.whole_family(4), IPRangeSet.whole_family(6)
     assert v4 == IPRangeSet.from_cidrs(["0.0.0.0/0"]) and v6 == IPRangeSet.from_cidrs(["::/0"])
     assert v4 | v6 == IPRangeSet.everything() and not v4 & v6
+
+
+def test_address_range_holds_both_ends_as_an_ip_pool_start_and_end_do() -> None:
+    """AKS Arc IP pools are given as start and end addresses, both usable (AKS-LNET)."""
+    pool = IPRangeSet.from_address_range("10.0.0.10", "10.0.0.20")
+    assert pool.contains("10.0.0.10") and pool.contains("10.0.0.20")
+    assert not pool.contains("10.0.0.9") and not pool.contains("10.0.0.21")
+    assert pool == IPRangeSet.from_cidrs(
+        ["10.0.0.10/31", "10.0.0.12/30", "10.0.0.16/30", "10.0.0.20/32"]
+    )
+
+
+def test_address_range_refuses_an_end_before_its_start_or_two_families() -> None:
+    """A range is one family, start first: anything else is no range."""
+    for start, end in (("10.0.0.20", "10.0.0.10"), ("10.0.0.1", "fd00::1")):
+        try:
+            IPRangeSet.from_address_range(start, end)
+        except ValueError:
+            continue
+        raise AssertionError(f"{start}-{end} was accepted")

@@ -64,6 +64,18 @@ class IPRangeSet:
         return cls.from_cidrs(ipaddress.ip_network(address) for address in addresses)
 
     @classmethod
+    def from_address_range(cls, start: str, end: str) -> IPRangeSet:
+        """The addresses from ``start`` to ``end``, both included (one family; ``end`` not
+        before ``start``), as an IP pool's start and end give them."""
+        first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
+        if first.version != last.version or int(last) < int(first):
+            raise ValueError(
+                f"{start}-{end} is no range: the end precedes the start or the families differ"
+            )
+        span = IntervalSet.of(int(first), int(last))
+        return cls(v4=span) if first.version == 4 else cls(v6=span)
+
+    @classmethod
     def from_cidrs(cls, cidrs: Iterable[str | IPNetwork]) -> IPRangeSet:
         """The union of several CIDRs: parsed, then sorted and merged once per family."""
         spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
