@@ -79,11 +79,14 @@ def check_separation(
     nodes = node_target(plan, cluster, servers)
     if nodes is not None:
         found.extend(run.workloads(catalog.NODE_PORTS_REACHABLE, [nodes]))
-    if plan is not None:
-        found.extend(data_to_management(plan, run.paths))
-        found.extend(shared_networks(plan, run.paths))
     subjects = host_network_subjects(cluster)
-    return group_findings(with_host_advice(f, subjects) for f in found)
+    # Workload facts of one rule merge into one finding on the rule, as the audit's do; the
+    # plan's networks are few and each finding is already on its own network.
+    grouped = group_findings(with_host_advice(f, subjects) for f in found)
+    if plan is not None:
+        grouped.extend(data_to_management(plan, run.paths))
+        grouped.extend(shared_networks(plan, run.paths))
+    return grouped
 
 
 MANAGING_SEVERITY = {
