@@ -36,10 +36,27 @@ class PolicyReach:
 def policy_reach(
     ctx: AuditContext, view: WorkloadView, addresses: IPRangeSet, asked: PortSet
 ) -> PolicyReach:
-    """What of ``addresses`` on ``asked`` the workload's pods may open, over all its classes."""
+    """What of ``addresses`` on ``asked`` the workload's pods may open, over all its classes
+    (remembered per set of classes: workloads share them)."""
+    key = ("separation-reach", view.classes, addresses, asked)
+    found = _memo(ctx).get(key)
+    if found is None:
+        found = _memo(ctx)[key] = _policy_reach(ctx, view.classes, addresses, asked)
+    assert isinstance(found, PolicyReach)
+    return found
+
+
+def _memo(ctx: AuditContext) -> dict[tuple[object, ...], object]:
+    memo: dict[tuple[object, ...], object] = ctx.memo("separation", dict)
+    return memo
+
+
+def _policy_reach(
+    ctx: AuditContext, classes: tuple[int, ...], addresses: IPRangeSet, asked: PortSet
+) -> PolicyReach:
     reached: list[IPRangeSet] = []
     ports = PortSet.none()
-    for cls in view.classes:
+    for cls in classes:
         for ranges, allowed in ctx.external_reach(cls, True):
             part, open_ports = ranges & addresses, allowed & asked
             if part and open_ports:
@@ -62,11 +79,22 @@ def port_mask(ctx: AuditContext, ports: PortSet) -> Mask:
 
 
 def provenance(
-    ctx: AuditContext, classes: Iterable[int], addresses: IPRangeSet, ports: PortSet
+    ctx: AuditContext, classes: tuple[int, ...], addresses: IPRangeSet, ports: PortSet
 ) -> Provenance:
     """The pod-policy rules that let the classes open ``ports`` to ``addresses``: Allow
     rules that decide some of those ports, Pass rules whose ports the default then allows,
-    and whether the default (no policy deciding) allows some."""
+    and whether the default (no policy deciding) allows some (remembered per question)."""
+    key = ("separation-provenance", classes, addresses, ports)
+    found = _memo(ctx).get(key)
+    if found is None:
+        found = _memo(ctx)[key] = _provenance(ctx, classes, addresses, ports)
+    assert isinstance(found, Provenance)
+    return found
+
+
+def _provenance(
+    ctx: AuditContext, classes: Iterable[int], addresses: IPRangeSet, ports: PortSet
+) -> Provenance:
     asked = port_mask(ctx, ports)
     count = ctx.classes.count
     inside = ctx.atoms_overlapping(addresses)

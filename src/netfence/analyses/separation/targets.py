@@ -3,6 +3,7 @@ and their ports, from the plan and the cluster's own objects."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -169,6 +170,7 @@ def node_target(
     return Target("node addresses", found, node_ports())
 
 
+@functools.lru_cache(maxsize=256)
 def port_names(ports: PortSet) -> str:
     """``TCP 10250 (kubelet), TCP 22 (SSH)``: the node ports within ``ports``, named."""
     names = []
