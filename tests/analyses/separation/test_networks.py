@@ -115,3 +115,15 @@ def test_nf225_ssh_from_a_data_network_to_the_aks_lnet_is_beyond_aks_net():
     assert "AKS lnet aks" in found.message and "TCP 22" in found.message
     assert "core (core: rules[0])" in found.message
     assert found.evidence["destination"] == "lnet aks"
+
+
+def test_nf224_only_internal_ports_are_said_to_be_all_of_them():
+    """AKS-NET internal ports: a layer opening the MOC cloud agent port 55000 to a data
+    network opens nothing but an internal port, and the message says so."""
+    fw = layer(
+        rule(ALLOW, sources=addresses(DMZ), to=addresses(MANAGEMENT), services=tcp(55000)),
+        name="core",
+    )
+    (found,) = run(plan(), "NF224", [fw])
+    assert "all of them Azure Local internal ports TCP 55000" in found.message
+    assert found.evidence["ports"] == "TCP 55000"

@@ -82,7 +82,7 @@ def workload_end(
             "hostIP or plan IP pool)"
         )
         return ClusterEnd(Translation.UNKNOWN, None, own, text)
-    text = f"the node addresses {addresses_text(nodes)} (SNAT: pods leave with their node's)"
+    text = f"the node addresses {addresses_text(nodes)} (SNAT: pods leave the cluster with their node's address)"
     return ClusterEnd(Translation.SNAT, nodes, own, text)
 
 
@@ -175,14 +175,14 @@ def path_evidence(path: FirewallPath) -> ev.PathEvidence:
 
 
 def path_text(path: FirewallPath) -> str:
-    """``through fw (fw: rules[2]), then perimeter (default)`` for the ports that pass, and
-    what cannot be decided, and why."""
+    """``through fw (fw: rules[2]), then perimeter (default); the layers see ...`` for the
+    ports that pass, and what cannot be decided, and why."""
     through = path.allowed | path.undecided
     parts = []
     for passage in path.layers:
         rules = _letting(passage, through)
         parts.append(f"{passage.layer.name} ({', '.join(rules) or 'nothing'})")
-    text = f"through {', then '.join(parts)}, which see {path.cluster_end.text}"
+    text = f"through {', then '.join(parts)}; the layers see {path.cluster_end.text}"
     if path.undecided:
         reasons = [r for p in path.layers for r in _reasons(p)]
         why = f": {'; '.join(dict.fromkeys(reasons))}" if reasons else ""

@@ -76,8 +76,9 @@ def data_to_management(plan: AddressPlan, paths: Paths) -> Iterator[Finding]:
         ports = path.allowed | path.undecided
         note = ""
         if ports & internal:
+            which = "all of them" if ports.issubset(internal) else "including the"
             note = (
-                f", including the Azure Local internal ports {(ports & internal).describe()} "
+                f", {which} Azure Local internal ports {(ports & internal).describe()} "
                 "(AKS-NET opens them from the AKS VM lnet only)"
             )
         yield _network_finding(
