@@ -72,7 +72,7 @@ def test_dual_stack_json_plan():
     assert plan.platform is Platform.ARC_KUBERNETES and plan.snat is Snat.NONE
     assert plan.clusters[0].pod_cidrs == ("10.244.0.0/16", "fd00:244::/56")
     assert plan.proxy is not None and ".svc" in plan.proxy.no_proxy_names()
-    assert plan.private_endpoint_subnets[0].cidrs == ("10.100.5.0/24",)
+    assert plan.private_endpoint_subnets[0].cidrs == ("10.200.5.0/24",)
 
 
 def test_networks_only_plan_reads():
