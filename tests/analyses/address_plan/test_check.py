@@ -4,6 +4,8 @@ AKS-LNET, ARC-NET)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from netfence.analyses.address_plan import CHECKS, check_address_plan
 from netfence.model.address_plan import Platform
@@ -270,3 +272,20 @@ def test_findings_are_json_ready_and_distinct():
     json.dumps([f.evidence for f in found])
     ranks = [f.effective_severity.rank for f in found]
     assert ranks == sorted(ranks, reverse=True)
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "address-plan.md"
+
+
+def test_docs_example_has_no_finding():
+    """docs/address-plan.md's example (AKS-IP's worked example) checks clean, as it says."""
+    text = DOCS.read_text(encoding="utf-8")
+    example = re.search(r"## Example\n.*?```yaml\n(.*?)```", text, re.S)
+    assert example is not None
+    assert check_address_plan(parse_address_plan(example.group(1), "example.yaml")) == []
+
+
+def test_docs_table_lists_every_check_with_its_severity():
+    text = DOCS.read_text(encoding="utf-8")
+    for check in CHECKS:
+        assert f"| {check.check_id} | {check.severity.value} |" in text, check.check_id
