@@ -373,3 +373,11 @@ def test_read_names_the_file(tmp_path):
     path.write_bytes(b"format: netfence.address-plan\nname: \xff\n")
     with pytest.raises(InputError, match="UTF-8"):
         read_address_plan(str(path))
+
+
+def test_no_proxy_entries_keep_names_and_canonical_addresses():
+    """ARC-NET --proxy-skip-range holds CIDRs, addresses and names; a name may carry a port."""
+    body = "proxy:\n  no_proxy: [.svc, 'FD00::1', 10.96.0.0/12, registry.local:5000]\n" + LNET
+    plan = parse_address_plan(HEADER + body, "plan.yaml")
+    assert plan.proxy is not None
+    assert plan.proxy.no_proxy == (".svc", "fd00::1", "10.96.0.0/12", "registry.local:5000")

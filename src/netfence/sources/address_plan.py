@@ -445,6 +445,9 @@ def _skip_entry(field: Field) -> str:
         raise field.error(f"one entry per list item, without commas or spaces: {text!r}")
     if "/" in text:
         return _cidr(field)
+    host, colon, port = text.rpartition(":")
+    if colon and port.isdigit() and host.count(":") == 0 and not host.replace(".", "").isdigit():
+        return text  # a name with a port (``registry.local:5000``), as NO_PROXY allows
     if text.replace(".", "").isdigit() or ":" in text:
         return _address(field)
     return text
