@@ -381,3 +381,10 @@ def test_no_proxy_entries_keep_names_and_canonical_addresses():
     plan = parse_address_plan(HEADER + body, "plan.yaml")
     assert plan.proxy is not None
     assert plan.proxy.no_proxy == (".svc", "fd00::1", "10.96.0.0/12", "registry.local:5000")
+
+
+def test_a_kubernetes_manifest_is_named_as_not_a_plan():
+    """The format is checked before the fields: a manifest given as a plan says so."""
+    with pytest.raises(InputError) as caught:
+        parse_address_plan("apiVersion: v1\nkind: Pod\n", "pod.yaml")
+    assert caught.value.field == "format" and "an address plan says format" in caught.value.message

@@ -30,6 +30,7 @@ from netfence.sources.address_plan import (
 )
 
 EXIT_FINDINGS = 1
+"""A finding at or above ``--fail-on`` stands."""
 
 FORMATS = {
     "json": render_json,
@@ -37,6 +38,7 @@ FORMATS = {
     "junit": render_junit,
     "md": render_markdown,
 }
+"""The renderers of ``-o`` besides text, as ``firewall check`` has them."""
 
 
 def add_ipplan_parser(commands: Any) -> None:

@@ -103,6 +103,7 @@ _NETWORK_LISTS: Final = (
 )
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+"""Either family's address, as ``parse_ip`` returns it."""
 _T = TypeVar("_T")
 
 
@@ -163,8 +164,8 @@ def address_plan_template(platform: Platform) -> str:
 
 def _plan(root: Field, file: str) -> AddressPlan:
     root.mapping()
+    _format_and_version(root)  # first: a file of another kind is named as such
     _refuse_unknown(root, _TOP)
-    _format_and_version(root)
     platform = _choice(root.get("platform"), Platform, Platform.AKS_ARC)
     lnets = _unique(root, "logical_networks", _logical_network)
     pools = _unique(root, "load_balancer_pools", _load_balancer_pool)
@@ -198,7 +199,11 @@ def _plan(root: Field, file: str) -> AddressPlan:
 
 
 def _format_and_version(root: Field) -> None:
-    found = root.require("format")
+    found = root.get("format")
+    if found is None:
+        raise Field(root.doc, "format", None, root.line).error(
+            f"required: an address plan says format: {PLAN_FORMAT} (this document does not)"
+        )
     text = found.string()
     if text != PLAN_FORMAT:
         raise found.error(f"unsupported format {text!r} (expected {PLAN_FORMAT})")
