@@ -144,3 +144,13 @@ def test_without_lb_pools_the_lb_ips_are_undecided_not_skipped():
     data["clusters"][1].pop("load_balancer_services")
     (found,) = outside(manifests(), data)
     assert found.effective_severity is Severity.INFO and found.evidence["undecided"] is True
+
+
+def test_plan_without_clusters_leaves_overlay_addresses_undecided():
+    """A plan of networks alone has no pod or service CIDR: said, as info, not passed over."""
+    data = worked_example()
+    del data["clusters"]
+    found = {f.evidence["kind"]: f for f in outside(manifests(), data)}
+    assert found["pod IPs"].effective_severity is Severity.INFO
+    assert found["Service cluster IPs"].evidence["undecided"] is True
+    assert "node addresses" not in found

@@ -120,23 +120,25 @@ def outside_plan_findings(plan: AddressPlan, cluster: Cluster) -> Iterator[Findi
             bool(plan.load_balancer_pools),
         ),
     ]
-    if matched is not None:
-        checks += [
-            (
-                "pod IPs",
-                kinds.pods,
-                IPRangeSet.from_cidrs(matched.pod_cidrs),
-                f"the pod CIDR of cluster {matched.name}",
-                bool(matched.pod_cidrs),
-            ),
-            (
-                "Service cluster IPs",
-                kinds.cluster_ips,
-                IPRangeSet.from_cidrs(matched.service_cidrs),
-                f"the service CIDR of cluster {matched.name}",
-                bool(matched.service_cidrs),
-            ),
-        ]
+    pod_cidrs = matched.pod_cidrs if matched is not None else ()
+    service_cidrs = matched.service_cidrs if matched is not None else ()
+    owner = f"cluster {matched.name}" if matched is not None else "any cluster (the plan has none)"
+    checks += [
+        (
+            "pod IPs",
+            kinds.pods,
+            IPRangeSet.from_cidrs(pod_cidrs),
+            f"the pod CIDR of {owner}",
+            bool(pod_cidrs),
+        ),
+        (
+            "Service cluster IPs",
+            kinds.cluster_ips,
+            IPRangeSet.from_cidrs(service_cidrs),
+            f"the service CIDR of {owner}",
+            bool(service_cidrs),
+        ),
+    ]
     for what, observed, allowed, where, planned in checks:
         if not observed:
             continue
