@@ -388,3 +388,9 @@ def test_a_kubernetes_manifest_is_named_as_not_a_plan():
     with pytest.raises(InputError) as caught:
         parse_address_plan("apiVersion: v1\nkind: Pod\n", "pod.yaml")
     assert caught.value.field == "format" and "an address plan says format" in caught.value.message
+
+
+def test_hostile_yaml_is_refused_as_input():
+    """The plan is read with the safe, bounded loader: no tag executes anything."""
+    with pytest.raises(InputError):
+        parse_address_plan(HEADER + "name2: !!python/object/apply:os.system [true]\n", "p.yaml")

@@ -91,12 +91,25 @@ def test_valid_plans_validate_and_read(validator, name, text):
 EXPRESSIBLE = [c for c in BAD if c[0] not in NOT_EXPRESSIBLE]
 
 
-@pytest.mark.parametrize("body", [c[1] for c in EXPRESSIBLE], ids=[c[0] for c in EXPRESSIBLE])
-def test_bad_plans_are_refused_by_schema_and_reader(validator, body):
+def json_path(parts) -> str:
+    """A schema error's path in the reader's notation: ``clusters[1].control_plane_ip``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [(c[1], c[3]) for c in EXPRESSIBLE], ids=[c[0] for c in EXPRESSIBLE]
+)
+def test_bad_plans_are_refused_by_schema_and_reader_at_the_same_field(validator, body, field):
+    """Both refuse, and the schema's most relevant error stands at the reader's field (or at
+    the mapping that lacks it or holds the unknown key)."""
     text = HEADER + body
-    assert not validator.is_valid(yaml.safe_load(text))
-    with pytest.raises(InputError):
+    error = jsonschema.exceptions.best_match(validator.iter_errors(yaml.safe_load(text)))
+    assert error is not None
+    with pytest.raises(InputError) as caught:
         parse_address_plan(text, "plan.yaml")
+    assert caught.value.field == field
+    if field != "(document)":
+        assert field.startswith(json_path(error.absolute_path)), error.message
 
 
 @pytest.mark.parametrize(
