@@ -276,3 +276,59 @@ def test_new_kinds_are_read_not_skipped_on_the_fast_path():
     cluster = load(INGRESS)
     assert cluster.skipped == {}
     assert len(cluster.ingresses) == 1
+
+
+def test_service_addresses_are_read():
+    """ServiceSpec clusterIP/clusterIPs (one per family), loadBalancerIP, externalIPs and
+    LoadBalancerStatus ingress[].ip: the addresses the address plan checks."""
+    text = (
+        SERVICE.replace(
+            "  type: LoadBalancer\n",
+            "  type: LoadBalancer\n  clusterIP: 10.96.0.20\n  clusterIPs: [10.96.0.20, 'fd00::20']\n"
+            "  loadBalancerIP: 172.16.0.200\n  externalIPs: [192.0.2.7]\n",
+        )
+        + "status:\n  loadBalancer:\n    ingress: [{ip: 172.16.0.201}, {hostname: lb.example}]\n"
+    )
+    (service,) = load(text).services
+    assert service.cluster_ips == ("10.96.0.20", "fd00::20")
+    assert service.load_balancer_ips == ("172.16.0.200", "172.16.0.201")
+    assert service.external_ips == ("192.0.2.7",)
+
+
+@pytest.mark.parametrize("value", ["None", "''"])
+def test_headless_and_unallocated_services_have_no_cluster_ip(value):
+    """clusterIP None is headless; an empty clusterIP is allocated by the API server."""
+    text = SERVICE.replace(
+        "  type: LoadBalancer\n", f"  type: LoadBalancer\n  clusterIP: {value}\n"
+    )
+    (service,) = load(text).services
+    assert service.cluster_ips == ()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("clusterIP: 10.96.0.300", "spec.clusterIP: invalid IP address '10.96.0.300'"),
+        ("clusterIP: 'fe80::1%eth0'", "spec.clusterIP: invalid IP address"),
+        (
+            "clusterIP: 10.96.0.1\n  clusterIPs: [10.96.0.2]",
+            "spec.clusterIPs[0]: must match spec.clusterIP",
+        ),
+        ("clusterIPs: [10.96.0.1, 10.96.0.2]", "spec.clusterIPs[1]: a second IPv4 cluster IP"),
+        ("clusterIPs: [None, 'fd00::1']", "spec.clusterIPs[1]: a headless Service"),
+        ("loadBalancerIP: lb.example", "spec.loadBalancerIP: invalid IP address"),
+        ("externalIPs: [192.0.2.07]", "spec.externalIPs[0]: invalid IP address"),
+    ],
+)
+def test_service_addresses_are_validated(spec, message):
+    """ValidateService: cluster IPs, loadBalancerIP and externalIPs are IP addresses, at most
+    one cluster IP per family, clusterIPs[0] equal to clusterIP."""
+    text = SERVICE.replace("  type: LoadBalancer\n", f"  type: LoadBalancer\n  {spec}\n")
+    assert message in refused(text)
+
+
+def test_load_balancer_status_ip_is_validated():
+    """LoadBalancerStatus: ingress[].ip is an IP address, with its line."""
+    text = SERVICE + "status:\n  loadBalancer:\n    ingress: [{ip: 1.2.3}]\n"
+    error = refused(text)
+    assert "line 12" in error and "status.loadBalancer.ingress[0].ip: invalid IP" in error

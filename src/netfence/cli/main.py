@@ -24,6 +24,7 @@ from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.firewall_options import add_firewall_input_options
+from netfence.cli.ipplan import add_ipplan_parser, run_ipplan
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain_arguments(explain)
     add_endpoints_parser(commands)
     add_firewall_parser(commands)
+    add_ipplan_parser(commands)
     return parser
 
 
@@ -108,6 +110,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
         return render_checks_for(args), EXIT_OK
     if args.command == "endpoints":
         return run_endpoints(args)
+    if args.command == "ipplan" and args.ipplan_command != "check":
+        return run_ipplan(args)
     # The status line is removed before the output is written: it never mixes with it.
     with Progress(color=color_wanted(args.color, sys.stderr)) as progress:
         if args.command == "scan":
@@ -116,6 +120,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_explain(args, progress)
         if args.command == "firewall":
             return run_firewall(args, progress)
+        if args.command == "ipplan":
+            return run_ipplan(args, progress)
         return run_connectivity(args, progress), EXIT_OK
 
 

@@ -64,6 +64,14 @@ class Service:
     """Its ports."""
     location: Origin | None = None
     """Where it was read."""
+    cluster_ips: tuple[str, ...] = ()
+    """``spec.clusterIP`` and ``spec.clusterIPs`` (one per family); empty for a headless
+    Service (``None``) and for one whose address is not allocated yet."""
+    load_balancer_ips: tuple[str, ...] = ()
+    """``spec.loadBalancerIP`` (asked for) and ``status.loadBalancer.ingress[].ip``
+    (given)."""
+    external_ips: tuple[str, ...] = ()
+    """``spec.externalIPs``: addresses the nodes accept for the Service."""
 
     @property
     def key(self) -> str:

@@ -8,7 +8,11 @@ The rules and where they come from (Kubernetes ``pkg/apis/core/validation``,
   headless (``clusterIP: None``) needs at least one port; with several ports each needs a
   name, a DNS-1123 label unique in the Service; ``port`` and ``nodePort`` are 1-65535;
   ``targetPort`` is a port number or an IANA service name; ``protocol`` is TCP, UDP or SCTP;
-  ``nodePort`` is refused on a ClusterIP Service.
+  ``nodePort`` is refused on a ClusterIP Service. ``spec.clusterIP`` and ``spec.clusterIPs``
+  are IP addresses (or ``None``, headless; or empty, not allocated yet), at most one per family,
+  the first of ``clusterIPs`` equal to ``clusterIP`` (``ValidateServiceClusterIPsRelatedFields``);
+  ``spec.loadBalancerIP``, ``spec.externalIPs`` and ``status.loadBalancer.ingress[].ip`` are IP
+  addresses.
 - An Ingress backend names a Service (a DNS-1035 label) and exactly one of ``port.number``
   (1-65535) and ``port.name`` (an IANA service name), or a ``resource`` instead of a service;
   ``pathType`` is Exact, Prefix or ImplementationSpecific; an ``http`` rule has at least one
@@ -39,6 +43,7 @@ from netfence.sources.k8s_validation import (
     dns1035_label_problem,
     dns1123_label_problem,
     iana_svc_name_problem,
+    parse_ip,
     port_number_problem,
 )
 
@@ -140,7 +145,71 @@ def parse_service(obj: Field, namespace: str, name: str) -> Service:
     _refuse_duplicate_names(entries, ports)
     selector_field = spec.get("selector") if spec is not None else None
     selector = selector_field.labels() if selector_field is not None else {}
-    return Service(namespace, name, kind, MappingProxyType(selector), ports, obj.location)
+    return Service(
+        namespace,
+        name,
+        kind,
+        MappingProxyType(selector),
+        ports,
+        obj.location,
+        cluster_ips=_cluster_ips(spec),
+        load_balancer_ips=_load_balancer_ips(obj, spec),
+        external_ips=tuple(_ip(f) for f in _items(spec, "externalIPs")),
+    )
+
+
+def _ip(field: Field) -> str:
+    text = field.string()
+    try:
+        return str(parse_ip(text))
+    except ValueError as exc:
+        raise field.error(f"invalid IP address {text!r}: {exc}") from None
+
+
+def _items(parent: Field | None, key: str) -> list[Field]:
+    found = parent.get(key) if parent is not None else None
+    return list(found.items()) if found is not None else []
+
+
+_UNALLOCATED: Final = ("", "None")
+"""clusterIP values without an address: not allocated yet, and headless."""
+
+
+def _cluster_ips(spec: Field | None) -> tuple[str, ...]:
+    """spec.clusterIP and spec.clusterIPs, as ``ValidateService`` accepts them."""
+    single = spec.get("clusterIP") if spec is not None else None
+    many = _items(spec, "clusterIPs")
+    if single is not None and many and many[0].string() != single.string():
+        raise many[0].error(f"must match spec.clusterIP {single.value!r}")
+    if len(many) > 2:
+        raise many[2].error("at most two cluster IPs, one per family")
+    fields = many or ([single] if single is not None else [])
+    if len(fields) == 2 and "None" in (fields[0].value, fields[1].value):
+        raise fields[1].error("a headless Service ('None') has no second cluster IP")
+    out: list[str] = []
+    for field in fields:
+        if field.string() in _UNALLOCATED:
+            continue
+        address = _ip(field)
+        if out and parse_ip(out[0]).version == parse_ip(address).version:
+            raise field.error(f"a second IPv{parse_ip(address).version} cluster IP: one per family")
+        out.append(address)
+    return tuple(out)
+
+
+def _load_balancer_ips(obj: Field, spec: Field | None) -> tuple[str, ...]:
+    """spec.loadBalancerIP (unless empty) and status.loadBalancer.ingress[].ip."""
+    out: list[str] = []
+    asked = spec.get("loadBalancerIP") if spec is not None else None
+    if asked is not None and asked.string() != "":
+        out.append(_ip(asked))
+    status = obj.get("status")
+    balancer = status.get("loadBalancer") if status is not None else None
+    for ingress in _items(balancer, "ingress"):
+        found = ingress.get("ip")
+        if found is not None:
+            out.append(_ip(found))
+    return tuple(dict.fromkeys(out))
 
 
 def _refuse_duplicate_names(entries: list[Field], ports: tuple[ServicePort, ...]) -> None:

@@ -1,0 +1,141 @@
+"""``netfence ipplan check``, ``init`` and ``schema``: an address plan against the AKS Arc
+planning rules, a commented starting plan, and the plan format's JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from netfence.analyses.address_plan import CHECKS, check_address_plan
+from netfence.analyses.audit import AuditReport
+from netfence.cli.inputs import read_cluster
+from netfence.cli.options import add_color_option, add_verbose_option, severity
+from netfence.cli.terminal import Progress, color_wanted
+from netfence.errors import OutputError
+from netfence.model.address_plan import Platform
+from netfence.model.findings import Severity
+from netfence.report.findings_json import render_json
+from netfence.report.findings_markdown import render_markdown
+from netfence.report.findings_text import render_text
+from netfence.report.fix_files import write_files
+from netfence.report.junit import render_junit
+from netfence.report.sarif import render_sarif
+from netfence.sources.address_plan import (
+    address_plan_schema,
+    address_plan_template,
+    read_address_plan,
+)
+
+EXIT_FINDINGS = 1
+"""A finding at or above ``--fail-on`` stands."""
+
+FORMATS = {
+    "json": render_json,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "md": render_markdown,
+}
+"""The renderers of ``-o`` besides text, as ``firewall check`` has them."""
+
+
+def add_ipplan_parser(commands: Any) -> None:
+    """Register ``ipplan`` and its subcommands."""
+    ipplan = commands.add_parser(
+        "ipplan", help="address plans against the AKS Arc planning rules (check, init, schema)"
+    )
+    sub = ipplan.add_subparsers(dest="ipplan_command", required=True)
+    check = sub.add_parser(
+        "check",
+        help="an address plan against the AKS Arc rules, and a cluster's objects against it",
+        description="Overlaps, pools and gateways outside their prefix, control-plane IP"
+        " conflicts, pool sizing, the infrastructure block, the fixed service CIDR, the proxy"
+        " skip range (docs/address-plan.md); with --cluster, the objects outside the plan.",
+    )
+    check.add_argument(
+        "plan", metavar="PLAN", help="the address plan (YAML or JSON; '-' for stdin)"
+    )
+    check.add_argument(
+        "--cluster",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="the cluster's manifests: node, pod, Service and LoadBalancer addresses",
+    )
+    check.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
+    check.add_argument(
+        "--fail-on",
+        type=severity,
+        metavar="SEVERITY",
+        help="exit 1 when a finding at or above this severity stands",
+    )
+    check.add_argument(
+        "--severity", type=severity, metavar="SEVERITY", help="show findings at or above this"
+    )
+    check.add_argument("-q", "--quiet", action="store_true", help="text: the summary only")
+    add_verbose_option(check)
+    check.add_argument("--strict", action="store_true", help="refuse unknown manifest fields")
+    add_color_option(check)
+    init = sub.add_parser(
+        "init",
+        help="write a commented starting plan",
+        description="A plan with every field and a comment on the rule behind it; it checks"
+        " clean. Written to standard output unless --output names a file.",
+    )
+    init.add_argument(
+        "--platform", choices=[p.value for p in Platform], default=Platform.AKS_ARC.value
+    )
+    init.add_argument("--output", metavar="FILE", help="write the plan to FILE")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    sub.add_parser("schema", help="print the plan format's JSON Schema (draft 2020-12)")
+
+
+def run_ipplan(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
+    """Run an ``ipplan`` subcommand."""
+    if args.ipplan_command == "schema":
+        return address_plan_schema(), 0
+    if args.ipplan_command == "init":
+        return run_init(args)
+    return run_check(args, progress)
+
+
+def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
+    """Run ``ipplan check``."""
+    plan = read_address_plan(args.plan)
+    cluster = None
+    if args.cluster:
+        cluster = read_cluster(
+            args.cluster, strict=args.strict, verbose=args.verbose, progress=progress
+        )
+    if progress is not None:
+        progress.stage("checking the address plan")
+    findings = check_address_plan(plan, cluster)
+    report = AuditReport(tuple(findings), (), CHECKS, (args.plan, *args.cluster))
+    threshold = Severity(args.fail_on) if args.fail_on else None
+    failed = report.fails(threshold)
+    if args.severity:
+        report = report.at_least(Severity(args.severity))
+    if args.output == "text":
+        output = render_text(report, color=color_wanted(args.color, sys.stdout), quiet=args.quiet)
+    else:
+        output = FORMATS[args.output](report)
+    return output, EXIT_FINDINGS if failed else 0
+
+
+def run_init(args: argparse.Namespace) -> tuple[str, int]:
+    """Run ``ipplan init``: the template on standard output, or written to ``--output``
+    (never through a symbolic link, never over a file without ``--force``)."""
+    text = address_plan_template(Platform(args.platform))
+    if args.output is None:
+        return text, 0
+    path = Path(args.output)
+    if not path.name:
+        raise OutputError(f"--output {args.output}: names a directory, not a file")
+    if os.path.lexists(path) and not args.force:
+        raise OutputError(f"--output {path}: exists; use --force to replace it")
+    write_files({path.name: text}, path.parent, "--output")
+    print(f"netfence: wrote {path}", file=sys.stderr)
+    return "", 0
