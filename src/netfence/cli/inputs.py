@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from netfence.analyses.firewall.inputs import firewall_kind_of
@@ -12,11 +13,35 @@ from netfence.cli.terminal import Progress
 from netfence.errors import InputError
 from netfence.model.cluster import Cluster
 from netfence.report.printable import printable
+from netfence.sources.file_kinds import NetfenceFileKind, netfence_file_kind
 from netfence.sources.manifests import cluster_from_documents, iter_input_files, load_documents
 from netfence.sources.yamldocs import Document
 
 FILES_SHOWN: Final = 5
 """Files named per skipped kind with ``-v``; the rest are counted."""
+
+
+@dataclass
+class FoundInputs:
+    """netfence's own inputs found in directories beside the manifests, for a command that
+    reads them (``scan``), in file order."""
+
+    firewalls: list[str] = field(default_factory=list)
+    """Firewall exports."""
+    address_plans: list[str] = field(default_factory=list)
+    """Address plans."""
+    private_link: list[str] = field(default_factory=list)
+    """Private Link settings."""
+    dns_answers: list[str] = field(default_factory=list)
+    """DNS answer files."""
+
+    def add(self, name: str, kind: NetfenceFileKind) -> None:
+        """File ``name`` under its kind."""
+        {
+            NetfenceFileKind.ADDRESS_PLAN: self.address_plans,
+            NetfenceFileKind.PRIVATE_LINK: self.private_link,
+            NetfenceFileKind.DNS_ANSWERS: self.dns_answers,
+        }[kind].append(name)
 
 
 def read_cluster(
@@ -25,7 +50,7 @@ def read_cluster(
     strict: bool,
     verbose: bool,
     progress: Progress | None = None,
-    firewalls: list[str] | None = None,
+    found: FoundInputs | None = None,
 ) -> Cluster:
     """The cluster the inputs describe, with the skipped kinds reported on stderr (each kind
     with its count and files under ``verbose``, one counting line otherwise).
@@ -34,37 +59,49 @@ def read_cluster(
     directory, only files without apiVersion/kind): an audit or a map of nothing would
     report on a cluster that is not there.
 
-    Firewall exports found in a directory beside the manifests are no manifests: they are
-    added to ``firewalls`` when the command reads them (``scan``), else named under
-    ``verbose``. Other files without a Kubernetes object are warned about.
+    Firewall exports, address plans, Private Link settings and DNS answer files found in a
+    directory beside the manifests are no manifests: they are added to ``found`` when the
+    command reads them (``scan``), else named under ``verbose``. Other files without a
+    Kubernetes object are warned about.
     """
     counter = _Counter(progress)
     set_aside: list[str] = []
     documents = load_documents(paths, set_aside=set_aside)
     cluster = cluster_from_documents(counter.counted(documents), strict)
-    _sort_set_aside(set_aside, firewalls, verbose)
+    _sort_set_aside(set_aside, found, verbose)
     if counter.objects == 0:
         raise InputError(f"{_inputs_named(paths)}: no Kubernetes objects (apiVersion/kind) found")
     _report_skipped(cluster, verbose)
     return cluster
 
 
-def _sort_set_aside(files: list[str], firewalls: list[str] | None, verbose: bool) -> None:
-    """Say what the files without a Kubernetes object are, or hand on the firewall exports."""
+def _sort_set_aside(files: list[str], found: FoundInputs | None, verbose: bool) -> None:
+    """Say what the files without a Kubernetes object are, or hand on netfence's own inputs."""
     for name in files:
         kind = firewall_kind_of(name)
-        if kind is None:
+        if kind is not None:
+            if found is not None:
+                found.firewalls.append(name)
+            elif verbose:
+                print(
+                    f"netfence: {printable(name)}: a {kind.value} export, not a manifest (scan"
+                    " and firewall check read it)",
+                    file=sys.stderr,
+                )
+            continue
+        own = netfence_file_kind(name)
+        if own is None:
             print(
                 f"netfence: warning: {printable(name)}: no Kubernetes object (apiVersion/kind)"
                 " in it; skipped",
                 file=sys.stderr,
             )
-        elif firewalls is not None:
-            firewalls.append(name)
+        elif found is not None:
+            found.add(name, own)
         elif verbose:
             print(
-                f"netfence: {printable(name)}: a {kind.value} export, not a manifest (scan and"
-                " firewall check read it)",
+                f"netfence: {printable(name)}: netfence input ({own.value}), not a manifest"
+                " (scan reads it)",
                 file=sys.stderr,
             )
 

@@ -11,12 +11,15 @@ from typing import Any
 
 from netfence.analyses.address_plan import CHECKS, check_address_plan
 from netfence.analyses.audit import AuditReport
+from netfence.analyses.separation import CHECKS as SEPARATION_CHECKS
+from netfence.analyses.separation import check_separation
+from netfence.cli.firewall_options import add_export_options, read_layers
 from netfence.cli.inputs import read_cluster
 from netfence.cli.options import add_color_option, add_verbose_option, severity
 from netfence.cli.terminal import Progress, color_wanted
-from netfence.errors import OutputError
+from netfence.errors import OutputError, QueryError
 from netfence.model.address_plan import Platform
-from netfence.model.findings import Severity
+from netfence.model.findings import CheckInfo, Severity
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
@@ -63,8 +66,15 @@ def add_ipplan_parser(commands: Any) -> None:
         nargs="+",
         default=[],
         metavar="PATH",
-        help="the cluster's manifests: node, pod, Service and LoadBalancer addresses",
+        help="the cluster's manifests: node, pod, Service and LoadBalancer addresses; and"
+        " the management/data separation checks over its policies",
     )
+    layers = check.add_argument_group(
+        "firewall layers",
+        "with --cluster: the layers on the path of the separation checks, in the order a flow"
+        " from the cluster crosses them",
+    )
+    add_export_options(layers, required=False)
     check.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
     check.add_argument(
         "--fail-on",
@@ -113,7 +123,13 @@ def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tup
     if progress is not None:
         progress.stage("checking the address plan")
     findings = check_address_plan(plan, cluster)
-    report = AuditReport(tuple(findings), (), CHECKS, (args.plan, *args.cluster))
+    checks: tuple[CheckInfo, ...] = CHECKS
+    if cluster is not None:
+        findings.extend(check_separation(plan, cluster, read_layers(args) if args.firewall else ()))
+        checks = (*CHECKS, *SEPARATION_CHECKS)
+    elif args.firewall:
+        raise QueryError("--firewall: the separation checks need the cluster (--cluster PATH)")
+    report = AuditReport(tuple(findings), (), checks, (args.plan, *args.cluster, *args.firewall))
     threshold = Severity(args.fail_on) if args.fail_on else None
     failed = report.fails(threshold)
     if args.severity:

@@ -7,11 +7,13 @@ import datetime
 import ipaddress
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from netfence.analyses.address_plan import CHECKS as ADDRESS_PLAN_CHECKS
+from netfence.analyses.address_plan import check_address_plan
 from netfence.analyses.audit import (
     AuditReport,
     chosen_checks,
@@ -19,9 +21,12 @@ from netfence.analyses.audit import (
     run_audit,
     with_findings,
 )
+from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
 from netfence.analyses.firewall.run import run_firewall_check
 from netfence.analyses.remediation import plan_fixes
+from netfence.analyses.separation import CHECKS as SEPARATION_CHECKS
+from netfence.analyses.separation import check_separation
 from netfence.cli.catalog_table import render_checks_table
 from netfence.cli.endpoints import add_endpoint_options
 from netfence.cli.firewall import say_what_was_assumed
@@ -32,7 +37,7 @@ from netfence.cli.firewall_options import (
     check_options,
     read_layers,
 )
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import FoundInputs, read_cluster
 from netfence.cli.options import (
     add_color_option,
     add_verbose_option,
@@ -43,8 +48,10 @@ from netfence.cli.options import (
 )
 from netfence.cli.terminal import Progress, color_wanted, is_terminal, terminal_width
 from netfence.errors import OutputError, QueryError
+from netfence.model.address_plan import AddressPlan
 from netfence.model.cluster import Cluster
-from netfence.model.findings import Acceptance, CheckInfo, Severity
+from netfence.model.findings import Acceptance, CheckInfo, Finding, Severity
+from netfence.model.firewall import FirewallLayer
 from netfence.report.findings_json import render_json
 from netfence.report.findings_markdown import render_markdown
 from netfence.report.findings_text import render_text
@@ -52,6 +59,7 @@ from netfence.report.fix_files import describe_plan, write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.printable import printable
 from netfence.report.sarif import checked_docs_url, render_sarif
+from netfence.sources.address_plan import read_address_plan
 from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline, unused_entries
 from netfence.sources.manifests import iter_input_files
 
@@ -171,6 +179,17 @@ def add_scan_parser(commands: Any) -> None:
         help="the API server's address, when the input has no default/kubernetes endpoints",
     )
     add_color_option(scan)
+    plan = scan.add_argument_group(
+        "address plan",
+        "the plan checked against the AKS Arc rules and the cluster's objects, and the"
+        " management/data separation over the policies and firewall layers, as 'ipplan check'"
+        " does",
+    )
+    plan.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="the address plan (docs/address-plan.md); default: the one found among the PATHs",
+    )
     firewall = scan.add_argument_group(
         "firewall layers",
         "firewall exports (also those found among the PATHs) checked against what the cluster"
@@ -188,9 +207,9 @@ def add_scan_parser(commands: Any) -> None:
 
 def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run the audit; returns the rendered report and the exit code."""
-    found: list[str] = []
+    found = FoundInputs()
     cluster = read_cluster(
-        args.paths, strict=args.strict, verbose=args.verbose, progress=progress, firewalls=found
+        args.paths, strict=args.strict, verbose=args.verbose, progress=progress, found=found
     )
     baseline_path = args.baseline
     if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
@@ -202,6 +221,10 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
             raise QueryError(
                 f"{entry.file}: line {entry.line}: unknown check ID {entry.check_id!r}"
             )
+    plan_file = _one_found("--plan", args.plan, found.address_plans, "address plans")
+    plan = read_address_plan(plan_file) if plan_file is not None else None
+    firewalls = [*args.firewall, *(f for f in found.firewalls if f not in args.firewall)]
+    layers = read_layers(_with_firewalls(args, firewalls)) if firewalls else []
     inputs = tuple(f for f in iter_input_files(args.paths) if f != "-")
     if progress is not None:
         progress.stage("running the checks")
@@ -213,21 +236,31 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
         def on_check(info: CheckInfo, number: int, total: int) -> None:
             shown.stage(f"running the checks: {number}/{total} {info.check_id} {info.title}")
 
+    context = AuditContext(cluster, tuple(args.api_server))
     report = run_audit(
         cluster,
         select=flat_ids(args.select),
-        ignore=flat_ids(args.ignore),
+        ignore=_audit_ignored(args, plan),
         baseline=baseline,
         api_servers=tuple(args.api_server),
         today=today,
         inputs=inputs,
         on_check=on_check,
+        context=context,
     )
-    firewalls = [*args.firewall, *(f for f in found if f not in args.firewall)]
     if firewalls:
         if progress is not None:
             progress.stage("checking the firewall layers")
-        report = _with_firewall_findings(report, cluster, firewalls, args, baseline, today)
+        report = _with_firewall_findings(report, cluster, layers, firewalls, args, baseline, today)
+    if plan is not None and plan_file is not None:
+        if progress is not None:
+            progress.stage("checking the address plan and the management/data separation")
+        findings = check_address_plan(plan, cluster)
+        findings.extend(check_separation(plan, cluster, layers, context=context))
+        report = _with_more_findings(
+            report, (*ADDRESS_PLAN_CHECKS, *SEPARATION_CHECKS), findings, args, baseline, today
+        )
+        report = replace(report, inputs=(*report.inputs, *_named([plan_file], report.inputs)))
     _warn_about_baseline(report, baseline, today)
     if args.fix is not None:
         report = _write_fixes(cluster, report, args)
@@ -253,9 +286,55 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     return output, EXIT_FINDINGS if failed else 0
 
 
+def _one_found(option: str, given: str | None, found: list[str], what: str) -> str | None:
+    """The file an option names, else the one found among the inputs; QueryError when
+    several are found and none is named (netfence does not pick one for the user)."""
+    if given is not None:
+        return given
+    if len(found) > 1:
+        shown = ", ".join(printable(f) for f in found)
+        raise QueryError(
+            f"{len(found)} {what} found among the inputs ({shown}): name one with {option}"
+        )
+    return found[0] if found else None
+
+
+def _named(files: Sequence[str], already: Sequence[str]) -> list[str]:
+    return [f for f in files if f != "-" and f not in already]
+
+
+def _audit_ignored(args: argparse.Namespace, plan: AddressPlan | None) -> list[str] | None:
+    """``--ignore``, and NF011 with a plan unless selected: the separation check NF221 then
+    answers the same question, with the plan's control-plane IPs and the rules that permit."""
+    ignored = flat_ids(args.ignore)
+    if plan is None or "NF011" in (flat_ids(args.select) or ()):
+        return ignored
+    return [*(ignored or ()), "NF011"]
+
+
+def _with_firewalls(args: argparse.Namespace, firewalls: list[str]) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(args), "firewall": firewalls})
+
+
+def _with_more_findings(
+    report: AuditReport,
+    checks: Sequence[CheckInfo],
+    findings: Iterable[Finding],
+    args: argparse.Namespace,
+    baseline: list[Acceptance],
+    today: datetime.date,
+) -> AuditReport:
+    """The report with the findings of further checks that ``--select``/``--ignore`` keep."""
+    chosen = set(chosen_checks(checks, flat_ids(args.select), flat_ids(args.ignore)))
+    kept = [f for f in findings if f.check.check_id in chosen]
+    ran = [c for c in checks if c.check_id in chosen]
+    return with_findings(report, ran, kept, baseline=baseline, today=today)
+
+
 def _with_firewall_findings(
     report: AuditReport,
     cluster: Cluster,
+    layers: Sequence[FirewallLayer],
     firewalls: list[str],
     args: argparse.Namespace,
     baseline: list[Acceptance],
@@ -263,15 +342,11 @@ def _with_firewall_findings(
 ) -> AuditReport:
     """The report with the findings of the firewall layers on the cluster's path (in the
     order given, then those found among the inputs, in file order)."""
-    chosen = set(chosen_checks(FIREWALL_CHECKS, flat_ids(args.select), flat_ids(args.ignore)))
-    layers = read_layers(argparse.Namespace(**{**vars(args), "firewall": firewalls}))
     result = run_firewall_check(layers, check_options(args), cluster)
     if args.verbose:  # scan's stderr stays quiet; firewall check always says these
         say_what_was_assumed(result, layers)
-    findings = [f for f in result.findings if f.check.check_id in chosen]
-    ran = [c for c in FIREWALL_CHECKS if c.check_id in chosen]
-    report = with_findings(report, ran, findings, baseline=baseline, today=today)
-    return replace(report, inputs=(*report.inputs, *(f for f in firewalls if f != "-")))
+    report = _with_more_findings(report, FIREWALL_CHECKS, result.findings, args, baseline, today)
+    return replace(report, inputs=(*report.inputs, *_named(firewalls, report.inputs)))
 
 
 def docs_url(text: str) -> str:

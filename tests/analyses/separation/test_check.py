@@ -118,6 +118,25 @@ def test_nf221_workloads_that_manage_the_cluster_are_info_with_their_own_advice(
     assert found.evidence["manages_cluster"] is True
 
 
+def test_nf221_a_managing_workload_its_own_rule_allows_the_control_plane_is_intended():
+    """SEC-NET "fully separate management and data traffic if workloads don't need the API
+    server" and NSA/CISA N7: an operator whose egress policy allows the API server by an
+    explicit rule is the traffic the control plane is kept for; no finding. Reached only by
+    its namespace's default (no isolation), it stays reported at info."""
+    allow_api = policy(
+        "azure-arc",
+        "egress",
+        egress=[{"to": [ip_block(f"{CONTROL_PLANE_IP}/32")], "ports": [port(6443)]}],
+        types=["Egress"],
+    )
+    objects = [namespace("azure-arc"), deployment("azure-arc", "config-agent")]
+    assert run(plan(), [*objects, allow_api], "NF221") == []
+    (found,) = run(plan(), objects, "NF221")
+    assert found.effective_severity is Severity.INFO
+    (other,) = run(plan(), web(egress_to(f"{CONTROL_PLANE_IP}/32", port(6443))), "NF221")
+    assert other.effective_severity is Severity.MEDIUM  # a data workload: still reported
+
+
 def test_nf221_without_a_plan_the_default_kubernetes_endpoints_and_given_api_servers():
     """NF221 extends NF011: the default/kubernetes clusterIP on its port, the endpoints on
     6443, and the addresses given with --api-server, without a plan."""

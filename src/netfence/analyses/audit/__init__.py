@@ -10,7 +10,9 @@ from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.grouping import group_findings
 from netfence.analyses.audit.host_network import host_network_subjects, with_host_advice
 from netfence.analyses.audit.report import Acceptance, AuditReport
+from netfence.analyses.address_plan.catalog import CHECKS as ADDRESS_PLAN_CHECKS
 from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
+from netfence.analyses.separation.catalog import CHECKS as SEPARATION_CHECKS
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
 from netfence.model.findings import CheckInfo, Finding
@@ -33,8 +35,9 @@ def check_catalog() -> list[CheckInfo]:
 
 def every_check() -> list[CheckInfo]:
     """Every check netfence has: the audit's, then the firewall layers' (``firewall
-    check``, and ``scan`` with firewall exports)."""
-    return [*check_catalog(), *FIREWALL_CHECKS]
+    check``, and ``scan`` with firewall exports), the address plan's and the management/data
+    separation's (``ipplan check``, and ``scan`` with a plan)."""
+    return [*check_catalog(), *FIREWALL_CHECKS, *ADDRESS_PLAN_CHECKS, *SEPARATION_CHECKS]
 
 
 def chosen_checks(
@@ -70,15 +73,18 @@ def run_audit(
     today: datetime.date | None = None,
     inputs: tuple[str, ...] = (),
     on_check: Callable[[CheckInfo, int, int], None] | None = None,
+    context: AuditContext | None = None,
 ) -> AuditReport:
     """Run the selected checks; findings a live baseline entry accepts are set apart, and
     the rest of one check with the same cause are merged into one finding (``grouping``).
 
     ``on_check(info, n, total)`` is called as the n-th of ``total`` checks starts (the CLI
-    names it on its progress line).
+    names it on its progress line). ``context``, an audit context of the same cluster and
+    API servers, is reused (so that later checks over it, such as the separation checks, do
+    not evaluate the policies again).
     """
     chosen = set(_chosen(select, ignore))
-    ctx = AuditContext(cluster, api_servers)
+    ctx = context if context is not None else AuditContext(cluster, api_servers)
     day = today or datetime.date.today()
     live = [a for a in baseline if a.expires is None or a.expires >= day]
     standing: list[Finding] = []

@@ -149,8 +149,20 @@ class _Run:
             return
         for view in self.ctx.workloads:
             reached = [r for t in targets for r in self._reach(view, t)]
-            if reached:
+            if reached and not self._intended(info, view, reached):
                 yield self._finding(info, view, reached)
+
+    def _intended(self, info: CheckInfo, view: WorkloadView, reached: list[_Reached]) -> bool:
+        """Whether the reach is what the guidance asks for: a workload that manages the
+        cluster, allowed the control plane by explicit rules of its policies (not by a
+        namespace default), is the operator the API server is to be kept for."""
+        if info is not catalog.CONTROL_PLANE_REACHABLE or view.namespace not in MANAGING_NAMESPACES:
+            return False
+        rules = _merged(
+            provenance(self.ctx, view.classes, r.addresses, r.reached | r.undecided)
+            for r in reached
+        )
+        return bool(rules.allowed_by) and not rules.by_default and not rules.passed_by
 
     def _reach(self, view: WorkloadView, target: Target) -> Iterator[_Reached]:
         """What of ``target`` the workload reaches: past its pod policies, then past the
