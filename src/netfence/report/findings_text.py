@@ -183,7 +183,8 @@ def _finding(finding: Finding, color: bool, show_fixes: bool, heading: str) -> l
     lines = [f"  [{_label(severity, color)}] {check.check_id} {check.title}"]
     lines.extend(f"    {line}".rstrip() for line in finding.message.splitlines() or [""])
     lines.extend(_resource_lines(finding, heading))
-    lines.extend(_evidence_block(finding.evidence))
+    if severity is not Severity.INFO:  # info is for the record: its evidence is in -o json
+        lines.extend(_evidence_block(finding.evidence))
     lines.append(f"    Remediation: {check.remediation}")
     if finding.fix and show_fixes:
         lines.append("    Fix:")
@@ -248,6 +249,8 @@ def render_text(
 ) -> str:
     """The findings for people: a summary table, then by severity (most severe first) the
     findings grouped by their cause, each group headed by the causing rule's ``file:line``.
+    Info findings are shown without their evidence block (the message states the facts;
+    ``-o json`` carries the evidence of every finding), to keep the report to what to change.
 
     ANSI colours on severity labels if ``color``; generated fixes only if ``show_fixes``;
     the summary alone if ``quiet``.
