@@ -215,9 +215,11 @@ class PrivateEndpoint:
     vnet: str
     """The VNet it is in."""
     region: str | None = None
-    """Its region (and its VNet's, which must be the same)."""
+    """Its region, which must be its VNet's."""
     subscription: str | None = None
-    """Its subscription."""
+    """Its subscription (and its VNet's)."""
+    vnet_region: str | None = None
+    """The VNet's region, where given: it must be the scope's and the clusters'."""
     origin: Origin | None = None
     """Where it was read."""
 

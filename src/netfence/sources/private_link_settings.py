@@ -58,7 +58,7 @@ _TOP: Final = frozenset(
 _SCOPE: Final = frozenset(
     {"name", "region", "subscription", "public_network_access", "private_endpoint", "clusters"}
 )
-_ENDPOINT: Final = frozenset({"name", "vnet", "region", "subscription"})
+_ENDPOINT: Final = frozenset({"name", "vnet", "region", "subscription", "vnet_region"})
 _CLUSTER: Final = frozenset({"name", "region", "subscription", "features"})
 _PUBLIC: Final = frozenset({"name", "vnet", "dns_zone_shared"})
 _SERVICE: Final = frozenset({"kind", "name", "region"})
@@ -188,6 +188,7 @@ def _endpoint(item: Field) -> PrivateEndpoint:
         vnet=_text(item, "vnet"),
         region=_region(item, "region"),
         subscription=_optional_text(item, "subscription"),
+        vnet_region=_region(item, "vnet_region"),
         origin=item.location,
     )
 
