@@ -25,6 +25,7 @@ from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.firewall_options import add_firewall_input_options
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
+from netfence.cli.privatelink import add_privatelink_parser, run_privatelink
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import NetfenceError
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain_arguments(explain)
     add_endpoints_parser(commands)
     add_firewall_parser(commands)
+    add_privatelink_parser(commands)
     return parser
 
 
@@ -116,6 +118,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_explain(args, progress)
         if args.command == "firewall":
             return run_firewall(args, progress)
+        if args.command == "privatelink":
+            return run_privatelink(args, progress)
         return run_connectivity(args, progress), EXIT_OK
 
 
