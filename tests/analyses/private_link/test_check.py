@@ -380,3 +380,23 @@ def test_resolver_failures_do_not_stop_the_firewall_check() -> None:
     ).findings
     assert _of(findings, "NF304")
     assert [f.evidence["endpoint"] for f in _of(findings, "NF317")] == ["front-door-first-party"]
+
+
+def test_a_deny_before_the_allow_closes_the_public_endpoint() -> None:
+    """First match decides: a deny of Internet before an allow-all leaves nothing allowed."""
+    deny = rule(DENY, sources=CLUSTER, tags=("Internet",), path="deny-internet")
+    anywhere = rule(ALLOW, sources=CLUSTER, to=addresses("*"), services=tcp(443), path="any")
+    assert not _of(_firewall(deny, anywhere), "NF318")
+
+
+def test_answer_file_answers_raise_no_chain_finding() -> None:
+    """An answer file lists addresses, not chains: NF305 cannot be judged from it."""
+    from netfence.sources.resolver import AnswerFileResolver
+
+    answers = AnswerFileResolver(
+        {"myvault.vault.azure.net": IPRangeSet.from_addresses(["10.20.0.5"])}, "answers.yaml"
+    )
+    result = check_private_link(SETTINGS, CATALOG, answers, SUBNETS, region_codes=CODES)
+    vault = next(r for r in result.names if r.needed.name == "myvault.vault.azure.net")
+    assert vault.verdict is NameClass.PRIVATE_IN_SUBNETS and vault.via_zone is None
+    assert not _of(result.findings, "NF305")

@@ -186,23 +186,33 @@ def public_endpoint_findings(
     reached: Sequence[_Reached],
     sources: IPRangeSet | None,
 ) -> Iterator[Finding]:
-    """NF318: allow rules covering the public endpoint of a service reached privately."""
+    """NF318: allow rules covering the public endpoint of a service reached privately.
+
+    Per layer, the first rule (in evaluation order) covering a service's public endpoint on
+    TCP 443 decides it: an allow is named, a deny (``Internet``, the tag, the name) closes it
+    for the rules after, which then allow nothing of it."""
     https = PortSet.of("TCP", 443)
     for layer in layers:
+        open_ = list(reached)
         for index, rule in enumerate(layer.rules):
-            if not _outbound_allow(rule, https, sources):
+            if not _outbound(rule, https, sources):
                 continue
-            covered = [(r, why) for r in reached if (why := _covers(rule, r)) is not None]
-            if covered:
+            covered = [(r, why) for r in open_ if (why := _covers(rule, r)) is not None]
+            open_ = [r for r in open_ if all(r is not c for c, _ in covered)]
+            if covered and rule.action is Action.ALLOW:
                 yield _allowed(layer, index, covered)
 
 
-def _outbound_allow(rule: FirewallRule, https: PortSet, sources: IPRangeSet | None) -> bool:
-    if rule.direction is not TrafficDirection.OUTBOUND or rule.action is not Action.ALLOW:
+def _outbound(rule: FirewallRule, https: PortSet, sources: IPRangeSet | None) -> bool:
+    if rule.direction is not TrafficDirection.OUTBOUND or rule.action is Action.PASS:
         return False
     if not rule.match.services & https:
         return False
     return sources is None or bool(rule.match.sources & sources) or bool(rule.match.source_tags)
+
+
+_EVERY_PUBLIC_TAGS: Final = frozenset({"Internet"})
+"""Tags standing for every public address (NSG's ``Internet``)."""
 
 
 def _covers(rule: FirewallRule, reached: _Reached) -> str | None:
@@ -214,7 +224,9 @@ def _covers(rule: FirewallRule, reached: _Reached) -> str | None:
     tag = reached.tag
     if tag is not None and any(t == tag or t.startswith(f"{tag}.") for t in destinations.tags):
         return f"its service tag {tag}"
-    if PUBLIC_ADDRESSES.issubset(destinations.addresses):
+    if PUBLIC_ADDRESSES.issubset(destinations.addresses) or _EVERY_PUBLIC_TAGS & set(
+        destinations.tags
+    ):
         return "every public address"
     return None
 

@@ -205,7 +205,10 @@ def classify(needed: NeededName, resolver: Resolver | None, subnets: IPRangeSet 
         return NameRow(needed, NameClass.RESOLVER_FAILED, message=str(error))
     if found.status is ResolutionStatus.UNKNOWN or found.addresses is None:
         return NameRow(needed, NameClass.NOT_CHECKED, found.chain, message=found.describe())
-    via = any(name_matches(f"*.{zone}", hop) for hop in found.chain for zone in needed.zones)
+    # An answer file lists addresses only: whether a chain passed the zone is not known.
+    via = None
+    if not isinstance(resolver, AnswerFileResolver):
+        via = any(name_matches(f"*.{zone}", h) for h in found.chain for zone in needed.zones)
     if not found.addresses:
         return NameRow(
             needed, NameClass.NOT_RESOLVING, found.chain, found.addresses, found.describe(), via
