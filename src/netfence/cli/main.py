@@ -26,6 +26,7 @@ from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.firewall_options import add_firewall_input_options
 from netfence.cli.ipplan import add_ipplan_parser, run_ipplan
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
+from netfence.cli.privatelink import add_privatelink_parser, run_privatelink
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import NetfenceError
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_endpoints_parser(commands)
     add_firewall_parser(commands)
     add_ipplan_parser(commands)
+    add_privatelink_parser(commands)
     return parser
 
 
@@ -122,6 +124,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_firewall(args, progress)
         if args.command == "ipplan":
             return run_ipplan(args, progress)
+        if args.command == "privatelink":
+            return run_privatelink(args, progress)
         return run_connectivity(args, progress), EXIT_OK
 
 
