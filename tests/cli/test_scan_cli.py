@@ -81,18 +81,20 @@ def test_fail_on_sets_exit_code(cli, threshold, code):
 
 
 def test_example_report_reads_as_the_few_things_to_change(cli):
-    """The example's text report opens with the summary, stays well under 600 lines with its
-    firewall layers, and its HIGH findings are a handful of causes: one NF008 for the one
-    `ingress: [{}]` that exposes eleven workloads, on that rule's file and line; the firewall
-    exports' shortfall (NF101) and too-broad rule (NF103)."""
+    """The example's text report opens with the summary, stays under 700 lines with its
+    firewall layers, address plan and Private Link settings, and its HIGH findings are a
+    handful of causes: one NF008 for the one `ingress: [{}]` that exposes eleven workloads, on
+    that rule's file and line; the firewall exports' shortfall (NF101) and too-broad rule
+    (NF103); the plan's overlap (NF201) and undersized pool (NF205); the registry name that
+    resolves publicly (NF301)."""
     out = cli("scan", EXAMPLE).out
     lines = out.splitlines()
-    assert len(lines) < 600
+    assert len(lines) < 700
     assert lines[0].endswith("(0 accepted by baseline)") and lines[2].split()[0] == "Check"
     high = cli("scan", EXAMPLE, "-o", "json", "--severity", "high").out
     found = json.loads(high)["findings"]
-    assert len(found) <= 8
-    assert {f["check_id"] for f in found} >= {"NF101", "NF103"}
+    assert len(found) <= 14
+    assert {f["check_id"] for f in found} >= {"NF101", "NF103", "NF201", "NF205", "NF301"}
     (nf008,) = [f for f in found if f["check_id"] == "NF008"]
     assert nf008["cause"]["name"] == "arc-allow-all-ingress"
     assert nf008["cause"]["path"] == "spec.ingress[0]"
@@ -287,7 +289,9 @@ def test_checks_catalog(cli):
     """netfence checks lists every check with controls and equivalent IDs."""
     doc = json.loads(cli("checks", "-o", "json").out)
     by_id = {c["check_id"]: c for c in doc["checks"]}
-    assert len(by_id) == 42  # the audit's 30 and the firewall layers' 12
+    # the audit's 30, the firewall layers' 12, the address plan's 12, separation's 5 and
+    # Private Link's 19
+    assert len(by_id) == 78
     assert "CIS 5.3.2" in by_id["NF001"]["controls"]
     assert "CIS 5.3.1" in by_id["NF020"]["controls"]
     assert by_id["NF002"]["peers"]["checkov"] == ["CKV2_K8S_6"]
@@ -307,3 +311,33 @@ def test_docs_url_gives_sarif_rules_a_help_uri_and_a_bad_one_exits_2(cli, tmp_pa
     assert {r["helpUri"] for r in rules} == {f"{url}#{r['id'].lower()}" for r in rules}
     bad = cli("scan", example, "-o", "sarif", "--docs-url", "docs/checks.md")
     assert bad.code == 2 and "--docs-url" in bad.err and bad.out == ""
+
+
+def test_scan_reads_the_plan_and_private_link_settings_found_beside_the_manifests(cli):
+    """Issue 11: scan runs the address plan, separation and Private Link checks when a plan
+    and settings are found among its inputs (recognised by their ``format``); with a plan,
+    NF221 answers NF011's question, so NF011 is left out unless selected; the settings'
+    answer file resolves the names when no --resolver is given."""
+    api = ("--api-server", "10.240.0.100:6443")
+    doc = json.loads(cli("scan", EXAMPLE, "-o", "json", *api).out)
+    found = {f["check_id"] for f in doc["findings"]}
+    assert {"NF201", "NF205", "NF221", "NF301"} <= found and "NF011" not in found
+    (public,) = [f for f in doc["findings"] if f["check_id"] == "NF301"]
+    assert public["evidence"]["name"] == "shopacr.azurecr.io"
+    assert "plan/dns-answers.yaml" in public["evidence"]["answer"]
+    selected = json.loads(cli("scan", EXAMPLE, "-o", "json", "--select", "NF011", *api).out)
+    assert {f["check_id"] for f in selected["findings"]} == {"NF011"}
+
+
+def test_scan_with_two_plans_found_asks_which_one(cli, tmp_path):
+    """netfence never picks one of several plans for the user: exit 2, naming --plan."""
+    import shutil
+
+    copy = tmp_path / "cluster"
+    shutil.copytree(EXAMPLE, copy)
+    shutil.copy(copy / "plan" / "address-plan.yaml", copy / "second-plan.yaml")
+    result = cli("scan", str(copy))
+    assert result.code == 2 and "--plan" in result.err
+    chosen = cli("scan", str(copy), "--plan", str(copy / "second-plan.yaml"), "-q")
+    assert chosen.code == 0
+

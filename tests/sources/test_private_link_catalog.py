@@ -86,7 +86,7 @@ def test_shipped_catalog_service_zones_and_public_names() -> None:
 
 
 def test_shipped_catalog_limits_and_must_stay_public() -> None:
-    """ARC-PL current limitations; finding 0.2-5: not on AKS Arc; NSG rules 150-153."""
+    """ARC-PL current limitations; AL-FW: not on AKS Arc; NSG rules 150-153."""
     catalog = load_private_link_catalog()
     assert catalog.limits.status == "preview"
     assert catalog.limits.unsupported_regions == ("southeastasia",)

@@ -36,6 +36,7 @@ from netfence.report.findings_text import render_text
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
 from netfence.sets.ipranges import IPRangeSet
+from netfence.sources.address_plan import read_address_plan
 from netfence.sources.endpoint_catalog import load_catalog
 from netfence.sources.private_link_catalog import load_private_link_catalog
 from netfence.sources.private_link_settings import read_private_link_settings, settings_from_options
@@ -76,6 +77,12 @@ def add_privatelink_parser(commands: Any) -> None:
         metavar="CIDR",
         help="a subnet private endpoints take addresses from (repeatable; replaces the"
         " settings' own)",
+    )
+    check.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="the address plan whose private-endpoint subnets answers are compared with"
+        " (docs/address-plan.md)",
     )
     add_export_options(check, required=False)
     check.add_argument(
@@ -133,6 +140,8 @@ def run_privatelink(args: argparse.Namespace, progress: Progress | None = None) 
     subnets = (
         IPRangeSet.union_of(args.private_endpoint_subnet) if args.private_endpoint_subnet else None
     )
+    if subnets is None and args.plan:
+        subnets = read_address_plan(args.plan).private_endpoint_addresses() or None
     result = check_private_link(
         settings,
         load_private_link_catalog(),

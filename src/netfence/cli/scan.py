@@ -23,7 +23,10 @@ from netfence.analyses.audit import (
 )
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
+from netfence.analyses.firewall.path import all_node_addresses
 from netfence.analyses.firewall.run import run_firewall_check
+from netfence.analyses.private_link.catalog import CHECKS as PRIVATE_LINK_CHECKS
+from netfence.analyses.private_link.check import check_private_link
 from netfence.analyses.remediation import plan_fixes
 from netfence.analyses.separation import CHECKS as SEPARATION_CHECKS
 from netfence.analyses.separation import check_separation
@@ -36,6 +39,7 @@ from netfence.cli.firewall_options import (
     add_resolver_options,
     check_options,
     read_layers,
+    resolver_from,
 )
 from netfence.cli.inputs import FoundInputs, read_cluster
 from netfence.cli.options import (
@@ -59,9 +63,14 @@ from netfence.report.fix_files import describe_plan, write_fixes
 from netfence.report.junit import render_junit
 from netfence.report.printable import printable
 from netfence.report.sarif import checked_docs_url, render_sarif
+from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.address_plan import read_address_plan
 from netfence.sources.baseline import DEFAULT_BASELINE, load_baseline, unused_entries
+from netfence.sources.endpoint_catalog import load_catalog
 from netfence.sources.manifests import iter_input_files
+from netfence.sources.private_link_catalog import load_private_link_catalog
+from netfence.sources.private_link_settings import read_private_link_settings
+from netfence.sources.resolver import AnswerFileResolver
 
 EXIT_FINDINGS = 1
 
@@ -190,6 +199,13 @@ def add_scan_parser(commands: Any) -> None:
         metavar="FILE",
         help="the address plan (docs/address-plan.md); default: the one found among the PATHs",
     )
+    plan.add_argument(
+        "--private-link",
+        metavar="FILE",
+        help="Private Link settings (docs/private-link.md); default: those found among the"
+        " PATHs. Names resolve through --resolver or --dns-answers, else the settings' answer"
+        " file",
+    )
     firewall = scan.add_argument_group(
         "firewall layers",
         "firewall exports (also those found among the PATHs) checked against what the cluster"
@@ -261,6 +277,13 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
             report, (*ADDRESS_PLAN_CHECKS, *SEPARATION_CHECKS), findings, args, baseline, today
         )
         report = replace(report, inputs=(*report.inputs, *_named([plan_file], report.inputs)))
+    link_file = _one_found(
+        "--private-link", args.private_link, found.private_link, "Private Link settings files"
+    )
+    if link_file is not None:
+        if progress is not None:
+            progress.stage("resolving the Private Link names")
+        report = _with_private_link(report, cluster, link_file, plan, layers, args, baseline, today)
     _warn_about_baseline(report, baseline, today)
     if args.fix is not None:
         report = _write_fixes(cluster, report, args)
@@ -310,6 +333,42 @@ def _audit_ignored(args: argparse.Namespace, plan: AddressPlan | None) -> list[s
     if plan is None or "NF011" in (flat_ids(args.select) or ()):
         return ignored
     return [*(ignored or ()), "NF011"]
+
+
+def _with_private_link(
+    report: AuditReport,
+    cluster: Cluster,
+    link_file: str,
+    plan: AddressPlan | None,
+    layers: Sequence[FirewallLayer],
+    args: argparse.Namespace,
+    baseline: list[Acceptance],
+    today: datetime.date,
+) -> AuditReport:
+    """The report with the Private Link findings: names resolved (the options' resolver,
+    else the settings' answer file), compared with the plan's private-endpoint subnets, and
+    the endpoints that stay public judged through the layers from the nodes' addresses."""
+    settings = read_private_link_settings(link_file)
+    given = resolver_from(args)
+    resolver = given
+    if resolver is None and settings.dns_answers is not None:
+        resolver = AnswerFileResolver.read(settings.dns_answers)
+    nodes = all_node_addresses(cluster)
+    subnets = plan.private_endpoint_addresses() if plan is not None else None
+    result = check_private_link(
+        settings,
+        load_private_link_catalog(),
+        resolver,
+        subnets if subnets else None,
+        layers,
+        IPRangeSet.from_addresses(nodes) if nodes else None,
+        {code.region: code.code for code in load_catalog().region_codes},
+    )
+    report = _with_more_findings(
+        report, PRIVATE_LINK_CHECKS, result.findings, args, baseline, today
+    )
+    answers = [settings.dns_answers] if settings.dns_answers and given is None else []
+    return replace(report, inputs=(*report.inputs, *_named([link_file, *answers], report.inputs)))
 
 
 def _with_firewalls(args: argparse.Namespace, firewalls: list[str]) -> argparse.Namespace:

@@ -278,7 +278,7 @@ def test_public_clusters_sharing_vnet_or_dns_zone() -> None:
 
 
 def test_aks_arc_is_not_applicable() -> None:
-    """Finding 0.2-5: Private Link is not supported for Azure Local or its components."""
+    """Firewall requirements for Azure Local (AL-FW): Private Link is not supported for Azure Local or its components."""
     settings = PrivateLinkSettings(Cloud.PUBLIC, PrivateLinkPlatform.AKS_ARC, (SCOPE,))
     found = _of(check_private_link(settings, CATALOG, None, None).findings, "NF315")
     assert found and found[0].effective_severity is Severity.HIGH

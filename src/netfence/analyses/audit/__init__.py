@@ -12,6 +12,7 @@ from netfence.analyses.audit.host_network import host_network_subjects, with_hos
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.analyses.address_plan.catalog import CHECKS as ADDRESS_PLAN_CHECKS
 from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
+from netfence.analyses.private_link.catalog import CHECKS as PRIVATE_LINK_CHECKS
 from netfence.analyses.separation.catalog import CHECKS as SEPARATION_CHECKS
 from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
@@ -36,8 +37,15 @@ def check_catalog() -> list[CheckInfo]:
 def every_check() -> list[CheckInfo]:
     """Every check netfence has: the audit's, then the firewall layers' (``firewall
     check``, and ``scan`` with firewall exports), the address plan's and the management/data
-    separation's (``ipplan check``, and ``scan`` with a plan)."""
-    return [*check_catalog(), *FIREWALL_CHECKS, *ADDRESS_PLAN_CHECKS, *SEPARATION_CHECKS]
+    separation's (``ipplan check``, and ``scan`` with a plan), Private Link's
+    (``privatelink check``, and ``scan`` with Private Link settings)."""
+    return [
+        *check_catalog(),
+        *FIREWALL_CHECKS,
+        *ADDRESS_PLAN_CHECKS,
+        *SEPARATION_CHECKS,
+        *PRIVATE_LINK_CHECKS,
+    ]
 
 
 def chosen_checks(

@@ -1,7 +1,7 @@
 """The documented limits of Private Link for Arc-enabled Kubernetes, met by a design.
 
 Each finding cites the limit it comes from (ARC-PL current limitations; the platform limit
-from the Azure Local firewall requirements, finding 0.2-5 of the research notes).
+from "Firewall requirements for Azure Local" and the AKS Arc gateway article).
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def limit_findings(settings: PrivateLinkSettings, catalog: PrivateLinkCatalog) -
         yield Finding(
             checks.NOT_APPLICABLE,
             "The design targets AKS enabled by Azure Arc on Azure Local, where Private Link and"
-            " private endpoints are not supported (research finding 0.2-5): Private Link for Arc"
+            " private endpoints are not supported (Firewall requirements for Azure Local; the AKS"
+            " Arc gateway article): Private Link for Arc"
             " applies to clusters connected through Arc-enabled Kubernetes only.",
             (whole,),
             {"platform": settings.platform.value, "source": limits.platform_source},
