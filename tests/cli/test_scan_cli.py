@@ -340,4 +340,3 @@ def test_scan_with_two_plans_found_asks_which_one(cli, tmp_path):
     assert result.code == 2 and "--plan" in result.err
     chosen = cli("scan", str(copy), "--plan", str(copy / "second-plan.yaml"), "-q")
     assert chosen.code == 0
-

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 
+from netfence.analyses.address_plan.catalog import CHECKS as ADDRESS_PLAN_CHECKS
 from netfence.analyses.audit.catalog import catalog
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.grouping import group_findings
 from netfence.analyses.audit.host_network import host_network_subjects, with_host_advice
 from netfence.analyses.audit.report import Acceptance, AuditReport
-from netfence.analyses.address_plan.catalog import CHECKS as ADDRESS_PLAN_CHECKS
 from netfence.analyses.firewall.catalog import CHECKS as FIREWALL_CHECKS
 from netfence.analyses.private_link.catalog import CHECKS as PRIVATE_LINK_CHECKS
 from netfence.analyses.separation.catalog import CHECKS as SEPARATION_CHECKS
