@@ -247,3 +247,44 @@ def test_bad_settings_field_is_one_line_exit_2(tmp_path: pathlib.Path, capsys) -
 def test_settings_file_and_design_options_are_refused_together(settings_file, capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = _run(capsys, str(settings_file), "--region", "eastus")
     assert code == 2 and "--region" in err
+
+
+EXAMPLE_SETTINGS = str(
+    pathlib.Path(__file__).resolve().parents[2]
+    / "examples"
+    / "arc-cluster"
+    / "plan"
+    / "private-link.yaml"
+)
+EXAMPLE_PLAN = str(pathlib.Path(EXAMPLE_SETTINGS).with_name("address-plan.yaml"))
+
+
+def test_quiet_and_severity_as_the_other_finding_commands(capsys) -> None:  # type: ignore[no-untyped-def]
+    """The finding commands share their output options: -q prints the summary alone (no
+    name table), --severity hides findings below it while --fail-on still sees them all."""
+    code, out, _ = _run(capsys, EXAMPLE_SETTINGS, "-q")
+    assert (
+        code == 0
+        and "Private Link names" not in out
+        and out.splitlines()[0].endswith("(0 accepted by baseline)")
+    )
+    code, out, _ = _run(
+        capsys,
+        EXAMPLE_SETTINGS,
+        "-o",
+        "json",
+        "--severity",
+        "critical",
+        "--fail-on",
+        "high",
+    )
+    assert code == 1 and json.loads(out)["findings"] == []
+
+
+def test_plan_gives_the_private_endpoint_subnets(capsys) -> None:  # type: ignore[no-untyped-def]
+    """--plan: answers are compared with the plan's private-endpoint subnets (ARC-PL: the
+    private endpoint's addresses), so a private answer is classed inside them."""
+    _, out, _ = _run(capsys, EXAMPLE_SETTINGS, "--plan", EXAMPLE_PLAN)
+    assert "(private-endpoint subnets: 10.50.1.0/24)" in out
+    row = next(line for line in out.splitlines() if line.startswith("shop-secrets.vault"))
+    assert row.rstrip().endswith("private")

@@ -26,24 +26,10 @@ from netfence.cli.firewall_options import (
     read_layers,
 )
 from netfence.cli.inputs import read_cluster
-from netfence.cli.options import add_color_option, add_verbose_option, severity
-from netfence.cli.terminal import Progress, color_wanted
-from netfence.model.findings import Severity
+from netfence.cli.options import add_verbose_option
+from netfence.cli.report_options import add_report_options, render_report
+from netfence.cli.terminal import Progress
 from netfence.model.firewall import FirewallLayer
-from netfence.report.findings_json import render_json
-from netfence.report.findings_markdown import render_markdown
-from netfence.report.findings_text import render_text
-from netfence.report.junit import render_junit
-from netfence.report.sarif import render_sarif
-
-EXIT_FINDINGS = 1
-
-FORMATS = {
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "md": render_markdown,
-}
 
 
 def add_firewall_parser(commands: Any) -> None:
@@ -70,20 +56,9 @@ def add_firewall_parser(commands: Any) -> None:
         help="the cluster's manifests: node addresses and the egress its policies allow",
     )
     add_endpoint_options(check)
-    check.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
-    check.add_argument(
-        "--fail-on",
-        type=severity,
-        metavar="SEVERITY",
-        help="exit 1 when a finding at or above this severity stands",
-    )
-    check.add_argument(
-        "--severity", type=severity, metavar="SEVERITY", help="show findings at or above this"
-    )
-    check.add_argument("-q", "--quiet", action="store_true", help="text: the summary only")
+    add_report_options(check)
     add_verbose_option(check)
     check.add_argument("--strict", action="store_true", help="refuse unknown manifest fields")
-    add_color_option(check)
     generate = sub.add_parser(
         "generate",
         help="the minimal rules that allow exactly what the cluster requires",
@@ -114,15 +89,7 @@ def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tup
     result = run_firewall_check(layers, check_options(args), cluster)
     say_what_was_assumed(result, layers)
     report = AuditReport(result.findings, (), CHECKS, tuple(args.firewall))
-    threshold = Severity(args.fail_on) if args.fail_on else None
-    failed = report.fails(threshold)
-    if args.severity:
-        report = report.at_least(Severity(args.severity))
-    if args.output == "text":
-        output = render_text(report, color=color_wanted(args.color, sys.stdout), quiet=args.quiet)
-    else:
-        output = FORMATS[args.output](report)
-    return output, EXIT_FINDINGS if failed else 0
+    return render_report(report, args)
 
 
 def say_what_was_assumed(result: FirewallCheck, layers: Sequence[FirewallLayer]) -> None:

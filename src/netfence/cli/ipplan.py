@@ -15,33 +15,18 @@ from netfence.analyses.separation import CHECKS as SEPARATION_CHECKS
 from netfence.analyses.separation import check_separation
 from netfence.cli.firewall_options import add_export_options, read_layers
 from netfence.cli.inputs import read_cluster
-from netfence.cli.options import add_color_option, add_verbose_option, severity
-from netfence.cli.terminal import Progress, color_wanted
+from netfence.cli.options import add_verbose_option
+from netfence.cli.report_options import add_report_options, render_report
+from netfence.cli.terminal import Progress
 from netfence.errors import OutputError, QueryError
 from netfence.model.address_plan import Platform
-from netfence.model.findings import CheckInfo, Severity
-from netfence.report.findings_json import render_json
-from netfence.report.findings_markdown import render_markdown
-from netfence.report.findings_text import render_text
+from netfence.model.findings import CheckInfo
 from netfence.report.fix_files import write_files
-from netfence.report.junit import render_junit
-from netfence.report.sarif import render_sarif
 from netfence.sources.address_plan import (
     address_plan_schema,
     address_plan_template,
     read_address_plan,
 )
-
-EXIT_FINDINGS = 1
-"""A finding at or above ``--fail-on`` stands."""
-
-FORMATS = {
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "md": render_markdown,
-}
-"""The renderers of ``-o`` besides text, as ``firewall check`` has them."""
 
 
 def add_ipplan_parser(commands: Any) -> None:
@@ -75,20 +60,9 @@ def add_ipplan_parser(commands: Any) -> None:
         " from the cluster crosses them",
     )
     add_export_options(layers, required=False)
-    check.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
-    check.add_argument(
-        "--fail-on",
-        type=severity,
-        metavar="SEVERITY",
-        help="exit 1 when a finding at or above this severity stands",
-    )
-    check.add_argument(
-        "--severity", type=severity, metavar="SEVERITY", help="show findings at or above this"
-    )
-    check.add_argument("-q", "--quiet", action="store_true", help="text: the summary only")
+    add_report_options(check)
     add_verbose_option(check)
     check.add_argument("--strict", action="store_true", help="refuse unknown manifest fields")
-    add_color_option(check)
     init = sub.add_parser(
         "init",
         help="write a commented starting plan",
@@ -130,15 +104,7 @@ def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tup
     elif args.firewall:
         raise QueryError("--firewall: the separation checks need the cluster (--cluster PATH)")
     report = AuditReport(tuple(findings), (), checks, (args.plan, *args.cluster, *args.firewall))
-    threshold = Severity(args.fail_on) if args.fail_on else None
-    failed = report.fails(threshold)
-    if args.severity:
-        report = report.at_least(Severity(args.severity))
-    if args.output == "text":
-        output = render_text(report, color=color_wanted(args.color, sys.stdout), quiet=args.quiet)
-    else:
-        output = FORMATS[args.output](report)
-    return output, EXIT_FINDINGS if failed else 0
+    return render_report(report, args)
 
 
 def run_init(args: argparse.Namespace) -> tuple[str, int]:

@@ -25,16 +25,10 @@ from netfence.cli.firewall_options import (
     read_layers,
     resolver_from,
 )
-from netfence.cli.options import add_color_option, severity
-from netfence.cli.terminal import Progress, color_wanted
+from netfence.cli.report_options import add_report_options, render_report
+from netfence.cli.terminal import Progress
 from netfence.errors import InputError
-from netfence.model.findings import Severity
 from netfence.model.private_link import PrivateLinkSettings
-from netfence.report.findings_json import render_json
-from netfence.report.findings_markdown import render_markdown
-from netfence.report.findings_text import render_text
-from netfence.report.junit import render_junit
-from netfence.report.sarif import render_sarif
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.address_plan import read_address_plan
 from netfence.sources.endpoint_catalog import load_catalog
@@ -42,13 +36,6 @@ from netfence.sources.private_link_catalog import load_private_link_catalog
 from netfence.sources.private_link_settings import read_private_link_settings, settings_from_options
 from netfence.sources.resolver import AnswerFileResolver, Resolver
 
-EXIT_FINDINGS: Final = 1
-FORMATS: Final = {
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "md": render_markdown,
-}
 _DESIGN_OPTIONS: Final = ("cloud", "platform", "region", "scope", "cluster", "features", "service")
 
 
@@ -93,14 +80,7 @@ def add_privatelink_parser(commands: Any) -> None:
         metavar="CIDR",
         help="the addresses the cluster leaves with, as the firewalls see them (repeatable)",
     )
-    check.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
-    check.add_argument(
-        "--fail-on",
-        type=severity,
-        metavar="SEVERITY",
-        help="exit 1 when a finding at or above this severity stands",
-    )
-    add_color_option(check)
+    add_report_options(check)
 
 
 def _add_design_options(parser: argparse.ArgumentParser) -> None:
@@ -155,12 +135,7 @@ def run_privatelink(args: argparse.Namespace, progress: Progress | None = None) 
         print(f"netfence: {note}", file=sys.stderr)
     inputs = tuple(p for p in (settings.file, *args.firewall) if p)
     report = AuditReport(result.findings, (), CHECKS, inputs)
-    threshold = Severity(args.fail_on) if args.fail_on else None
-    code = EXIT_FINDINGS if report.fails(threshold) else 0
-    if args.output != "text":
-        return FORMATS[args.output](report), code
-    findings = render_text(report, color=color_wanted(args.color, sys.stdout))
-    return f"{render_name_table(result)}\n{findings}", code
+    return render_report(report, args, render_name_table(result))
 
 
 def _settings(args: argparse.Namespace) -> PrivateLinkSettings:
