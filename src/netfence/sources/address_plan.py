@@ -11,7 +11,6 @@ define: each is one InputError naming the file, line and field path
 
 from __future__ import annotations
 
-import difflib
 import importlib.resources
 import ipaddress
 import urllib.parse
@@ -165,7 +164,7 @@ def address_plan_template(platform: Platform) -> str:
 def _plan(root: Field, file: str) -> AddressPlan:
     root.mapping()
     _format_and_version(root)  # first: a file of another kind is named as such
-    _refuse_unknown(root, _TOP)
+    root.refuse_unknown(_TOP)
     platform = _choice(root.get("platform"), Platform, Platform.AKS_ARC)
     lnets = _unique(root, "logical_networks", _logical_network)
     pools = _unique(root, "load_balancer_pools", _load_balancer_pool)
@@ -180,7 +179,7 @@ def _plan(root: Field, file: str) -> AddressPlan:
     networks = {key: _unique(root, key, _named_network)[0] for key in _NETWORK_LISTS}
     proxy_field = root.get("proxy")
     plan = AddressPlan(
-        name=_text(root.require("name")),
+        name=root.require("name").text(),
         platform=platform,
         file=file,
         logical_networks=lnets[0],
@@ -231,11 +230,11 @@ def _refuse_empty(root: Field, plan: AddressPlan) -> None:
 
 
 def _logical_network(item: Field) -> LogicalNetwork:
-    _refuse_unknown(item, _LNET)
+    item.refuse_unknown(_LNET)
     dns = item.get("dns_servers")
     pools = item.get("ip_pools")
     return LogicalNetwork(
-        name=_text(item.require("name")),
+        name=item.require("name").text(),
         prefix=_cidr(item.require("prefix")),
         gateway=_optional(item.get("gateway"), _address),
         dns_servers=tuple(_address(d) for d in _list(dns)),
@@ -247,7 +246,7 @@ def _logical_network(item: Field) -> LogicalNetwork:
 
 
 def _cluster(item: Field, platform: Platform) -> ClusterPlan:
-    _refuse_unknown(item, _CLUSTER)
+    item.refuse_unknown(_CLUSTER)
     lnet = item.get("logical_network")
     if lnet is None and platform is Platform.AKS_ARC:
         raise _missing(item, "logical_network", "required on platform aks-arc")
@@ -255,8 +254,8 @@ def _cluster(item: Field, platform: Platform) -> ClusterPlan:
     default_service = (AKS_ARC_SERVICE_CIDR,) if platform is Platform.AKS_ARC else ()
     pods_per_node = item.get("max_pods_per_node")
     return ClusterPlan(
-        name=_text(item.require("name")),
-        logical_network=_optional(lnet, _text),
+        name=item.require("name").text(),
+        logical_network=_optional(lnet, Field.text),
         control_plane_ip=_optional(item.get("control_plane_ip"), _address),
         control_plane_nodes=_count(item.require("control_plane_nodes"), minimum=1),
         worker_nodes=_count(item.require("worker_nodes")),
@@ -264,21 +263,21 @@ def _cluster(item: Field, platform: Platform) -> ClusterPlan:
         pod_cidrs=_per_family(item.get("pod_cidr"), default_pod),
         service_cidrs=_per_family(item.get("service_cidr"), default_service),
         max_pods_per_node=_optional(pods_per_node, lambda f: _count(f, minimum=1)),
-        load_balancer_pool=_optional(item.get("load_balancer_pool"), _text),
+        load_balancer_pool=_optional(item.get("load_balancer_pool"), Field.text),
         origin=item.location,
     )
 
 
 def _load_balancer_pool(item: Field) -> LoadBalancerPool:
-    _refuse_unknown(item, _LB_POOL)
+    item.refuse_unknown(_LB_POOL)
     ranges_field = item.require("ranges")
     ranges = tuple(_pool_range(r) for r in _list(ranges_field))
     if not ranges:
         raise ranges_field.error("expected at least one range (a CIDR or {start, end})")
     return LoadBalancerPool(
-        name=_text(item.require("name")),
+        name=item.require("name").text(),
         ranges=ranges,
-        logical_network=_optional(item.get("logical_network"), _text),
+        logical_network=_optional(item.get("logical_network"), Field.text),
         origin=item.location,
     )
 
@@ -295,7 +294,7 @@ def _pool_range(item: Field) -> AddressRange:
 
 
 def _management(item: Field) -> ManagementNetwork:
-    _refuse_unknown(item, _MANAGEMENT)
+    item.refuse_unknown(_MANAGEMENT)
     block = item.get("infrastructure_block")
     return ManagementNetwork(
         cidrs=_cidrs(item),
@@ -307,9 +306,9 @@ def _management(item: Field) -> ManagementNetwork:
 
 
 def _named_network(item: Field) -> NamedNetwork:
-    _refuse_unknown(item, _NAMED)
+    item.refuse_unknown(_NAMED)
     return NamedNetwork(
-        name=_text(item.require("name")),
+        name=item.require("name").text(),
         cidrs=_cidrs(item),
         origin=item.location,
         vlan=_optional(item.get("vlan"), _vlan),
@@ -317,7 +316,7 @@ def _named_network(item: Field) -> NamedNetwork:
 
 
 def _proxy(item: Field) -> Proxy:
-    _refuse_unknown(item, _PROXY)
+    item.refuse_unknown(_PROXY)
     skip = item.get("no_proxy")
     return Proxy(
         http_proxy=_optional(item.get("http_proxy"), _url),
@@ -393,7 +392,7 @@ def _per_family(field: Field | None, default: tuple[str, ...]) -> tuple[str, ...
 def _range(item: Field) -> AddressRange:
     """{start, end}: both addresses, one family, start not after end."""
     item.mapping()
-    _refuse_unknown(item, _RANGE)
+    item.refuse_unknown(_RANGE)
     start_field, end_field = item.require("start"), item.require("end")
     start, end = _address(start_field), _address(end_field)
     first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
@@ -428,15 +427,8 @@ def _flag(field: Field) -> bool:
     return field.boolean()
 
 
-def _text(field: Field) -> str:
-    text = field.string().strip()
-    if not text:
-        raise field.error("must not be empty")
-    return text
-
-
 def _url(field: Field) -> str:
-    text = _text(field)
+    text = field.text()
     parsed = urllib.parse.urlsplit(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise field.error(f"expected an http:// or https:// URL, got {text!r}")
@@ -445,7 +437,7 @@ def _url(field: Field) -> str:
 
 def _skip_entry(field: Field) -> str:
     """A ``--proxy-skip-range`` entry: an address, a CIDR or a name (``.svc``)."""
-    text = _text(field)
+    text = field.text()
     if "," in text or any(c.isspace() for c in text):
         raise field.error(f"one entry per list item, without commas or spaces: {text!r}")
     if "/" in text:
@@ -476,24 +468,10 @@ _Enum = TypeVar("_Enum", Platform, Snat)
 def _choice(field: Field | None, kind: type[_Enum], default: _Enum) -> _Enum:
     if field is None:
         return default
-    text = field.string()
-    try:
-        return kind(text)
-    except ValueError:
-        valid = ", ".join(member.value for member in kind)
-        raise field.error(f"unknown value {text!r} (expected one of: {valid})") from None
+    return field.choice(kind)
 
 
 # --- structure ------------------------------------------------------------------------------
-
-
-def _refuse_unknown(item: Field, allowed: tuple[str, ...]) -> None:
-    for key, child in item.entries():
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
-        raise child.error(f"unknown field ({hint})")
 
 
 def _unique(

@@ -109,7 +109,7 @@ def parse_catalog(text: str, file: str) -> EndpointCatalog:
             f"expected one YAML document, found {len(documents)}", Location(file, 1, 1)
         )
     root = Field.root(documents[0])
-    _refuse_unknown(root, _TOP_FIELDS)
+    root.refuse_unknown(_TOP_FIELDS)
     version = root.require("schema_version")
     if version.integer() != SCHEMA_VERSION:
         raise version.error(f"unsupported catalog version {version.value} (expected 1)")
@@ -146,41 +146,13 @@ def _unique_ids(records: Field, what: str, seen: set[str]) -> list[Field]:
     return items
 
 
-def _refuse_unknown(item: Field, allowed: frozenset[str]) -> None:
-    for key, child in item.entries():
-        if key not in allowed:
-            raise child.error(f"unknown field (expected one of: {', '.join(sorted(allowed))})")
-
-
-def _text(item: Field, key: str) -> str:
-    value = item.require(key).string().strip()
-    if not value:
-        raise item.require(key).error("must not be empty")
-    return value
-
-
-def _optional_text(item: Field, key: str) -> str | None:
-    found = item.get(key)
-    return None if found is None else _text(item, key)
-
-
 def _flag(item: Field, key: str) -> bool:
     found = item.get(key)
     return False if found is None else found.boolean()
 
 
-def _choice(field: Field, kind: type[_Choice]) -> _Choice:
-    """The member of ``kind`` that ``field`` names; an error listing the members otherwise."""
-    text = field.string()
-    try:
-        return kind(text)
-    except ValueError:
-        valid = ", ".join(member.value for member in kind)
-        raise field.error(f"unknown value {text!r} (expected one of: {valid})") from None
-
-
 def _enum(item: Field, key: str, kind: type[_Choice]) -> _Choice:
-    return _choice(item.require(key), kind)
+    return item.require(key).choice(kind)
 
 
 def _source_ref(field: Field, known: set[str]) -> str:
@@ -198,16 +170,16 @@ def _date(field: Field, pattern: re.Pattern[str], shape: str) -> str:
 
 
 def _source(item: Field) -> CatalogSource:
-    _refuse_unknown(item, _SOURCE_FIELDS)
-    url = _text(item, "url")
+    item.refuse_unknown(_SOURCE_FIELDS)
+    url = item.require("url").text()
     if not url.startswith("https://"):
         raise item.require("url").error("expected an https:// address")
     return CatalogSource(
         id=_identifier(item.require("id")),
-        title=_text(item, "title"),
+        title=item.require("title").text(),
         url=url,
         doc_date=_date(item.require("doc_date"), _DATE, "YYYY-MM-DD"),
-        note=_optional_text(item, "note"),
+        note=_optional(item.get("note")),
     )
 
 
@@ -219,8 +191,8 @@ def _identifier(field: Field) -> str:
 
 
 def _region_code(item: Field, known: set[str]) -> RegionCode:
-    _refuse_unknown(item, _REGION_FIELDS)
-    region, code = _text(item, "region"), _text(item, "code")
+    item.refuse_unknown(_REGION_FIELDS)
+    region, code = item.require("region").text(), item.require("code").text()
     for key, value in (("region", region), ("code", code)):
         if not re.fullmatch(r"[a-z][a-z0-9]*", value):
             raise item.require(key).error(f"expected lower-case letters and digits, got {value!r}")
@@ -265,7 +237,7 @@ def _features(item: Field) -> tuple[FeatureCombination, ...]:
     out: list[FeatureCombination] = []
     for alternative in field.items():
         names = alternative.string().split("+")
-        out.append(frozenset(_choice(_at(alternative, name), Feature) for name in names))
+        out.append(frozenset(_at(alternative, name).choice(Feature) for name in names))
     if not out:
         raise field.error("expected at least one feature")
     return tuple(out)
@@ -296,7 +268,7 @@ def _service_tags(item: Field, known: set[str]) -> tuple[tuple[str, ...], str | 
 
 
 def _entry(item: Field, known: set[str]) -> CatalogEntry:
-    _refuse_unknown(item, _ENTRY_FIELDS)
+    item.refuse_unknown(_ENTRY_FIELDS)
     ident = _entry_id(item)
     direction = (
         EntryDirection.OUTBOUND
@@ -305,7 +277,7 @@ def _entry(item: Field, known: set[str]) -> CatalogEntry:
     )
     fqdn, from_, to = _destination(item, direction)
     required = item.require("required").boolean()
-    required_when = _optional_text(item, "required_when")
+    required_when = _optional(item.get("required_when"))
     if not required and required_when is None:
         raise _missing(item, "required_when", "required: false needs the scenario it names")
     tags, tags_source = _service_tags(item, known)
@@ -317,7 +289,7 @@ def _entry(item: Field, known: set[str]) -> CatalogEntry:
         fqdn=fqdn,
         ports=_ports(item),
         protocol=_enum(item, "protocol", Transport),
-        purpose=_text(item, "purpose"),
+        purpose=item.require("purpose").text(),
         cloud=_enum(item, "cloud", Cloud),
         platform=_enum(item, "platform", Platform),
         features=_features(item),
@@ -326,14 +298,14 @@ def _entry(item: Field, known: set[str]) -> CatalogEntry:
         source=_source_ref(item.require("source"), known),
         required_when=required_when,
         listed_as=None if listed_as is None else _fqdn(listed_as),
-        application=None if application is None else _choice(application, Application),
+        application=None if application is None else application.choice(Application),
         websockets=_flag(item, "websockets"),
         no_tls_inspection=_flag(item, "no_tls_inspection"),
         service_tags=tags,
         service_tags_source=tags_source,
         from_=from_,
         to=to,
-        note=_optional_text(item, "note"),
+        note=_optional(item.get("note")),
     )
 
 
@@ -356,24 +328,29 @@ def _destination(
         return _fqdn(item.require("fqdn")), None, None
     if (found := item.get("fqdn")) is not None:
         raise found.error("an in-site entry names networks (from, to), not an fqdn")
-    return None, _text(item, "from"), _text(item, "to")
+    return None, item.require("from").text(), item.require("to").text()
 
 
 def _stale(item: Field, known: set[str]) -> StaleEntry:
-    _refuse_unknown(item, _STALE_FIELDS)
+    item.refuse_unknown(_STALE_FIELDS)
     last = item.get("last_listed")
     still = item.get("still_listed_for")
     return StaleEntry(
         id=_entry_id(item),
         fqdn=_fqdn(item.require("fqdn")),
-        purpose=_text(item, "purpose"),
+        purpose=item.require("purpose").text(),
         cloud=_enum(item, "cloud", Cloud),
         platform=_enum(item, "platform", Platform),
         removed=_date(item.require("removed"), _MONTH_OR_DATE, "YYYY-MM or YYYY-MM-DD"),
         source=_source_ref(item.require("source"), known),
         last_listed=None if last is None else _date(last, _DATE, "YYYY-MM-DD"),
-        still_listed_for=tuple(_choice(p, Platform) for p in still.items())
+        still_listed_for=tuple(p.choice(Platform) for p in still.items())
         if still is not None
         else (),
-        note=_optional_text(item, "note"),
+        note=_optional(item.get("note")),
     )
+
+
+def _optional(field: Field | None) -> str | None:
+    """The field's non-empty text, or None when it is absent."""
+    return None if field is None else field.text()

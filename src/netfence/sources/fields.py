@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import difflib
+import enum
 import math
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from netfence.errors import InputError, Location
 from netfence.model.networkpolicy import Direction
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 from netfence.sources.k8s_validation import label_value_problem, qualified_name_problem
 from netfence.sources.yamldocs import Document, LineDict, LineList
+
+_Choice = TypeVar("_Choice", bound=enum.StrEnum)
 
 INT64_MIN: Final = -(2**63)
 """Smallest integer any Kubernetes field holds (int64)."""
@@ -91,6 +95,36 @@ class Field:
     def is_list(self) -> bool:
         """Whether the value is a sequence."""
         return isinstance(self.value, list)
+
+    def choice(self, kind: type[_Choice]) -> _Choice:
+        """The member of the string enum ``kind`` this string names; an error listing the
+        members otherwise."""
+        text = self.string()
+        try:
+            return kind(text)
+        except ValueError:
+            valid = ", ".join(member.value for member in kind)
+            raise self.error(f"unknown value {text!r} (expected one of: {valid})") from None
+
+    def text(self) -> str:
+        """This string, stripped; an error when nothing is left."""
+        value = self.string().strip()
+        if not value:
+            raise self.error("must not be empty")
+        return value
+
+    def refuse_unknown(self, allowed: Collection[str]) -> None:
+        """An error at the first key of this mapping that is not ``allowed``, suggesting the
+        closest allowed key when one is close, else listing them."""
+        known = sorted(allowed)
+        for key, child in self.entries():
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(known)}"
+            )
+            raise child.error(f"unknown field ({hint})")
 
     def string(self) -> str:
         """The value as a string; an error for other types."""

@@ -82,7 +82,7 @@ def parse_private_link_catalog(text: str, file: str) -> PrivateLinkCatalog:
             f"expected one YAML document, found {len(documents)}", Location(file, 1, 1)
         )
     root = Field.root(documents[0])
-    _refuse_unknown(root, _TOP)
+    root.refuse_unknown(_TOP)
     version = root.require("schema_version")
     if version.integer() != SCHEMA_VERSION:
         raise version.error(f"unsupported catalog version {version.value} (expected 1)")
@@ -97,33 +97,6 @@ def parse_private_link_catalog(text: str, file: str) -> PrivateLinkCatalog:
     )
 
 
-def _refuse_unknown(item: Field, allowed: frozenset[str]) -> None:
-    for key, child in item.entries():
-        if key not in allowed:
-            raise child.error(f"unknown field (expected one of: {', '.join(sorted(allowed))})")
-
-
-def _text(item: Field, key: str) -> str:
-    field = item.require(key)
-    value = field.string().strip()
-    if not value:
-        raise field.error("must not be empty")
-    return value
-
-
-def _optional_text(item: Field, key: str) -> str | None:
-    return None if item.get(key) is None else _text(item, key)
-
-
-def _choice(field: Field, kind: type[_Choice]) -> _Choice:
-    text = field.string()
-    try:
-        return kind(text)
-    except ValueError:
-        valid = ", ".join(member.value for member in kind)
-        raise field.error(f"unknown value {text!r} (expected one of: {valid})") from None
-
-
 def _source_ref(item: Field, key: str, known: set[str]) -> str:
     field = item.require(key)
     ident = field.string()
@@ -135,24 +108,24 @@ def _source_ref(item: Field, key: str, known: set[str]) -> str:
 def _sources(field: Field) -> tuple[ZoneSource, ...]:
     out: list[ZoneSource] = []
     for item in field.items():
-        _refuse_unknown(item, _SOURCE)
-        ident = _text(item, "id")
+        item.refuse_unknown(_SOURCE)
+        ident = item.require("id").text()
         if not _ID.fullmatch(ident):
             raise item.require("id").error(f"invalid id {ident!r} (lower-case words, hyphens)")
         if any(s.id == ident for s in out):
             raise item.require("id").error(f"duplicate source id {ident!r}")
-        url = _text(item, "url")
+        url = item.require("url").text()
         if not url.startswith("https://"):
             raise item.require("url").error("expected an https:// address")
-        date = _optional_text(item, "doc_date")
+        date = _optional(item.get("doc_date"))
         if date is not None and not _DATE.fullmatch(date):
             raise item.require("doc_date").error(f"expected a date YYYY-MM-DD, got {date!r}")
-        note = _optional_text(item, "note")
+        note = _optional(item.get("note"))
         if date is None and note is None:
             raise Field(item.doc, f"{item.path}.doc_date", None, item.line).error(
                 "required (or a note saying why the date is not recorded)"
             )
-        out.append(ZoneSource(ident, _text(item, "title"), url, date, note))
+        out.append(ZoneSource(ident, item.require("title").text(), url, date, note))
     if not out:
         raise field.error("expected at least one source")
     return tuple(out)
@@ -167,11 +140,11 @@ def _strings(item: Field, key: str, *, allow_empty: bool = False) -> list[tuple[
 
 
 def _choices(item: Field, key: str, kind: type[_Choice]) -> tuple[_Choice, ...]:
-    return tuple(_choice(child, kind) for _, child in _strings(item, key, allow_empty=True))
+    return tuple(child.choice(kind) for _, child in _strings(item, key, allow_empty=True))
 
 
 def _limits(item: Field, known: set[str]) -> PrivateLinkLimits:
-    _refuse_unknown(item, _LIMITS)
+    item.refuse_unknown(_LIMITS)
     status_field = item.require("status")
     status = status_field.string()
     if status not in _STATUSES:
@@ -256,8 +229,8 @@ def _ports(item: Field) -> tuple[int, ...]:
 def _must_stay_public(field: Field, known: set[str]) -> tuple[MustStayPublic, ...]:
     out: list[MustStayPublic] = []
     for item in field.items():
-        _refuse_unknown(item, _PUBLIC)
-        ident = _text(item, "id")
+        item.refuse_unknown(_PUBLIC)
+        ident = item.require("id").text()
         if not _ID.fullmatch(ident) or any(p.id == ident for p in out):
             raise item.require("id").error(f"invalid or duplicate id {ident!r}")
         tag = _service_tag(item)
@@ -266,7 +239,7 @@ def _must_stay_public(field: Field, known: set[str]) -> tuple[MustStayPublic, ..
         out.append(
             MustStayPublic(
                 id=ident,
-                purpose=_text(item, "purpose"),
+                purpose=item.require("purpose").text(),
                 names=_names(item, "names", placeholders=False, allow_empty=True),
                 service_tag=tag,
                 ports=_ports(item),
@@ -279,12 +252,12 @@ def _must_stay_public(field: Field, known: set[str]) -> tuple[MustStayPublic, ..
 def _clouds(field: Field, known: set[str]) -> tuple[CloudZones, ...]:
     out: list[CloudZones] = []
     for item in field.items():
-        _refuse_unknown(item, _CLOUD)
-        cloud = _choice(item.require("cloud"), Cloud)
+        item.refuse_unknown(_CLOUD)
+        cloud = item.require("cloud").choice(Cloud)
         if any(c.cloud is cloud for c in out):
             raise item.require("cloud").error(f"cloud {cloud.value} is listed twice")
         arc = tuple(_arc_zone(z, known) for z in _items(item, "arc_zones"))
-        note = _optional_text(item, "arc_zones_note")
+        note = _optional(item.get("arc_zones_note"))
         if not arc and note is None:
             raise Field(item.doc, f"{item.path}.arc_zones", None, item.line).error(
                 "required (or arc_zones_note saying why the documents give none)"
@@ -301,7 +274,7 @@ def _items(item: Field, key: str) -> Iterable[Field]:
 
 
 def _arc_zone(item: Field, known: set[str]) -> ArcZone:
-    _refuse_unknown(item, _ARC_ZONE)
+    item.refuse_unknown(_ARC_ZONE)
     return ArcZone(
         zone=_zone(item),
         forwarders=_names(item, "forwarders", placeholders=False),
@@ -321,8 +294,8 @@ def _zone(item: Field) -> str:
 def _services(field: Field, known: set[str]) -> tuple[ServiceZones, ...]:
     out: list[ServiceZones] = []
     for item in field.items():
-        _refuse_unknown(item, _SERVICE)
-        kind = _choice(item.require("kind"), ServiceKind)
+        item.refuse_unknown(_SERVICE)
+        kind = item.require("kind").choice(ServiceKind)
         if any(s.kind is kind for s in out):
             raise item.require("kind").error(f"service {kind.value} is listed twice")
         stays = item.get("stays_public")
@@ -338,3 +311,8 @@ def _services(field: Field, known: set[str]) -> tuple[ServiceZones, ...]:
             )
         )
     return tuple(out)
+
+
+def _optional(field: Field | None) -> str | None:
+    """The field's non-empty text, or None when it is absent."""
+    return None if field is None else field.text()

@@ -89,12 +89,12 @@ def parse_private_link_settings(text: str, file: str) -> PrivateLinkSettings:
             Location(file, 1, 1),
         )
     root = Field.root(documents[0])
-    _refuse_unknown(root, _TOP)
+    root.refuse_unknown(_TOP)
     _header(root)
     subnets = root.get("private_endpoint_subnets")
     return PrivateLinkSettings(
-        cloud=_choice(root.require("cloud"), Cloud),
-        platform=_choice(root.require("platform"), PrivateLinkPlatform),
+        cloud=root.require("cloud").choice(Cloud),
+        platform=root.require("platform").choice(PrivateLinkPlatform),
         scopes=tuple(_scope(item) for item in _items(root, "scopes")),
         public_clusters=tuple(_public_cluster(item) for item in _items(root, "public_clusters")),
         services=tuple(_service(item) for item in _items(root, "services")),
@@ -114,36 +114,9 @@ def _header(root: Field) -> None:
         raise version.error(f"unsupported version {version.value} (this netfence reads {VERSION})")
 
 
-def _refuse_unknown(item: Field, allowed: frozenset[str]) -> None:
-    for key, child in item.entries():
-        if key not in allowed:
-            raise child.error(f"unknown field (expected one of: {', '.join(sorted(allowed))})")
-
-
 def _items(item: Field, key: str) -> Iterable[Field]:
     found = item.get(key)
     return () if found is None else found.items()
-
-
-def _choice(field: Field, kind: type[_Choice]) -> _Choice:
-    text = field.string()
-    try:
-        return kind(text)
-    except ValueError:
-        valid = ", ".join(member.value for member in kind)
-        raise field.error(f"unknown value {text!r} (expected one of: {valid})") from None
-
-
-def _text(item: Field, key: str) -> str:
-    field = item.require(key)
-    value = field.string().strip()
-    if not value:
-        raise field.error("must not be empty")
-    return value
-
-
-def _optional_text(item: Field, key: str) -> str | None:
-    return None if item.get(key) is None else _text(item, key)
 
 
 def _region(item: Field, key: str, *, required: bool = False) -> str | None:
@@ -166,14 +139,14 @@ def _flag(item: Field, key: str) -> bool:
 
 
 def _scope(item: Field) -> PrivateLinkScope:
-    _refuse_unknown(item, _SCOPE)
+    item.refuse_unknown(_SCOPE)
     endpoint = item.get("private_endpoint")
     region = _region(item, "region", required=True)
     assert region is not None  # required above
     return PrivateLinkScope(
-        name=_text(item, "name"),
+        name=item.require("name").text(),
         region=region,
-        subscription=_optional_text(item, "subscription"),
+        subscription=_optional(item.get("subscription")),
         public_network_access=_flag(item, "public_network_access"),
         private_endpoint=None if endpoint is None else _endpoint(endpoint),
         clusters=tuple(_cluster(c) for c in _items(item, "clusters")),
@@ -182,51 +155,51 @@ def _scope(item: Field) -> PrivateLinkScope:
 
 
 def _endpoint(item: Field) -> PrivateEndpoint:
-    _refuse_unknown(item, _ENDPOINT)
+    item.refuse_unknown(_ENDPOINT)
     return PrivateEndpoint(
-        name=_text(item, "name"),
-        vnet=_text(item, "vnet"),
+        name=item.require("name").text(),
+        vnet=item.require("vnet").text(),
         region=_region(item, "region"),
-        subscription=_optional_text(item, "subscription"),
+        subscription=_optional(item.get("subscription")),
         vnet_region=_region(item, "vnet_region"),
         origin=item.location,
     )
 
 
 def _cluster(item: Field) -> LinkedCluster:
-    _refuse_unknown(item, _CLUSTER)
+    item.refuse_unknown(_CLUSTER)
     features: list[ClusterFeature] = []
     for child in _items(item, "features"):
-        feature = _choice(child, ClusterFeature)
+        feature = child.choice(ClusterFeature)
         if feature in features:
             raise child.error(f"feature {feature.value} is listed twice")
         features.append(feature)
     return LinkedCluster(
-        name=_text(item, "name"),
+        name=item.require("name").text(),
         region=_region(item, "region"),
-        subscription=_optional_text(item, "subscription"),
+        subscription=_optional(item.get("subscription")),
         features=tuple(features),
         origin=item.location,
     )
 
 
 def _public_cluster(item: Field) -> PublicCluster:
-    _refuse_unknown(item, _PUBLIC)
+    item.refuse_unknown(_PUBLIC)
     return PublicCluster(
-        name=_text(item, "name"),
-        vnet=_optional_text(item, "vnet"),
+        name=item.require("name").text(),
+        vnet=_optional(item.get("vnet")),
         dns_zone_shared=_flag(item, "dns_zone_shared"),
         origin=item.location,
     )
 
 
 def _service(item: Field) -> WorkloadService:
-    _refuse_unknown(item, _SERVICE)
-    name = _text(item, "name")
+    item.refuse_unknown(_SERVICE)
+    name = item.require("name").text()
     if not _RESOURCE_NAME.fullmatch(name):
         raise item.require("name").error(f"{name!r} is not a resource name a DNS name can hold")
     return WorkloadService(
-        kind=_choice(item.require("kind"), ServiceKind),
+        kind=item.require("kind").choice(ServiceKind),
         name=name.lower(),
         region=_region(item, "region"),
         origin=item.location,
@@ -247,7 +220,7 @@ def _subnets(field: Field) -> IPRangeSet:
 
 def _answers_path(root: Field, file: str) -> str | None:
     """The answer file's path, relative to the settings file's folder."""
-    found = _optional_text(root, "dns_answers")
+    found = _optional(root.get("dns_answers"))
     if found is None or os.path.isabs(found) or file == "<stdin>":
         return found
     return os.path.join(os.path.dirname(file), found)
@@ -328,3 +301,8 @@ def _option_service(text: str, region: str | None) -> WorkloadService:
     own = _option_region(parts[2]) if len(parts) == 3 else None
     chosen = own or (None if region is None else _option_region(region))
     return WorkloadService(kind, parts[1].lower(), chosen)
+
+
+def _optional(field: Field | None) -> str | None:
+    """The field's non-empty text, or None when it is absent."""
+    return None if field is None else field.text()
