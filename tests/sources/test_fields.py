@@ -39,3 +39,10 @@ def test_choice_lists_the_members_and_text_refuses_blank():
     assert root("t: ' x '\n").require("t").text() == "x"
     with pytest.raises(InputError, match="must not be empty"):
         root("t: '  '\n").require("t").text()
+
+
+def test_a_long_string_of_the_wrong_type_is_quoted_only_in_part():
+    """A file of another kind read as one scalar is not echoed back whole in the error."""
+    with pytest.raises(InputError) as error:
+        root("x" * 500 + "\n").mapping()
+    assert "expected a mapping" in str(error.value) and len(str(error.value)) < 200

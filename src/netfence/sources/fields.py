@@ -18,6 +18,8 @@ from netfence.sources.yamldocs import Document, LineDict, LineList
 
 _Choice = TypeVar("_Choice", bound=enum.StrEnum)
 
+QUOTED_CHARS: Final = 60
+"""The most of a wrong-typed string an error quotes."""
 INT64_MIN: Final = -(2**63)
 """Smallest integer any Kubernetes field holds (int64)."""
 INT64_MAX: Final = 2**63 - 1
@@ -234,7 +236,9 @@ def _type_name(value: Any) -> str:
     if isinstance(value, float):
         return "a number"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        # A whole file read as one scalar (a document of another kind) is not echoed back.
+        shown = value if len(value) <= QUOTED_CHARS else value[: QUOTED_CHARS - 3] + "..."
+        return f"the string {shown!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
