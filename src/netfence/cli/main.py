@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity
+from netfence.cli.completion import Shell, add_completion_parser, completion_script
 from netfence.cli.connectivity import run_connectivity
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
@@ -104,10 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_firewall_parser(commands)
     add_ipplan_parser(commands)
     add_privatelink_parser(commands)
+    add_completion_parser(commands)
     return parser
 
 
 def _run(args: argparse.Namespace) -> tuple[str, int]:
+    if args.command == "completion":
+        return completion_script(build_parser(), Shell(args.shell)), EXIT_OK
     if args.command == "checks":
         return render_checks_for(args), EXIT_OK
     if args.command == "endpoints":
