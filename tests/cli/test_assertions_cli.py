@@ -189,6 +189,10 @@ def test_a_spec_without_manifests_is_a_usage_error(cli):
     assert "at least one manifest PATH" in one_error_line(cli("test", EXAMPLE_SPEC))
 
 
+def test_standard_input_holds_the_spec_or_the_manifests_not_both(cli):
+    assert "not both" in one_error_line(cli("test", "-", "-"))
+
+
 def test_namespace_keeps_the_assertions_naming_it(cli, failing_spec):
     result = cli("test", EXAMPLE_SPEC, EXAMPLE, "-n", "monitoring")
     assert result.code == 0

@@ -311,7 +311,9 @@ def test_every_bad_field_is_one_error_with_line_and_path(body, line, field, frag
             "test",
             "did you mean 'tests'?",
         ),
-        (HEADER + ONE + "---\n" + HEADER + ONE, 1, "", "one YAML document, found 2"),
+        (HEADER + ONE + "---\n" + HEADER + ONE, 9, "", "one YAML document, found 2"),
+        ("", 1, "", "empty connectivity-test spec"),
+        ("apiVersion: v1\nkind: Pod\n---\nkind: Pod\n", 1, "format", "required"),
     ],
 )
 def test_header_errors(text, line, field, fragment):

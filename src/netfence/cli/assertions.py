@@ -42,7 +42,7 @@ from netfence.sources.connectivity_tests import read_connectivity_tests
 EXIT_FAILED: Final = 1
 """An assertion failed or could not be evaluated."""
 STDOUT: Final = "-"
-"""``--init -o -``: the spec on standard output."""
+"""``-``: standard input as an input, standard output for ``--init -o -``."""
 
 
 class ResultFormat(enum.StrEnum):
@@ -119,6 +119,8 @@ def run_test(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     output = _result_format(args.output)
     if len(args.inputs) < 2:
         raise QueryError("test: give the spec file and at least one manifest PATH")
+    if args.inputs[0] == STDOUT and STDOUT in args.inputs[1:]:
+        raise QueryError("test: standard input ('-') can hold the spec or the manifests, not both")
     spec = _selected(read_connectivity_tests(args.inputs[0]), args.namespace)
     cluster = read_cluster(
         args.inputs[1:], strict=args.strict, verbose=args.verbose, progress=progress

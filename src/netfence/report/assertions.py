@@ -29,6 +29,7 @@ from netfence.report.sarif import (
     SARIF_VERSION,
     SRCROOT,
     artifact_location,
+    physical_location,
 )
 
 CLASSNAME: Final = f"{SUITE_NAME}.test"
@@ -250,8 +251,7 @@ def _file_location(file: str, line: int | None) -> dict[str, Any] | None:
     artifact = artifact_location(file)
     if artifact is None:
         return None
-    start = line if line is not None and line >= 1 else 1
-    return {"physicalLocation": {"artifactLocation": artifact, "region": {"startLine": start}}}
+    return {"physicalLocation": physical_location(artifact, line)}
 
 
 # --- a starting spec ------------------------------------------------------------------------

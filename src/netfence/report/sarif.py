@@ -174,7 +174,8 @@ def _path_logical(origin: ExportOrigin) -> dict[str, Any]:
     return {"fullyQualifiedName": origin.path, "kind": "object"}
 
 
-def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
+def physical_location(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
+    """A ``physicalLocation`` at ``line`` of an artifact (line 1 when the line is unknown)."""
     # GitHub needs region.startLine; a file named without a line points at its start.
     return {
         "artifactLocation": artifact,
@@ -203,7 +204,7 @@ def _location(ref: ResourceRef, path: str = "") -> dict[str, Any] | None:
     if isinstance(origin, ExportOrigin):
         logical.append(_path_logical(origin))
     return {
-        "physicalLocation": _physical(artifact, origin_line(origin)),
+        "physicalLocation": physical_location(artifact, origin_line(origin)),
         "logicalLocations": logical,
     }
 
@@ -252,7 +253,7 @@ def _suppression(entry: Acceptance) -> dict[str, Any]:
     }
     baseline = artifact_location(entry.file) if entry.file else None
     if baseline is not None:
-        suppression["location"] = {"physicalLocation": _physical(baseline, entry.line)}
+        suppression["location"] = {"physicalLocation": physical_location(baseline, entry.line)}
     if entry.expires is not None:
         suppression["properties"] = {"expires": entry.expires.isoformat()}
     return suppression

@@ -65,14 +65,16 @@ def read_connectivity_tests(path: str) -> ConnectivityTests:
 def parse_connectivity_tests(text: str, file: str) -> ConnectivityTests:
     """The spec in ``text``, read from ``file``; one InputError for the first problem."""
     documents = list(parse_documents(text, file))
-    if len(documents) != 1:
-        raise InputError(
-            f"a connectivity-test spec is one YAML document, found {len(documents)}",
-            Location(file, 1, 1),
-        )
+    if not documents:
+        raise InputError("empty connectivity-test spec", Location(file, 1, 1))
     root = Field.root(documents[0])
     root.mapping()
     _header(root)  # first: a file of another kind is named as such
+    if len(documents) != 1:
+        raise InputError(
+            f"a connectivity-test spec is one YAML document, found {len(documents)}",
+            documents[1].location(),
+        )
     root.refuse_unknown(_TOP)
     tests = root.require("tests")
     if not tests.is_list():
