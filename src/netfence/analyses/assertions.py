@@ -20,7 +20,7 @@ import enum
 import ipaddress
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -53,6 +53,8 @@ from netfence.sets.ports import PortSet
 
 FAILING_SHOWN: Final = 10
 """Failing pairs listed per assertion; the rest are counted."""
+CELLS_NAMED: Final = 1000
+"""Failing cells (pairs of classes) looked into for names; the rest are counted only."""
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -269,55 +271,68 @@ class AssertionEvaluator:
     def _judge(
         self, assertion: Assertion, src: _Members, groups: list[tuple[PortSet, _Members]]
     ) -> AssertionResult:
-        total = failing_count = 0
-        failing: list[FailingPair] = []
-        more = False
-        explanation: FlowExplanation | None = None
+        tally = _Tally()
         for scope, dst in groups:
             grid = _Grid.build(self, src, dst)
-            holds = self._holds(assertion.expect, scope, grid.ids)
-            bad = ~holds & (grid.counts > 0)
-            total += int(grid.counts.sum())
-            failing_count += int(grid.counts[bad].sum())
-            for i, j in zip(*np.nonzero(bad), strict=True):
-                pairs = grid.pairs(self, int(i), int(j))
-                if explanation is None and pairs:
-                    explanation = self._explain(src, dst, scope, pairs[0])
-                allowed = self.matrix.portset(int(grid.ids[i, j])) & scope
-                for s, d in pairs:
-                    found = FailingPair(self._name(src, s), self._name(dst, d), allowed)
-                    if found in failing:
-                        continue
-                    if len(failing) >= FAILING_SHOWN:
-                        more = True
-                        break
-                    failing.append(found)
-        if failing_count == 0:
-            if total == 0:
+            bad = ~self._holds(assertion.expect, scope, grid.ids) & (grid.counts > 0)
+            tally.total += int(grid.counts.sum())
+            tally.failing_count += int(grid.counts[bad].sum())
+            self._name_failures(tally, grid, bad, (src, dst), scope)
+        if tally.failing_count == 0:
+            if tally.total == 0:
                 return AssertionResult(
                     assertion,
                     Outcome.ERROR,
                     "no pair of distinct endpoints: both ends are the same single pod",
                 )
             return AssertionResult(
-                assertion, Outcome.PASSED, f"holds for {_pairs_text(total)}", total
+                assertion, Outcome.PASSED, f"holds for {_pairs_text(tally.total)}", tally.total
             )
         verb = "denied" if assertion.expect is Expectation.ALLOW else "allowed"
-        first = failing[0]
-        message = (
-            f"{verb} for {failing_count} of {_pairs_text(total)}, e.g. {first.src} -> {first.dst}"
-        )
+        first = tally.failing[0]
         return AssertionResult(
             assertion,
             Outcome.FAILED,
-            message,
-            total,
-            failing_count,
-            tuple(failing),
-            explanation,
-            self._deciding(assertion.expect, explanation),
-            more,
+            f"{verb} for {tally.failing_count} of {_pairs_text(tally.total)}, "
+            f"e.g. {first.src} -> {first.dst}",
+            tally.total,
+            tally.failing_count,
+            tuple(tally.failing),
+            tally.explanation,
+            self._deciding(assertion.expect, tally.explanation),
+            tally.more,
         )
+
+    def _name_failures(
+        self,
+        tally: _Tally,
+        grid: _Grid,
+        bad: npt.NDArray[np.bool_],
+        ends: tuple[_Members, _Members],
+        scope: PortSet,
+    ) -> None:
+        """Name the first failing pairs, and explain the very first; failing cells past the
+        first ``CELLS_NAMED`` (or once ``FAILING_SHOWN`` pairs are named) are only counted."""
+        src, dst = ends
+        rows, cols = np.nonzero(bad)
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if len(tally.failing) >= FAILING_SHOWN or tally.cells >= CELLS_NAMED:
+                tally.more = True
+                return
+            tally.cells += 1
+            pairs = grid.pairs(i, j)
+            if tally.explanation is None and pairs:
+                tally.explanation = self._explain(src, dst, scope, pairs[0])
+            allowed = self.matrix.portset(int(grid.ids[i, j])) & scope
+            for s, d in pairs:
+                found = FailingPair(self._name(src, s), self._name(dst, d), allowed)
+                if found in tally.named:
+                    continue
+                if len(tally.failing) >= FAILING_SHOWN:
+                    tally.more = True
+                    return
+                tally.named.add(found)
+                tally.failing.append(found)
 
     def _deciding(
         self, expect: Expectation, explanation: FlowExplanation | None
@@ -392,6 +407,26 @@ _Point = int | Address
 """One endpoint of a pair: a pod index, or an external address (inside one atom)."""
 
 
+@dataclass
+class _Tally:
+    """What one assertion's cells add up to, as they are judged."""
+
+    total: int = 0
+    """Pairs checked."""
+    failing_count: int = 0
+    """Pairs that fail."""
+    failing: list[FailingPair] = field(default_factory=list)
+    """The failing pairs named so far, in order."""
+    named: set[FailingPair] = field(default_factory=set)
+    """The same, for de-duplication (replicas of a workload share a name)."""
+    cells: int = 0
+    """Failing cells looked into for names."""
+    more: bool = False
+    """Whether failing pairs were left unnamed."""
+    explanation: FlowExplanation | None = None
+    """The walk of the first failing pair."""
+
+
 @dataclass(frozen=True)
 class _Grid:
     """The connection-set ids and pair counts between the classes (or atoms) of two ends."""
@@ -429,7 +464,7 @@ class _Grid:
                 counts[row_of[cls_], col_of[cls_]] -= 1
         return cls(tuple(rows), tuple(cols), ids, counts)
 
-    def pairs(self, evaluator: AssertionEvaluator, i: int, j: int) -> list[tuple[_Point, _Point]]:
+    def pairs(self, i: int, j: int) -> list[tuple[_Point, _Point]]:
         """Pairs of distinct points in cell (i, j), at most ``FAILING_SHOWN``."""
         out: list[tuple[_Point, _Point]] = []
         for s in self.rows[i]:
