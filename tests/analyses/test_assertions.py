@@ -328,3 +328,22 @@ def test_flow_patterns_need_two_globs():
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+def test_a_failure_over_many_classes_names_ten_pairs_and_counts_the_rest():
+    """Three hundred pods no selector groups (each its own class), all isolated: every pair
+    fails; ten are named, the rest counted, without looking into every failing cell."""
+    objects: list = [namespace("iso")]
+    objects += [pod("iso", f"p{i}", {"app": f"a{i}"}) for i in range(300)]
+    objects += [
+        policy("iso", f"only-{i}", match(app=f"a{i}"), ingress=[], types=["Ingress"])
+        for i in range(300)
+    ]
+    started = time.perf_counter()
+    (result,) = results(
+        objects, "{name: all, from: {namespace: iso}, to: {namespace: iso}, expect: allow}"
+    )
+    assert time.perf_counter() - started < 10
+    assert result.outcome is Outcome.FAILED
+    assert result.failing_count == result.pairs == 300 * 299
+    assert len(result.failing) == 10 and result.more_failing
