@@ -381,3 +381,31 @@ def test_every_valid_spec_validates(validator):
 def test_what_the_reader_refuses_the_schema_refuses(validator, case):
     document = yaml.safe_load(HEADER + case[1])
     assert not validator.is_valid(document), case[0]
+
+
+# --- hostile input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "  - {name: a, from: !!python/object/apply:os.system [true], to: shop/b, expect: deny}\n",
+        "  - {name: a, from: shop/a, to: shop/b, port: 1180591620717411303424, expect: deny}\n",
+        "  - &a [*a]\n",
+    ],
+    ids=["python tag", "port beyond 64 bits", "recursive alias"],
+)
+def test_hostile_yaml_is_one_input_error(body):
+    """The spec is read with the project's safe, bounded loader: no tag executes anything,
+    and nothing but an InputError comes out."""
+    error = refusal(HEADER + body)
+    assert "\n" not in str(error)
+
+
+def test_a_billion_laughs_spec_is_refused_without_expanding():
+    laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
+        for i in range(1, 12)
+    )
+    with pytest.raises(InputError):
+        parse_connectivity_tests(HEADER + ONE + laughs, "spec.yaml")
