@@ -347,3 +347,34 @@ def test_a_failure_over_many_classes_names_ten_pairs_and_counts_the_rest():
     assert result.outcome is Outcome.FAILED
     assert result.failing_count == result.pairs == 300 * 299
     assert len(result.failing) == 10 and result.more_failing
+
+
+def test_a_verdict_that_leans_on_missing_pod_addresses_says_so():
+    """ipBlock (API reference: it "may or may not" apply to cluster-internal traffic) and
+    manifests without pod IPs: a deny that holds by selectors alone may not hold in the
+    cluster, where the ipBlock may match the destination's address; the result says so
+    instead of passing silently."""
+    objects = [
+        namespace("n"),
+        deployment("n", "client", {"app": "client"}),
+        deployment("n", "server", {"app": "server"}),
+        policy(
+            "n",
+            "client-egress",
+            match(app="client"),
+            egress=[{"to": [ip_block("10.0.0.0/8")]}],
+            types=["Egress"],
+        ),
+    ]
+    leaning, plain = results(
+        objects,
+        "{name: client never to server, from: n/client, to: n/server, expect: deny}",
+        "{name: server to client, from: n/server, to: n/client, expect: allow}",
+    )
+    assert leaning.outcome is Outcome.PASSED
+    assert leaning.lacking == (
+        "Egress: NetworkPolicy/n/client-egress spec.egress[0] matches 10.0.0.0/8 (the private"
+        " ranges; no pod CIDR in the input), which may hold pods of the other end: they have"
+        " no address in the input",
+    )
+    assert plain.outcome is Outcome.PASSED and plain.lacking == ()

@@ -20,7 +20,7 @@ import enum
 import ipaddress
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -33,6 +33,11 @@ from netfence.engine.explain import (
     FlowEndpoint,
     FlowExplanation,
     explain_endpoints,
+)
+from netfence.engine.missing_facts import (
+    address_dependencies,
+    pod_address_space,
+    unaddressed_classes,
 )
 from netfence.model.cluster import Cluster, Pod
 from netfence.model.connectivity_tests import (
@@ -117,6 +122,9 @@ class AssertionResult:
     """The rules behind the first failing pair's verdict, from its walk."""
     more_failing: bool = False
     """Whether more endpoint pairs fail than ``failing`` lists."""
+    lacking: tuple[str, ...] = ()
+    """Facts the input lacks that the verdicts depend on (pod addresses that rules with
+    address peers may match in the cluster): the cluster's outcome may differ."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,8 @@ class AssertionEvaluator:
         self._by_name = _pods_by_name(cluster.pods)
         self._by_address = {ip: i for i, pod in enumerate(cluster.pods) for ip in pod.ips}
         self._policy_origins = _policy_origins(cluster)
+        self._space = pod_address_space(cluster)
+        self._unaddressed = unaddressed_classes(self.classes)
 
     def evaluate(self, assertion: Assertion) -> AssertionResult:
         """The outcome of one assertion."""
@@ -189,7 +199,58 @@ class AssertionEvaluator:
             groups = self._port_groups(assertion, dst)
         except _EndError as exc:
             return AssertionResult(assertion, Outcome.ERROR, str(exc))
-        return self._judge(assertion, src, groups)
+        result = self._judge(assertion, src, groups)
+        lacking = tuple(
+            dict.fromkeys(
+                note
+                for scope, dst in groups
+                for note in self._lacking(assertion.expect, src, dst, scope)
+            )
+        )
+        return replace(result, lacking=lacking) if lacking else result
+
+    def _lacking(
+        self, expect: Expectation, src: _Members, dst: _Members, scope: PortSet
+    ) -> list[str]:
+        """The rules of either end with address peers that may hold the other end's pods,
+        which have no address in the input (``engine/missing_facts.py``), and whose action
+        could turn the verdict: one that allows can only open a flow (it matters to a deny),
+        one that denies or passes can close one (it matters to an allow) or hand it on."""
+        turning = _TURNING[expect]
+        if not src.pods or not dst.pods or not self._unaddressed.any():
+            return []
+        ports = self.classes.port_atoms.mask_of_portset(scope)
+        notes: list[str] = []
+        for direction, subjects, peers in (
+            (Direction.EGRESS, src, dst),
+            (Direction.INGRESS, dst, src),
+        ):
+            unaddressed = self._class_mask(peers) & self._unaddressed
+            if not unaddressed.any():
+                continue
+            for found in address_dependencies(
+                self.classes,
+                self.compiled,
+                self._space,
+                direction,
+                self._class_mask(subjects),
+                unaddressed,
+                ports,
+            ):
+                if found.rule.action not in turning:
+                    continue
+                origin = found.rule.origin
+                notes.append(
+                    f"{direction.value}: {origin.policy} {origin.rule_path} matches "
+                    f"{found.overlap.describe()} ({self._space.source}), which may hold pods "
+                    "of the other end: they have no address in the input"
+                )
+        return notes
+
+    def _class_mask(self, members: _Members) -> npt.NDArray[np.bool_]:
+        mask = np.zeros(self.classes.count, dtype=np.bool_)
+        mask[self.class_of_pod[list(members.pods)]] = True
+        return mask
 
     # --- what the ends stand for ------------------------------------------------------------
 
@@ -402,6 +463,12 @@ class AssertionEvaluator:
             return members.named if members.named is not None else pod.endpoint_name
         return str(point)
 
+
+_TURNING: Final = {
+    Expectation.ALLOW: frozenset({Action.DENY, Action.PASS}),
+    Expectation.DENY: frozenset({Action.ALLOW, Action.PASS}),
+}
+"""The actions of an address rule that could turn each expected verdict into the other."""
 
 _Point = int | Address
 """One endpoint of a pair: a pod index, or an external address (inside one atom)."""

@@ -55,6 +55,8 @@ def render_assertions_text(report: AssertionReport, color: bool = False) -> str:
         lines.append(f"{head}: {printable(result.message)}")
         if result.outcome is not Outcome.PASSED:
             lines.extend(f"      {line}" for line in details(result))
+        elif result.lacking:
+            lines.extend(f"      {line}" for line in lacking_lines(result))
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -86,11 +88,22 @@ def details(result: AssertionResult) -> list[str]:
         )
         if result.more_failing:
             lines.append("  ... and more")
+    lines.extend(lacking_lines(result))
     if result.explanation is not None:
         lines.append("walk of the first failing pair:")
         walk = render_explain_text(result.explanation)
         lines.extend(f"  {line}" for line in walk.rstrip("\n").splitlines())
     return lines
+
+
+def lacking_lines(result: AssertionResult) -> list[str]:
+    """The facts the input lacks that the outcome depends on, when there are any."""
+    if not result.lacking:
+        return []
+    return [
+        "depends on facts the input lacks (the cluster's outcome may differ):",
+        *(f"  {printable(note)}" for note in result.lacking),
+    ]
 
 
 # --- JUnit ----------------------------------------------------------------------------------
@@ -130,6 +143,8 @@ def _junit_case(suite: ET.Element, result: AssertionResult) -> None:
         },
     )
     if result.outcome is Outcome.PASSED:
+        if result.lacking:
+            ET.SubElement(case, "system-out").text = xml_text("\n".join(lacking_lines(result)))
         return
     tag = "failure" if result.outcome is Outcome.FAILED else "error"
     element = ET.SubElement(
@@ -243,6 +258,8 @@ def _sarif_result(result: AssertionResult) -> dict[str, Any]:
     }
     if assertion.reason:
         properties["reason"] = assertion.reason
+    if result.lacking:
+        properties["lacking"] = list(result.lacking)
     sarif["properties"] = properties
     return sarif
 
