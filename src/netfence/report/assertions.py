@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any, Final
 
-from netfence import _version
 from netfence.analyses.assertions import AssertionReport, AssertionResult, Outcome
 from netfence.analyses.assertions_init import PlannedAssertion
 from netfence.model.connectivity_tests import SPEC_FORMAT, SPEC_VERSION
@@ -23,14 +22,7 @@ from netfence.model.origin import FileOrigin, origin_line
 from netfence.report.explain import ports_text, render_explain_text
 from netfence.report.junit import SUITE_NAME, xml_text
 from netfence.report.printable import json_text, printable, styled
-from netfence.report.sarif import (
-    INFORMATION_URI,
-    SARIF_SCHEMA_URI,
-    SARIF_VERSION,
-    SRCROOT,
-    artifact_location,
-    physical_location,
-)
+from netfence.report.sarif import artifact_location, physical_location, sarif_document
 
 CLASSNAME: Final = f"{SUITE_NAME}.test"
 """The JUnit ``classname`` of every assertion's test case."""
@@ -197,28 +189,7 @@ _RULES: Final = (
 def render_assertions_sarif(report: AssertionReport) -> str:
     """The SARIF 2.1.0 log, indented, ending in a newline."""
     results = [_sarif_result(r) for r in report.results if r.outcome is not Outcome.PASSED]
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "netfence",
-                "version": _version.__version__,
-                "semanticVersion": _version.__version__,
-                "informationUri": INFORMATION_URI,
-                "rules": list(_RULES),
-            }
-        },
-        "invocations": [{"executionSuccessful": True}],
-        "originalUriBaseIds": {
-            SRCROOT: {
-                "description": {
-                    "text": "The directory netfence ran in; relative file names are relative to it."
-                }
-            }
-        },
-        "results": results,
-        "columnKind": "unicodeCodePoints",
-    }
-    log = {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+    log = sarif_document([dict(rule) for rule in _RULES], results)
     return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 

@@ -308,6 +308,12 @@ def sarif_log(report: AuditReport, docs_url: str | None = None) -> dict[str, Any
     results.extend(
         _result(f, index[f.check.check_id], a) for f, a in ordered_accepted(report.accepted)
     )
+    return sarif_document([_rule(c, docs_url) for c in checks], results)
+
+
+def sarif_document(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one netfence run with these rules and results (``%SRCROOT%``
+    the directory netfence ran in), as a JSON-ready dict."""
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -315,7 +321,7 @@ def sarif_log(report: AuditReport, docs_url: str | None = None) -> dict[str, Any
                 "version": _version.__version__,
                 "semanticVersion": _version.__version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(c, docs_url) for c in checks],
+                "rules": rules,
             }
         },
         "invocations": [{"executionSuccessful": True}],
