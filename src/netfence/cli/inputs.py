@@ -34,6 +34,8 @@ class FoundInputs:
     """Private Link settings."""
     dns_answers: list[str] = field(default_factory=list)
     """DNS answer files."""
+    connectivity_tests: list[str] = field(default_factory=list)
+    """Connectivity-test specs (read by ``netfence test`` when named, never by ``scan``)."""
 
     def add(self, name: str, kind: NetfenceFileKind) -> None:
         """File ``name`` under its kind."""
@@ -41,6 +43,7 @@ class FoundInputs:
             NetfenceFileKind.ADDRESS_PLAN: self.address_plans,
             NetfenceFileKind.PRIVATE_LINK: self.private_link,
             NetfenceFileKind.DNS_ANSWERS: self.dns_answers,
+            NetfenceFileKind.CONNECTIVITY_TESTS: self.connectivity_tests,
         }[kind].append(name)
 
 
@@ -99,9 +102,10 @@ def _sort_set_aside(files: list[str], found: FoundInputs | None, verbose: bool) 
         elif found is not None:
             found.add(name, own)
         elif verbose:
+            reader = "netfence test" if own is NetfenceFileKind.CONNECTIVITY_TESTS else "scan"
             print(
                 f"netfence: {printable(name)}: netfence input ({own.value}), not a manifest"
-                " (scan reads it)",
+                f" ({reader} reads it)",
                 file=sys.stderr,
             )
 

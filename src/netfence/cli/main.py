@@ -1,7 +1,7 @@
 """``netfence`` commands. Parsing and wiring only; the library does the work.
 
 Exit codes: 0 success, 1 findings at or above ``--fail-on`` (for ``explain --expect``: the
-other verdict), 2 usage or input error (an input without Kubernetes objects too), 3 an
+other verdict; for ``test``: an assertion that fails or cannot be evaluated), 2 usage or input error (an input without Kubernetes objects too), 3 an
 internal error (a bug), 130 interrupted, 141 standard output closed by its reader. Every error
 is one line on standard error: what came from the input is printed with its line breaks and
 control characters escaped, so that no input can forge a line.
@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity
+from netfence.cli.assertions import add_test_parser, run_test
 from netfence.cli.completion import Shell, add_completion_parser, completion_script
 from netfence.cli.connectivity import run_connectivity
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_firewall_parser(commands)
     add_ipplan_parser(commands)
     add_privatelink_parser(commands)
+    add_test_parser(commands)
     add_completion_parser(commands)
     return parser
 
@@ -130,6 +132,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_ipplan(args, progress)
         if args.command == "privatelink":
             return run_privatelink(args, progress)
+        if args.command == "test":
+            return run_test(args, progress)
         return run_connectivity(args, progress), EXIT_OK
 
 

@@ -196,7 +196,19 @@ def explain_flow(
         raise QueryError("at least one endpoint must be in the cluster")
     asked = parse_port(port, dst) if port is not None else None
     classes = build_classes(cluster)
-    compiled = compile_layers(classes)
+    return explain_endpoints(classes, compile_layers(classes), src, dst, asked)
+
+
+def explain_endpoints(
+    classes: EndpointClasses,
+    compiled: CompiledPolicies,
+    src: FlowEndpoint,
+    dst: FlowEndpoint,
+    asked: tuple[str, int] | None,
+) -> FlowExplanation:
+    """Explain the flow between two resolved endpoints (on one port, or every port when
+    ``asked`` is None) with classes and tiers already built: many flows of one cluster are
+    explained without compiling its policies again."""
     space = _Space(classes, compiled, asked)
     egress = space.direction(Direction.EGRESS, src, dst)
     ingress = space.direction(Direction.INGRESS, dst, src)

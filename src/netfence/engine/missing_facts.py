@@ -93,12 +93,13 @@ def address_dependencies(
     compiled: CompiledPolicies,
     space: PodAddressSpace,
     direction: Direction | None = None,
-    subject: int | None = None,
+    subject: int | npt.NDArray[np.bool_] | None = None,
     peers: npt.NDArray[np.bool_] | None = None,
     ports: Mask | None = None,
 ) -> Iterator[PodAddressDependency]:
-    """Rules (of ``direction``, applying to class ``subject``, when given) whose address
-    peers reach into the pod address space, in walk order.
+    """Rules (of ``direction``, applying to class ``subject`` or to some class of the mask
+    ``subject``, when given) whose address peers reach into the pod address space, in walk
+    order.
 
     A rule that already matches, by its selectors, every class in ``peers`` (by default the
     classes of unaddressed pods) is left out: their addresses could add nothing to it; so
@@ -112,7 +113,7 @@ def address_dependencies(
         for rule in tier.ingress + tier.egress:
             if direction is not None and rule.direction is not direction:
                 continue
-            applies = rule.subjects[subject] if subject is not None else rule.subjects.any()
+            applies = (rule.subjects[subject] if subject is not None else rule.subjects).any()
             if not applies:
                 continue
             if not (wanted & ~rule.endpoints[:count]).any():

@@ -33,7 +33,8 @@ SUITE_NAME: Final = "netfence"
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
+    """``text`` as XML 1.0 can carry it: characters it cannot hold become U+FFFD."""
     return _NOT_XML.sub("\ufffd", valid_unicode(text))
 
 
@@ -79,7 +80,7 @@ def _case(suite: ET.Element, finding: Finding) -> ET.Element:
         if primary.line is not None:
             attrs["line"] = str(primary.line)
     attrs["time"] = "0"
-    return ET.SubElement(suite, "testcase", {k: _xml_text(v) for k, v in attrs.items()})
+    return ET.SubElement(suite, "testcase", {k: xml_text(v) for k, v in attrs.items()})
 
 
 def _failure(suite: ET.Element, finding: Finding) -> None:
@@ -87,16 +88,16 @@ def _failure(suite: ET.Element, finding: Finding) -> None:
         _case(suite, finding),
         "failure",
         {
-            "message": _xml_text(finding.message),
+            "message": xml_text(finding.message),
             "type": finding.effective_severity.value,
         },
     )
-    failure.text = _xml_text(_details(finding))
+    failure.text = xml_text(_details(finding))
 
 
 def _skipped(suite: ET.Element, finding: Finding, entry: Acceptance) -> None:
-    skipped = ET.SubElement(_case(suite, finding), "skipped", {"message": _xml_text(entry.reason)})
-    skipped.text = _xml_text(
+    skipped = ET.SubElement(_case(suite, finding), "skipped", {"message": xml_text(entry.reason)})
+    skipped.text = xml_text(
         f"Accepted by baseline: {format_acceptance(entry)}\n" + _details(finding)
     )
 
@@ -127,7 +128,7 @@ def render_junit(report: AuditReport) -> str:
             "testcase",
             {
                 "classname": f"{SUITE_NAME}.{check.check_id}",
-                "name": _xml_text(f"{check.check_id} {check.title}"),
+                "name": xml_text(f"{check.check_id} {check.title}"),
                 "time": "0",
             },
         )

@@ -174,7 +174,8 @@ def _path_logical(origin: ExportOrigin) -> dict[str, Any]:
     return {"fullyQualifiedName": origin.path, "kind": "object"}
 
 
-def _physical(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
+def physical_location(artifact: dict[str, str], line: int | None) -> dict[str, Any]:
+    """A ``physicalLocation`` at ``line`` of an artifact (line 1 when the line is unknown)."""
     # GitHub needs region.startLine; a file named without a line points at its start.
     return {
         "artifactLocation": artifact,
@@ -203,7 +204,7 @@ def _location(ref: ResourceRef, path: str = "") -> dict[str, Any] | None:
     if isinstance(origin, ExportOrigin):
         logical.append(_path_logical(origin))
     return {
-        "physicalLocation": _physical(artifact, origin_line(origin)),
+        "physicalLocation": physical_location(artifact, origin_line(origin)),
         "logicalLocations": logical,
     }
 
@@ -252,7 +253,7 @@ def _suppression(entry: Acceptance) -> dict[str, Any]:
     }
     baseline = artifact_location(entry.file) if entry.file else None
     if baseline is not None:
-        suppression["location"] = {"physicalLocation": _physical(baseline, entry.line)}
+        suppression["location"] = {"physicalLocation": physical_location(baseline, entry.line)}
     if entry.expires is not None:
         suppression["properties"] = {"expires": entry.expires.isoformat()}
     return suppression
@@ -307,6 +308,12 @@ def sarif_log(report: AuditReport, docs_url: str | None = None) -> dict[str, Any
     results.extend(
         _result(f, index[f.check.check_id], a) for f, a in ordered_accepted(report.accepted)
     )
+    return sarif_document([_rule(c, docs_url) for c in checks], results)
+
+
+def sarif_document(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one netfence run with these rules and results (``%SRCROOT%``
+    the directory netfence ran in), as a JSON-ready dict."""
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -314,7 +321,7 @@ def sarif_log(report: AuditReport, docs_url: str | None = None) -> dict[str, Any
                 "version": _version.__version__,
                 "semanticVersion": _version.__version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(c, docs_url) for c in checks],
+                "rules": rules,
             }
         },
         "invocations": [{"executionSuccessful": True}],

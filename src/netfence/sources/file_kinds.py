@@ -1,5 +1,5 @@
-"""What a netfence file found among manifests is: an address plan, Private Link settings or
-a DNS answer file.
+"""What a netfence file found among manifests is: an address plan, Private Link settings, a
+DNS answer file or a connectivity-test spec.
 
 A directory of manifests may hold netfence's own inputs beside them (``scan`` reads them all
 from one folder); they carry no ``apiVersion``/``kind`` and are recognised by their
@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from netfence.errors import InputError
 from netfence.model.address_plan import PLAN_FORMAT
+from netfence.model.connectivity_tests import SPEC_FORMAT
 from netfence.sources.exports import read_export_text
 from netfence.sources.manifests import iter_text
 
@@ -29,11 +30,14 @@ class NetfenceFileKind(enum.StrEnum):
     """Private Link settings (docs/private-link.md)."""
     DNS_ANSWERS = "DNS answer file"
     """Answers for names, read instead of asking a DNS server (docs/firewall.md)."""
+    CONNECTIVITY_TESTS = "connectivity-test spec"
+    """Flows that must be allowed or denied, for ``netfence test`` (docs/connectivity-tests.md)."""
 
 
 _BY_FORMAT: Final = {
     PLAN_FORMAT: NetfenceFileKind.ADDRESS_PLAN,
     PRIVATE_LINK_FORMAT: NetfenceFileKind.PRIVATE_LINK,
+    SPEC_FORMAT: NetfenceFileKind.CONNECTIVITY_TESTS,
 }
 
 
