@@ -291,7 +291,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 json.dumps({"start": start + limit, "rv": version}).encode()
             ).decode()
         api_version, _, kind = key.rpartition("/")
-        return {"kind": f"{kind}List", "apiVersion": api_version, "metadata": metadata, "items": items}
+        return {
+            "kind": f"{kind}List",
+            "apiVersion": api_version,
+            "metadata": metadata,
+            "items": items,
+        }
 
     def _status(self, code: int, reason: str, message: str) -> None:
         body = {

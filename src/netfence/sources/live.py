@@ -64,6 +64,9 @@ class Resource:
     """Whether the group may be absent (found by discovery); the core groups must be served."""
     name: str | None = None
     """Get only this object (in the ``default`` namespace) instead of listing."""
+    per_tier: bool = False
+    """Listed once per Calico tier: the Calico API server lists the ``default`` tier's
+    policies alone when no tier is selected (label ``projectcalico.org/tier``)."""
 
     @property
     def qualified(self) -> str:
@@ -103,8 +106,10 @@ RESOURCES: Final[tuple[Resource, ...]] = (
     Resource(_GATEWAY, "tcproutes", "TCPRoute", True, (), optional=True),
     Resource(_GATEWAY, "tlsroutes", "TLSRoute", True, (), optional=True),
     Resource(_CALICO, "tiers", "Tier", False, ("v3",), optional=True),
-    Resource(_CALICO, "globalnetworkpolicies", "GlobalNetworkPolicy", False, ("v3",), True),
-    Resource(_CALICO, "networkpolicies", "NetworkPolicy", True, ("v3",), optional=True),
+    Resource(
+        _CALICO, "globalnetworkpolicies", "GlobalNetworkPolicy", False, ("v3",), True, per_tier=True
+    ),
+    Resource(_CALICO, "networkpolicies", "NetworkPolicy", True, ("v3",), True, per_tier=True),
     Resource(_CALICO, "globalnetworksets", "GlobalNetworkSet", False, ("v3",), optional=True),
     Resource(_CALICO, "networksets", "NetworkSet", True, ("v3",), optional=True),
     Resource(_NP_API, "adminnetworkpolicies", "AdminNetworkPolicy", False, ("v1alpha1",), True),
@@ -118,7 +123,10 @@ RESOURCES: Final[tuple[Resource, ...]] = (
     ),
     Resource(_NP_API, "clusternetworkpolicies", "ClusterNetworkPolicy", False, ("v1alpha2",), True),
 )
-"""Everything the live source reads, in order: exactly the kinds manifests are read for."""
+"""Everything the live source reads, in order (Calico's tiers before the policies listed per
+tier): exactly the kinds manifests are read for."""
+TIER_LABEL: Final = "projectcalico.org/tier"
+"""The label the Calico API server selects a tier's policies by."""
 
 _UNREAD: Final = {
     _GATEWAY: "Gateway API routes not read",
@@ -292,7 +300,7 @@ class _ResourceLists:
         if path not in self._known:
             body = self._connection.get_json(path, {}, f"discover {group}/{version} ({path})")
             self._known[path] = frozenset(
-                r.get("name") for r in _list_of(body, "resources", path) if isinstance(r, dict)
+                str(r.get("name")) for r in _list_of(body, "resources", path)
             )
         return self._known[path]
 
@@ -314,17 +322,33 @@ def _documents(
     stage: Callable[[str], None] | None,
 ) -> Iterator[Document]:
     """Every object of every planned resource, as documents."""
+    tiers: list[str] = []
     for planned in plan:
         resource = planned.resource
         if stage is not None:
             stage(f"reading {resource.qualified} from the API server")
         if resource.name is not None:
             yield from connection.get_object(planned)
-        elif resource.namespaced and options.namespaces:
-            for namespace in options.namespaces:
-                yield from connection.list_all(planned, namespace, options.chunk_size)
-        else:
-            yield from connection.list_all(planned, None, options.chunk_size)
+            continue
+        selectors: list[str | None] = (
+            [f"{TIER_LABEL}=={tier}" for tier in tiers] if resource.per_tier else []
+        )
+        for selector in selectors or [None]:
+            for document in _listed(connection, planned, options, selector):
+                if resource.kind == "Tier" and document.origin is not None:
+                    tiers.append(document.origin.name)
+                yield document
+
+
+def _listed(
+    connection: _Connection, planned: _Planned, options: LiveOptions, selector: str | None
+) -> Iterator[Document]:
+    """One resource's objects, in the namespaces asked (or all), by a label selector."""
+    if planned.resource.namespaced and options.namespaces:
+        for namespace in options.namespaces:
+            yield from connection.list_all(planned, namespace, options.chunk_size, selector)
+    else:
+        yield from connection.list_all(planned, None, options.chunk_size, selector)
 
 
 class _Gone(Exception):
@@ -391,14 +415,16 @@ class _Connection:
             if isinstance(document.body, dict):
                 yield _object_document(document, document.body, resource.kind, planned)
 
-    def list_all(self, planned: _Planned, namespace: str | None, limit: int) -> Iterator[Document]:
+    def list_all(
+        self, planned: _Planned, namespace: str | None, limit: int, selector: str | None = None
+    ) -> Iterator[Document]:
         """Every object of one list, paginated; restarted once when its continue token
         expires (410 Gone)."""
         try:
-            return iter(list(self._pages(planned, namespace, limit)))
+            return iter(list(self._pages(planned, namespace, limit, selector)))
         except _Gone:
             try:
-                return iter(list(self._pages(planned, namespace, limit)))
+                return iter(list(self._pages(planned, namespace, limit, selector)))
             except _Gone:
                 where = f"namespace {namespace}" if namespace else "all namespaces"
                 raise InputError(
@@ -407,16 +433,22 @@ class _Connection:
                     " it is read, try a larger --chunk-size"
                 ) from None
 
-    def _pages(self, planned: _Planned, namespace: str | None, limit: int) -> Iterator[Document]:
+    def _pages(
+        self, planned: _Planned, namespace: str | None, limit: int, selector: str | None
+    ) -> Iterator[Document]:
         resource = planned.resource
         where = f"namespace {namespace}" if namespace else "all namespaces"
         what = f"list {resource.qualified} in {where}"
+        if selector is not None:
+            what += f" ({selector})"
         path = planned.path(namespace)
-        token = ""
+        token: Any = ""
         page = 0
         while True:
             page += 1
             query = {"limit": str(limit)}
+            if selector is not None:
+                query["labelSelector"] = selector
             if token:
                 query["continue"] = token
             status, body = self._request(path, query, what)
@@ -506,8 +538,11 @@ class _Connection:
 def _configuration(options: LiveOptions) -> Any:
     """The client's Configuration: the kubeconfig (and context), or in-cluster when no
     kubeconfig exists and the pod's service-account token does."""
-    from kubernetes import client, config
+    from kubernetes import client
+    from kubernetes import config as loaders
 
+    # The loaders are untyped; Any keeps strict typing to this module's own code.
+    config: Any = loaders
     configuration = client.Configuration()
     try:
         if options.kubeconfig is None and options.context is None and _in_cluster():
@@ -592,10 +627,25 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def required_permissions() -> list[tuple[str, str, str, str | None]]:
-    """(verb, group, resource, object name or None) for every request the source makes on a
-    resource: what the least-privilege ClusterRole must grant, and all it may."""
-    return [(r.verb, r.group, r.resource, r.name) for r in RESOURCES]
+Permission = tuple[str, str, str, str | None]
+"""(verb, API group, resource, object name or None for any)."""
+
+CALICO_TIER_GATES: Final[tuple[Permission, ...]] = (
+    ("get", _CALICO, "tiers", None),
+    ("list", _CALICO, "tier.networkpolicies", None),
+    ("list", _CALICO, "tier.globalnetworkpolicies", None),
+)
+"""What the Calico API server checks besides the request itself before it lists a tier's
+policies: get on the tier, and list on its pseudo-resources."""
+DISCOVERY_PATHS: Final = ("/apis", "/apis/*")
+"""The non-resource URLs the source gets (discovery of the optional groups)."""
+
+
+def required_permissions() -> list[Permission]:
+    """Every (verb, group, resource, name) the source asks for, and what Calico's API server
+    checks with them: what the least-privilege ClusterRole must grant, and all it may."""
+    asked = [(r.verb, r.group, r.resource, r.name) for r in RESOURCES]
+    return asked + list(CALICO_TIER_GATES)
 
 
 def namespaces_option(names: Sequence[str] | None) -> tuple[str, ...]:
