@@ -10,7 +10,7 @@ against this one, written from the API reference's shapes (what ``kubectl get --
   "continue": ...}, "items": [...]}``, items without kind and apiVersion, chunked by ``limit``
   with an opaque continue token, every page at the resourceVersion of the first;
 - a get of one object (``.../RESOURCE/NAME``);
-- failures a test asks for: 410 Gone on a continue token (``expire_continue``), 401 without
+- failures a test asks for: 410 Gone on a continue token (``expire_continue``, per path), 401 without
   the bearer token, 403 Status objects from an RBAC filter (``authorize``), a slow answer
   (``slow``: seconds of sleep before it), a dropped connection (``drop``: the socket closed
   half-way through the body, so many times per path).
@@ -126,8 +126,8 @@ class FakeAPIServer:
     """Every object held, as written (kind and apiVersion included)."""
     served: set[str] = field(default_factory=set)
     """Optional group versions served (``projectcalico.org/v3``); the core ones always are."""
-    expire_continue: int = 0
-    """Answer this many requests that carry a continue token with 410 Gone."""
+    expire_continue: dict[str, int] = field(default_factory=dict)
+    """Path -> how many of its requests that carry a continue token get 410 Gone."""
     authorize: Callable[[Request], bool] | None = None
     """The RBAC filter: False answers 403."""
     slow: dict[str, float] = field(default_factory=dict)
@@ -263,6 +263,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         selected = [o for o in state.objects if _key(o) == key]
         if namespace is not None:
             selected = [o for o in selected if _namespace(o) == namespace]
+        if group == "projectcalico.org" and resource.endswith("networkpolicies"):
+            # The Calico API server lists one tier's policies: the default tier's unless
+            # the label selector names another.
+            tier = query.get("labelSelector", "").partition("==")[2] or "default"
+            selected = [o for o in selected if (o.get("spec") or {}).get("tier", "default") == tier]
         if name is not None:
             for obj in selected:
                 if obj["metadata"]["name"] == name:
@@ -277,8 +282,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         token = query.get("continue")
         start, version = 0, str(state.resource_version)
         if token:
-            if state.expire_continue > 0:
-                state.expire_continue -= 1
+            expiring = state.expire_continue.get(self.requests_path(), 0)
+            if expiring > 0:
+                state.expire_continue[self.requests_path()] = expiring - 1
                 return 410
             decoded = json.loads(base64.b64decode(token))
             start, version = decoded["start"], decoded["rv"]

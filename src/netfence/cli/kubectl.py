@@ -40,3 +40,7 @@ def plugin_arguments(argv: Sequence[str]) -> list[str]:
 def entry_point() -> NoReturn:
     """Console-script entry (``kubectl-netfence``)."""
     sys.exit(main(plugin_arguments(sys.argv[1:]), prog=PROG))
+
+
+if __name__ == "__main__":
+    entry_point()

@@ -322,7 +322,9 @@ def _documents(
     stage: Callable[[str], None] | None,
 ) -> Iterator[Document]:
     """Every object of every planned resource, as documents."""
-    tiers: list[str] = []
+    # The default tier always exists (Calico creates it, and it cannot be deleted), listed or
+    # not: policies with no tier are in it.
+    tiers: dict[str, None] = {"default": None}
     for planned in plan:
         resource = planned.resource
         if stage is not None:
@@ -336,7 +338,7 @@ def _documents(
         for selector in selectors or [None]:
             for document in _listed(connection, planned, options, selector):
                 if resource.kind == "Tier" and document.origin is not None:
-                    tiers.append(document.origin.name)
+                    tiers[document.origin.name] = None
                 yield document
 
 
@@ -548,8 +550,10 @@ def _configuration(options: LiveOptions) -> Any:
         if options.kubeconfig is None and options.context is None and _in_cluster():
             config.load_incluster_config(client_configuration=configuration)
         else:
+            # Looked up now, not when the client was imported: KUBECONFIG may have changed.
+            default = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
             config.load_kube_config(
-                config_file=options.kubeconfig,
+                config_file=options.kubeconfig or default,
                 context=options.context,
                 client_configuration=configuration,
             )
