@@ -9,7 +9,6 @@ api-concepts) and the RBAC reference's.
 from __future__ import annotations
 
 import dataclasses
-import glob
 import json
 import os
 import subprocess
@@ -27,30 +26,16 @@ from netfence.report.connectivity import RENDERERS
 from netfence.sources import live
 from netfence.sources.live import LiveOptions, read_live, required_permissions
 from netfence.sources.manifests import load_cluster
-from tests.support.apiserver import FakeAPIServer, rbac_filter, running, write_kubeconfig
+from tests.support.apiserver import (
+    ALL_GROUPS,
+    INPUTS,
+    rbac_filter,
+    running,
+    served,
+    write_kubeconfig,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = sorted(
-    glob.glob(str(ROOT / "examples/arc-cluster/*.yaml"))
-    + glob.glob(str(ROOT / "examples/arc-cluster/policies/*.yaml"))
-)
-EXTRAS = str(ROOT / "tests/sources/data/live-extras.yaml")
-INPUTS = [*EXAMPLE, EXTRAS]
-ALL_GROUPS = {
-    "gateway.networking.k8s.io/v1",
-    "gateway.networking.k8s.io/v1alpha2",
-    "projectcalico.org/v3",
-    "policy.networking.k8s.io/v1alpha1",
-    "policy.networking.k8s.io/v1alpha2",
-}
-
-
-def served(groups: set[str] = ALL_GROUPS) -> FakeAPIServer:
-    """A server holding the example cluster and the extras."""
-    state = FakeAPIServer(served=set(groups))
-    for name in INPUTS:
-        state.add(Path(name).read_text(encoding="utf-8"))
-    return state
 
 
 @pytest.fixture
@@ -248,7 +233,7 @@ def test_403_on_an_optional_group_is_an_error_too(api):
 def test_groups_not_served_are_skipped_with_one_note_each(tmp_path):
     """Discovery (/apis): an optional group version the server does not serve is not asked
     for, and each is said once."""
-    state = served(groups=set())
+    state = served(groups=frozenset())
     with running(state):
         kubeconfig = write_kubeconfig(str(tmp_path / "config"), state.url)
         result = read_live(LiveOptions(kubeconfig=kubeconfig))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import glob
 import http.server
 import json
 import threading
@@ -30,6 +31,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -75,6 +77,9 @@ KINDS: dict[str, Kind] = {
     ),
     "gateway.networking.k8s.io/v1alpha2/TCPRoute": Kind(
         "gateway.networking.k8s.io", "v1alpha2", "tcproutes", True
+    ),
+    "gateway.networking.k8s.io/v1alpha2/TLSRoute": Kind(
+        "gateway.networking.k8s.io", "v1alpha2", "tlsroutes", True
     ),
     "projectcalico.org/v3/NetworkPolicy": Kind("projectcalico.org", "v3", "networkpolicies", True),
     "projectcalico.org/v3/GlobalNetworkPolicy": Kind(
@@ -140,6 +145,8 @@ class FakeAPIServer:
     """The cluster's resourceVersion."""
     url: str = ""
     """``http://127.0.0.1:PORT`` once started."""
+    kubeconfig: str = ""
+    """A kubeconfig pointing at it, when a test wrote one."""
 
     def add(self, text: str) -> None:
         """Hold the objects of a YAML stream, each given a resourceVersion."""
@@ -186,6 +193,10 @@ def parse_path(path: str) -> tuple[str | None, str | None, str | None, str | Non
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one segment: written apart, Nagle's algorithm and delayed
+    # acknowledgements would add 40 ms to every answer.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
     state: FakeAPIServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
@@ -436,3 +447,33 @@ def _url_matches(pattern: str, path: str) -> bool:
     if pattern.endswith("*"):
         return path.startswith(pattern[:-1])
     return path == pattern
+
+
+ROOT = Path(__file__).resolve().parents[2]
+INPUTS = [
+    *sorted(
+        glob.glob(str(ROOT / "examples/arc-cluster/*.yaml"))
+        + glob.glob(str(ROOT / "examples/arc-cluster/policies/*.yaml"))
+    ),
+    str(ROOT / "tests/sources/data/live-extras.yaml"),
+]
+"""The example cluster's manifests and the extras (one object of every kind read, a Secret
+and a ConfigMap): what the example server holds, and what the same objects as files are."""
+ALL_GROUPS = frozenset(
+    {
+        "gateway.networking.k8s.io/v1",
+        "gateway.networking.k8s.io/v1alpha2",
+        "projectcalico.org/v3",
+        "policy.networking.k8s.io/v1alpha1",
+        "policy.networking.k8s.io/v1alpha2",
+    }
+)
+"""Every optional group version the live source reads."""
+
+
+def served(groups: frozenset[str] = ALL_GROUPS) -> FakeAPIServer:
+    """A server holding the example cluster and the extras, serving ``groups``."""
+    state = FakeAPIServer(served=set(groups))
+    for name in INPUTS:
+        state.add(Path(name).read_text(encoding="utf-8"))
+    return state
