@@ -219,6 +219,10 @@ def test_rbac_refuses_a_malformed_subject(capsys, value):
         (["explain", "a/b", "c/d"], ["explain", "a/b", "c/d", "--live"]),
         (["connectivity", "-o", "json"], ["connectivity", "-o", "json", "--live"]),
         (["scan", "examples/arc-cluster"], ["scan", "examples/arc-cluster"]),
+        (
+            ["explain", "a/b", "c/d", "--strict", "x.yaml"],
+            ["explain", "a/b", "c/d", "--strict", "x.yaml"],
+        ),
         (["scan", "--live"], ["scan", "--live"]),
         (["rbac"], ["rbac"]),
         (["checks"], ["checks"]),

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final, NoReturn
 
-from netfence.cli.main import build_parser, main
+from netfence.cli.main import build_parser, main, parse_arguments
 
 PROG: Final = "kubectl netfence"
 """The name help and errors give the plugin."""
@@ -29,7 +29,7 @@ def plugin_arguments(argv: Sequence[str]) -> list[str]:
     parser = build_parser(prog=PROG)
     try:
         with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            args, _ = parser.parse_known_args(arguments)
+            args = parse_arguments(parser, arguments)
     except SystemExit:  # help, version or a usage error: the CLI says it again, as asked
         return arguments
     if args.command in READS_MANIFESTS and not args.paths and not args.live:

@@ -166,6 +166,24 @@ def _warnings_on_stderr() -> Iterator[None]:
         logger.propagate = saved[1]
 
 
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """The parsed arguments; PATHs given after an option join the others.
+
+    PATH takes any number of values (none with ``--live``), and argparse gives such a
+    positional only the values before the first option (``explain SRC DST --strict FILE``
+    would leave FILE unrecognized); they are collected here instead.
+    """
+    args, extras = parser.parse_known_args(argv)
+    stray = [e for e in extras if e == "-" or not e.startswith("-")]
+    if stray and len(stray) == len(extras) and isinstance(getattr(args, "paths", None), list):
+        args.paths.extend(stray)
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
     """Run one command; returns the exit code. Output is written only once it is complete.
     ``prog`` names the program in help and usage errors (``kubectl netfence`` as a plugin)."""
@@ -176,7 +194,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
 def _main(argv: Sequence[str] | None, prog: str) -> int:
     parser = build_parser(prog)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(parser, argv)
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     try:
