@@ -301,3 +301,26 @@ def test_pyproject_declares_the_live_extra_the_plugin_script_and_the_role():
     assert scripts["kubectl-netfence"] == "netfence.cli.kubectl:entry_point"
     data = project["tool"]["setuptools"]["package-data"]["netfence"]
     assert "data/rbac/*.yaml" in data
+
+
+def test_firewall_check_live_reads_the_cluster_as_cluster_paths_do(api, capsys):
+    """firewall check --live: the cluster its API server serves stands for --cluster PATH...;
+    the findings are those of the same objects as files."""
+    firewall = str(ROOT / "examples/arc-cluster/firewall/azure-firewall.json")
+    base = ["firewall", "check", "--firewall", firewall, "-o", "json"]
+    code, live_out, _ = run(capsys, *base, "--live", "--kubeconfig", api.kubeconfig)
+    files_code, files_out, _ = run(capsys, *base, "--cluster", *INPUTS)
+    assert code == files_code
+
+    def found(text):
+        return sorted((f["check_id"], f["message"]) for f in json.loads(text)["findings"])
+
+    assert found(live_out) == found(files_out) and found(live_out)
+
+
+def test_cluster_paths_and_live_are_not_both_given(capsys):
+    """--cluster PATH and --live name two clusters: one line, exit 2."""
+    plan = str(ROOT / "examples/arc-cluster/plan/address-plan.yaml")
+    code, _, err = run(capsys, "ipplan", "check", plan, "--cluster", "x.yaml", "--live")
+    assert code == 2
+    assert err == "netfence: error: give --cluster PATH or --live, not both\n"

@@ -63,10 +63,7 @@ def cluster_from_args(
     paths = list(args.paths or ())
     live = bool(getattr(args, "live", False))
     if not live:
-        for name in _LIVE_ONLY:
-            if getattr(args, name, None):
-                option = "-A" if name == "all_namespaces" else "--" + name
-                raise QueryError(f"{option} is an option of the live source: add --live")
+        _refuse_live_only(args)
         if not paths:
             raise QueryError(
                 "no input: give PATH (manifest files or directories, '-' for stdin) or --live"
@@ -90,6 +87,29 @@ def cluster_from_args(
         verbose=args.verbose,
         progress=progress,
     )
+
+
+def _refuse_live_only(args: argparse.Namespace) -> None:
+    """An error for an option of the live source given without ``--live``."""
+    for name in _LIVE_ONLY:
+        if getattr(args, name, None):
+            option = "-A" if name == "all_namespaces" else "--" + name
+            raise QueryError(f"{option} is an option of the live source: add --live")
+
+
+def optional_cluster_from_args(
+    args: argparse.Namespace, *, progress: Progress | None = None
+) -> Cluster | None:
+    """For a command whose cluster is optional (``--cluster PATH...``): the manifests named
+    there, or with ``--live`` the cluster its API server serves, or None without either."""
+    if getattr(args, "live", False) and args.cluster:
+        raise QueryError("give --cluster PATH or --live, not both")
+    if not getattr(args, "live", False) and not args.cluster:
+        _refuse_live_only(args)
+        return None
+    shaped = argparse.Namespace(**vars(args))
+    shaped.paths = list(args.cluster)
+    return cluster_from_args(shaped, progress=progress)
 
 
 def read_live_cluster(

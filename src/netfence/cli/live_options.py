@@ -40,7 +40,7 @@ def _chunk(text: str) -> int:
 def add_live_options(parser: argparse.ArgumentParser) -> None:
     """``--live``, ``--kubeconfig``, ``--context``, ``-A``, ``--request-timeout`` and
     ``--chunk-size``."""
-    group = parser.add_argument_group("live cluster (instead of PATH)")
+    group = parser.add_argument_group("live cluster (instead of manifests)")
     group.add_argument("--live", action="store_true", help=LIVE_COMMANDS_HELP)
     group.add_argument(
         "--kubeconfig",
