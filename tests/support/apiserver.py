@@ -45,9 +45,13 @@ class Kind:
     """Where the server keeps one kind."""
 
     group: str
+    """Its API group; empty for the core group."""
     version: str
+    """The version it is served in."""
     resource: str
+    """Its resource name in URLs."""
     namespaced: bool
+    """Whether its objects live in namespaces."""
 
 
 KINDS: dict[str, Kind] = {
@@ -112,15 +116,21 @@ class Request:
     """One request as the server saw it."""
 
     path: str
+    """The URL path, without the query."""
     query: dict[str, str]
+    """The query parameters (limit, continue, labelSelector)."""
     authorization: str | None
+    """The Authorization header, if any."""
     verb: str
     """``list`` or ``get`` for a resource; ``get`` for discovery."""
     group: str | None
     """The resource's group ("" for the core group); None for a path that names none."""
     resource: str | None
+    """The resource (``pods``); None for discovery."""
     namespace: str | None
+    """The namespace of a namespaced path; None across all namespaces."""
     name: str | None
+    """The object's name for a get; None for a list."""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -650,8 +650,3 @@ def required_permissions() -> list[Permission]:
     checks with them: what the least-privilege ClusterRole must grant, and all it may."""
     asked = [(r.verb, r.group, r.resource, r.name) for r in RESOURCES]
     return asked + list(CALICO_TIER_GATES)
-
-
-def namespaces_option(names: Sequence[str] | None) -> tuple[str, ...]:
-    """The namespaces to read (deduplicated, in order); empty for all."""
-    return tuple(dict.fromkeys(names or ()))
