@@ -258,9 +258,12 @@ def test_kubectl_netfence_help_works():
     assert "rbac" in done.stdout
 
 
-def test_the_krew_launcher_runs_the_cli():
+def test_the_krew_launcher_runs_the_cli(tmp_path):
     """The launcher krew installs finds netfence in python3 and runs the plugin."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    # python3 on PATH is this interpreter, the one netfence's dependencies are installed in.
+    (tmp_path / "python3").symlink_to(sys.executable)
+    path = f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PATH=path)
     launcher = ROOT / "plugins/krew/launcher/kubectl-netfence"
     done = subprocess.run(
         ["sh", str(launcher), "scan", "--help"], capture_output=True, text=True, env=env
