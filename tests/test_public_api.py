@@ -40,6 +40,7 @@ PINNED = [
     "connectivity",
     "explain",
     "load",
+    "load_live",
     "loads",
     "render",
     "scan",

@@ -16,7 +16,7 @@ implementation detail.
 
 from __future__ import annotations
 
-from netfence._api import Format, connectivity, explain, load, loads, render, scan
+from netfence._api import Format, connectivity, explain, load, load_live, loads, render, scan
 from netfence._version import __version__
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.analyses.connectivity_map import Connection, ConnectivityMap, Granularity
@@ -60,6 +60,7 @@ __all__ = [
     "connectivity",
     "explain",
     "load",
+    "load_live",
     "loads",
     "render",
     "scan",

@@ -23,7 +23,8 @@ from netfence.report.findings_markdown import render_markdown as render_findings
 from netfence.report.findings_text import render_text as render_findings_text
 from netfence.report.junit import render_junit
 from netfence.report.sarif import render_sarif
-from netfence.sources.manifests import load_cluster, load_cluster_from_text
+from netfence.sources.live import LiveOptions, read_live
+from netfence.sources.manifests import LOG, load_cluster, load_cluster_from_text
 
 
 class Format(enum.StrEnum):
@@ -60,6 +61,32 @@ def loads(text: str, name: str = "<text>", strict: bool = False) -> Cluster:
     """Build a :class:`Cluster` from manifests given as a string (``name`` names it in errors;
     ``strict`` as for :func:`load`)."""
     return load_cluster_from_text(text, name, strict=strict)
+
+
+def load_live(
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    strict: bool = False,
+) -> Cluster:
+    """Read a running cluster from its API server, read-only (needs ``netfence[live]``).
+
+    ``kubeconfig`` and ``context`` as kubectl takes them (None: KUBECONFIG, else
+    ``~/.kube/config`` and its current context, else the pod's service account);
+    ``namespace`` reads the namespaced kinds of that namespace only. Every object's origin is
+    an :class:`APIObjectOrigin`. What was not read (an optional API group the server does not
+    serve) is a warning on the ``netfence`` logger; anything that keeps the read from being
+    complete (a refused request, a timeout) raises :class:`InputError`."""
+    options = LiveOptions(
+        kubeconfig=kubeconfig,
+        context=context,
+        namespaces=(namespace,) if namespace else (),
+        strict=strict,
+    )
+    read = read_live(options)
+    for note in read.notes:
+        LOG.warning("live: %s", note)
+    return read.cluster
 
 
 def connectivity(

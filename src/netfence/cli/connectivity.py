@@ -9,7 +9,7 @@ from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.analyses.firewall.external_map import cut_external
 from netfence.cli.explain import path_options
 from netfence.cli.firewall_options import read_layers
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import cluster_from_args
 from netfence.cli.terminal import Progress
 from netfence.errors import QueryError
 from netfence.report.connectivity import RENDERERS
@@ -26,7 +26,7 @@ def run_connectivity(args: argparse.Namespace, progress: Progress) -> str:
             f"--firewall shows the map through the layers in -o text or json, not {args.output}"
         )
     layers = read_layers(args) if args.firewall else None
-    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
+    cluster = cluster_from_args(args, progress=progress, live_namespaces=args.namespace or ())
     progress.stage("computing the connectivity map")
     cmap = connectivity_map(cluster, Granularity(args.granularity), args.namespace)
     progress.stage("rendering")

@@ -16,7 +16,7 @@ from typing import Final
 
 from netfence.analyses.firewall.path import FirewallPath, PathOptions, trace_flow
 from netfence.cli.firewall_options import add_firewall_input_options, read_layers
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import cluster_from_args
 from netfence.cli.options import namespace_name
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.engine.explain import FlowExplanation, explain_flow, resolve_endpoint
@@ -54,7 +54,9 @@ def add_explain_arguments(explain: argparse.ArgumentParser) -> None:
 def run_explain(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Explain the flow; returns the rendered explanation and the exit code."""
     layers = read_layers(args) if args.firewall else None
-    cluster = read_cluster(args.paths, strict=args.strict, verbose=args.verbose, progress=progress)
+    # -n only names the endpoints' namespace: a flow's verdict depends on the policies of
+    # both ends' namespaces (and the cluster-scoped ones), so --live reads them all.
+    cluster = cluster_from_args(args, progress=progress)
     src, dst = (qualified(name, args.namespace) for name in (args.src, args.dst))
     for endpoint in (src, dst):
         _refuse_zone(endpoint)

@@ -25,7 +25,8 @@ from netfence.cli.firewall_options import (
     check_options,
     read_layers,
 )
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import optional_cluster_from_args
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_verbose_option
 from netfence.cli.report_options import add_report_options, render_report
 from netfence.cli.terminal import Progress
@@ -55,6 +56,7 @@ def add_firewall_parser(commands: Any) -> None:
         metavar="PATH",
         help="the cluster's manifests: node addresses and the egress its policies allow",
     )
+    add_live_options(check)
     add_endpoint_options(check)
     add_report_options(check)
     add_verbose_option(check)
@@ -79,11 +81,7 @@ def run_firewall(args: argparse.Namespace, progress: Progress | None = None) -> 
 def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run ``firewall check``."""
     layers = read_layers(args)
-    cluster = None
-    if args.cluster:
-        cluster = read_cluster(
-            args.cluster, strict=args.strict, verbose=args.verbose, progress=progress
-        )
+    cluster = optional_cluster_from_args(args, progress=progress)
     if progress is not None:
         progress.stage("checking the firewall layers")
     result = run_firewall_check(layers, check_options(args), cluster)

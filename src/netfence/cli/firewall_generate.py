@@ -21,7 +21,8 @@ from netfence.cli.firewall_options import (
     check_options,
     resolver_from,
 )
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import optional_cluster_from_args
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_color_option, add_verbose_option
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError
@@ -48,6 +49,7 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
         help="the cluster's manifests: its nodes' addresses (the rules' sources) and the"
         " external egress its policies allow (allowed too)",
     )
+    add_live_options(parser)
     add_endpoint_options(parser)
     add_path_options(parser)
     add_resolver_options(parser)
@@ -91,11 +93,7 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_generate(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """(the text to print, the exit code); notes and what is not expressible go to stderr."""
-    cluster = None
-    if args.cluster:
-        cluster = read_cluster(
-            args.cluster, strict=args.strict, verbose=args.verbose, progress=progress
-        )
+    cluster = optional_cluster_from_args(args, progress=progress)
     options = check_options(args)
     generate_options = GenerateOptions(
         resolver=resolver_from(args),

@@ -1,8 +1,9 @@
-"""Reading the manifests a command was given: what is said about them on standard error, and
-the refusal of an input that holds no Kubernetes object."""
+"""Reading the cluster a command was given, from manifests or a live API server: what is said
+about it on standard error, and the refusal of an input that holds no Kubernetes object."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,10 +11,11 @@ from typing import Final
 
 from netfence.analyses.firewall.inputs import firewall_kind_of
 from netfence.cli.terminal import Progress
-from netfence.errors import InputError
+from netfence.errors import InputError, QueryError
 from netfence.model.cluster import Cluster
 from netfence.report.printable import printable
 from netfence.sources.file_kinds import NetfenceFileKind, netfence_file_kind
+from netfence.sources.live import LiveOptions, read_live
 from netfence.sources.manifests import cluster_from_documents, iter_input_files, load_documents
 from netfence.sources.yamldocs import Document
 
@@ -45,6 +47,84 @@ class FoundInputs:
             NetfenceFileKind.DNS_ANSWERS: self.dns_answers,
             NetfenceFileKind.CONNECTIVITY_TESTS: self.connectivity_tests,
         }[kind].append(name)
+
+
+_LIVE_ONLY = ("kubeconfig", "context", "all_namespaces")
+"""Options that mean something only with ``--live``."""
+
+
+def cluster_from_args(
+    args: argparse.Namespace,
+    *,
+    progress: Progress | None = None,
+    found: FoundInputs | None = None,
+    live_namespaces: Sequence[str] = (),
+) -> Cluster:
+    """The cluster a command was given: the manifests at ``args.paths``, or with ``--live``
+    the cluster its API server serves (``live_namespaces``: the namespaced kinds of these
+    namespaces only; empty for all). Either one, never both, never neither."""
+    paths = list(args.paths or ())
+    live = bool(getattr(args, "live", False))
+    if not live:
+        _refuse_live_only(args)
+        if not paths:
+            raise QueryError(
+                "no input: give PATH (manifest files or directories, '-' for stdin) or --live"
+            )
+        return read_cluster(
+            paths, strict=args.strict, verbose=args.verbose, progress=progress, found=found
+        )
+    if paths:
+        raise QueryError("give PATH or --live, not both")
+    if args.all_namespaces and live_namespaces:
+        raise QueryError("-A reads every namespace and -n one: give one of them")
+    return read_live_cluster(
+        LiveOptions(
+            kubeconfig=args.kubeconfig,
+            context=args.context,
+            namespaces=tuple(dict.fromkeys(live_namespaces)),
+            request_timeout=args.request_timeout,
+            chunk_size=args.chunk_size,
+            strict=args.strict,
+        ),
+        verbose=args.verbose,
+        progress=progress,
+    )
+
+
+def _refuse_live_only(args: argparse.Namespace) -> None:
+    """An error for an option of the live source given without ``--live``."""
+    for name in _LIVE_ONLY:
+        if getattr(args, name, None):
+            option = "-A" if name == "all_namespaces" else "--" + name
+            raise QueryError(f"{option} is an option of the live source: add --live")
+
+
+def optional_cluster_from_args(
+    args: argparse.Namespace, *, progress: Progress | None = None
+) -> Cluster | None:
+    """For a command whose cluster is optional (``--cluster PATH...``): the manifests named
+    there, or with ``--live`` the cluster its API server serves, or None without either."""
+    if getattr(args, "live", False) and args.cluster:
+        raise QueryError("give --cluster PATH or --live, not both")
+    if not getattr(args, "live", False) and not args.cluster:
+        _refuse_live_only(args)
+        return None
+    shaped = argparse.Namespace(**vars(args))
+    shaped.paths = list(args.cluster)
+    return cluster_from_args(shaped, progress=progress)
+
+
+def read_live_cluster(
+    options: LiveOptions, *, verbose: bool, progress: Progress | None = None
+) -> Cluster:
+    """The cluster its API server serves, with what was not read said on stderr, one line
+    each (``netfence: live: ...``)."""
+    read = read_live(options, progress.stage if progress is not None else None)
+    for note in read.notes:
+        print(f"netfence: live: {printable(note)}", file=sys.stderr)
+    _report_skipped(read.cluster, verbose)
+    return read.cluster
 
 
 def read_cluster(

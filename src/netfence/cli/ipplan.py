@@ -14,7 +14,8 @@ from netfence.analyses.audit import AuditReport
 from netfence.analyses.separation import CHECKS as SEPARATION_CHECKS
 from netfence.analyses.separation import check_separation
 from netfence.cli.firewall_options import add_export_options, read_layers
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import optional_cluster_from_args
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_verbose_option
 from netfence.cli.report_options import add_report_options, render_report
 from netfence.cli.terminal import Progress
@@ -54,6 +55,7 @@ def add_ipplan_parser(commands: Any) -> None:
         help="the cluster's manifests: node, pod, Service and LoadBalancer addresses; and"
         " the management/data separation checks over its policies",
     )
+    add_live_options(check)
     layers = check.add_argument_group(
         "firewall layers",
         "with --cluster: the layers on the path of the separation checks, in the order a flow"
@@ -89,11 +91,7 @@ def run_ipplan(args: argparse.Namespace, progress: Progress | None = None) -> tu
 def run_check(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run ``ipplan check``."""
     plan = read_address_plan(args.plan)
-    cluster = None
-    if args.cluster:
-        cluster = read_cluster(
-            args.cluster, strict=args.strict, verbose=args.verbose, progress=progress
-        )
+    cluster = optional_cluster_from_args(args, progress=progress)
     if progress is not None:
         progress.stage("checking the address plan")
     findings = check_address_plan(plan, cluster)

@@ -27,8 +27,10 @@ from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.firewall_options import add_firewall_input_options
 from netfence.cli.ipplan import add_ipplan_parser, run_ipplan
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.privatelink import add_privatelink_parser, run_privatelink
+from netfence.cli.rbac import add_rbac_parser, run_rbac
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import NetfenceError
@@ -56,19 +58,21 @@ class _Parser(argparse.ArgumentParser):
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
-        help="manifest files or directories (YAML or JSON, searched recursively); '-' for stdin",
+        help="manifest files or directories (YAML or JSON, searched recursively); '-' for"
+        " stdin; none with --live",
     )
+    add_live_options(parser)
     add_verbose_option(parser)
     parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
     add_color_option(parser)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
+    """The argument parser of every command (``prog``: the name help gives it)."""
     parser = _Parser(
-        prog="netfence",
+        prog=prog,
         description="Exact reachability and hardening checks for Kubernetes network policies.",
     )
     parser.add_argument("--version", action="version", version=f"netfence {__version__}")
@@ -91,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NS",
         type=namespace_name,
-        help="keep connections with an end in NS (repeatable)",
+        help="keep connections with an end in NS (repeatable); with --live, read only NS's"
+        " pods and policies too",
     )
     add_firewall_input_options(conn, required=False)
 
@@ -108,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_privatelink_parser(commands)
     add_test_parser(commands)
     add_completion_parser(commands)
+    add_rbac_parser(commands)
     return parser
 
 
@@ -118,6 +124,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
         return render_checks_for(args), EXIT_OK
     if args.command == "endpoints":
         return run_endpoints(args)
+    if args.command == "rbac":
+        return run_rbac(args), EXIT_OK
     if args.command == "ipplan" and args.ipplan_command != "check":
         return run_ipplan(args)
     # The status line is removed before the output is written: it never mixes with it.
@@ -166,16 +174,35 @@ def _warnings_on_stderr() -> Iterator[None]:
         logger.propagate = saved[1]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit code. Output is written only once it is complete."""
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """The parsed arguments; PATHs given after an option join the others.
+
+    PATH takes any number of values (none with ``--live``), and argparse gives such a
+    positional only the values before the first option (``explain SRC DST --strict FILE``
+    would leave FILE unrecognized); they are collected here instead.
+    """
+    args, extras = parser.parse_known_args(argv)
+    stray = [e for e in extras if e == "-" or not e.startswith("-")]
+    if stray and len(stray) == len(extras) and isinstance(getattr(args, "paths", None), list):
+        args.paths.extend(stray)
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
+    """Run one command; returns the exit code. Output is written only once it is complete.
+    ``prog`` names the program in help and usage errors (``kubectl netfence`` as a plugin)."""
     with _warnings_on_stderr():
-        return _main(argv)
+        return _main(argv, prog)
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+def _main(argv: Sequence[str] | None, prog: str) -> int:
+    parser = build_parser(prog)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(parser, argv)
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     try:

@@ -41,7 +41,8 @@ from netfence.cli.firewall_options import (
     read_layers,
     resolver_from,
 )
-from netfence.cli.inputs import FoundInputs, read_cluster
+from netfence.cli.inputs import FoundInputs, cluster_from_args
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import (
     add_color_option,
     add_verbose_option,
@@ -119,8 +120,12 @@ def add_scan_parser(commands: Any) -> None:
         "scan", help="audit network hardening (CIS 5.3, NSA/CISA, OWASP, NIST SP 800-190)"
     )
     scan.add_argument(
-        "paths", nargs="+", metavar="PATH", help="manifest files or directories; '-' for stdin"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="manifest files or directories; '-' for stdin; none with --live",
     )
+    add_live_options(scan)
     add_verbose_option(scan)
     scan.add_argument("--strict", action="store_true", help=STRICT_HELP)
     scan.add_argument("-o", "--output", choices=["text", *sorted(FORMATS)], default="text")
@@ -151,7 +156,8 @@ def add_scan_parser(commands: Any) -> None:
         action="append",
         type=namespace_name,
         metavar="NS",
-        help="keep findings that concern namespace NS (repeatable)",
+        help="keep findings that concern namespace NS (repeatable); with --live, read only"
+        " NS's pods and policies too",
     )
     scan.add_argument(
         "--severity",
@@ -224,8 +230,8 @@ def add_scan_parser(commands: Any) -> None:
 def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
     """Run the audit; returns the rendered report and the exit code."""
     found = FoundInputs()
-    cluster = read_cluster(
-        args.paths, strict=args.strict, verbose=args.verbose, progress=progress, found=found
+    cluster = cluster_from_args(
+        args, progress=progress, found=found, live_namespaces=args.namespace or ()
     )
     baseline_path = args.baseline
     if baseline_path is None and os.path.isfile(DEFAULT_BASELINE):
@@ -241,7 +247,7 @@ def run_scan(args: argparse.Namespace, progress: Progress | None = None) -> tupl
     plan = read_address_plan(plan_file) if plan_file is not None else None
     firewalls = [*args.firewall, *(f for f in found.firewalls if f not in args.firewall)]
     layers = read_layers(_with_firewalls(args, firewalls)) if firewalls else []
-    inputs = tuple(f for f in iter_input_files(args.paths) if f != "-")
+    inputs = tuple(f for f in iter_input_files(args.paths or ()) if f != "-")
     if progress is not None:
         progress.stage("running the checks")
     today = datetime.date.today()

@@ -186,7 +186,7 @@ def _rule(field: Field) -> CalicoRule:
         icmp=_icmp(field.get("icmp")),
         not_icmp=_icmp(field.get("notICMP")),
         http=field.get("http") is not None,
-        location=field.location,
+        location=field.part_location,
     )
 
 
@@ -254,7 +254,7 @@ def parse_calico_policy(obj: Field, kind: str, namespace: str | None, name: str)
         do_not_track=_flag(spec, "doNotTrack"),
         pre_dnat=_flag(spec, "preDNAT"),
         apply_on_forward=_flag(spec, "applyOnForward"),
-        location=obj.location,
+        location=obj.origin,
     )
 
 
@@ -273,7 +273,7 @@ def parse_calico_tier(obj: Field, name: str) -> CalicoTier:
             if text not in ("Deny", "Pass"):
                 raise action_field.error(f"defaultAction must be Deny or Pass, not {text!r}")
             action = Action(text)
-    return CalicoTier(name, order, action, obj.location)
+    return CalicoTier(name, order, action, obj.origin)
 
 
 def parse_network_set(obj: Field, namespace: str | None, name: str) -> CalicoNetworkSet:
@@ -285,5 +285,5 @@ def parse_network_set(obj: Field, namespace: str | None, name: str) -> CalicoNet
     nets = _nets(spec.get("nets")) if spec is not None else None
     cidrs = nets or ()
     return CalicoNetworkSet(
-        namespace, name, labels, cidrs, IPRangeSet.from_cidrs(cidrs), obj.location
+        namespace, name, labels, cidrs, IPRangeSet.from_cidrs(cidrs), obj.origin
     )

@@ -12,6 +12,7 @@ from typing import Any, Final, TypeVar
 
 from netfence.errors import InputError, Location
 from netfence.model.networkpolicy import Direction
+from netfence.model.origin import Origin
 from netfence.sets.ports import KUBERNETES_PROTOCOLS
 from netfence.sources.k8s_validation import label_value_problem, qualified_name_problem
 from netfence.sources.yamldocs import Document, LineDict, LineList
@@ -47,12 +48,24 @@ class Field:
 
     @property
     def location(self) -> Location:
-        """Where the value stands."""
+        """Where the value stands in its file (see :attr:`origin` for an API object)."""
         return self.doc.location(self.line)
+
+    @property
+    def origin(self) -> Origin:
+        """Where the object holding the value came from: the API object a live document is,
+        else the value's file location."""
+        return self.doc.origin if self.doc.origin is not None else self.location
+
+    @property
+    def part_location(self) -> Location | None:
+        """The file location of a part inside an object (a rule, a peer, a port); None for an
+        API object, whose name cannot point inside it (its object's origin stands for it)."""
+        return None if self.doc.origin is not None else self.location
 
     def error(self, message: str) -> InputError:
         """An InputError pointing at this field."""
-        return InputError(message, self.location, self.path or "(document)")
+        return InputError(message, self.origin, self.path or "(document)")
 
     def _child_path(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key

@@ -179,7 +179,7 @@ def parse_admin_policy(obj: Field, api_version: str, kind: str, name: str) -> Ad
         subject=subject,
         ingress=ingress,
         egress=egress,
-        location=obj.location,
+        location=obj.origin,
     )
 
 
@@ -238,9 +238,9 @@ def _one_of(field: Field, keys: tuple[str, ...], what: str) -> tuple[str, Field]
 def _parse_subject(subject: Field, dialect: _Dialect) -> AdminSubject:
     key, value = _one_of(subject, ("namespaces", "pods"), "a subject")
     if key == "namespaces":
-        return AdminSubject(parse_label_selector(value), None, subject.location)
+        return AdminSubject(parse_label_selector(value), None, subject.part_location)
     namespaces, pods = _parse_namespaced_pod(value, dialect)
-    return AdminSubject(namespaces, pods, subject.location)
+    return AdminSubject(namespaces, pods, subject.part_location)
 
 
 def _parse_namespaced_pod(field: Field, dialect: _Dialect) -> tuple[LabelSelector, LabelSelector]:
@@ -314,7 +314,7 @@ def _parse_rule(rule: Field, dialect: _Dialect, egress: bool) -> AdminRule:
         action=action,
         peers=tuple(p for p, _ in peers),
         ports=tuple(p for p, _ in ports) if ports is not None else None,
-        location=rule.location,
+        location=rule.part_location,
     )
 
 
@@ -350,7 +350,7 @@ def _parse_peer(peer: Field, dialect: _Dialect, egress: bool) -> AdminPeer:
         raise misplaced.error(f"{kind.value} peers are not supported by {dialect.kind}")
     key, value = _one_of(peer, tuple(k.value for k in allowed), "a peer")
     kind = AdminPeerKind(key)
-    location = peer.location
+    location = peer.part_location
     if kind is AdminPeerKind.NAMESPACES:
         return AdminPeer(kind, namespace_selector=parse_label_selector(value), location=location)
     if kind is AdminPeerKind.PODS:
@@ -425,7 +425,7 @@ def _port_number(field: Field) -> int:
     return value
 
 
-def _port_range(field: Field, protocol: str, location: Location) -> AdminPort:
+def _port_range(field: Field, protocol: str, location: Location | None) -> AdminPort:
     field.mapping()
     start = _port_number(field.require("start"))
     end_field = field.require("end")
@@ -435,7 +435,7 @@ def _port_range(field: Field, protocol: str, location: Location) -> AdminPort:
     return AdminPort(protocol, start, end, location=location)
 
 
-def _named_port(field: Field, location: Location) -> AdminPort:
+def _named_port(field: Field, location: Location | None) -> AdminPort:
     name = field.string()
     if not name:
         raise field.error("a named port needs a name")
@@ -446,13 +446,13 @@ def _parse_port_v1alpha1(entry: Field) -> AdminPort:
     """One ``ports`` entry: exactly one of portNumber, portRange, namedPort."""
     key, value = _one_of(entry, ("portNumber", "portRange", "namedPort"), "a port entry")
     if key == "namedPort":
-        return _named_port(value, entry.location)
+        return _named_port(value, entry.part_location)
     value.mapping()
     protocol = parse_protocol(value)  # defaults to TCP
     if key == "portRange":
-        return _port_range(value, protocol, entry.location)
+        return _port_range(value, protocol, entry.part_location)
     port = _port_number(value.require("port"))
-    return AdminPort(protocol, port, port, location=entry.location)
+    return AdminPort(protocol, port, port, location=entry.part_location)
 
 
 def _parse_protocol_v1alpha2(entry: Field) -> AdminPort:
@@ -460,7 +460,7 @@ def _parse_protocol_v1alpha2(entry: Field) -> AdminPort:
     keys = (*_V1ALPHA2_PROTOCOLS, _NAMED_PORT_V1ALPHA2)
     key, value = _one_of(entry, keys, "a protocols entry")
     if key == _NAMED_PORT_V1ALPHA2:
-        return _named_port(value, entry.location)
+        return _named_port(value, entry.part_location)
     protocol = _V1ALPHA2_PROTOCOLS[key]
     value.mapping()
     dest = value.get("destinationPort")
@@ -468,6 +468,6 @@ def _parse_protocol_v1alpha2(entry: Field) -> AdminPort:
         raise value.error(f"{key} needs destinationPort (a number or a range)")
     which, port_field = _one_of(dest, ("number", "range"), "a destinationPort")
     if which == "range":
-        return _port_range(port_field, protocol, entry.location)
+        return _port_range(port_field, protocol, entry.part_location)
     port = _port_number(port_field)
-    return AdminPort(protocol, port, port, location=entry.location)
+    return AdminPort(protocol, port, port, location=entry.part_location)

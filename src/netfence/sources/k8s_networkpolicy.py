@@ -67,7 +67,7 @@ def parse_network_policy(obj: Field, namespace: str, name: str) -> NetworkPolicy
         policy_types=frozenset(types),
         ingress=ingress,
         egress=egress,
-        location=obj.location,
+        location=obj.origin,
     )
 
 
@@ -78,7 +78,7 @@ def _parse_rule(rule: Field, peers_key: str) -> PolicyRule:
     peers = tuple(_parse_peer(p) for p in peers_field.items()) if peers_field else ()
     ports = tuple(_parse_port(p) for p in ports_field.items()) if ports_field else ()
     # An empty or missing list matches everything (NetworkPolicyIngressRule/EgressRule).
-    return PolicyRule(peers=peers or None, ports=ports or None, location=rule.location)
+    return PolicyRule(peers=peers or None, ports=ports or None, location=rule.part_location)
 
 
 def _parse_peer(peer: Field) -> Peer:
@@ -94,7 +94,7 @@ def _parse_peer(peer: Field) -> Peer:
         pod_selector=parse_label_selector(pod_field) if pod_field is not None else None,
         namespace_selector=parse_label_selector(ns_field) if ns_field is not None else None,
         ip_block=_parse_ip_block(block_field) if block_field is not None else None,
-        location=peer.location,
+        location=peer.part_location,
     )
 
 
@@ -142,7 +142,7 @@ def _parse_port(entry: Field) -> PolicyPort:
             raise end_field.error(f"endPort {end_port} is outside {MIN_PORT}-{MAX_PORT}")
         if end_port < port:
             raise end_field.error(f"endPort {end_port} is below port {port}")
-    return PolicyPort(protocol, port, end_port, entry.location)
+    return PolicyPort(protocol, port, end_port, entry.part_location)
 
 
 def _parse_port_value(field: Field) -> int | str:

@@ -151,7 +151,7 @@ def parse_service(obj: Field, namespace: str, name: str) -> Service:
         kind,
         MappingProxyType(selector),
         ports,
-        obj.location,
+        obj.origin,
         cluster_ips=_cluster_ips(spec),
         load_balancer_ips=_load_balancer_ips(obj, spec),
         external_ips=tuple(_ip(f) for f in _items(spec, "externalIPs")),
@@ -273,7 +273,7 @@ def parse_ingress(obj: Field, namespace: str, name: str) -> Ingress:
                 found = _ingress_backend(path.require("backend"), namespace)
                 if found is not None:
                     backends.append(found)
-    return Ingress(namespace, name, ingress_class, tuple(backends), obj.location)
+    return Ingress(namespace, name, ingress_class, tuple(backends), obj.origin)
 
 
 def _path_type(path: Field) -> None:
@@ -341,4 +341,4 @@ def parse_route(obj: Field, kind: str, namespace: str, name: str) -> Route:
             backend = _route_backend(ref, namespace)
             if backend is not None:
                 backends.append(backend)
-    return Route(kind, namespace, name, tuple(parents), tuple(backends), obj.location)
+    return Route(kind, namespace, name, tuple(parents), tuple(backends), obj.origin)

@@ -25,6 +25,7 @@ from netfence.model.adminpolicy import AdminNetworkPolicy
 from netfence.model.calico import CalicoNetworkSet, CalicoPolicy, CalicoTier
 from netfence.model.cluster import Cluster, Namespace, Node, Pod, Workload
 from netfence.model.networkpolicy import NetworkPolicy
+from netfence.model.origin import Origin
 from netfence.model.services import Ingress, Route, Service
 from netfence.sources.calico import (
     CALICO_API,
@@ -291,7 +292,7 @@ class _RawWorkload:
     name: str
     template: PodSpecInfo | None
     owner: OwnerRef | None
-    location: Location
+    location: Origin
 
 
 @dataclass
@@ -301,7 +302,7 @@ class _RawPod:
     spec: PodSpecInfo
     ips: tuple[str, ...]
     owner: OwnerRef | None
-    location: Location
+    location: Origin
     host_ips: tuple[str, ...] = ()
 
 
@@ -311,7 +312,7 @@ class _Collected:
     pods: list[_RawPod] = field(default_factory=list)
     workloads: dict[tuple[str, str, str], _RawWorkload] = field(default_factory=dict)
     policies: list[NetworkPolicy] = field(default_factory=list)
-    seen: dict[tuple[str, str, str], Location] = field(default_factory=dict)
+    seen: dict[tuple[str, str, str], Origin] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_in: dict[str, dict[str, None]] = field(default_factory=dict)
     """The files each skipped kind came from (a dict as an ordered set)."""
@@ -409,7 +410,7 @@ def _claim(c: _Collected, key: tuple[str, str, str], obj: Field) -> None:
         kind, namespace, name = key
         shown = f"{namespace}/{name}" if namespace else name
         raise obj.error(f"duplicate {kind} {shown} (first defined at {first})")
-    c.seen[key] = obj.location
+    c.seen[key] = obj.origin
 
 
 def _check_fields(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
@@ -428,7 +429,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         labels_field = metadata.get("labels")
         labels = labels_field.labels() if labels_field is not None else {}
         labels[NAMESPACE_NAME_LABEL] = name  # set by the API server, whatever was written
-        c.namespaces[name] = Namespace(name, labels, obj.location)
+        c.namespaces[name] = Namespace(name, labels, obj.origin)
     elif kind == "Pod" and api_version in ("v1", ""):
         metadata, name = _metadata(obj, "Pod")
         namespace = _namespace_of(metadata)
@@ -436,7 +437,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         spec = parse_pod_spec(metadata, obj.get("spec"))
         owner = controller_owner(metadata)
         c.pods.append(
-            _RawPod(namespace, name, spec, pod_ips(obj), owner, obj.location, host_ips(obj))
+            _RawPod(namespace, name, spec, pod_ips(obj), owner, obj.origin, host_ips(obj))
         )
     elif kind in WORKLOAD_KINDS:
         metadata, name = _metadata(obj, kind)
@@ -448,7 +449,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
             info = parse_pod_spec(template.get("metadata"), template.get("spec"))
         owner = controller_owner(metadata)
         c.workloads[(kind, namespace, name)] = _RawWorkload(
-            kind, namespace, name, info, owner, obj.location
+            kind, namespace, name, info, owner, obj.origin
         )
     elif is_api_server_object(obj, api_version, kind):
         _metadata(obj, kind)
@@ -465,7 +466,7 @@ def _collect(c: _Collected, obj: Field, api_version: str, kind: str) -> None:
         _claim(c, ("Node", "", name), obj)
         labels_field = metadata.get("labels")
         labels = labels_field.labels() if labels_field is not None else {}
-        c.nodes.append(Node(name, labels, node_addresses(obj), obj.location, _node_pod_cidrs(obj)))
+        c.nodes.append(Node(name, labels, node_addresses(obj), obj.origin, _node_pod_cidrs(obj)))
     elif kind == "ServiceAccount" and api_version in ("v1", ""):
         metadata, name = _metadata(obj, "ServiceAccount")
         namespace = _namespace_of(metadata)

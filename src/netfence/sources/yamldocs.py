@@ -17,6 +17,7 @@ from typing import Any, Final
 import yaml
 
 from netfence.errors import InputError, Location
+from netfence.model.origin import APIObjectOrigin
 from netfence.sources.yaml_block import RESOLVED_FIRST, read_block
 from netfence.sources.yamlnodes import LineDict, LineList, key_text
 
@@ -43,6 +44,9 @@ class Document:
     """1-based line where the document starts."""
     body: Any
     """The parsed value (usually a LineDict)."""
+    origin: APIObjectOrigin | None = None
+    """The API object the document is, when it was read from an API server rather than a
+    file; errors and the objects read from it then name it instead of a line."""
 
     def location(self, line: int | None = None) -> Location:
         """A Location in this document, at ``line`` or at its start."""
