@@ -472,3 +472,20 @@ def test_the_rbac_filter_refuses_what_the_cluster_role_does_not_grant(api):
         "/api/v1/namespaces/default/endpoints/x", {}, None, "get", "", "endpoints", "default", "x"
     )
     assert not allowed(secrets) and not allowed(watch) and not allowed(other)
+
+
+def test_no_kubeconfig_anywhere_says_where_it_looked(tmp_path, monkeypatch):
+    """kubectl's lookup (KUBECONFIG, else ~/.kube/config) finds nothing and no service-account
+    token is mounted: one error naming both places and --kubeconfig, not the client's
+    "Invalid kube-config file"."""
+    monkeypatch.setattr(live, "SERVICE_ACCOUNT_TOKEN", str(tmp_path / "no-token"))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(
+        InputError,
+        match=r"^no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist, .*--kubeconfig FILE$",
+    ):
+        read_live(LiveOptions())
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    with pytest.raises(InputError, match=r"^no kubeconfig: no file KUBECONFIG names exists"):
+        read_live(LiveOptions())

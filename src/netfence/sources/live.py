@@ -552,6 +552,16 @@ def _configuration(options: LiveOptions) -> Any:
         else:
             # Looked up now, not when the client was imported: KUBECONFIG may have changed.
             default = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+            if options.kubeconfig is None and not _any_kubeconfig():
+                raise InputError(
+                    "no kubeconfig: "
+                    + (
+                        "no file KUBECONFIG names exists"
+                        if os.environ.get("KUBECONFIG")
+                        else "KUBECONFIG is not set and ~/.kube/config does not exist"
+                    )
+                    + ", and netfence is not running in a pod; give --kubeconfig FILE"
+                )
             config.load_kube_config(
                 config_file=options.kubeconfig or default,
                 context=options.context,
@@ -564,14 +574,17 @@ def _configuration(options: LiveOptions) -> Any:
     return configuration
 
 
-def _in_cluster() -> bool:
-    """No kubeconfig to read (KUBECONFIG's files, else ``~/.kube/config``), and a mounted
-    service-account token."""
+def _any_kubeconfig() -> bool:
+    """Whether a kubeconfig file exists where kubectl looks: KUBECONFIG's files, else
+    ``~/.kube/config``."""
     listed = os.environ.get("KUBECONFIG")
     files = listed.split(os.pathsep) if listed else [os.path.expanduser("~/.kube/config")]
-    if any(name and os.path.exists(name) for name in files):
-        return False
-    return os.path.exists(SERVICE_ACCOUNT_TOKEN)
+    return any(name and os.path.exists(name) for name in files)
+
+
+def _in_cluster() -> bool:
+    """No kubeconfig to read, and a mounted service-account token."""
+    return not _any_kubeconfig() and os.path.exists(SERVICE_ACCOUNT_TOKEN)
 
 
 def _item_kind(listed: dict[str, Any], resource: Resource, what: str) -> str:
