@@ -196,7 +196,19 @@ def explain_flow(
         raise QueryError("at least one endpoint must be in the cluster")
     asked = parse_port(port, dst) if port is not None else None
     classes = build_classes(cluster)
-    compiled = compile_layers(classes)
+    return explain_in(classes, compile_layers(classes), src, dst, asked)
+
+
+def explain_in(
+    classes: EndpointClasses,
+    compiled: CompiledPolicies,
+    src: FlowEndpoint,
+    dst: FlowEndpoint,
+    asked: tuple[str, int] | None = None,
+) -> FlowExplanation:
+    """Explain a flow between resolved endpoints over classes already built and compiled
+    (``classes.cluster`` is the cluster the endpoints' pod indices refer to), so that many
+    flows, or the two sides of a diff, share one compilation."""
     space = _Space(classes, compiled, asked)
     egress = space.direction(Direction.EGRESS, src, dst)
     ingress = space.direction(Direction.INGRESS, dst, src)
