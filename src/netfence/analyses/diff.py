@@ -128,8 +128,12 @@ class FlowChange:
     """What AFTER allows that BEFORE did not: opened."""
     removed: PortSet
     """What BEFORE allowed that AFTER does not: closed."""
-    explanation: ChangeExplanation
-    """A representative flow explained on both sides."""
+    opened_by: ChangeExplanation | None
+    """A representative opened flow (the first port of ``added``) explained on both sides;
+    None when nothing was opened."""
+    closed_by: ChangeExplanation | None
+    """A representative closed flow (the first port of ``removed``) explained on both
+    sides; None when nothing was closed."""
 
     @property
     def opened(self) -> bool:
@@ -412,8 +416,9 @@ def diff_clusters(
         added = b_classes.port_atoms.to_portset(added_mask)
         removed = b_classes.port_atoms.to_portset(removed_mask)
         flow = (src, src_addr, dst, dst_addr)
-        explanation = explainer.explain(*flow, added or removed)
-        changes.append(FlowChange(*flow, added, removed, explanation))
+        opened_by = explainer.explain(*flow, added) if added else None
+        closed_by = explainer.explain(*flow, removed) if removed else None
+        changes.append(FlowChange(*flow, added, removed, opened_by, closed_by))
     changes.sort(key=_change_order)
     only_b = sorted(set(b.unit_classes) - set(a.unit_classes))
     only_a = sorted(set(a.unit_classes) - set(b.unit_classes))
