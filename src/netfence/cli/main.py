@@ -20,6 +20,7 @@ from typing import NoReturn
 from netfence._version import __version__
 from netfence.analyses.connectivity_map import Granularity
 from netfence.cli.connectivity import run_connectivity
+from netfence.cli.diff import add_diff_parser, run_diff
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
     _add_inputs(explain)
     add_explain_arguments(explain)
+    add_diff_parser(commands)
     add_endpoints_parser(commands)
     add_firewall_parser(commands)
     add_ipplan_parser(commands)
@@ -120,6 +122,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_scan(args, progress)
         if args.command == "explain":
             return run_explain(args, progress)
+        if args.command == "diff":
+            return run_diff(args, progress)
         if args.command == "firewall":
             return run_firewall(args, progress)
         if args.command == "ipplan":

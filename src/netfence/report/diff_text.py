@@ -31,7 +31,7 @@ def decision_text(decision: Decision) -> str:
         return f"{where}: {printable(decision.what)}"
     what = printable(decision.what)
     if decision.origin is None and decision.selecting:
-        what += f" of {', '.join(printable(p) for p in decision.selecting)}"
+        what += f" (selected by {', '.join(printable(p) for p in decision.selecting)})"
     return f"{where}: {what} {decision.action.value}"
 
 
