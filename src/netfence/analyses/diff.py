@@ -197,6 +197,8 @@ class ClusterDiff:
     """Policy objects added, removed or modified, by key."""
     namespaces: tuple[NamespaceChange, ...]
     """Namespaces whose labels changed."""
+    endpoints: tuple[Endpoint, ...] = ()
+    """Endpoints on both sides, by name."""
 
     @property
     def opened(self) -> tuple[FlowChange, ...]:
@@ -222,9 +224,7 @@ class ClusterDiff:
     def pairs(self) -> dict[tuple[str, str], tuple[PortSet, PortSet]]:
         """In-cluster (source, destination) pairs expanded, with (added, removed); a Pod to
         itself is left out, as the connectivity map leaves it out."""
-        single = {
-            e.name for e in (*self.added_endpoints, *self.removed_endpoints) if e.kind == "Pod"
-        }
+        single = {e.name for e in self.endpoints if e.kind == "Pod"}
         out: dict[tuple[str, str], tuple[PortSet, PortSet]] = {}
         for change in self.changes:
             for s in change.src:
@@ -429,6 +429,7 @@ def diff_clusters(
         tuple(b.endpoints[n] for n in only_b),
         tuple(policy_changes(before, after)),
         tuple(namespace_changes(before, after)),
+        tuple(b.endpoints[n] for n in both),
     )
 
 
