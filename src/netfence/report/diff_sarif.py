@@ -77,7 +77,7 @@ def _allowing_rule(change: FlowChange) -> RuleOrigin | None:
 def _location(change: FlowChange) -> dict[str, Any]:
     logical = [
         {"name": name, "fullyQualifiedName": name, "kind": "resource"}
-        for name in (*change.src[:1], *change.dst[:1])
+        for name in dict.fromkeys((*change.src[:1], *change.dst[:1]))
     ]
     rule = _allowing_rule(change)
     if rule is not None and rule.location is not None:

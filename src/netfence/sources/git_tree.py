@@ -103,7 +103,8 @@ def _entries(spec: GitSpec, text: str, cwd: str | None) -> tuple[list[_Entry], b
         return [_Entry(spec.label, top_id)], False
     if kind_text != "tree":
         raise InputError(f"{text}: a {kind_text}, not a file or directory")
-    listing = _git(["ls-tree", "-r", "-z", object_name], text, cwd=cwd)
+    # --full-tree: ls-tree otherwise keeps only what lies below the current directory.
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", top_id], text, cwd=cwd)
     entries = []
     for record in listing.split(b"\0"):
         if not record:
