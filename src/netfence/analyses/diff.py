@@ -22,14 +22,14 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from netfence.analyses.connectivity_map import Endpoint, Granularity, unit_id_matrices
 from netfence.engine.classes import EndpointClasses, build_joint_classes
-from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
+from netfence.engine.connectivity import ConnectivityMatrix, MaskTable, compute_connectivity
 from netfence.engine.explain import DirectionVerdict, FlowEndpoint, explain_in
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.layers import Action, RuleOrigin
@@ -305,9 +305,7 @@ def _side_state(
 ) -> _SideState:
     compiled = compile_layers(classes)
     matrix = compute_connectivity(classes, compiled)
-    class_of_pod = np.empty(len(classes.cluster.pods), dtype=np.int64)
-    for c, members in enumerate(classes.members):
-        class_of_pod[members] = c
+    class_of_pod = classes.class_of_pod
     unit_classes: dict[str, set[int]] = defaultdict(set)
     unit_pod: dict[str, tuple[int, int]] = {}
     endpoints: dict[str, Endpoint] = {}
@@ -342,26 +340,43 @@ class _ChangeTable:
         self.pairs.append((empty, empty))
         self.ids[empty.tobytes() * 2] = 0
 
-    def compare(
-        self, before: IdArray, after: IdArray, b_masks: list[Mask], a_masks: list[Mask]
-    ) -> IdArray:
-        """Change ids of two id matrices of the same shape, cell by cell."""
+    def compare(self, before: IdArray, after: IdArray, b: MaskTable, a: MaskTable) -> IdArray:
+        """Change ids of two id matrices of the same shape, cell by cell.
+
+        BEFORE's ids are first translated into AFTER's (a mask AFTER never uses gets an id
+        AFTER never has), so unchanged cells are found by comparing integers, and only the
+        changed ones (few, for a change of a few policies) are looked at mask by mask.
+        """
+        out = np.zeros(before.shape, dtype=np.uint32)
         if before.size == 0:
-            return np.zeros(before.shape, dtype=np.uint32)
-        keys = (before.astype(np.uint64) << np.uint64(32)) | after.astype(np.uint64)
-        unique, inverse = np.unique(keys.reshape(-1), return_inverse=True)
-        local = np.empty(len(unique), dtype=np.uint32)
-        for k, key in enumerate(unique.tolist()):
-            old, new = b_masks[key >> 32], a_masks[key & 0xFFFFFFFF]
-            added, removed = new & ~old, old & ~new
-            raw = added.tobytes() + removed.tobytes()
-            found = self.ids.get(raw)
-            if found is None:
-                found = self.ids[raw] = len(self.pairs)
-                self.pairs.append((added, removed))
-            local[k] = found
-        out: IdArray = local[inverse.reshape(-1)].reshape(before.shape)
+            return out
+        missing = np.uint32(0xFFFFFFFF)
+        into = np.array([a.ids.get(m.tobytes(), missing) for m in b.masks], dtype=np.uint32)
+        rows = max(1, _BLOCK_CELLS // max(1, before.shape[-1]))
+        for start in range(0, before.shape[0], rows):
+            old, new = before[start : start + rows], after[start : start + rows]
+            changed = np.nonzero(into[old] != new)
+            if not changed[0].size:
+                continue
+            keys = (old[changed].astype(np.uint64) << np.uint64(32)) | new[changed]
+            unique, inverse = np.unique(keys, return_inverse=True)
+            local = np.array([self._id(int(k), b, a) for k in unique.tolist()], dtype=np.uint32)
+            out[start : start + rows][changed] = local[inverse.reshape(-1)]
         return out
+
+    def _id(self, key: int, b: MaskTable, a: MaskTable) -> int:
+        old, new = b.masks[key >> 32], a.masks[key & 0xFFFFFFFF]
+        added, removed = new & ~old, old & ~new
+        raw = added.tobytes() + removed.tobytes()
+        found = self.ids.get(raw)
+        if found is None:
+            found = self.ids[raw] = len(self.pairs)
+            self.pairs.append((added, removed))
+        return found
+
+
+_BLOCK_CELLS: Final = 4 * 1024 * 1024
+"""Cells compared at a time: bounds the temporary arrays of the comparison."""
 
 
 def diff_clusters(
@@ -394,7 +409,7 @@ def diff_clusters(
     b_ids = unit_id_matrices(b.matrix, [s[0] for s in signatures])
     a_ids = unit_id_matrices(a.matrix, [s[1] for s in signatures])
     for old, new in zip(b_ids, a_ids, strict=True):
-        matrices.append(table.compare(old, new, b.matrix.masks, a.matrix.masks))
+        matrices.append(table.compare(old, new, b.matrix.table, a.matrix.table))
     pp, pe, ep = matrices
     for g, names in enumerate(unit_names):  # a lone Pod to itself is loopback: never a flow
         if len(names) == 1 and b.endpoints[names[0]].kind == "Pod":

@@ -8,6 +8,7 @@ resolves to on the pod.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,6 +59,14 @@ class EndpointClasses:
     def count(self) -> int:
         """Number of pod classes."""
         return len(self.members)
+
+    @functools.cached_property
+    def class_of_pod(self) -> npt.NDArray[np.int64]:
+        """The class of each pod (by index in ``cluster.pods``), computed once."""
+        found = np.empty(len(self.cluster.pods), dtype=np.int64)
+        for c, members in enumerate(self.members):
+            found[members] = c
+        return found
 
     def calico_selector_mask(self, selector: Selector) -> npt.NDArray[np.bool_]:
         """Which classes' Calico endpoint labels match ``selector``."""

@@ -229,9 +229,7 @@ class _Space:
     ) -> None:
         self.classes = classes
         self.compiled = compiled
-        self.class_of_pod = np.empty(len(classes.cluster.pods), dtype=np.int64)
-        for c, members in enumerate(classes.members):
-            self.class_of_pod[members] = c
+        self.class_of_pod = classes.class_of_pod
         atoms = classes.port_atoms
         if asked is None:
             self.asked = PortSet.all()
