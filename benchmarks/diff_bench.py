@@ -158,17 +158,50 @@ def parse_netfence_diff(document: Obj) -> tuple[compare_nca.ConnMap, compare_nca
     )
 
 
-def compare_diffs(pair: Path, nf_json: Path, nca_txt: Path) -> str:
-    """Changed pod pairs of netfence and nca compared over nca's representative pods."""
+def strip_pair(pair: Path) -> tuple[Path, Path]:
+    """The pair with pod IPs removed from both topologies (``noip-before``, ``noip-after``)."""
+    out = []
+    for side in ("before", "after"):
+        target = pair / f"noip-{side}"
+        target.mkdir(exist_ok=True)
+        compare_nca.strip_pod_ips(pair / side / "topology.yaml", target / "topology.yaml")
+        shutil.copyfile(pair / side / "policies.yaml", target / "policies.yaml")
+        out.append(target)
+    return out[0], out[1]
+
+
+def compare_diffs(pair: Path, nf_json: Path, nca_txt: Path, noip_json: Path | None = None,
+                  fixed_txt: Path | None = None) -> str:  # fmt: skip
+    """Changed pod pairs of netfence and nca compared over nca's representative pods, the
+    differences classified by the documented causes when the IP-stripped netfence run and the
+    fixed nca run are given."""
     pods = compare_nca.nca_representative_pods(pair / "after" / "topology.yaml")
     nf = parse_netfence_diff(json.loads(nf_json.read_text(encoding="utf-8")))
     nca = parse_nca_diff(nca_txt.read_text(encoding="utf-8"))
+    noip = parse_netfence_diff(json.loads(noip_json.read_text())) if noip_json else None
+    fixed = parse_nca_diff(fixed_txt.read_text(encoding="utf-8")) if fixed_txt else None
     out = []
     for k, what in enumerate(("added", "removed")):
-        result = compare_nca.compare(pods, nf[k], nca[k])
+        result = compare_nca.compare(
+            pods, nf[k], nca[k], noip[k] if noip else None, fixed[k] if fixed else None
+        )
         changed = len({p for p in nf[k] if p[0] in pods and p[1] in pods})
         out.append(f"{what}: {changed:,} changed pairs; {result.summary()}")
     return "\n".join(out)
+
+
+def _classified(small: Path, args: argparse.Namespace) -> str:
+    """The comparison at the small size, with the runs that explain differences (untimed)."""
+    noip_before, noip_after = strip_pair(small)
+    with (small / "netfence-noip.json").open("w") as out:
+        subprocess.run(netfence_diff_cmd(noip_before, noip_after), stdout=out, check=True,
+                       cwd=HERE.parent)  # fmt: skip
+    script = [str(HERE / "nca_patched.py")]
+    with (small / "nca-fixed.txt").open("w") as out:
+        subprocess.run(nca_diff_cmd(args.nca_python, small / "before", small / "after", script),
+                       stdout=out, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    return compare_diffs(small, small / "netfence.json", small / "nca.txt",
+                         small / "netfence-noip.json", small / "nca-fixed.txt")  # fmt: skip
 
 
 def _row(label: str, run: Run) -> str:
@@ -220,8 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"\nratio nca / netfence at {args.nca_pods}/{args.nca_policies}: "
                          f"{nca.wall_s / nf.wall_s:.1f}x")  # fmt: skip
         if nf.ok and nca.ok:
-            lines.append("\n" + compare_diffs(small, nf_json=small / "netfence.json",
-                                               nca_txt=small / "nca.txt"))  # fmt: skip
+            lines.append("\n" + _classified(small, args))
     print("\n".join(lines))
     return 0
 
