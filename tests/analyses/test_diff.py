@@ -3,6 +3,7 @@ hold the diff to the cell-by-cell difference of two separately computed connecti
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -345,8 +346,6 @@ def test_one_policy_changed_on_the_same_pods(a: str, data: st.DataObject):
     if not before.policies:
         return
     drop = data.draw(st.integers(0, len(before.policies) - 1))
-    import dataclasses
-
     after = dataclasses.replace(
         before, policies=before.policies[:drop] + before.policies[drop + 1 :]
     )

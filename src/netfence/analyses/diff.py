@@ -398,54 +398,90 @@ def diff_clusters(
     }
     b, a = sides[Side.BEFORE], sides[Side.AFTER]
     both = sorted(set(b.unit_classes) & set(a.unit_classes))
-    grouped: dict[tuple[tuple[int, ...], tuple[int, ...]], list[str]] = {}
-    for name in both:
-        signature = (tuple(sorted(b.unit_classes[name])), tuple(sorted(a.unit_classes[name])))
-        grouped.setdefault(signature, []).append(name)
-    signatures = list(grouped)
-    unit_names = list(grouped.values())
+    signatures, unit_names = _joint_units(b, a, both)
     table = _ChangeTable(b_classes.port_atoms.words)
-    matrices = []
-    b_ids = unit_id_matrices(b.matrix, [s[0] for s in signatures])
-    a_ids = unit_id_matrices(a.matrix, [s[1] for s in signatures])
-    for old, new in zip(b_ids, a_ids, strict=True):
-        matrices.append(table.compare(old, new, b.matrix.table, a.matrix.table))
-    pp, pe, ep = matrices
+    pp, pe, ep = _changed_cells(b, a, signatures, table)
     for g, names in enumerate(unit_names):  # a lone Pod to itself is loopback: never a flow
         if len(names) == 1 and b.endpoints[names[0]].kind == "Pod":
             pp[g, g] = 0
     if namespaces is not None:
-        wanted = set(namespaces)
-        inside = np.array(
-            [any(b.endpoints[n].namespace in wanted for n in names) for names in unit_names],
-            dtype=bool,
-        )
-        pp = np.where(inside[:, None] | inside[None, :], pp, 0).astype(np.uint32)
-        pe = np.where(inside[:, None], pe, 0).astype(np.uint32)
-        ep = np.where(inside[None, :], ep, 0).astype(np.uint32)
+        pp, pe, ep = _keep_namespaces(b, unit_names, set(namespaces), (pp, pe, ep))
     grouping = _Grouping(unit_names, b_classes, pp, pe, ep)
-    explainer = _Explainer(sides, b_classes)
+    changes = _flow_changes(grouping, table, _Explainer(sides, b_classes), b_classes)
+    return ClusterDiff(
+        granularity,
+        tuple(changes),
+        tuple(a.endpoints[n] for n in sorted(set(a.unit_classes) - set(b.unit_classes))),
+        tuple(b.endpoints[n] for n in sorted(set(b.unit_classes) - set(a.unit_classes))),
+        tuple(policy_changes(before, after)),
+        tuple(namespace_changes(before, after)),
+        tuple(b.endpoints[n] for n in both),
+    )
+
+
+Signature = tuple[tuple[int, ...], tuple[int, ...]]
+"""The classes of an endpoint in BEFORE, and in AFTER."""
+
+
+def _joint_units(
+    b: _SideState, a: _SideState, both: list[str]
+) -> tuple[list[Signature], list[list[str]]]:
+    """Endpoints on both sides grouped by their classes on each side: a group's endpoints
+    behave alike in both clusters, so one row and column of the matrices stands for them."""
+    grouped: dict[Signature, list[str]] = {}
+    for name in both:
+        signature = (tuple(sorted(b.unit_classes[name])), tuple(sorted(a.unit_classes[name])))
+        grouped.setdefault(signature, []).append(name)
+    return list(grouped), list(grouped.values())
+
+
+def _changed_cells(
+    b: _SideState, a: _SideState, signatures: list[Signature], table: _ChangeTable
+) -> tuple[IdArray, IdArray, IdArray]:
+    """Change ids (unit x unit, unit x atom, atom x unit) of the two sides' matrices."""
+    b_ids = unit_id_matrices(b.matrix, [s[0] for s in signatures])
+    a_ids = unit_id_matrices(a.matrix, [s[1] for s in signatures])
+    pp, pe, ep = (
+        table.compare(old, new, b.matrix.table, a.matrix.table)
+        for old, new in zip(b_ids, a_ids, strict=True)
+    )
+    return pp, pe, ep
+
+
+def _keep_namespaces(
+    b: _SideState,
+    unit_names: list[list[str]],
+    wanted: set[str],
+    cells: tuple[IdArray, IdArray, IdArray],
+) -> tuple[IdArray, IdArray, IdArray]:
+    """The cells with an end in the namespaces wanted; the others cleared."""
+    pp, pe, ep = cells
+    inside = np.array(
+        [any(b.endpoints[n].namespace in wanted for n in names) for names in unit_names],
+        dtype=bool,
+    )
+    return (
+        np.where(inside[:, None] | inside[None, :], pp, 0).astype(np.uint32),
+        np.where(inside[:, None], pe, 0).astype(np.uint32),
+        np.where(inside[None, :], ep, 0).astype(np.uint32),
+    )
+
+
+def _flow_changes(
+    grouping: _Grouping, table: _ChangeTable, explainer: _Explainer, classes: EndpointClasses
+) -> list[FlowChange]:
+    """Each group of changed cells with its ports and its explained representative flows."""
     changes = []
     for src, src_addr, dst, dst_addr, change_id in grouping.changes():
         added_mask, removed_mask = table.pairs[change_id]
-        added = b_classes.port_atoms.to_portset(added_mask)
-        removed = b_classes.port_atoms.to_portset(removed_mask)
+        added = classes.port_atoms.to_portset(added_mask)
+        removed = classes.port_atoms.to_portset(removed_mask)
         flow = (src, src_addr, dst, dst_addr)
         opened_by = explainer.explain(*flow, added) if added else None
         closed_by = explainer.explain(*flow, removed) if removed else None
         changes.append(FlowChange(*flow, added, removed, opened_by, closed_by))
     changes.sort(key=_change_order)
-    only_b = sorted(set(b.unit_classes) - set(a.unit_classes))
-    only_a = sorted(set(a.unit_classes) - set(b.unit_classes))
-    return ClusterDiff(
-        granularity,
-        tuple(changes),
-        tuple(a.endpoints[n] for n in only_a),
-        tuple(b.endpoints[n] for n in only_b),
-        tuple(policy_changes(before, after)),
-        tuple(namespace_changes(before, after)),
-        tuple(b.endpoints[n] for n in both),
-    )
+    return changes
 
 
 def _change_order(change: FlowChange) -> tuple[Any, ...]:
