@@ -11,6 +11,7 @@ import pytest
 
 from netfence.cli import main as cli_main
 from tests.analyses.builders import deployment, manifests, match, namespace, policy, port
+from tests.sources.test_git_tree import require_git
 
 BASE = [namespace("shop"), namespace("data"), deployment("shop", "frontend"),
         deployment("data", "db")]  # fmt: skip
@@ -73,6 +74,7 @@ def test_a_bad_forbid_spec_is_a_usage_error(tmp_path, capsys, spec):
 
 def test_git_revision_against_the_working_tree(tmp_path, capsys, monkeypatch):
     """git:REV:PATH reads the committed tree: the working tree's change shows as the diff."""
+    require_git()
     run = lambda *a: subprocess.run(  # noqa: E731
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *a],
         cwd=tmp_path, check=True, capture_output=True,

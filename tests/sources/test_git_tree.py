@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +18,20 @@ kind: NetworkPolicy
 metadata: {name: NAME, namespace: shop}
 spec: {podSelector: {}}
 """
+
+
+def require_git() -> None:
+    """Skip without git locally; under CI (``CI`` set) a missing git is a failure."""
+    if shutil.which("git") is not None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("git is not installed; CI is set, so this is a failure, not a skip")
+    pytest.skip("git is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _needs_git() -> None:
+    require_git()
 
 
 def _git(repo: Path, *args: str) -> str:
