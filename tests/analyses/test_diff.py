@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -350,3 +351,43 @@ def test_one_policy_changed_on_the_same_pods(a: str, data: st.DataObject):
         before, policies=before.policies[:drop] + before.policies[drop + 1 :]
     )
     _check_properties(before, after)
+
+
+def _as_deployments(text: str) -> str:
+    """The same cluster with every Pod written as a Deployment of its pod template."""
+    docs = list(yaml.safe_load_all(text))
+    for i, doc in enumerate(docs):
+        if doc.get("kind") == "Pod":
+            meta = doc["metadata"]
+            docs[i] = {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+                "spec": {
+                    "selector": {"matchLabels": meta["labels"]},
+                    "template": {"metadata": {"labels": meta["labels"]}, "spec": doc["spec"]},
+                },
+            }
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters(), clusters())
+def test_workload_diff_is_the_difference_of_two_workload_maps(a: str, b: str):
+    """Property at workload granularity (pod templates): the diff is the difference of the two
+    workload maps, a workload to itself included (its replicas reach each other)."""
+    before = load_cluster_from_text(_as_deployments(a))
+    after = load_cluster_from_text(_as_deployments(b))
+    names = {p.endpoint_name for p in before.pods} & {p.endpoint_name for p in after.pods}
+
+    def pairs(c: Cluster) -> dict[tuple[str, str], PortSet]:
+        found = connectivity_map(c, Granularity.WORKLOAD).pairs().items()
+        return {k: v for k, v in found if k[0] in names and k[1] in names}
+
+    old, new = pairs(before), pairs(after)
+    expected = {}
+    for pair in set(old) | set(new):
+        was, now = old.get(pair, PortSet.none()), new.get(pair, PortSet.none())
+        if was != now:
+            expected[pair] = (now - was, was - now)
+    assert diff_clusters(before, after).pairs() == expected
