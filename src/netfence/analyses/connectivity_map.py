@@ -139,18 +139,24 @@ def _meet_rows(
 def _unit_matrices(
     matrix: ConnectivityMatrix, units: _Units
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """pod-unit x pod-unit, pod-unit x atom and atom x pod-unit id matrices.
+    return unit_id_matrices(matrix, units.classes)
+
+
+def unit_id_matrices(
+    matrix: ConnectivityMatrix, groups: list[tuple[int, ...]]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """unit x unit, unit x atom and atom x unit id matrices, a unit being the classes of
+    ``groups[u]`` (ids into ``matrix.table``).
 
     A unit whose pods fall into several classes gets what all of them are allowed.
     """
-    if all(len(sig) == 1 for sig in units.classes):
-        first = np.array([sig[0] for sig in units.classes], dtype=np.int64)
+    if all(len(sig) == 1 for sig in groups):
+        first = np.array([sig[0] for sig in groups], dtype=np.int64)
         return (
             matrix.pod_to_pod[np.ix_(first, first)],
             matrix.pod_to_ext[first],
             matrix.ext_to_pod[:, first],
         )
-    groups = units.classes
     rows = _meet_rows(matrix, matrix.pod_to_pod, groups)
     pp = _meet_rows(matrix, np.ascontiguousarray(rows.T), groups).T
     pe = _meet_rows(matrix, matrix.pod_to_ext, groups)

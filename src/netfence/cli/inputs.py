@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -147,13 +147,32 @@ def read_cluster(
     command reads them (``scan``), else named under ``verbose``. Other files without a
     Kubernetes object are warned about.
     """
-    counter = _Counter(progress)
     set_aside: list[str] = []
     documents = load_documents(paths, set_aside=set_aside)
+    return read_cluster_from(
+        documents, set_aside, lambda: _inputs_named(paths), strict=strict, verbose=verbose,
+        progress=progress, found=found,
+    )  # fmt: skip
+
+
+def read_cluster_from(
+    documents: Iterable[Document],
+    set_aside: list[str],
+    named: Callable[[], str],
+    *,
+    strict: bool,
+    verbose: bool,
+    progress: Progress | None = None,
+    found: FoundInputs | None = None,
+) -> Cluster:
+    """:func:`read_cluster` for documents of any source (a git revision's tree): the files
+    the source set aside are added to ``set_aside`` as the documents are read; ``named``
+    gives the inputs' name for the error of no Kubernetes object."""
+    counter = _Counter(progress)
     cluster = cluster_from_documents(counter.counted(documents), strict)
     _sort_set_aside(set_aside, found, verbose)
     if counter.objects == 0:
-        raise InputError(f"{_inputs_named(paths)}: no Kubernetes objects (apiVersion/kind) found")
+        raise InputError(f"{named()}: no Kubernetes objects (apiVersion/kind) found")
     _report_skipped(cluster, verbose)
     return cluster
 

@@ -22,6 +22,7 @@ from netfence.analyses.connectivity_map import Granularity
 from netfence.cli.assertions import add_test_parser, run_test
 from netfence.cli.completion import Shell, add_completion_parser, completion_script
 from netfence.cli.connectivity import run_connectivity
+from netfence.cli.diff import add_diff_parser, run_diff
 from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
 from netfence.cli.explain import add_explain_arguments, run_explain
 from netfence.cli.firewall import add_firewall_parser, run_firewall
@@ -107,6 +108,7 @@ def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
     _add_inputs(explain)
     add_explain_arguments(explain)
+    add_diff_parser(commands)
     add_endpoints_parser(commands)
     add_firewall_parser(commands)
     add_ipplan_parser(commands)
@@ -134,6 +136,8 @@ def _run(args: argparse.Namespace) -> tuple[str, int]:
             return run_scan(args, progress)
         if args.command == "explain":
             return run_explain(args, progress)
+        if args.command == "diff":
+            return run_diff(args, progress)
         if args.command == "firewall":
             return run_firewall(args, progress)
         if args.command == "ipplan":

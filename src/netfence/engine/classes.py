@@ -8,6 +8,8 @@ resolves to on the pod.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +22,7 @@ from netfence.model.calico_selector import Selector
 from netfence.model.cluster import Cluster
 from netfence.model.selectors import LabelSelector
 from netfence.policy.registry import collect_facts
-from netfence.policy.space import NamedPort
+from netfence.policy.space import Facts, NamedPort
 from netfence.sets.atoms import IPAtoms, PortAtoms
 
 
@@ -58,6 +60,14 @@ class EndpointClasses:
         """Number of pod classes."""
         return len(self.members)
 
+    @functools.cached_property
+    def class_of_pod(self) -> npt.NDArray[np.int64]:
+        """The class of each pod (by index in ``cluster.pods``), computed once."""
+        found = np.empty(len(self.cluster.pods), dtype=np.int64)
+        for c, members in enumerate(self.members):
+            found[members] = c
+        return found
+
     def calico_selector_mask(self, selector: Selector) -> npt.NDArray[np.bool_]:
         """Which classes' Calico endpoint labels match ``selector``."""
         if self.calico_labels is None or self.class_calico_labels is None:
@@ -92,15 +102,38 @@ def _distinct(
 
 def build_classes(cluster: Cluster) -> EndpointClasses:
     """Partition the cluster's pods into classes and atomize ports and addresses."""
-    pods = cluster.pods
-    namespaces = list(cluster.namespaces)
-    ns_index = {name: i for i, name in enumerate(namespaces)}
-    facts = collect_facts(cluster)
-    ip_atoms = IPAtoms(facts.addresses)
-    spans = facts.spans
+    return build_joint_classes([cluster])[0]
 
-    # Distinct label sets, then which of the policies' selectors each matches.
-    pod_label_ids, distinct_labels = _distinct([tuple(sorted(p.labels.items())) for p in pods])
+
+@dataclass
+class _SideView:
+    """One cluster's view of the pods: label sets and what its selectors make of them."""
+
+    cluster: Cluster
+    label_ids: npt.NDArray[np.int32]
+    index: LabelIndex
+    label_group: npt.NDArray[np.int64]
+    calico_index: LabelIndex | None
+    calico_ids: npt.NDArray[np.int32]
+    calico_group: npt.NDArray[np.int64]
+
+    def key(self, i: int, named_list: list[NamedPort]) -> tuple[object, ...]:
+        """What tells pod ``i`` apart in this cluster (its addresses excepted)."""
+        pod = self.cluster.pods[i]
+        calico = self.calico_index is not None
+        return (
+            pod.namespace,
+            int(self.label_group[self.label_ids[i]]),
+            int(self.calico_group[self.calico_ids[i]]) if calico else 0,
+            pod.service_account if calico else "",
+            pod.host_network,
+            tuple(pod.named_port(name, proto) for name, proto in named_list),
+        )
+
+
+def _side_view(cluster: Cluster, facts: Facts) -> _SideView:
+    pods = cluster.pods
+    label_ids, distinct_labels = _distinct([tuple(sorted(p.labels.items())) for p in pods])
     index = LabelIndex(distinct_labels)
     label_group = _signature_groups(index, [index.select(s) for s in facts.pod_selectors])
     calico_index: LabelIndex | None = None
@@ -117,6 +150,31 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
         calico_group = _signature_groups(
             calico_index, [evaluate(s, calico_index) for s in facts.calico_selectors]
         )
+    return _SideView(cluster, label_ids, index, label_group, calico_index, calico_ids, calico_group)
+
+
+def build_joint_classes(clusters: Sequence[Cluster]) -> list[EndpointClasses]:
+    """Classes and atoms that every one of several clusters' policies can be compiled against.
+
+    The clusters must list the same pods in the same order (``pods[i]`` is one endpoint seen
+    by each cluster, its labels possibly different) and the same namespaces. The facts of
+    every cluster's policies are merged, so the address and port atoms are shared; a class
+    is a set of pods no cluster tells apart. The result has one ``EndpointClasses`` per
+    cluster, with the same members, atoms and namespaces, so matrices computed from them can
+    be compared cell by cell.
+    """
+    first = clusters[0]
+    pods = first.pods
+    if any(len(c.pods) != len(pods) for c in clusters):
+        raise ValueError("joint classes need the same pods in every cluster")
+    namespaces = list(first.namespaces)
+    ns_index = {name: i for i, name in enumerate(namespaces)}
+    facts = Facts()
+    for cluster in clusters:
+        facts.merge(collect_facts(cluster))
+    ip_atoms = IPAtoms(facts.addresses)
+    spans = facts.spans
+    views = [_side_view(cluster, facts) for cluster in clusters]
 
     named_list = list(facts.named_ports)
     keys: dict[tuple[object, ...], int] = {}
@@ -125,16 +183,7 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
     class_ip: list[frozenset[int]] = []
     for i, pod in enumerate(pods):
         atoms = frozenset(ip_atoms.atom_of(ip) for ip in pod.ips)
-        resolved = tuple(pod.named_port(name, proto) for name, proto in named_list)
-        key = (
-            pod.namespace,
-            int(label_group[pod_label_ids[i]]),
-            int(calico_group[calico_ids[i]]) if calico_index is not None else 0,
-            pod.service_account if calico_index is not None else "",
-            pod.host_network,
-            atoms,
-            resolved,
-        )
+        key = (atoms, *(view.key(i, named_list) for view in views))
         cls = keys.get(key)
         if cls is None:
             cls = keys[key] = len(members)
@@ -143,22 +192,36 @@ def build_classes(cluster: Cluster) -> EndpointClasses:
             class_ip.append(atoms)
         members[cls].append(i)
 
-    named: dict[NamedPort, npt.NDArray[np.int32]] = {}
-    for name, proto in named_list:
-        numbers = [pods[r].named_port(name, proto) for r in representatives]
-        named[(name, proto)] = np.array([-1 if n is None else n for n in numbers], dtype=np.int32)
-        spans.extend((proto, n, n) for n in numbers if n is not None)
-    return EndpointClasses(
-        cluster=cluster,
-        namespaces=namespaces,
-        members=members,
-        class_ns=np.array([ns_index[pods[r].namespace] for r in representatives], dtype=np.int32),
-        class_labels=pod_label_ids[representatives] if representatives else np.zeros(0, np.int32),
-        labels=index,
-        class_ip_atoms=class_ip,
-        named=named,
-        ip_atoms=ip_atoms,
-        port_atoms=PortAtoms.collect(spans),
-        calico_labels=calico_index,
-        class_calico_labels=calico_ids[representatives] if calico_index is not None else None,
-    )
+    named_per_view: list[dict[NamedPort, npt.NDArray[np.int32]]] = []
+    for view in views:
+        named: dict[NamedPort, npt.NDArray[np.int32]] = {}
+        for name, proto in named_list:
+            numbers = [view.cluster.pods[r].named_port(name, proto) for r in representatives]
+            named[(name, proto)] = np.array(
+                [-1 if n is None else n for n in numbers], dtype=np.int32
+            )
+            spans.extend((proto, n, n) for n in numbers if n is not None)
+        named_per_view.append(named)
+    port_atoms = PortAtoms.collect(spans)
+    class_ns = np.array([ns_index[pods[r].namespace] for r in representatives], dtype=np.int32)
+    return [
+        EndpointClasses(
+            cluster=view.cluster,
+            namespaces=namespaces,
+            members=members,
+            class_ns=class_ns,
+            class_labels=view.label_ids[representatives]
+            if representatives
+            else np.zeros(0, np.int32),
+            labels=view.index,
+            class_ip_atoms=class_ip,
+            named=named,
+            ip_atoms=ip_atoms,
+            port_atoms=port_atoms,
+            calico_labels=view.calico_index,
+            class_calico_labels=view.calico_ids[representatives]
+            if view.calico_index is not None
+            else None,
+        )
+        for view, named in zip(views, named_per_view, strict=True)
+    ]

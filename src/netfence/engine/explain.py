@@ -204,11 +204,11 @@ def explain_endpoints(
     compiled: CompiledPolicies,
     src: FlowEndpoint,
     dst: FlowEndpoint,
-    asked: tuple[str, int] | None,
+    asked: tuple[str, int] | None = None,
 ) -> FlowExplanation:
-    """Explain the flow between two resolved endpoints (on one port, or every port when
-    ``asked`` is None) with classes and tiers already built: many flows of one cluster are
-    explained without compiling its policies again."""
+    """Explain a flow between resolved endpoints over classes already built and compiled
+    (``classes.cluster`` is the cluster the endpoints' pod indices refer to), so that many
+    flows, or the two sides of a diff, share one compilation."""
     space = _Space(classes, compiled, asked)
     egress = space.direction(Direction.EGRESS, src, dst)
     ingress = space.direction(Direction.INGRESS, dst, src)
@@ -229,9 +229,7 @@ class _Space:
     ) -> None:
         self.classes = classes
         self.compiled = compiled
-        self.class_of_pod = np.empty(len(classes.cluster.pods), dtype=np.int64)
-        for c, members in enumerate(classes.members):
-            self.class_of_pod[members] = c
+        self.class_of_pod = classes.class_of_pod
         atoms = classes.port_atoms
         if asked is None:
             self.asked = PortSet.all()
