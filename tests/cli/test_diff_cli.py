@@ -96,6 +96,39 @@ def test_git_revision_against_the_working_tree(tmp_path, capsys, monkeypatch):
     assert "BEFORE: git:no-such-rev:deploy: no revision 'no-such-rev'" in err
 
 
+def test_netfence_s_own_files_in_a_git_tree_are_recognized_not_warned_about(
+    tmp_path, capsys, monkeypatch
+):
+    """A directory's netfence inputs (a firewall export, an address plan) are set aside as they
+    are from disk: recognized from the tree's text, not reported as files without objects."""
+    require_git()
+    run = lambda *a: subprocess.run(  # noqa: E731
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *a],
+        cwd=tmp_path, check=True, capture_output=True,
+    )  # fmt: skip
+    run("init", "-q")
+    example = Path(__file__).resolve().parents[2] / "examples" / "arc-cluster"
+    _write(tmp_path / "deploy", *BASE, CLOSED)
+    (tmp_path / "deploy" / "nsg.json").write_text((example / "firewall" / "nsg.json").read_text())
+    plan = (example / "plan" / "address-plan.yaml").read_text()
+    (tmp_path / "deploy" / "address-plan.yaml").write_text(plan)
+    (tmp_path / "deploy" / "notes.yaml").write_text("just: notes\n")
+    run("add", "-A")
+    run("commit", "-q", "-m", "base")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "git:HEAD:deploy", "deploy", "-v")
+    assert code == 0
+    assert "HEAD:deploy/nsg.json: nsg export, not a manifest" in err
+    assert "HEAD:deploy/address-plan.yaml: netfence input (address plan)" in err
+    warned = [line for line in err.splitlines() if "no Kubernetes object" in line]
+    assert warned == [
+        "netfence: warning: HEAD:deploy/notes.yaml: no Kubernetes object (apiVersion/kind) in"
+        " it; skipped",
+        "netfence: warning: deploy/notes.yaml: no Kubernetes object (apiVersion/kind) in it;"
+        " skipped",
+    ]
+
+
 def test_one_side_from_stdin(tmp_path, capsys, monkeypatch):
     """'-' reads one side from standard input; both from it is a usage error."""
     after = _write(tmp_path / "b", *BASE, OPEN_5432)

@@ -78,8 +78,11 @@ def resolve_cluster(spec: ClusterSpec, args: argparse.Namespace, progress: Progr
     options = {"strict": args.strict, "verbose": args.verbose, "progress": progress}
     if spec.kind is SpecKind.GIT:
         set_aside: list[str] = []
-        documents = git_documents(spec.text, set_aside)
-        return read_cluster_from(documents, set_aside, lambda: spec.text, **options)
+        contents: dict[str, str] = {}
+        documents = git_documents(spec.text, set_aside, contents=contents)
+        return read_cluster_from(
+            documents, set_aside, lambda: spec.text, contents=contents, **options
+        )
     return read_cluster([spec.text], **options)
 
 

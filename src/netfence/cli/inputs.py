@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from netfence.analyses.firewall.inputs import firewall_kind_of
+from netfence.analyses.firewall.inputs import firewall_kind_of, firewall_text_kind
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError, QueryError
 from netfence.model.cluster import Cluster
 from netfence.report.printable import printable
-from netfence.sources.file_kinds import NetfenceFileKind, netfence_file_kind
+from netfence.sources.file_kinds import NetfenceFileKind, netfence_file_kind, netfence_text_kind
 from netfence.sources.live import LiveOptions, read_live
 from netfence.sources.manifests import cluster_from_documents, iter_input_files, load_documents
 from netfence.sources.yamldocs import Document
@@ -164,34 +164,40 @@ def read_cluster_from(
     verbose: bool,
     progress: Progress | None = None,
     found: FoundInputs | None = None,
+    contents: Mapping[str, str] | None = None,
 ) -> Cluster:
     """:func:`read_cluster` for documents of any source (a git revision's tree): the files
     the source set aside are added to ``set_aside`` as the documents are read; ``named``
-    gives the inputs' name for the error of no Kubernetes object."""
+    gives the inputs' name for the error of no Kubernetes object. ``contents`` holds the text
+    of set-aside files that are not on disk (a git tree's), by name."""
     counter = _Counter(progress)
     cluster = cluster_from_documents(counter.counted(documents), strict)
-    _sort_set_aside(set_aside, found, verbose)
+    _sort_set_aside(set_aside, found, verbose, contents or {})
     if counter.objects == 0:
         raise InputError(f"{named()}: no Kubernetes objects (apiVersion/kind) found")
     _report_skipped(cluster, verbose)
     return cluster
 
 
-def _sort_set_aside(files: list[str], found: FoundInputs | None, verbose: bool) -> None:
-    """Say what the files without a Kubernetes object are, or hand on netfence's own inputs."""
+def _sort_set_aside(
+    files: list[str], found: FoundInputs | None, verbose: bool, contents: Mapping[str, str]
+) -> None:
+    """Say what the files without a Kubernetes object are, or hand on netfence's own inputs
+    (recognized from ``contents`` for a file not on disk)."""
     for name in files:
-        kind = firewall_kind_of(name)
+        text = contents.get(name)
+        kind = firewall_kind_of(name) if text is None else firewall_text_kind(text, name)
         if kind is not None:
             if found is not None:
                 found.firewalls.append(name)
             elif verbose:
                 print(
-                    f"netfence: {printable(name)}: a {kind.value} export, not a manifest (scan"
+                    f"netfence: {printable(name)}: {kind.value} export, not a manifest (scan"
                     " and firewall check read it)",
                     file=sys.stderr,
                 )
             continue
-        own = netfence_file_kind(name)
+        own = netfence_file_kind(name) if text is None else netfence_text_kind(text, name)
         if own is None:
             print(
                 f"netfence: warning: {printable(name)}: no Kubernetes object (apiVersion/kind)"

@@ -73,8 +73,16 @@ def recognized_kind(path: str) -> FirewallKind | None:
     exports beside them from stray files."""
     try:
         text = read_export_text(path)
-        root = _json_root(text, path)
     except (InputError, OSError):
+        return None
+    return recognized_text_kind(text, path)
+
+
+def recognized_text_kind(text: str, name: str) -> FirewallKind | None:
+    """:func:`recognized_kind` of a file's text already read (from a git tree)."""
+    try:
+        root = _json_root(text, name)
+    except InputError:
         return None
     for language in FIREWALL_LANGUAGES:
         if language.recognizes(text, root):

@@ -57,7 +57,15 @@ def netfence_file_kind(path: str) -> NetfenceFileKind | None:
     """The kind of the file at ``path`` by its first document; None when it is none of
     netfence's or does not parse (its reader then says why, when it is given by name)."""
     try:
-        for document in iter_text(read_export_text(path), path):
+        return netfence_text_kind(read_export_text(path), path)
+    except InputError:
+        return None
+
+
+def netfence_text_kind(text: str, name: str) -> NetfenceFileKind | None:
+    """:func:`netfence_file_kind` of a file's text already read (from a git tree)."""
+    try:
+        for document in iter_text(text, name):
             return kind_of_body(document.body)
     except InputError:
         return None

@@ -145,21 +145,28 @@ def _blobs(entries: list[_Entry], text: str, cwd: str | None) -> Iterator[tuple[
 
 
 def git_documents(
-    text: str, set_aside: list[str] | None = None, cwd: str | None = None
+    text: str,
+    set_aside: list[str] | None = None,
+    cwd: str | None = None,
+    contents: dict[str, str] | None = None,
 ) -> Iterator[Document]:
     """Every document of a ``git:REV:PATH`` input, as the file reader yields them.
 
     ``cwd`` is the directory whose repository is read (the current one by default). In a
     directory, a file with no Kubernetes-shaped document is added to ``set_aside`` (when
-    given) or skipped; a file named alone is always read.
+    given), its text to ``contents`` (the file is not on disk for anyone to read again), or
+    skipped; a file named alone is always read.
     """
     spec = parse_git_spec(text)
     entries, in_directory = _entries(spec, text, cwd)
     for name, data in _blobs(entries, text, cwd):
-        documents = list(iter_text(decode_utf8(data, name), name))
+        decoded = decode_utf8(data, name)
+        documents = list(iter_text(decoded, name))
         if in_directory and not any(_kubernetes_shaped(d) for d in documents):
             if documents and set_aside is not None:
                 set_aside.append(name)
+                if contents is not None:
+                    contents[name] = decoded
             continue
         yield from documents
 

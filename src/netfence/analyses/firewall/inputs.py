@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netfence.model.firewall import FirewallKind, FirewallLayer
-from netfence.policy.firewall_registry import read_firewalls, recognized_kind
+from netfence.policy.firewall_registry import (
+    read_firewalls,
+    recognized_kind,
+    recognized_text_kind,
+)
 from netfence.policy.interface import FirewallContext
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sources.service_tags import read_service_tags
@@ -35,3 +39,8 @@ def read_firewall_layers(
 def firewall_kind_of(path: str) -> FirewallKind | None:
     """The firewall language of ``path`` when it is an export netfence recognizes."""
     return recognized_kind(path)
+
+
+def firewall_text_kind(text: str, name: str) -> FirewallKind | None:
+    """:func:`firewall_kind_of` of a file's text already read (from a git tree)."""
+    return recognized_text_kind(text, name)
