@@ -224,6 +224,11 @@ def test_rbac_refuses_a_malformed_subject(capsys, value):
             ["explain", "a/b", "c/d", "--strict", "x.yaml"],
         ),
         (["scan", "--live"], ["scan", "--live"]),
+        (["diff", "deploy"], ["diff", "deploy", "--live"]),
+        (["diff", "git:HEAD:deploy", "deploy"], ["diff", "git:HEAD:deploy", "deploy"]),
+        (["test", "spec.yaml"], ["test", "spec.yaml", "--live"]),
+        (["test", "spec.yaml", "deploy"], ["test", "spec.yaml", "deploy"]),
+        (["test", "--init"], ["test", "--init", "--live"]),
         (["rbac"], ["rbac"]),
         (["checks"], ["checks"]),
         (["--help"], ["--help"]),
@@ -327,3 +332,77 @@ def test_cluster_paths_and_live_are_not_both_given(capsys):
     code, _, err = run(capsys, "ipplan", "check", plan, "--cluster", "x.yaml", "--live")
     assert code == 2
     assert err == "netfence: error: give --cluster PATH or --live, not both\n"
+
+
+OPEN_SHOP = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: debug-open, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{}]
+"""
+
+
+def test_diff_live_says_what_applying_the_policies_would_change(api, capsys, tmp_path):
+    """diff --live AFTER: BEFORE is the running cluster, AFTER is it with AFTER's policies
+    applied (kubectl apply: same kind, namespace and name replaced, new ones added). Applying
+    a policy that opens shop to every source opens flows into shop only, and it is named."""
+    change = tmp_path / "open.yaml"
+    change.write_text(OPEN_SHOP)
+    code, out, err = run(
+        capsys, "diff", "--live", "--kubeconfig", api.kubeconfig, str(change), "-o", "json",
+        "--fail-on-added",
+    )  # fmt: skip
+    assert code == 1, err
+    document = json.loads(out)
+    assert document["summary"]["opened"] > 0 and document["summary"]["closed"] == 0
+    assert document["summary"]["endpoints_added"] == document["summary"]["endpoints_removed"] == 0
+    for change_entry in document["changes"]:
+        assert all(name.startswith("shop/") for name in change_entry["dst"])
+    assert "/api/v1/secrets" not in api.paths_asked()
+
+
+def test_diff_live_of_the_live_cluster_s_own_policies_changes_nothing(api, capsys):
+    """Applying the policies the cluster already has (the example's own files) opens and
+    closes nothing: replacing an object by its equal is no change."""
+    policies = [name for name in INPUTS if "/policies/" in name]
+    code, out, err = run(
+        capsys, "diff", "--live", "--kubeconfig", api.kubeconfig, *policies[:1], "-o", "json"
+    )
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary["opened"] == summary["closed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["diff", "--live", "a", "b"], "with --live give AFTER only"),
+        (["diff", "a"], "give BEFORE and AFTER (or --live and AFTER)"),
+        (["diff", "a", "b", "--context", "x"], "--context is an option of the live source"),
+    ],
+)
+def test_diff_sides_with_and_without_live(capsys, argv, message):
+    """diff: BEFORE and AFTER, or --live and AFTER; one-line usage errors otherwise."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_test_live_checks_the_assertions_on_the_running_cluster(api, capsys):
+    """test SPEC --live: the example's assertions get the verdicts on the cluster the API
+    server serves that they get on the same objects as files (the extras' admin policies
+    make some fail on both)."""
+    spec = str(ROOT / "examples/arc-cluster/tests/connectivity-tests.yaml")
+    code, out, err = run(capsys, "test", spec, "--live", "--kubeconfig", api.kubeconfig)
+    files_code, files_out, _ = run(capsys, "test", spec, *INPUTS)
+    assert code == files_code == 1, err
+    verdicts = [line.split(":")[0] for line in out.splitlines() if line[:4] in ("PASS", "FAIL")]
+    assert verdicts == [
+        line.split(":")[0] for line in files_out.splitlines() if line[:4] in ("PASS", "FAIL")
+    ]
+    assert out.splitlines()[-1] == files_out.splitlines()[-1] == "6 passed, 3 failed, 0 errors"
+    code, _, err = run(capsys, "test", spec, "deploy", "--live", "--kubeconfig", api.kubeconfig)
+    assert code == 2 and "not both" in err

@@ -18,11 +18,13 @@ from typing import Any, Final
 from netfence.analyses.assertions import AssertionReport, evaluate_assertions
 from netfence.analyses.assertions_init import FlowPattern, initial_assertions
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
-from netfence.cli.inputs import read_cluster
+from netfence.cli.inputs import live_options, read_cluster, read_live_cluster, refuse_live_only
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.scan import STRICT_HELP
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import OutputError, QueryError
+from netfence.model.cluster import Cluster
 from netfence.model.connectivity_tests import (
     Assertion,
     AssertionEnd,
@@ -67,10 +69,10 @@ def add_test_parser(commands: Any) -> None:
     )
     test.add_argument(
         "inputs",
-        nargs="+",
+        nargs="*",
         metavar="SPEC PATH",
         help="the spec file, then manifest files or directories ('-' for stdin); with"
-        " --init, manifests only",
+        " --init, manifests only; with --live, no PATH",
     )
     test.add_argument(
         "-o",
@@ -109,6 +111,22 @@ def add_test_parser(commands: Any) -> None:
     add_verbose_option(test)
     test.add_argument("--strict", action="store_true", help=STRICT_HELP)
     add_color_option(test)
+    add_live_options(test)
+
+
+def _cluster(args: argparse.Namespace, paths: list[str], progress: Progress | None) -> Cluster:
+    """The manifests at ``paths``, or with ``--live`` the running cluster (every namespace:
+    an assertion's verdict depends on the policies at both ends)."""
+    if not args.live:
+        refuse_live_only(args)
+        if not paths:
+            raise QueryError("test: give at least one manifest PATH (or --live)")
+        return read_cluster(paths, strict=args.strict, verbose=args.verbose, progress=progress)
+    if paths:
+        raise QueryError("test: give manifest PATHs or --live, not both")
+    if args.all_namespaces:
+        raise QueryError("test --live reads every namespace: -A is not needed")
+    return read_live_cluster(live_options(args), verbose=args.verbose, progress=progress)
 
 
 def run_test(args: argparse.Namespace, progress: Progress | None = None) -> tuple[str, int]:
@@ -117,14 +135,12 @@ def run_test(args: argparse.Namespace, progress: Progress | None = None) -> tupl
         return _run_init(args, progress)
     _refuse_init_options(args)
     output = _result_format(args.output)
-    if len(args.inputs) < 2:
-        raise QueryError("test: give the spec file and at least one manifest PATH")
+    if not args.inputs:
+        raise QueryError("test: give the spec file and at least one manifest PATH (or --live)")
     if args.inputs[0] == STDOUT and STDOUT in args.inputs[1:]:
         raise QueryError("test: standard input ('-') can hold the spec or the manifests, not both")
     spec = _selected(read_connectivity_tests(args.inputs[0]), args.namespace)
-    cluster = read_cluster(
-        args.inputs[1:], strict=args.strict, verbose=args.verbose, progress=progress
-    )
+    cluster = _cluster(args, args.inputs[1:], progress)
     if progress is not None:
         progress.stage("checking the assertions")
     report = evaluate_assertions(cluster, spec)
@@ -191,7 +207,7 @@ def _run_init(args: argparse.Namespace, progress: Progress | None) -> tuple[str,
     except ValueError as exc:
         raise QueryError(f"--must-hold {exc}") from None
     target = STDOUT if args.output is None else args.output
-    cluster = read_cluster(args.inputs, strict=args.strict, verbose=args.verbose, progress=progress)
+    cluster = _cluster(args, args.inputs, progress)
     if progress is not None:
         progress.stage("mapping the connections")
     mapped = connectivity_map(cluster, Granularity.WORKLOAD, args.namespace)

@@ -2,8 +2,9 @@
 
 Each side is a *cluster spec*, resolved by :func:`resolve_cluster`: a manifest file or
 directory, ``git:REV:PATH`` (a revision's tree, no checkout), or ``-`` (standard input, one
-side only). A live cluster source can join as one more kind of spec there (the AFTER side
-being the live cluster) without touching the rest of the command.
+side only). With ``--live`` only AFTER is given: BEFORE is the running cluster, and AFTER
+is that cluster with AFTER's policies applied over it (:mod:`netfence.analyses.apply`), so
+the diff says what applying them would open and close.
 
 Exit codes: 0, whatever changed; 1 with ``--fail-on-added`` when a flow was opened, or when
 an opened flow matches a ``--forbid`` rule; 2 for a usage or input error.
@@ -17,10 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from netfence.analyses.apply import apply_policies
 from netfence.analyses.connectivity_map import Granularity
 from netfence.analyses.diff import ClusterDiff, diff_clusters
 from netfence.analyses.diff_forbid import ForbidRule, forbidden, parse_forbid
-from netfence.cli.inputs import read_cluster, read_cluster_from
+from netfence.cli.inputs import (
+    live_options,
+    read_cluster,
+    read_cluster_from,
+    read_live_cluster,
+    refuse_live_only,
+)
+from netfence.cli.live_options import add_live_options
 from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError, QueryError
@@ -42,6 +51,8 @@ DIFF_RENDERERS: Final[dict[str, Renderer]] = {
 }
 """The output formats of ``netfence diff``."""
 
+SIDES: Final = ("BEFORE", "AFTER")
+"""The sides' names in messages."""
 EXIT_CHANGED: Final = 1
 """``--fail-on-added`` and something opened, or a ``--forbid`` rule broken."""
 
@@ -86,6 +97,43 @@ def resolve_cluster(spec: ClusterSpec, args: argparse.Namespace, progress: Progr
     return read_cluster([spec.text], **options)
 
 
+def _sides(args: argparse.Namespace, progress: Progress) -> list[Cluster]:
+    """BEFORE and AFTER as named on the command line."""
+    refuse_live_only(args)
+    if args.before is None or args.after is None:
+        raise QueryError("give BEFORE and AFTER (or --live and AFTER)")
+    specs = [cluster_spec(args.before), cluster_spec(args.after)]
+    if all(s.kind is SpecKind.STDIN for s in specs):
+        raise QueryError("only one side of a diff can be read from standard input ('-')")
+    return [_read_side(side, spec, args, progress) for side, spec in zip(SIDES, specs, strict=True)]
+
+
+def _live_sides(args: argparse.Namespace, progress: Progress) -> list[Cluster]:
+    """The live cluster, and the live cluster with the one side given applied over it."""
+    if args.before is None or args.after is not None:
+        raise QueryError("with --live give AFTER only: BEFORE is the live cluster")
+    if args.all_namespaces:
+        raise QueryError("diff --live reads every namespace: -A is not needed")
+    progress.stage("reading the live cluster")
+    try:
+        live = read_live_cluster(live_options(args), verbose=args.verbose, progress=progress)
+    except InputError as exc:
+        raise InputError(f"BEFORE (live): {exc}") from None
+    change = _read_side("AFTER", cluster_spec(args.before), args, progress)
+    return [live, apply_policies(live, change)]
+
+
+def _read_side(
+    side: str, spec: ClusterSpec, args: argparse.Namespace, progress: Progress
+) -> Cluster:
+    """One side's cluster; an input error says which side it is in."""
+    progress.stage(f"reading {side}")
+    try:
+        return resolve_cluster(spec, args, progress)
+    except InputError as exc:  # which side is wrong, then where in it
+        raise InputError(f"{side}: {exc}") from None
+
+
 def add_diff_parser(commands: Any) -> None:
     """Register ``netfence diff``."""
     diff = commands.add_parser(
@@ -96,8 +144,14 @@ def add_diff_parser(commands: Any) -> None:
         "holding the current directory; REV ends at the first ':'), or '-' for stdin (one "
         "side only).",
     )
-    diff.add_argument("before", metavar="BEFORE", help="the cluster before the change")
-    diff.add_argument("after", metavar="AFTER", help="the cluster after the change")
+    diff.add_argument("before", metavar="BEFORE", nargs="?", help="the cluster before the change")
+    diff.add_argument(
+        "after",
+        metavar="AFTER",
+        nargs="?",
+        help="the cluster after the change (with --live, the only one given: the manifests "
+        "whose policies are applied over the live cluster)",
+    )
     diff.add_argument("-o", "--output", choices=sorted(DIFF_RENDERERS), default="text")
     diff.add_argument(
         "--granularity",
@@ -129,21 +183,13 @@ def add_diff_parser(commands: Any) -> None:
         "--strict", action="store_true", help="unknown fields in manifests are errors"
     )
     add_color_option(diff)
+    add_live_options(diff)
 
 
 def run_diff(args: argparse.Namespace, progress: Progress) -> tuple[str, int]:
     """Read both sides, diff them, render; the exit code per ``--fail-on-added``/``--forbid``."""
     rules: list[ForbidRule] = [parse_forbid(text) for text in args.forbid]
-    specs = [cluster_spec(args.before), cluster_spec(args.after)]
-    if all(s.kind is SpecKind.STDIN for s in specs):
-        raise QueryError("only one side of a diff can be read from standard input ('-')")
-    clusters = []
-    for side, spec in zip(("BEFORE", "AFTER"), specs, strict=True):
-        progress.stage(f"reading {side}")
-        try:
-            clusters.append(resolve_cluster(spec, args, progress))
-        except InputError as exc:  # which side is wrong, then where in it
-            raise InputError(f"{side}: {exc}") from None
+    clusters = _live_sides(args, progress) if args.live else _sides(args, progress)
     progress.stage("comparing")
     diff = diff_clusters(clusters[0], clusters[1], Granularity(args.granularity), args.namespace)
     violations = forbidden(diff, rules)

@@ -66,7 +66,7 @@ def cluster_from_args(
     paths = list(args.paths or ())
     live = bool(getattr(args, "live", False))
     if not live:
-        _refuse_live_only(args)
+        refuse_live_only(args)
         if not paths:
             raise QueryError(
                 "no input: give PATH (manifest files or directories, '-' for stdin) or --live"
@@ -79,20 +79,24 @@ def cluster_from_args(
     if args.all_namespaces and live_namespaces:
         raise QueryError("-A reads every namespace and -n one: give one of them")
     return read_live_cluster(
-        LiveOptions(
-            kubeconfig=args.kubeconfig,
-            context=args.context,
-            namespaces=tuple(dict.fromkeys(live_namespaces)),
-            request_timeout=args.request_timeout,
-            chunk_size=args.chunk_size,
-            strict=args.strict,
-        ),
-        verbose=args.verbose,
-        progress=progress,
+        live_options(args, live_namespaces), verbose=args.verbose, progress=progress
     )
 
 
-def _refuse_live_only(args: argparse.Namespace) -> None:
+def live_options(args: argparse.Namespace, namespaces: Sequence[str] = ()) -> LiveOptions:
+    """The live source's options as the command line gave them (``namespaces``: read the
+    namespaced kinds of these only; empty for all)."""
+    return LiveOptions(
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespaces=tuple(dict.fromkeys(namespaces)),
+        request_timeout=args.request_timeout,
+        chunk_size=args.chunk_size,
+        strict=args.strict,
+    )
+
+
+def refuse_live_only(args: argparse.Namespace) -> None:
     """An error for an option of the live source given without ``--live``."""
     for name in _LIVE_ONLY:
         if getattr(args, name, None):
@@ -108,7 +112,7 @@ def optional_cluster_from_args(
     if getattr(args, "live", False) and args.cluster:
         raise QueryError("give --cluster PATH or --live, not both")
     if not getattr(args, "live", False) and not args.cluster:
-        _refuse_live_only(args)
+        refuse_live_only(args)
         return None
     shaped = argparse.Namespace(**vars(args))
     shaped.paths = list(args.cluster)

@@ -2,12 +2,14 @@
 
 kubectl runs ``kubectl-netfence`` from PATH for ``kubectl netfence ...``. It is the same CLI;
 a command that reads manifests given no PATH reads the current context's cluster instead
-(``--live`` added), so that ``kubectl netfence scan`` and ``kubectl netfence explain a b``
-need nothing more.
+(``--live`` added), so that ``kubectl netfence scan``, ``kubectl netfence explain a b``,
+``kubectl netfence test SPEC`` and ``kubectl netfence diff AFTER`` (what applying AFTER's
+policies would change) need nothing more.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import sys
@@ -32,9 +34,21 @@ def plugin_arguments(argv: Sequence[str]) -> list[str]:
             args = parse_arguments(parser, arguments)
     except SystemExit:  # help, version or a usage error: the CLI says it again, as asked
         return arguments
-    if args.command in READS_MANIFESTS and not args.paths and not args.live:
+    if not getattr(args, "live", True) and _names_no_manifests(args):
         arguments.append("--live")
     return arguments
+
+
+def _names_no_manifests(args: argparse.Namespace) -> bool:
+    """Whether a command that can read the live cluster was given no manifests: no PATH;
+    for ``diff``, only AFTER; for ``test``, only SPEC (none with ``--init``)."""
+    if args.command in READS_MANIFESTS:
+        return not args.paths
+    if args.command == "diff":
+        return args.before is not None and args.after is None
+    if args.command == "test":
+        return len(args.inputs) == (0 if args.init else 1)
+    return False
 
 
 def entry_point() -> NoReturn:
