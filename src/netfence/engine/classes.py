@@ -180,16 +180,19 @@ def build_joint_classes(clusters: Sequence[Cluster]) -> list[EndpointClasses]:
     keys: dict[tuple[object, ...], int] = {}
     members: list[list[int]] = []
     representatives: list[int] = []
-    class_ip: list[frozenset[int]] = []
-    for i, pod in enumerate(pods):
-        atoms = frozenset(ip_atoms.atom_of(ip) for ip in pod.ips)
-        key = (atoms, *(view.key(i, named_list) for view in views))
+    # Each cluster's own addresses of the pod: one pod may have an IP on one side only (a
+    # manifest without status against a running cluster), and ipBlocks see that.
+    class_ip: list[list[frozenset[int]]] = [[] for _ in views]
+    for i in range(len(pods)):
+        atoms = [frozenset(ip_atoms.atom_of(ip) for ip in v.cluster.pods[i].ips) for v in views]
+        key = (*atoms, *(view.key(i, named_list) for view in views))
         cls = keys.get(key)
         if cls is None:
             cls = keys[key] = len(members)
             members.append([])
             representatives.append(i)
-            class_ip.append(atoms)
+            for side, side_atoms in zip(class_ip, atoms, strict=True):
+                side.append(side_atoms)
         members[cls].append(i)
 
     named_per_view: list[dict[NamedPort, npt.NDArray[np.int32]]] = []
@@ -214,7 +217,7 @@ def build_joint_classes(clusters: Sequence[Cluster]) -> list[EndpointClasses]:
             if representatives
             else np.zeros(0, np.int32),
             labels=view.index,
-            class_ip_atoms=class_ip,
+            class_ip_atoms=side_ip,
             named=named,
             ip_atoms=ip_atoms,
             port_atoms=port_atoms,
@@ -223,5 +226,5 @@ def build_joint_classes(clusters: Sequence[Cluster]) -> list[EndpointClasses]:
             if view.calico_index is not None
             else None,
         )
-        for view, named in zip(views, named_per_view, strict=True)
+        for view, named, side_ip in zip(views, named_per_view, class_ip, strict=True)
     ]
