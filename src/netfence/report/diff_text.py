@@ -59,15 +59,20 @@ def origin_text(origin: Origin | None) -> str:
     return f" ({printable(str(origin))})" if origin is not None else ""
 
 
+def _count(count: int, one: str, many: str) -> str:
+    """``1 policy``, ``2 policies``."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def summary_text(diff: ClusterDiff, violations: Sequence[tuple[str, ...]]) -> str:
     """One line: how many opened, closed, forbidden, and what else changed."""
     forbidden = sum(1 for v in violations if v)
     parts = [
         f"{len(diff.opened)} opened",
         f"{len(diff.closed)} closed",
-        f"{len(diff.added_endpoints)} endpoints added",
+        f"{_count(len(diff.added_endpoints), 'endpoint', 'endpoints')} added",
         f"{len(diff.removed_endpoints)} removed",
-        f"{len(diff.policies)} policies changed",
+        f"{_count(len(diff.policies), 'policy', 'policies')} changed",
     ]
     if forbidden:
         parts.insert(0, f"{forbidden} FORBIDDEN")
