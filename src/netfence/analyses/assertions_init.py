@@ -13,45 +13,34 @@ pods are allowed), so the spec written passes against the inputs it was taken fr
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from netfence.analyses.connectivity_map import ConnectivityMap, Granularity, connectivity_map
+from netfence.analyses.flow_patterns import FlowPattern, parse_flow_pattern
+from netfence.errors import QueryError
 from netfence.model.cluster import Cluster
 from netfence.model.connectivity_tests import Expectation, SpecProtocol
 from netfence.sets.ports import PortSet
 
 PORTS_PER_PAIR: Final = 8
 """Single ports up to which a connection gets one assertion per port; beyond, one without."""
-ARROW: Final = "->"
-"""What separates the two globs of a ``--must-hold`` pattern."""
 
 
-@dataclass(frozen=True)
-class FlowPattern:
-    """``SRC->DST``: globs (``fnmatch``, case-sensitive) on the ``ns/name`` of each end."""
-
-    source: str
-    """The glob on the source workload."""
-    destination: str
-    """The glob on the destination workload."""
-
-    @classmethod
-    def parse(cls, text: str) -> FlowPattern:
-        """``shop/*->shop/db``; ValueError when it is not two non-empty globs."""
-        source, arrow, destination = text.partition(ARROW)
-        source, destination = source.strip(), destination.strip()
-        if not arrow or not source or not destination or ARROW in destination:
-            raise ValueError(f"{text!r} is not SRC->DST (globs on ns/name, e.g. shop/*->shop/db)")
-        return cls(source, destination)
-
-    def matches(self, source: str, destination: str) -> bool:
-        """Whether both ends match."""
-        return fnmatch.fnmatchcase(source, self.source) and fnmatch.fnmatchcase(
-            destination, self.destination
+def parse_must_hold(text: str) -> FlowPattern:
+    """A ``--must-hold`` pattern: the flow-pattern language with workload ends and no port
+    (it marks pairs of workloads; their allowed ports are written as the map shows them)."""
+    pattern = parse_flow_pattern(text, "--must-hold")
+    if pattern.src.addresses is not None or pattern.dst.addresses is not None:
+        raise QueryError(
+            f"--must-hold {text!r}: both ends are workloads (ns/name globs), not address blocks"
         )
+    if pattern.port is not None:
+        raise QueryError(
+            f"--must-hold {text!r}: no port: the assertions take the ports the map allows"
+        )
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ def initial_assertions(
     marked = sorted(
         pair
         for pair in allowed
-        if not patterns or any(p.matches(pair[0], pair[1]) for p in patterns)
+        if not patterns or any(p.matches_names(pair[0], pair[1]) for p in patterns)
     )
     out: list[PlannedAssertion] = []
     for src, dst in marked:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from netfence.analyses.assertions import AssertionReport, evaluate_assertions
-from netfence.analyses.assertions_init import FlowPattern, initial_assertions
+from netfence.analyses.assertions_init import initial_assertions, parse_must_hold
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.inputs import live_options, read_cluster, read_live_cluster, refuse_live_only
 from netfence.cli.live_options import add_live_options
@@ -202,10 +202,7 @@ def _namespace(end: AssertionEnd) -> str | None:
 
 
 def _run_init(args: argparse.Namespace, progress: Progress | None) -> tuple[str, int]:
-    try:
-        patterns = [FlowPattern.parse(text) for text in args.must_hold]
-    except ValueError as exc:
-        raise QueryError(f"--must-hold {exc}") from None
+    patterns = [parse_must_hold(text) for text in args.must_hold]
     target = STDOUT if args.output is None else args.output
     cluster = _cluster(args, args.inputs, progress)
     if progress is not None:
