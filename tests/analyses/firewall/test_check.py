@@ -516,3 +516,29 @@ def test_the_other_family_passing_a_one_family_table_is_no_allowance_of_it():
     assert [(f.check.check_id, f.resources[0].name) for f in findings] == [
         ("NF102", "-A FORWARD rule 1")
     ]
+
+
+def test_a_required_names_addresses_are_no_surplus_behind_an_undecidable_rule():
+    """NF102 surplus with a resolver: the addresses a required name resolves to are required,
+    whatever may match before the rule allowing them. An earlier allow with an undecidable
+    source port and an unexpanded tag decides no cell, so the later rule to a.x's addresses
+    on TCP 443 decides them; tags on either rule change nothing for addresses inside it.
+    Without the resolver the same rule allows addresses nothing requires."""
+    fw = layer(
+        rule(ALLOW, tags=("Tag",), source_tags=("SourceTag",), undecidable=("source port",)),
+        rule(
+            ALLOW,
+            to=addresses("10.0.0.16/28"),
+            services=tcp(443),
+            tags=("Tag",),
+            source_tags=("SourceTag",),
+        ),
+        default=ALLOW,
+    )
+    flows = [required(names=["a.x", "*.b.x"]), required(to=addresses("10.0.0.0/28"))]
+    answers = _Answers({"a.x": ["10.0.0.16/28"]})
+    cluster = addresses("10.1.0.0/27")
+    assert not _of(_check([fw], flows, cluster_sources=cluster, resolver=answers), "NF102")
+    (excess,) = _of(_check([fw], flows, cluster_sources=cluster), "NF102")
+    assert excess.evidence["rule"] == "fw: rules[1]"
+    assert "10.0.0.16/28" in excess.message

@@ -117,10 +117,11 @@ class _Context:
         return self.required[sources]
 
     def _resolved_region(self, flow: RequiredFlow, sources: IPRangeSet | None) -> Cells:
-        """The cells of the addresses a flow's exact names resolve to: a layer that matches
-        addresses only (nftables, iptables, an NSG) can allow the name no other way, so
-        allowing them is no surplus. Never part of a shortfall: a flow to a name is not
-        blocked because a rule matching the name misses its bare addresses."""
+        """The cells of the addresses a flow's exact names resolve to: a rule that matches
+        addresses (every rule of nftables, iptables or an NSG; an Azure Firewall network
+        rule) reaches the name only there, so allowing them is no surplus. Never part of a
+        shortfall: a flow to a name is not blocked because a rule matching the name misses
+        its bare addresses."""
         resolver = self.space.resolver
         if resolver is None:
             return np.zeros(self.space.shape, dtype=np.bool_)
