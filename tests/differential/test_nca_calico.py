@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,20 +21,11 @@ from pathlib import Path
 import pytest
 
 from netfence.cli.main import main
+from tests.support.nca import nca_python
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import compare_nca  # noqa: E402  (benchmarks/ is not a package)
-
-
-def _nca_python() -> str:
-    found = os.environ.get("NETFENCE_NCA_PYTHON")
-    if found and Path(found).exists():
-        return found
-    message = "nca 2.1.0 is not installed (set NETFENCE_NCA_PYTHON to its venv's python)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
-    pytest.skip(message)
 
 
 def _netfence(directory: Path) -> dict[tuple[str, str], dict[str, list[tuple[int, int]]]]:
@@ -72,7 +62,7 @@ def _nca(python: str, script: list[str], directory: Path) -> dict:
 )
 def test_every_difference_with_nca_is_explained(tmp_path, pods, policies, seed, calico):
     """Pod-to-pod connectivity agrees with nca on every pair, up to documented causes."""
-    python = _nca_python()
+    python = nca_python()
     cluster = tmp_path / "cluster"
     command = [
         sys.executable,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,21 +23,12 @@ from pathlib import Path
 import pytest
 
 from netfence.cli.main import main
+from tests.support.nca import nca_python
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import compare_nca  # noqa: E402  (benchmarks/ is not a package)
 import diff_bench  # noqa: E402
-
-
-def _nca_python() -> str:
-    found = os.environ.get("NETFENCE_NCA_PYTHON")
-    if found and Path(found).exists():
-        return found
-    message = "nca 2.1.0 is not installed (set NETFENCE_NCA_PYTHON to its venv's python)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
-    pytest.skip(message)
 
 
 def _netfence(before: Path, after: Path):
@@ -72,7 +62,7 @@ def _strip(pair: Path, side: str) -> Path:
 )
 def test_changed_pod_pairs_agree_with_nca_semantic_diff(tmp_path, pods, policies, changed, seed):
     """Added and removed pod pairs agree with nca --semantic_diff, up to documented causes."""
-    python = _nca_python()
+    python = nca_python()
     before, after = diff_bench.make_pair(tmp_path, pods, policies, changed, seed)
     netfence = _netfence(before, after)
     stripped = _netfence(_strip(tmp_path, "before"), _strip(tmp_path, "after"))

@@ -16,18 +16,14 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
-from netfence import _version
 from netfence.analyses.diff import ClusterDiff, FlowChange
 from netfence.model.layers import RuleOrigin
 from netfence.model.origin import origin_line
 from netfence.report.diff_text import endpoints_text
 from netfence.report.printable import json_text
 from netfence.report.sarif import (
-    INFORMATION_URI,
-    SARIF_SCHEMA_URI,
-    SARIF_VERSION,
-    SRCROOT,
     artifact_location,
+    sarif_document,
 )
 
 OPENED: Final = "netfence-diff/opened"
@@ -131,29 +127,7 @@ def diff_sarif_log(diff: ClusterDiff, violations: Sequence[tuple[str, ...]] = ()
     """The SARIF log as a JSON-ready dict."""
     marks = list(violations) or [()] * len(diff.changes)
     results = [_result(c, m) for c, m in zip(diff.changes, marks, strict=True) if c.added]
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "netfence",
-                "version": _version.__version__,
-                "semanticVersion": _version.__version__,
-                "informationUri": INFORMATION_URI,
-                "rules": _RULES,
-            }
-        },
-        "invocations": [{"executionSuccessful": True}],
-        "originalUriBaseIds": {
-            SRCROOT: {
-                "description": {
-                    "text": "The directory netfence ran in; relative input file names are "
-                    "relative to it."
-                }
-            }
-        },
-        "results": results,
-        "columnKind": "unicodeCodePoints",
-    }
-    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+    return sarif_document(_RULES, results)
 
 
 def render_diff_sarif(diff: ClusterDiff, violations: Sequence[tuple[str, ...]] = ()) -> str:
