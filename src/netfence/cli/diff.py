@@ -30,7 +30,12 @@ from netfence.cli.inputs import (
     refuse_live_only,
 )
 from netfence.cli.live_options import add_live_options
-from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
+from netfence.cli.options import (
+    add_color_option,
+    add_granularity_option,
+    add_verbose_option,
+    namespace_name,
+)
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError, QueryError
 from netfence.model.cluster import Cluster
@@ -153,12 +158,7 @@ def add_diff_parser(commands: Any) -> None:
         "whose policies are applied over the live cluster)",
     )
     diff.add_argument("-o", "--output", choices=sorted(DIFF_RENDERERS), default="text")
-    diff.add_argument(
-        "--granularity",
-        choices=[g.value for g in Granularity],
-        default=Granularity.WORKLOAD.value,
-        help="endpoints are workloads (default) or pods",
-    )
+    add_granularity_option(diff)
     diff.add_argument(
         "-n",
         "--namespace",

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from netfence._version import __version__
-from netfence.analyses.connectivity_map import Granularity
 from netfence.cli.assertions import add_test_parser, run_test
 from netfence.cli.completion import Shell, add_completion_parser, completion_script
 from netfence.cli.connectivity import run_connectivity
@@ -29,7 +28,12 @@ from netfence.cli.firewall import add_firewall_parser, run_firewall
 from netfence.cli.firewall_options import add_firewall_input_options
 from netfence.cli.ipplan import add_ipplan_parser, run_ipplan
 from netfence.cli.live_options import add_live_options
-from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
+from netfence.cli.options import (
+    add_color_option,
+    add_granularity_option,
+    add_verbose_option,
+    namespace_name,
+)
 from netfence.cli.privatelink import add_privatelink_parser, run_privatelink
 from netfence.cli.rbac import add_rbac_parser, run_rbac
 from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
@@ -84,12 +88,7 @@ def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
     )
     _add_inputs(conn)
     conn.add_argument("-o", "--output", choices=sorted(RENDERERS), default="text")
-    conn.add_argument(
-        "--granularity",
-        choices=[g.value for g in Granularity],
-        default=Granularity.WORKLOAD.value,
-        help="endpoints are workloads (default) or pods",
-    )
+    add_granularity_option(conn)
     conn.add_argument(
         "-n",
         "--namespace",

@@ -11,6 +11,7 @@ import argparse
 from typing import Final
 
 from netfence.analyses.audit import every_check
+from netfence.analyses.connectivity_map import Granularity
 from netfence.model.findings import Severity
 from netfence.sources.k8s_validation import dns1123_label_problem
 
@@ -83,4 +84,14 @@ def add_verbose_option(parser: argparse.ArgumentParser) -> None:
         "--verbose",
         action="store_true",
         help="list the skipped kinds (counted per kind, with their files) on stderr",
+    )
+
+
+def add_granularity_option(parser: argparse.ArgumentParser) -> None:
+    """``--granularity workload|pod``: what one endpoint of a map or a diff stands for."""
+    parser.add_argument(
+        "--granularity",
+        choices=[g.value for g in Granularity],
+        default=Granularity.WORKLOAD.value,
+        help="endpoints are workloads (default) or pods",
     )
