@@ -12,7 +12,7 @@ decides are allowed (no policy selects the endpoint for that direction).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,85 +43,156 @@ LAYER = "policy"
 """The name of the enforcement layer the pod policies form (firewalls will add others)."""
 
 
-def walk_block(
-    compiled: CompiledPolicies,
-    direction: Direction,
-    start: int,
-    stop: int,
-    rows: int,
-    effective: set[RuleId] | None = None,
-) -> npt.NDArray[np.uint64]:
-    """Allowed masks for one direction over a block of peer (egress) or subject (ingress)
-    columns ``start:stop``: rows are peers for ingress, subject classes for egress.
+@dataclass(frozen=True)
+class _RuleCells:
+    """One rule over the walk's axes: the rows and (sorted) columns it matches."""
 
-    ``effective`` (when given) collects the ids of the rules that decide or pass a bit.
+    rule: CompiledRule
+    rows: npt.NDArray[np.intp]
+    cols: npt.NDArray[np.intp]
 
-    Tiers are walked in order. Within a tier, rules are walked in order and each bit of a cell
-    is decided by the first rule that matches it (Allow, Deny) or handed to the next tier
-    (Pass); at the end of a tier with ``end_deny``, undecided bits of the classes it selects
-    are denied. Bits no tier decides are allowed (no policy selects the endpoint).
+
+@dataclass(frozen=True)
+class _TierCells:
+    tier: CompiledTier
+    selected: npt.NDArray[np.intp]
+    """The subjects the tier selects, as rows (egress) or columns (ingress)."""
+    rules: list[_RuleCells]
+
+
+@dataclass
+class DirectionWalk:
+    """One direction's walk laid out over two axes, ready to be run block by block.
+
+    For egress, rows are subjects and columns peers; for ingress, rows are peers and columns
+    subjects: columns are always the destination. An axis may stand for classes and atoms
+    one by one, or for their signatures (``engine/signatures.py``): ``subjects`` and
+    ``peers`` pick the endpoint that stands for each row or column, and ``targets`` the
+    endpoint a column's named ports resolve on.
     """
-    builder = compiled.masks
-    full = compiled.space.port_atoms.full
-    words = compiled.space.port_atoms.words
-    width = stop - start
-    ingress = direction is Direction.INGRESS
-    allowed = np.zeros((rows, width, words), dtype=np.uint64)
-    decided = np.zeros((rows, width, words), dtype=np.uint64)
-    for tier in compiled.tiers:
-        selected = tier.selected(direction)
-        rules = tier.rules(direction)
-        if not rules and not selected.any():
-            continue
-        if tier.allow_only:
-            # A union tier (Kubernetes NetworkPolicy): order does not matter.
-            union = np.zeros_like(allowed)
-            for rule in rules:
-                cells = _cells(builder, rule, ingress, start, stop)
-                if cells is not None:
-                    src, dst, masks = cells
-                    view = _view(src, dst, union.shape[0])
+
+    compiled: CompiledPolicies
+    direction: Direction
+    subjects: npt.NDArray[np.intp]
+    """The class standing for each subject position."""
+    peers: npt.NDArray[np.intp]
+    """The endpoint (class, or address atom past the classes) standing for each peer."""
+    tiers: list[_TierCells] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        ingress = self.direction is Direction.INGRESS
+        for tier in self.compiled.tiers:
+            cells = []
+            for rule in tier.rules(self.direction):
+                subjects = np.flatnonzero(rule.subjects[self.subjects])
+                peers = np.flatnonzero(rule.endpoints[self.peers])
+                if subjects.size and peers.size:
+                    rows, cols = (peers, subjects) if ingress else (subjects, peers)
+                    cells.append(_RuleCells(rule, rows, cols))
+            selected = np.flatnonzero(tier.selected(self.direction)[self.subjects])
+            self.tiers.append(_TierCells(tier, selected, cells))
+
+    @property
+    def ingress(self) -> bool:
+        """Whether columns are subjects."""
+        return self.direction is Direction.INGRESS
+
+    @property
+    def height(self) -> int:
+        """Number of rows."""
+        return len(self.peers if self.ingress else self.subjects)
+
+    @property
+    def width(self) -> int:
+        """Number of columns."""
+        return len(self.subjects if self.ingress else self.peers)
+
+    @property
+    def targets(self) -> npt.NDArray[np.intp]:
+        """The endpoint a column's named ports resolve on."""
+        return self.subjects if self.ingress else self.peers
+
+    def block(
+        self, start: int, stop: int, effective: set[RuleId] | None = None
+    ) -> npt.NDArray[np.uint64]:
+        """Allowed masks [rows, columns start:stop, words].
+
+        ``effective`` (when given) collects the ids of the rules that decide or pass a bit.
+
+        Tiers are walked in order. Within a tier, rules are walked in order and each bit of a
+        cell is decided by the first rule that matches it (Allow, Deny) or handed to the next
+        tier (Pass); at the end of a tier with ``end_deny``, undecided bits of the subjects it
+        selects are denied. Bits no tier decides are allowed (no policy selects the endpoint).
+        """
+        full = self.compiled.space.port_atoms.full
+        words = self.compiled.space.port_atoms.words
+        shape = (self.height, stop - start, words)
+        allowed = np.zeros(shape, dtype=np.uint64)
+        decided = np.zeros(shape, dtype=np.uint64)
+        for tier in self.tiers:
+            chosen = self._chosen(tier.selected, start, stop)
+            rules = [c for c in (self._cells(r, start, stop) for r in tier.rules) if c]
+            if not rules and not chosen.size:
+                continue
+            if tier.tier.allow_only:
+                # A union tier (Kubernetes NetworkPolicy): order does not matter.
+                union = np.zeros_like(allowed)
+                for rule, view, masks in rules:
                     union[view] |= masks
                     if effective is not None and (masks & ~decided[view]).any():
                         effective.add(rule.rule_id)
-            if tier.end_deny:
-                chosen = _subject_slice(selected, ingress, start, stop)
-                _apply_union(allowed, decided, union, chosen, ingress, full)
-            else:
-                allowed |= union & ~decided
-                decided |= union
-            continue
-        passed = np.zeros_like(allowed)
-        # Consecutive Allow rules commute: gather them into one union and apply it once
-        # (the Kubernetes policies at order 1000 form one long run). Per-rule effect
-        # tracking needs them one by one.
-        run = _AllowRun(effective)
-        for rule in rules:
-            cells = _cells(builder, rule, ingress, start, stop)
-            if cells is None or rule.action is Action.LOG:
+                if tier.tier.end_deny:
+                    _apply_union(allowed, decided, union, chosen, self.ingress, full)
+                else:
+                    allowed |= union & ~decided
+                    decided |= union
                 continue
-            src, dst, masks = cells
-            if rule.action is Action.ALLOW:
-                run.add(rule, src, dst, masks)
-                continue
+            passed = np.zeros_like(allowed)
+            # Consecutive Allow rules commute: gather them into one union and apply it once
+            # (the Kubernetes policies at order 1000 form one long run).
+            run = _AllowRun(effective)
+            for rule, view, masks in rules:
+                if rule.action is Action.LOG:
+                    continue
+                if rule.action is Action.ALLOW:
+                    run.add(rule, view, masks)
+                    continue
+                run.apply(allowed, decided, passed)
+                fresh = masks & ~(decided[view] | passed[view])
+                if effective is not None and fresh.any():
+                    effective.add(rule.rule_id)
+                if rule.action is Action.DENY:
+                    decided[view] |= fresh
+                else:
+                    passed[view] |= fresh
             run.apply(allowed, decided, passed)
-            view = _view(src, dst, allowed.shape[0])
-            fresh = masks & ~(decided[view] | passed[view])
-            if effective is not None and fresh.any():
-                effective.add(rule.rule_id)
-            if rule.action is Action.DENY:
-                decided[view] |= fresh
-            else:
-                passed[view] |= fresh
-        run.apply(allowed, decided, passed)
-        if tier.end_deny:
-            chosen = _subject_slice(selected, ingress, start, stop)
-            if ingress:
-                decided[:, chosen] |= full & ~passed[:, chosen]
-            else:
-                decided[chosen] |= full & ~passed[chosen]
-    allowed |= full & ~decided
-    return allowed
+            if tier.tier.end_deny:
+                if self.ingress:
+                    decided[:, chosen] |= full & ~passed[:, chosen]
+                else:
+                    decided[chosen] |= full & ~passed[chosen]
+        allowed |= full & ~decided
+        return allowed
+
+    def _chosen(
+        self, selected: npt.NDArray[np.intp], start: int, stop: int
+    ) -> npt.NDArray[np.intp]:
+        """The selected subjects in the block's layout."""
+        if not self.ingress:
+            return selected
+        lo, hi = np.searchsorted(selected, (start, stop))
+        return selected[lo:hi] - start
+
+    def _cells(
+        self, cells: _RuleCells, start: int, stop: int
+    ) -> tuple[CompiledRule, Any, npt.NDArray[np.uint64]] | None:
+        """(rule, index into the block, masks) of what the rule matches in the block."""
+        lo, hi = np.searchsorted(cells.cols, (start, stop))
+        if lo == hi:
+            return None
+        cols = cells.cols[lo:hi]
+        ports = self.compiled.masks.target_masks(cells.rule, self.targets[cols])
+        return cells.rule, _view(cells.rows, cols - start, self.height), ports[np.newaxis, :, :]
 
 
 class _AllowRun:
@@ -129,7 +200,9 @@ class _AllowRun:
 
     Allow rules commute with each other. A long run (the Kubernetes policies at order 1000
     in Calico's default tier) is cheaper as one union applied over the whole block; a short
-    one is applied rule by rule, touching only its own cells.
+    one is applied rule by rule, touching only its own cells. When rules' effects are
+    tracked, the run is always applied rule by rule: a rule takes effect when it allows what
+    no earlier rule decided, which does not depend on how the walk is cut into blocks.
     """
 
     LONG = 32
@@ -137,19 +210,11 @@ class _AllowRun:
 
     def __init__(self, effective: set[RuleId] | None) -> None:
         self.effective = effective
-        self.cells: list[
-            tuple[CompiledRule, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]]
-        ] = []
+        self.cells: list[tuple[CompiledRule, Any, npt.NDArray[np.uint64]]] = []
 
-    def add(
-        self,
-        rule: CompiledRule,
-        rows: npt.NDArray[np.intp],
-        cols: npt.NDArray[np.intp],
-        masks: npt.NDArray[np.uint64],
-    ) -> None:
-        """Add one Allow rule's cells."""
-        self.cells.append((rule, rows, cols, masks))
+    def add(self, rule: CompiledRule, view: Any, masks: npt.NDArray[np.uint64]) -> None:
+        """Add one Allow rule's cells (``view`` indexes them in the block)."""
+        self.cells.append((rule, view, masks))
 
     def apply(
         self,
@@ -157,37 +222,22 @@ class _AllowRun:
         decided: npt.NDArray[np.uint64],
         passed: npt.NDArray[np.uint64],
     ) -> None:
-        """Allow what the run matches and no earlier rule decided or passed; then reset.
-
-        Rules that allow something are noted in ``effective`` (once known, not checked again).
-        """
-        if len(self.cells) >= self.LONG:
+        """Allow what the run matches and no earlier rule decided or passed; then reset."""
+        if len(self.cells) >= self.LONG and self.effective is None:
             union = np.zeros_like(allowed)
-            for rule, rows, cols, masks in self.cells:
-                view = _view(rows, cols, union.shape[0])
+            for _, view, masks in self.cells:
                 union[view] |= masks
-                if self.effective is not None and rule.rule_id not in self.effective:
-                    if (masks & ~(decided[view] | passed[view])).any():
-                        self.effective.add(rule.rule_id)
             fresh = union & ~(decided | passed)
             allowed |= fresh
             decided |= fresh
         else:
-            for rule, rows, cols, masks in self.cells:
-                view = _view(rows, cols, allowed.shape[0])
+            for rule, view, masks in self.cells:
                 fresh = masks & ~(decided[view] | passed[view])
                 if self.effective is not None and fresh.any():
                     self.effective.add(rule.rule_id)
                 allowed[view] |= fresh
                 decided[view] |= fresh
         self.cells = []
-
-
-def _subject_slice(
-    selected: BoolArray, ingress: bool, start: int, stop: int
-) -> npt.NDArray[np.intp]:
-    """Indices, in the block's layout, of the selected subjects."""
-    return np.flatnonzero(selected[start:stop] if ingress else selected)
 
 
 def _apply_union(
@@ -212,23 +262,6 @@ def _view(rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp], height: int) -
     if rows.size == height:
         return (slice(None), cols)
     return np.ix_(rows, cols)
-
-
-def _cells(
-    masks: MaskBuilder, rule: CompiledRule, ingress: bool, start: int, stop: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.uint64]] | None:
-    """(rows, block columns, masks) of the cells a rule matches in the block."""
-    subjects = rule.subjects
-    if ingress:
-        rows = np.flatnonzero(rule.endpoints)
-        cols = np.flatnonzero(subjects[start:stop])
-    else:
-        rows = np.flatnonzero(subjects)
-        cols = np.flatnonzero(rule.endpoints[start:stop])
-    if rows.size == 0 or cols.size == 0:
-        return None
-    ports = masks.target_masks(rule, cols + start)[np.newaxis, :, :]
-    return rows, cols, ports
 
 
 # One flow ------------------------------------------------------------------------------
