@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.classes import EndpointClasses
-from netfence.engine.evaluator import DirectionWalk
-from netfence.engine.signatures import Signatures, peer_signatures, subject_signatures
+from netfence.engine.signatures import Signatures
+from netfence.engine.tier_composition import DirectionComposer
 from netfence.model.layers import RuleId
 from netfence.model.networkpolicy import Direction
 from netfence.policy.layering import CompiledPolicies, compile_layers
@@ -258,14 +258,10 @@ def _walk_direction(
     table: MaskTable,
     effective: set[RuleId] | None,
 ) -> tuple[IdArray, Signatures, Signatures]:
-    """One direction's factor: ids [rows, columns] of its walk over signatures."""
-    subjects = subject_signatures(compiled, direction)
-    peers = peer_signatures(compiled, direction)
-    walk = DirectionWalk(compiled, direction, subjects.representatives, peers.representatives)
-    words = compiled.space.port_atoms.words
-    factor = np.zeros((walk.height, walk.width), dtype=np.uint32)
-    block = max(1, BLOCK_BYTES // max(1, 8 * words * walk.height))
-    for start in range(0, walk.width, block):
-        stop = min(walk.width, start + block)
-        factor[:, start:stop] = table.encode(walk.block(start, stop, effective))
-    return factor, subjects, peers
+    """One direction's factor: ids [rows, columns] of its verdicts over signatures."""
+    composer = DirectionComposer(compiled, direction, effective)
+    factor = np.zeros((composer.height, composer.width), dtype=np.uint32)
+    for start, stop in composer.blocks():
+        factor[:, start:stop] = table.encode(composer.verdict(start, stop))
+    composer.track_composed_effects()
+    return factor, composer.subjects, composer.peers

@@ -77,11 +77,15 @@ class DirectionWalk:
     """The class standing for each subject position."""
     peers: npt.NDArray[np.intp]
     """The endpoint (class, or address atom past the classes) standing for each peer."""
+    only: tuple[int, ...] | None = None
+    """The positions of the tiers to walk (all of them when None)."""
     tiers: list[_TierCells] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         ingress = self.direction is Direction.INGRESS
-        for tier in self.compiled.tiers:
+        positions = range(len(self.compiled.tiers)) if self.only is None else self.only
+        for position in positions:
+            tier = self.compiled.tiers[position]
             cells = []
             for rule in tier.rules(self.direction):
                 subjects = np.flatnonzero(rule.subjects[self.subjects])
@@ -124,11 +128,28 @@ class DirectionWalk:
         tier (Pass); at the end of a tier with ``end_deny``, undecided bits of the subjects it
         selects are denied. Bits no tier decides are allowed (no policy selects the endpoint).
         """
+        allowed, decided = self.run(start, stop, effective)
+        allowed |= self.compiled.space.port_atoms.full & ~decided
+        return allowed
+
+    def run(
+        self,
+        start: int,
+        stop: int,
+        effective: set[RuleId] | None = None,
+        allowed: npt.NDArray[np.uint64] | None = None,
+        decided: npt.NDArray[np.uint64] | None = None,
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The tiers' outcome over columns ``start:stop``: (allowed, decided) masks, before
+        what no tier decides is allowed. ``allowed`` and ``decided`` (updated in place) are
+        what earlier tiers left; nothing by default."""
         full = self.compiled.space.port_atoms.full
         words = self.compiled.space.port_atoms.words
         shape = (self.height, stop - start, words)
-        allowed = np.zeros(shape, dtype=np.uint64)
-        decided = np.zeros(shape, dtype=np.uint64)
+        if allowed is None:
+            allowed = np.zeros(shape, dtype=np.uint64)
+        if decided is None:
+            decided = np.zeros(shape, dtype=np.uint64)
         for tier in self.tiers:
             chosen = self._chosen(tier.selected, start, stop)
             rules = [c for c in (self._cells(r, start, stop) for r in tier.rules) if c]
@@ -171,8 +192,7 @@ class DirectionWalk:
                     decided[:, chosen] |= full & ~passed[:, chosen]
                 else:
                     decided[chosen] |= full & ~passed[chosen]
-        allowed |= full & ~decided
-        return allowed
+        return allowed, decided
 
     def _chosen(
         self, selected: npt.NDArray[np.intp], start: int, stop: int

@@ -113,3 +113,24 @@ def peer_signatures(compiled: CompiledPolicies, direction: Direction) -> Signatu
     if direction is Direction.EGRESS:
         columns.append(_named_bytes(compiled, _named_of(rules), total))
     return _partition(columns, total)
+
+
+def tier_signatures(
+    compiled: CompiledPolicies, position: int, direction: Direction
+) -> tuple[Signatures, Signatures]:
+    """Subjects and peers that one tier alone cannot tell apart, for one direction.
+
+    Admin and Calico tiers select by namespace or by a few labels: a handful of signatures
+    each, where the whole direction has thousands.
+    """
+    tier = compiled.tiers[position]
+    count, total = compiled.masks.count, compiled.masks.total
+    rules = [r for r in tier.rules(direction) if r.subjects.any() and r.endpoints.any()]
+    named = _named_of(rules)
+    subjects = [_packed([r.subjects for r in rules] + [tier.selected(direction)], count)]
+    peers = [_packed([r.endpoints for r in rules], total)]
+    if direction is Direction.INGRESS:
+        subjects.append(_named_bytes(compiled, named, count))
+    else:
+        peers.append(_named_bytes(compiled, named, total))
+    return _partition(subjects, count), _partition(peers, total)

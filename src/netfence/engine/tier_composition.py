@@ -1,0 +1,263 @@
+"""One direction's verdicts over its signatures, composed tier by tier.
+
+Tiers are independent per value: what a tier decides for a value it is handed does not
+depend on what earlier tiers did, only on whether they left the value undecided. So each
+tier is walked over its own signatures (``tier_signatures``: a few dozen for an admin or
+Calico guardrail tier) into an *outcome* per cell, the (allowed, decided) masks it would
+give a cell nothing had decided yet. The direction's verdict is then the outcomes composed in
+tier order, cell by cell, as small integer ids: a state (allowed, decided so far) met with an
+outcome gives the next state. A tier whose own signatures are nearly as many as the
+direction's (the default tier holding the Kubernetes policies) is walked directly over the
+direction's cells, from the state the earlier tiers left.
+
+Which rules take effect is exact too: a rule of a composed tier decides a value somewhere
+when it decides it in a cell of the tier and some cell of the direction standing behind that
+cell reached the tier with the value undecided. The tier is walked once more, from those
+undecided values, to find them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from netfence.engine.evaluator import DirectionWalk
+from netfence.engine.signatures import (
+    Signatures,
+    peer_signatures,
+    subject_signatures,
+    tier_signatures,
+)
+from netfence.model.layers import RuleId
+from netfence.model.networkpolicy import Direction
+from netfence.policy.layering import CompiledPolicies
+
+IdArray = npt.NDArray[np.uint32]
+Masks = npt.NDArray[np.uint64]
+
+BLOCK_BYTES: Final = 48 * 1024 * 1024
+"""Working memory for one block of destination columns."""
+
+COMPOSE_SHARE: Final = 4
+"""A tier is composed when its own cells are at most this share of the direction's."""
+
+_UNKNOWN: Final = np.uint32(0xFFFFFFFF)
+
+
+class _Table:
+    """Distinct rows of uint64 words, numbered from 0 (the all-zero row)."""
+
+    def __init__(self, words: int) -> None:
+        self.words = words
+        self.rows: list[Masks] = [np.zeros(words, dtype=np.uint64)]
+        self.ids: dict[bytes, int] = {self.rows[0].tobytes(): 0}
+        self._stacked: Masks | None = None
+
+    def encode(self, block: Masks) -> IdArray:
+        """Ids for an array shaped (..., words)."""
+        shape = block.shape[:-1]
+        flat = np.ascontiguousarray(block.reshape(-1, self.words))
+        if flat.shape[0] == 0:
+            return np.zeros(shape, dtype=np.uint32)
+        keys = flat.view(np.dtype((np.void, 8 * self.words))).reshape(-1)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        local = np.empty(len(unique), dtype=np.uint32)
+        for i, key in enumerate(unique):
+            raw = key.tobytes()
+            found = self.ids.get(raw)
+            if found is None:
+                found = self.ids[raw] = len(self.rows)
+                self.rows.append(np.frombuffer(raw, dtype=np.uint64).copy())
+                self._stacked = None
+            local[i] = found
+        return local[inverse.reshape(-1)].reshape(shape)
+
+    @property
+    def stacked(self) -> Masks:
+        """Every row, as one array [ids, words]."""
+        if self._stacked is None or len(self._stacked) != len(self.rows):
+            self._stacked = np.stack(self.rows)
+        return self._stacked
+
+
+@dataclass
+class _ComposedTier:
+    """A tier walked over its own signatures: an outcome id per cell of the tier."""
+
+    walk: DirectionWalk
+    outcomes: IdArray
+    """[tier rows, tier columns] ids into the outcome table."""
+    row_of: npt.NDArray[np.intp]
+    """The tier row standing for each row of the direction."""
+    col_of: npt.NDArray[np.intp]
+    """The tier column standing for each column of the direction."""
+    compose: IdArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
+    """[state, outcome] -> the next state (``_UNKNOWN`` until met)."""
+    reached: set[tuple[int, int]] = field(default_factory=set)
+    """(tier cell, state) pairs met, when rule effects are tracked."""
+
+
+@dataclass
+class _DirectTier:
+    """A tier walked over the direction's own cells."""
+
+    walk: DirectionWalk
+
+
+def _axes(
+    ingress: bool, subjects: Signatures, peers: Signatures
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(rows, columns) as signature indices of the representatives, in walk orientation."""
+    if ingress:
+        return peers.representatives, subjects.representatives
+    return subjects.representatives, peers.representatives
+
+
+class DirectionComposer:
+    """Computes one direction's factor: ids [rows, columns] over the direction's signatures."""
+
+    def __init__(
+        self, compiled: CompiledPolicies, direction: Direction, effective: set[RuleId] | None
+    ) -> None:
+        self.compiled = compiled
+        self.direction = direction
+        self.effective = effective
+        self.words = compiled.space.port_atoms.words
+        self.subjects = subject_signatures(compiled, direction)
+        self.peers = peer_signatures(compiled, direction)
+        ingress = direction is Direction.INGRESS
+        self.height = self.peers.count if ingress else self.subjects.count
+        self.width = self.subjects.count if ingress else self.peers.count
+        self.states = _Table(2 * self.words)
+        self.outcomes = _Table(2 * self.words)
+        self.tiers: list[_ComposedTier | _DirectTier] = []
+        for position, tier in enumerate(compiled.tiers):
+            if not tier.rules(direction) and not tier.selected(direction).any():
+                continue
+            self.tiers.append(self._plan(position))
+
+    def _plan(self, position: int) -> _ComposedTier | _DirectTier:
+        ingress = self.direction is Direction.INGRESS
+        subjects, peers = tier_signatures(self.compiled, position, self.direction)
+        if subjects.count * peers.count * COMPOSE_SHARE > self.height * self.width:
+            walk = DirectionWalk(
+                self.compiled,
+                self.direction,
+                self.subjects.representatives,
+                self.peers.representatives,
+                only=(position,),
+            )
+            return _DirectTier(walk)
+        walk = DirectionWalk(
+            self.compiled,
+            self.direction,
+            subjects.representatives,
+            peers.representatives,
+            only=(position,),
+        )
+        outcomes = np.zeros((walk.height, walk.width), dtype=np.uint32)
+        for start, stop in _column_blocks(walk.width, walk.height, self.words):
+            allowed, decided = walk.run(start, stop)
+            both = np.concatenate([allowed, decided], axis=-1)
+            outcomes[:, start:stop] = self.outcomes.encode(both)
+        subject_of = subjects.of[self.subjects.representatives]
+        peer_of = peers.of[self.peers.representatives]
+        row_of, col_of = (peer_of, subject_of) if ingress else (subject_of, peer_of)
+        return _ComposedTier(walk, outcomes, row_of, col_of)
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """Column blocks bounded by ``BLOCK_BYTES`` of expanded state."""
+        return _column_blocks(self.width, self.height, self.words)
+
+    def verdict(self, start: int, stop: int) -> Masks:
+        """Allowed masks [rows, columns start:stop, words] of the direction."""
+        state = np.zeros((self.height, stop - start), dtype=np.uint32)
+        for tier in self.tiers:
+            if isinstance(tier, _ComposedTier):
+                state = self._compose(tier, state, start, stop)
+            else:
+                state = self._direct(tier, state, start, stop)
+        masks = self.states.stacked[state]
+        allowed, decided = masks[..., : self.words], masks[..., self.words :]
+        allowed |= self.compiled.space.port_atoms.full & ~decided
+        return allowed
+
+    def _direct(self, tier: _DirectTier, state: IdArray, start: int, stop: int) -> IdArray:
+        masks = self.states.stacked[state]
+        allowed = np.ascontiguousarray(masks[..., : self.words])
+        decided = np.ascontiguousarray(masks[..., self.words :])
+        del masks
+        allowed, decided = tier.walk.run(start, stop, self.effective, allowed, decided)
+        return self.states.encode(np.concatenate([allowed, decided], axis=-1))
+
+    def _compose(self, tier: _ComposedTier, state: IdArray, start: int, stop: int) -> IdArray:
+        rows = tier.row_of
+        cols = tier.col_of[start:stop]
+        outcome = tier.outcomes[rows[:, np.newaxis], cols[np.newaxis, :]]
+        if self.effective is not None:
+            cell = rows[:, np.newaxis] * tier.outcomes.shape[1] + cols[np.newaxis, :]
+            keys = np.unique(cell.astype(np.uint64) << np.uint64(32) | state.astype(np.uint64))
+            tier.reached.update(
+                (int(k >> np.uint64(32)), int(k & np.uint64(0xFFFFFFFF))) for k in keys
+            )
+        return self._next_states(tier, state, outcome)
+
+    def _next_states(self, tier: _ComposedTier, state: IdArray, outcome: IdArray) -> IdArray:
+        known = len(self.states.rows)
+        table = tier.compose
+        if table.shape[0] < known:
+            grown = np.full((known, len(self.outcomes.rows)), _UNKNOWN, dtype=np.uint32)
+            grown[: table.shape[0], : table.shape[1]] = table
+            tier.compose = table = grown
+        found = table[state, outcome]
+        missing = found == _UNKNOWN
+        if missing.any():
+            pairs = np.unique(
+                state[missing].astype(np.uint64) << np.uint64(32)
+                | outcome[missing].astype(np.uint64)
+            )
+            s = (pairs >> np.uint64(32)).astype(np.intp)
+            o = (pairs & np.uint64(0xFFFFFFFF)).astype(np.intp)
+            before = self.states.stacked[s]
+            met = self.outcomes.stacked[o]
+            w = self.words
+            allowed = before[:, :w] | (met[:, :w] & ~before[:, w:])
+            decided = before[:, w:] | met[:, w:]
+            after = self.states.encode(np.concatenate([allowed, decided], axis=-1))
+            if len(self.states.rows) > table.shape[0]:
+                grown = np.full((len(self.states.rows), table.shape[1]), _UNKNOWN, dtype=np.uint32)
+                grown[: table.shape[0]] = table
+                tier.compose = table = grown
+            table[s, o] = after
+            found = table[state, outcome]
+        return found
+
+    def track_composed_effects(self) -> None:
+        """Walk each composed tier again from the values its cells were reached with
+        undecided, noting the rules that decide one of them."""
+        if self.effective is None:
+            return
+        full = self.compiled.space.port_atoms.full
+        w = self.words
+        states = self.states.stacked
+        for tier in self.tiers:
+            if not isinstance(tier, _ComposedTier) or not tier.reached:
+                continue
+            height, width = tier.outcomes.shape
+            undecided = np.zeros((height * width, w), dtype=np.uint64)
+            for cell, s in tier.reached:
+                undecided[cell] |= full & ~states[s, w:]
+            decided = (full & ~undecided).reshape(height, width, w)
+            for start, stop in _column_blocks(width, height, w):
+                part = np.ascontiguousarray(decided[:, start:stop])
+                tier.walk.run(start, stop, self.effective, None, part)
+
+
+def _column_blocks(width: int, height: int, words: int) -> list[tuple[int, int]]:
+    """Blocks of columns whose working arrays (about six of [height, columns, words]
+    uint64 masks) stay within ``BLOCK_BYTES``."""
+    step = max(1, BLOCK_BYTES // max(1, 8 * 6 * words * height))
+    return [(s, min(width, s + step)) for s in range(0, width, step)]
