@@ -57,6 +57,13 @@ def _assert_same(classes: EndpointClasses) -> None:
     assert np.array_equal(masks[matrix.pod_to_ext], out[:, count:]), "pod to address"
     assert np.array_equal(masks[matrix.ext_to_pod], into[count:]), "address to pod"
     assert effective == out_effective | in_effective, "rules taking effect"
+    # Without effects tracked, a tier walked over the direction's cells is walked from
+    # nothing decided and composed like the others: the same verdicts.
+    plain = compute_connectivity(classes, compiled)
+    plain_masks = np.stack(plain.masks)
+    assert np.array_equal(plain_masks[np.asarray(plain.pod_to_pod)], masks[whole])
+    assert np.array_equal(plain_masks[plain.pod_to_ext], masks[matrix.pod_to_ext])
+    assert np.array_equal(plain_masks[plain.ext_to_pod], masks[matrix.ext_to_pod])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

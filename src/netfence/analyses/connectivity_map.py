@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.classes import build_classes
-from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
+from netfence.engine.connectivity import ClassPairIds, ConnectivityMatrix, compute_connectivity
 from netfence.model.cluster import Cluster
 from netfence.sets.ports import PortSet
 
@@ -120,7 +120,9 @@ def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
 
 
 def _meet_rows(
-    matrix: ConnectivityMatrix, ids: npt.NDArray[np.uint32], groups: list[tuple[int, ...]]
+    matrix: ConnectivityMatrix,
+    ids: npt.NDArray[np.uint32] | ClassPairIds,
+    groups: list[tuple[int, ...]],
 ) -> npt.NDArray[np.uint32]:
     """Row g of the result: the intersection of the connection sets of rows ``groups[g]``."""
     masks = np.stack(matrix.masks)

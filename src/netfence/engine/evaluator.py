@@ -139,10 +139,12 @@ class DirectionWalk:
         effective: set[RuleId] | None = None,
         allowed: npt.NDArray[np.uint64] | None = None,
         decided: npt.NDArray[np.uint64] | None = None,
+        touched: npt.NDArray[np.bool_] | None = None,
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
         """The tiers' outcome over columns ``start:stop``: (allowed, decided) masks, before
         what no tier decides is allowed. ``allowed`` and ``decided`` (updated in place) are
-        what earlier tiers left; nothing by default."""
+        what earlier tiers left; nothing by default. ``touched`` (when given, [rows,
+        columns]) is set where some rule matches."""
         full = self.compiled.space.port_atoms.full
         words = self.compiled.space.port_atoms.words
         shape = (self.height, stop - start, words)
@@ -153,6 +155,9 @@ class DirectionWalk:
         for tier in self.tiers:
             chosen = self._chosen(tier.selected, start, stop)
             rules = [c for c in (self._cells(r, start, stop) for r in tier.rules) if c]
+            if touched is not None:
+                for _, view, _ in rules:
+                    touched[view] = True
             if not rules and not chosen.size:
                 continue
             if tier.tier.allow_only:

@@ -105,6 +105,11 @@ class _DirectTier:
     """A tier walked over the direction's own cells."""
 
     walk: DirectionWalk
+    untouched: IdArray
+    """Per subject, the outcome id of a cell no rule of the tier matches: everything
+    denied when the tier ends in a deny and selects the subject, else nothing decided."""
+    compose: IdArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
+    """[state, outcome] -> the next state (``_UNKNOWN`` until met)."""
 
 
 def _axes(
@@ -150,7 +155,7 @@ class DirectionComposer:
                 self.peers.representatives,
                 only=(position,),
             )
-            return _DirectTier(walk)
+            return _DirectTier(walk, self._untouched(position))
         walk = DirectionWalk(
             self.compiled,
             self.direction,
@@ -167,6 +172,15 @@ class DirectionComposer:
         peer_of = peers.of[self.peers.representatives]
         row_of, col_of = (peer_of, subject_of) if ingress else (subject_of, peer_of)
         return _ComposedTier(walk, outcomes, row_of, col_of)
+
+    def _untouched(self, position: int) -> IdArray:
+        tier = self.compiled.tiers[position]
+        full = self.compiled.space.port_atoms.full
+        nothing = np.zeros(self.words, dtype=np.uint64)
+        denied = self.outcomes.encode(np.concatenate([nothing, full])[np.newaxis, :])[0]
+        selected = tier.selected(self.direction)[self.subjects.representatives]
+        ends = selected if tier.end_deny else np.zeros_like(selected)
+        return np.where(ends, denied, np.uint32(0)).astype(np.uint32)
 
     def blocks(self) -> list[tuple[int, int]]:
         """Column blocks bounded by ``BLOCK_BYTES`` of expanded state."""
@@ -186,12 +200,28 @@ class DirectionComposer:
         return allowed
 
     def _direct(self, tier: _DirectTier, state: IdArray, start: int, stop: int) -> IdArray:
+        if self.effective is None:
+            return self._direct_outcome(tier, state, start, stop)
         masks = self.states.stacked[state]
         allowed = np.ascontiguousarray(masks[..., : self.words])
         decided = np.ascontiguousarray(masks[..., self.words :])
         del masks
         allowed, decided = tier.walk.run(start, stop, self.effective, allowed, decided)
         return self.states.encode(np.concatenate([allowed, decided], axis=-1))
+
+    def _direct_outcome(self, tier: _DirectTier, state: IdArray, start: int, stop: int) -> IdArray:
+        """The tier's outcome walked from nothing decided, composed with the state: only
+        the cells some rule matches need their masks encoded."""
+        touched = np.zeros(state.shape, dtype=np.bool_)
+        allowed, decided = tier.walk.run(start, stop, touched=touched)
+        if self.direction is Direction.INGRESS:
+            outcome = np.broadcast_to(tier.untouched[start:stop], state.shape).copy()
+        else:
+            outcome = np.broadcast_to(tier.untouched[:, np.newaxis], state.shape).copy()
+        if touched.any():
+            both = np.concatenate([allowed[touched], decided[touched]], axis=-1)
+            outcome[touched] = self.outcomes.encode(both)
+        return self._next_states(tier, state, outcome)
 
     def _compose(self, tier: _ComposedTier, state: IdArray, start: int, stop: int) -> IdArray:
         rows = tier.row_of
@@ -205,11 +235,13 @@ class DirectionComposer:
             )
         return self._next_states(tier, state, outcome)
 
-    def _next_states(self, tier: _ComposedTier, state: IdArray, outcome: IdArray) -> IdArray:
-        known = len(self.states.rows)
+    def _next_states(
+        self, tier: _ComposedTier | _DirectTier, state: IdArray, outcome: IdArray
+    ) -> IdArray:
         table = tier.compose
-        if table.shape[0] < known:
-            grown = np.full((known, len(self.outcomes.rows)), _UNKNOWN, dtype=np.uint32)
+        need = (len(self.states.rows), len(self.outcomes.rows))
+        if table.shape[0] < need[0] or table.shape[1] < need[1]:
+            grown = np.full(need, _UNKNOWN, dtype=np.uint32)
             grown[: table.shape[0], : table.shape[1]] = table
             tier.compose = table = grown
         found = table[state, outcome]

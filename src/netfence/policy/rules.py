@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, overload
+from typing import Any, Final, overload
 
 import numpy as np
 
@@ -76,6 +76,37 @@ class LazyMasks(Sequence[BoolArray]):
         if not -self._count <= index < self._count:
             raise IndexError(index)
         return self._build(index % self._count)
+
+
+class PackedBools:
+    """A boolean-array attribute stored as packed bits, one eighth of the bytes.
+
+    Compiled rules and policies hold masks over every class and address atom; at 100,000
+    pods that is tens of thousands of masks of tens of thousands of entries, gigabytes as
+    bytes. Reading the attribute unpacks a fresh array: write it whole, never in place.
+    None is kept as None.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_packed_" + name
+
+    def __get__(self, instance: object | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        stored = instance.__dict__[self.slot]
+        if stored is None:
+            return None
+        packed, length = stored
+        return np.unpackbits(packed, count=length).view(np.bool_)
+
+    def __set__(self, instance: object, value: BoolArray | None) -> None:
+        instance.__dict__[self.slot] = None if value is None else (np.packbits(value), len(value))
+
+
+def _pack_fields(cls: type, *names: str) -> None:
+    """Store the named dataclass fields of ``cls`` as packed bits."""
+    for name in names:
+        setattr(cls, name, PackedBools(name))
 
 
 NO_PEERS: Final[Sequence[BoolArray]] = ()
@@ -184,6 +215,10 @@ class CompiledPolicy:
     def rules(self, direction: Direction) -> list[CompiledRule]:
         """The rules of one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress
+
+
+_pack_fields(CompiledRule, "subjects", "endpoints")
+_pack_fields(CompiledPolicy, "selected_in", "selected_out")
 
 
 @dataclass(eq=False)
