@@ -13,7 +13,9 @@ about 9,400 x 7,200 (ingress) and 3,200 x 2,300 (egress).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -44,24 +46,26 @@ class Signatures:
         return len(self.representatives)
 
 
-def _packed(vectors: list[BoolArray], height: int) -> npt.NDArray[np.uint8]:
-    """The vectors as bit columns of one byte matrix [height, ceil(len / 8)]."""
+def _packed(vectors: Sequence[BoolArray], height: int) -> npt.NDArray[np.uint8]:
+    """The vectors as bit columns of one byte matrix [height, ceil(len / 8)].
+
+    Bits are ORed in vector by vector along contiguous rows and the small byte block is
+    transposed once: packing a stack of vectors along its strided axis is several times
+    slower.
+    """
     width = (len(vectors) + 7) // 8
     out = np.zeros((height, width), dtype=np.uint8)
     for start in range(0, len(vectors), _STACK):
-        part = vectors[start : start + _STACK]
-        bits = np.packbits(np.stack(part, axis=1), axis=1)
-        out[:, start // 8 : start // 8 + bits.shape[1]] = bits
+        stop = min(len(vectors), start + _STACK)
+        block = np.zeros(((stop - start + 7) // 8, height), dtype=np.uint8)
+        for k in range(start, stop):
+            block[(k - start) >> 3] |= vectors[k].view(np.uint8) << np.uint8(7 - (k & 7))
+        out[:, start // 8 : start // 8 + block.shape[0]] = block.T
     return out
 
 
-def _partition(columns: list[npt.NDArray[np.uint8]], height: int) -> Signatures:
-    """Rows equal across every byte column block, grouped."""
-    parts = [c for c in columns if c.shape[1]]
-    if not parts or height == 0:
-        return Signatures(np.zeros(height, dtype=np.intp), np.zeros(min(height, 1), np.intp))
-    rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
-    keys = rows.view(np.dtype((np.void, rows.shape[1]))).reshape(-1)
+def _grouped(keys: npt.NDArray[np.void], height: int) -> Signatures:
+    """Elements with equal keys, numbered in the order of their first element."""
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     # Number signatures in the order of their first element, so that results read in
     # axis order.
@@ -71,18 +75,77 @@ def _partition(columns: list[npt.NDArray[np.uint8]], height: int) -> Signatures:
     return Signatures(rank[inverse.reshape(-1)].astype(np.intp), first[order].astype(np.intp))
 
 
-def _named_bytes(
+def _partition(
+    vectors: Sequence[BoolArray], named: npt.NDArray[np.int64], height: int
+) -> Signatures:
+    """Elements equal in every vector and every named column, grouped (rows of packed
+    bits compared whole)."""
+    rows = np.ascontiguousarray(
+        np.concatenate(
+            [_packed(vectors, height), named.view(np.uint8).reshape(height, 8 * named.shape[1])],
+            axis=1,
+        )
+    )
+    if rows.shape[1] == 0:
+        return Signatures(np.zeros(height, dtype=np.intp), np.zeros(min(height, 1), np.intp))
+    return _grouped(rows.view(np.dtype((np.void, rows.shape[1]))).reshape(-1), height)
+
+
+def _named_atoms(
     compiled: CompiledPolicies, ports: list[NamedPort], height: int
-) -> npt.NDArray[np.uint8]:
-    """What each named port resolves to (a port atom, or -1) on each element, as bytes;
-    address atoms (past the classes) resolve no name."""
-    if not ports:
-        return np.zeros((height, 0), dtype=np.uint8)
+) -> npt.NDArray[np.int64]:
+    """What each named port resolves to (a port atom, or -1) on each element; address atoms
+    (past the classes) resolve no name."""
     count = compiled.masks.count
     atoms = np.full((height, len(ports)), -1, dtype=np.int64)
     for k, port in enumerate(ports):
         atoms[:count, k] = compiled.masks.named_atoms(port)
-    return atoms.view(np.uint8).reshape(height, -1)
+    return atoms
+
+
+class _Subjects(Sequence[BoolArray]):
+    """The subjects of rules, then the selections of tiers, read one at a time (a rule's
+    mask is unpacked from bits on each read)."""
+
+    def __init__(self, rules: list[CompiledRule], selections: list[BoolArray]) -> None:
+        self.rules, self.selections = rules, selections
+
+    def __len__(self) -> int:
+        return len(self.rules) + len(self.selections)
+
+    @overload
+    def __getitem__(self, index: int) -> BoolArray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BoolArray]: ...
+
+    def __getitem__(self, index: int | slice) -> BoolArray | Sequence[BoolArray]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < len(self.rules):
+            return self.rules[index].subjects
+        return self.selections[index - len(self.rules)]
+
+
+class _Peers(Sequence[BoolArray]):
+    """The peers of rules, read one at a time."""
+
+    def __init__(self, rules: list[CompiledRule]) -> None:
+        self.rules = rules
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @overload
+    def __getitem__(self, index: int) -> BoolArray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BoolArray]: ...
+
+    def __getitem__(self, index: int | slice) -> BoolArray | Sequence[BoolArray]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.rules[index].endpoints
 
 
 def direction_rules(compiled: CompiledPolicies, direction: Direction) -> list[CompiledRule]:
@@ -94,25 +157,35 @@ def _named_of(rules: list[CompiledRule]) -> list[NamedPort]:
     return sorted({n for r in rules for n in (*r.named, *r.named_not)})
 
 
+def _signatures(
+    compiled: CompiledPolicies,
+    rules: list[CompiledRule],
+    selections: list[BoolArray],
+    direction: Direction,
+    subjects: bool,
+) -> Signatures:
+    """Subjects (or peers) that ``rules`` (and the tiers' ``selections``) cannot tell apart.
+
+    Named ports resolve on the destination: the subject for ingress, the peer for egress.
+    """
+    height = compiled.masks.count if subjects else compiled.masks.total
+    vectors: Sequence[BoolArray] = _Subjects(rules, selections) if subjects else _Peers(rules)
+    resolves_here = subjects == (direction is Direction.INGRESS)
+    named = _named_atoms(compiled, _named_of(rules) if resolves_here else [], height)
+    return _partition(vectors, named, height)
+
+
 def subject_signatures(compiled: CompiledPolicies, direction: Direction) -> Signatures:
     """Classes the direction's walk treats alike as subjects."""
-    count = compiled.masks.count
-    rules = direction_rules(compiled, direction)
-    vectors = [r.subjects for r in rules] + [t.selected(direction) for t in compiled.tiers]
-    columns = [_packed(vectors, count)]
-    if direction is Direction.INGRESS:
-        columns.append(_named_bytes(compiled, _named_of(rules), count))
-    return _partition(columns, count)
+    rules = _live(direction_rules(compiled, direction))
+    selections = [t.selected(direction) for t in compiled.tiers]
+    return _signatures(compiled, rules, selections, direction, subjects=True)
 
 
 def peer_signatures(compiled: CompiledPolicies, direction: Direction) -> Signatures:
     """Endpoints (classes, then address atoms) the direction's walk treats alike as peers."""
-    total = compiled.masks.total
-    rules = direction_rules(compiled, direction)
-    columns = [_packed([r.endpoints for r in rules], total)]
-    if direction is Direction.EGRESS:
-        columns.append(_named_bytes(compiled, _named_of(rules), total))
-    return _partition(columns, total)
+    rules = _live(direction_rules(compiled, direction))
+    return _signatures(compiled, rules, [], direction, subjects=False)
 
 
 def tier_signatures(
@@ -124,13 +197,14 @@ def tier_signatures(
     each, where the whole direction has thousands.
     """
     tier = compiled.tiers[position]
-    count, total = compiled.masks.count, compiled.masks.total
-    rules = [r for r in tier.rules(direction) if r.subjects.any() and r.endpoints.any()]
-    named = _named_of(rules)
-    subjects = [_packed([r.subjects for r in rules] + [tier.selected(direction)], count)]
-    peers = [_packed([r.endpoints for r in rules], total)]
-    if direction is Direction.INGRESS:
-        subjects.append(_named_bytes(compiled, named, count))
-    else:
-        peers.append(_named_bytes(compiled, named, total))
-    return _partition(subjects, count), _partition(peers, total)
+    rules = _live(tier.rules(direction))
+    selections = [tier.selected(direction)]
+    return (
+        _signatures(compiled, rules, selections, direction, subjects=True),
+        _signatures(compiled, rules, [], direction, subjects=False),
+    )
+
+
+def _live(rules: list[CompiledRule]) -> list[CompiledRule]:
+    """The rules that apply to some subject and match some peer: no other can decide."""
+    return [r for r in rules if r.subjects.any() and r.endpoints.any()]
