@@ -260,8 +260,13 @@ def _walk_direction(
 ) -> tuple[IdArray, Signatures, Signatures]:
     """One direction's factor: ids [rows, columns] of its verdicts over signatures."""
     composer = DirectionComposer(compiled, direction, effective)
-    factor = np.zeros((composer.height, composer.width), dtype=np.uint32)
+    # Ids are few (hundreds): two bytes each halve the largest array, until one is not.
+    factor: npt.NDArray[np.unsignedinteger[Any]]
+    factor = np.zeros((composer.height, composer.width), dtype=np.uint16)
     for start, stop in composer.blocks():
-        factor[:, start:stop] = table.encode(composer.verdict(start, stop))
+        ids = table.encode(composer.verdict(start, stop))
+        if factor.dtype == np.uint16 and len(table.masks) > np.iinfo(np.uint16).max:
+            factor = factor.astype(np.uint32)
+        factor[:, start:stop] = ids
     composer.track_composed_effects()
     return factor, composer.subjects, composer.peers

@@ -15,6 +15,7 @@ Rules are numbered (``rule_id``) in walk order, ingress and egress alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,14 @@ from netfence.policy.calico import (
 )
 from netfence.policy.masks import MaskBuilder
 from netfence.policy.registry import LANGUAGES
-from netfence.policy.rules import CompiledPolicy, CompiledRule, CompiledTier, Placement, make_tier
+from netfence.policy.rules import (
+    CompiledPolicy,
+    CompiledRule,
+    CompiledTier,
+    LazyMasks,
+    Placement,
+    make_tier,
+)
 from netfence.policy.space import BoolArray, EndpointSpace
 
 
@@ -55,7 +63,7 @@ class CompiledPolicies:
 
     kubernetes: list[CompiledPolicy]
     """The Kubernetes NetworkPolicies, indexed as ``cluster.policies``."""
-    selected: list[BoolArray]
+    selected: Sequence[BoolArray]
     """Per Kubernetes NetworkPolicy (index in ``cluster.policies``), the classes it selects."""
     lookups: dict[tuple[int, Direction], object] = field(default_factory=dict, repr=False)
     """Indexes the evaluator builds once and reuses across one-flow walks (by tier position
@@ -94,7 +102,8 @@ def compile_layers(space: EndpointSpace) -> CompiledPolicies:
             isolated_in |= tier.selected_in
             isolated_out |= tier.selected_out
     kubernetes = by_place[Placement.KUBERNETES]
-    selected = [_selection(p, count) for p in kubernetes]
+    # Computed when asked (a few checks): a list would hold policies x classes bytes.
+    selected = LazyMasks(len(kubernetes), lambda i: _selection(kubernetes[i], count))
     return CompiledPolicies(
         space, masks, tiers, policies, rules, isolated_in, isolated_out, kubernetes, selected
     )
