@@ -135,14 +135,20 @@ def _endpoint_json(endpoint: Endpoint) -> str:
     )
 
 
+def term_fields(term: AddressTerm) -> dict[str, str | list[str]]:
+    """An address term as the contract writes it: its name, ``cidr`` and ``except``."""
+    return {"name": str(term), "cidr": str(term.cidr), "except": [str(e) for e in term.excepts]}
+
+
 def _term_json(term: AddressTerm) -> str:
+    fields = term_fields(term)
     return _compact(
         {
-            "name": str(term),
+            "name": fields["name"],
             "kind": "IPRange",
             "namespace": None,
-            "cidr": str(term.cidr),
-            "except": [str(e) for e in term.excepts],
+            "cidr": fields["cidr"],
+            "except": fields["except"],
         }
     )
 
