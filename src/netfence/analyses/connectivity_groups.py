@@ -61,6 +61,9 @@ class GroupMember:
     """The workload kind, or ``Pod``."""
     pods: int
     """How many of its pods are in the group."""
+    replicated: bool = False
+    """Whether it stands for a workload's replicas (its pod template, no Pod of it given):
+    then it may reach itself in a connection of its group to itself."""
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,9 @@ def _selected_by(
 
 
 def _members(pods: list[Pod], granularity: Granularity) -> tuple[GroupMember, ...]:
-    counts: dict[str, list[int | str]] = {}
+    counts: dict[str, int] = {}
+    kinds: dict[str, str] = {}
+    replicated: set[str] = set()
     for pod in pods:
         kind = pod.workload.kind if pod.workload is not None else "Pod"
         if granularity is Granularity.POD:
@@ -286,9 +291,11 @@ def _members(pods: list[Pod], granularity: Granularity) -> tuple[GroupMember, ..
             kind = kind if pod.is_template else "Pod"
         else:
             name = pod.endpoint_name
-        entry = counts.setdefault(name, [kind, 0])
-        entry[1] = int(entry[1]) + 1
-    return tuple(GroupMember(n, str(k), int(c)) for n, (k, c) in sorted(counts.items()))
+        counts[name] = counts.get(name, 0) + 1
+        kinds[name] = kind
+        if pod.is_template:
+            replicated.add(name)
+    return tuple(GroupMember(n, kinds[n], c, n in replicated) for n, c in sorted(counts.items()))
 
 
 def _shared_labels(pods: list[Pod]) -> dict[str, str]:
@@ -455,6 +462,27 @@ def _pod_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
             yield PairRun(terms[g], dsts, matrix.portset(mask_id))
 
 
+def _self_allowed(matrix: ConnectivityMatrix) -> dict[str, PortSet]:
+    """What each workload's pods get towards each other (its replicas to one another): the
+    cells of every pair of its distinct pods. A workload of one pod gets nothing (it has no
+    replica to reach); a pod template stands for several."""
+    classes = matrix.classes
+    per_class: dict[str, dict[int, int]] = {}
+    for c, members in enumerate(classes.members):
+        for i in members:
+            pod = classes.cluster.pods[i]
+            counts = per_class.setdefault(pod.endpoint_name, {})
+            counts[c] = counts.get(c, 0) + (2 if pod.is_template else 1)
+    found: dict[str, PortSet] = {}
+    for name, counts in per_class.items():
+        cells = [(c, d) for c in counts for d in counts if c != d or counts[c] > 1]
+        allowed = PortSet.all() if cells else PortSet.none()
+        for c, d in cells:
+            allowed = allowed & matrix.portset(int(matrix.pod_to_pod[c, d]))
+        found[name] = allowed
+    return found
+
+
 def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     matrix = ctx.matrix
     units = endpoint_units(matrix, Granularity.WORKLOAD)
@@ -463,8 +491,7 @@ def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     if ctx.inside is not None:
         inside = np.array([bool(ctx.inside[list(sig)].any()) for sig in units.classes])
     terms = _term_names(ctx)
-    # A bare Pod is its own endpoint at this granularity: never paired with itself.
-    alone = {e.name for kinds in units.kinds for e in kinds if e.kind == "Pod"}
+    to_itself = _self_allowed(matrix)
     ep_classes = meet_rows(matrix, np.ascontiguousarray(ctx.ext_pod().T), units.classes).T
     if inside is not None:
         ep_classes = np.where(inside[None, :], ep_classes, 0).astype(np.uint32)
@@ -486,15 +513,14 @@ def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
             pe = np.where(inside[start:stop, None], pe, 0).astype(np.uint32)
         for i in range(stop - start):
             for src in units.names[start + i]:
+                # To itself, a workload gets what its pods get from one another.
+                itself = to_itself[src] if inside is None or inside[start + i] else None
                 for mask_id, dst in _by_allowed(pp[i]):
-                    dsts = tuple(
-                        n
-                        for d in dst.tolist()
-                        for n in units.names[d]
-                        if n != src or src not in alone
-                    )
+                    dsts = tuple(n for d in dst.tolist() for n in units.names[d] if n != src)
                     if dsts:
                         yield PairRun((src,), dsts, matrix.portset(mask_id))
+                if itself:
+                    yield PairRun((src,), (src,), itself)
                 for mask_id, dst in _by_allowed(pe[i]):
                     dsts = tuple(t for g in dst.tolist() for t in terms[g])
                     yield PairRun((src,), dsts, matrix.portset(mask_id))

@@ -19,7 +19,7 @@ from netfence.analyses.connectivity_groups import (
     PolicyRef,
 )
 from netfence.analyses.connectivity_map import Granularity
-from netfence.report.connectivity import term_fields
+from netfence.sets.ipranges import AddressTerm
 from netfence.sets.ports import PortSet
 
 SCHEMA_VERSION: Final = "3"
@@ -35,6 +35,11 @@ _quote: Final = json.encoder.encode_basestring_ascii
 
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
+
+
+def term_fields(term: AddressTerm) -> dict[str, str | list[str]]:
+    """An address term as the contract writes it: its name, ``cidr`` and ``except``."""
+    return {"name": str(term), "cidr": str(term.cidr), "except": [str(e) for e in term.excepts]}
 
 
 def _policy(ref: PolicyRef) -> dict[str, str | None]:
@@ -54,6 +59,7 @@ def _group_json(group: PodGroup, granularity: Granularity) -> str:
             "labels": group.labels,
             "size": group.size,
             "members": members,
+            "replicated": [m.name for m in group.members if m.replicated],
             "selected_by": {
                 "ingress": [_policy(p) for p in group.selected_in],
                 "egress": [_policy(p) for p in group.selected_out],
