@@ -203,11 +203,24 @@ def test_groups_say_what_makes_them(clusters):
         assert group["size"] == sum(m["pods"] for m in group["members"])
         for member in group["members"]:
             assert member["name"].split("/")[0] == group["namespace"]
+    policies = {p["id"]: (p["kind"], p["namespace"], p["name"]) for p in document["policies"]}
     frontend = next(g for g in document["groups"] if g["labels"].get("app") == "frontend")
-    assert {"kind": "NetworkPolicy", "namespace": "shop", "name": "default-deny-all"} in (
-        frontend["selected_by"]["ingress"]
-    )
-    names = {p["name"] for p in frontend["selected_by"]["egress"]}
-    assert "frontend-egress-to-backend" in names
-    assert "frontend-allow-ingress-nginx" not in names
-    assert all(pods for pods in [pods])
+    ingress = {policies[p] for p in frontend["selected_by"]["ingress"]}
+    assert ("NetworkPolicy", "shop", "default-deny-all") in ingress
+    egress = {policies[p][2] for p in frontend["selected_by"]["egress"]}
+    assert "frontend-egress-to-backend" in egress
+    assert "frontend-allow-ingress-nginx" not in egress
+    assert {m["name"] for m in frontend["members"]} == {"shop/frontend"}
+    assert pods["shop/frontend-7d9c5b8f6d-abcde"].labels.items() >= frontend["labels"].items()
+
+
+def test_classes_no_policy_tells_apart_are_one_group(clusters):
+    """Groups form: classes of one namespace with the same policy signatures (selected by the
+    same policies, and selected alike as peers, both directions) are one group, so there are
+    fewer groups than label sets; every pod is in exactly one group."""
+    cluster = clusters["generated"]
+    matrix, _ = compute(cluster)
+    document = json.loads(_grouped(cluster, Granularity.POD, computed=(matrix, _)))
+    assert len(document["groups"]) < matrix.classes.count
+    members = [m for g in document["groups"] for m in g["members"]]
+    assert sorted(members) == sorted(p.key for p in cluster.pods)

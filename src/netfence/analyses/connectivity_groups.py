@@ -1,7 +1,9 @@
 """The connectivity map grouped by behaviour, and its pairs produced a block at a time.
 
-In-cluster groups are the engine's classes: pods that no policy tells apart. External groups
-are address atoms that every class treats alike. A connection says that every source group
+In-cluster groups are pods that no policy tells apart: the engine's classes of one namespace
+whose policy signatures (what selects them, and what they are selected by as peers, in each
+direction) are the same, which makes their rows and columns of the matrix the same. External
+groups are address atoms that every group treats alike. A connection says that every source group
 it lists may reach every destination group it lists on ``allowed``; a group to itself means
 its pods may reach each other (never a pod itself), so a group of one pod never lists itself
 (unless that pod stands for a workload's replicas). The size of this form grows with the
@@ -23,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.analyses.connectivity_map import Granularity, endpoint_units, meet_rows
-from netfence.engine.classes import EndpointClasses, build_classes
+from netfence.engine.classes import build_classes
 from netfence.engine.connectivity import (
     ConnectivityMatrix,
     IdArray,
@@ -138,18 +140,29 @@ class PairRun:
 
 @dataclass
 class _Context:
-    """The matrix with what the grouped and pair forms both need."""
+    """The matrix with the groups, and what the grouped and pair forms both need."""
 
     matrix: ConnectivityMatrix
-    inside: npt.NDArray[np.bool_] | None
+    classes_of: list[list[int]]
+    """The classes of each group, ascending; groups in order of their first class."""
+    reps: npt.NDArray[np.intp]
+    """One class of each group (they all behave alike)."""
+    class_inside: npt.NDArray[np.bool_] | None
     """Per class: whether it lies in a namespace of the filter (None: no filter)."""
+    inside: npt.NDArray[np.bool_] | None
+    """The same per group."""
     ext_groups: list[list[int]]
     """Atoms of each external group, groups in address order."""
     first_atom: npt.NDArray[np.intp]
     """One atom of each external group (they all behave alike)."""
     replicas: npt.NDArray[np.bool_]
-    """Per class: whether its pods may reach each other (more than one pod, or a template)."""
+    """Per group: whether its pods may reach each other (more than one pod, or a template)."""
     terms: dict[int, tuple[AddressTerm, ...]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """Number of in-cluster groups."""
+        return len(self.classes_of)
 
     def group_terms(self, group: int) -> tuple[AddressTerm, ...]:
         """The terms of an external group, computed once."""
@@ -160,56 +173,87 @@ class _Context:
         return found
 
     def pod_ext(self, start: int, stop: int) -> IdArray:
-        """Ids from classes start:stop to each external group, filtered."""
-        ids = self.matrix.pod_to_ext[start:stop][:, self.first_atom]
+        """Ids from groups start:stop to each external group, filtered."""
+        ids = self.matrix.pod_to_ext[self.reps[start:stop]][:, self.first_atom]
         if self.inside is not None:
             ids = np.where(self.inside[start:stop, None], ids, 0).astype(np.uint32)
         return ids
 
     def ext_pod(self) -> IdArray:
-        """Ids from each external group to every class, filtered."""
-        ids = self.matrix.ext_to_pod[self.first_atom]
+        """Ids from each external group to every group, filtered."""
+        ids = self.matrix.ext_to_pod[self.first_atom][:, self.reps]
         if self.inside is not None:
             ids = np.where(self.inside[None, :], ids, 0).astype(np.uint32)
         return ids
 
     def pod_pod(self, start: int, stop: int) -> IdArray:
-        """Ids from classes start:stop to every class, filtered, with no pod to itself."""
-        ids = np.array(self.matrix.rows(start, stop), dtype=np.uint32)
+        """Ids from groups start:stop to every group, filtered, with no pod to itself."""
+        ids = np.array(self.matrix.pod_to_pod.block(self.reps[start:stop], self.reps))
         local = np.arange(stop - start)
         alone = ~self.replicas[start:stop]
         ids[local[alone], (local + start)[alone]] = 0
         if self.inside is not None:
             keep = self.inside[start:stop, None] | self.inside[None, :]
             ids = np.where(keep, ids, 0).astype(np.uint32)
-        return ids
+        return ids.astype(np.uint32)
+
+
+def _behaviour_groups(matrix: ConnectivityMatrix) -> list[list[int]]:
+    """Classes of one namespace with the same signatures in both directions and both roles:
+    every cell of their rows and columns is the same, so no policy tells their pods apart."""
+    pairs = matrix.pod_to_pod
+    keys = np.stack(
+        [
+            matrix.classes.class_ns.astype(np.int64),
+            pairs.egress_rows.astype(np.int64),
+            pairs.egress_cols.astype(np.int64),
+            pairs.ingress_rows.astype(np.int64),
+            pairs.ingress_cols.astype(np.int64),
+        ],
+        axis=1,
+    )
+    found: dict[bytes, list[int]] = {}
+    for c in range(matrix.classes.count):
+        found.setdefault(keys[c].tobytes(), []).append(c)
+    return list(found.values())
 
 
 def _context(matrix: ConnectivityMatrix, namespaces: Iterable[str] | None) -> _Context:
     classes = matrix.classes
+    classes_of = _behaviour_groups(matrix)
+    reps = np.array([g[0] for g in classes_of], dtype=np.intp)
+    class_inside: npt.NDArray[np.bool_] | None = None
     inside: npt.NDArray[np.bool_] | None = None
     if namespaces is not None:
         wanted = set(namespaces)
         in_ns = np.array([ns in wanted for ns in classes.namespaces], dtype=np.bool_)
-        inside = in_ns[classes.class_ns] if classes.count else np.zeros(0, dtype=np.bool_)
-    pe = matrix.pod_to_ext
-    ep = matrix.ext_to_pod
+        class_inside = in_ns[classes.class_ns] if classes.count else np.zeros(0, np.bool_)
+        inside = class_inside[reps]
+    pe = matrix.pod_to_ext[reps]
+    ep = matrix.ext_to_pod[:, reps]
     if inside is not None:
         pe = np.where(inside[:, None], pe, 0).astype(np.uint32)
         ep = np.where(inside[None, :], ep, 0).astype(np.uint32)
-    # Atoms that every class treats alike, both ways, are one group: disjoint address sets
-    # as large as the policies allow.
+    # Atoms that every group treats alike, both ways, are one external group: disjoint
+    # address sets as large as the policies allow.
     by_behaviour: dict[bytes, list[int]] = {}
     for atom in range(pe.shape[1]):
         by_behaviour.setdefault(pe[:, atom].tobytes() + ep[atom, :].tobytes(), []).append(atom)
     ext_groups = list(by_behaviour.values())
     pods = classes.cluster.pods
     replicas = np.array(
-        [len(m) > 1 or any(pods[i].is_template for i in m) for m in classes.members],
+        [
+            sum(len(classes.members[c]) for c in group) > 1
+            or any(pods[i].is_template for c in group for i in classes.members[c])
+            for group in classes_of
+        ],
         dtype=np.bool_,
     )
     return _Context(
         matrix,
+        classes_of,
+        reps,
+        class_inside,
         inside,
         ext_groups,
         np.array([g[0] for g in ext_groups], dtype=np.intp),
@@ -267,16 +311,18 @@ class _Rows:
 
 
 def _selected_by(
-    compiled: CompiledPolicies, count: int
+    compiled: CompiledPolicies, ctx: _Context
 ) -> tuple[list[list[PolicyRef]], list[list[PolicyRef]]]:
-    into: list[list[PolicyRef]] = [[] for _ in range(count)]
-    out: list[list[PolicyRef]] = [[] for _ in range(count)]
+    """Per group, the policies that select it for ingress and for egress (the same for
+    every class of a group: their signatures are)."""
+    into: list[list[PolicyRef]] = [[] for _ in range(ctx.count)]
+    out: list[list[PolicyRef]] = [[] for _ in range(ctx.count)]
     for policy in compiled.policies:
         ref = PolicyRef(policy.kind, policy.namespace, policy.name)
         for selected, lists in ((policy.selected_in, into), (policy.selected_out, out)):
             if selected is not None:
-                for c in np.flatnonzero(selected[:count]).tolist():
-                    lists[c].append(ref)
+                for g in np.flatnonzero(selected[ctx.reps]).tolist():
+                    lists[g].append(ref)
     return into, out
 
 
@@ -305,23 +351,29 @@ def _shared_labels(pods: list[Pod]) -> dict[str, str]:
     return dict(sorted(shared.items()))
 
 
-def _pod_groups(
-    classes: EndpointClasses, compiled: CompiledPolicies, granularity: Granularity
-) -> list[PodGroup]:
-    into, out = _selected_by(compiled, classes.count)
+def _group_pods(ctx: _Context, group: int) -> list[Pod]:
+    classes = ctx.matrix.classes
     pods = classes.cluster.pods
+    return [pods[i] for c in ctx.classes_of[group] for i in classes.members[c]]
+
+
+def _pod_groups(
+    ctx: _Context, compiled: CompiledPolicies, granularity: Granularity
+) -> list[PodGroup]:
+    into, out = _selected_by(compiled, ctx)
+    classes = ctx.matrix.classes
     groups = []
-    for c, member_ids in enumerate(classes.members):
-        members = [pods[i] for i in member_ids]
+    for g in range(ctx.count):
+        members = _group_pods(ctx, g)
         groups.append(
             PodGroup(
-                f"g{c}",
-                classes.namespaces[int(classes.class_ns[c])],
+                f"g{g}",
+                classes.namespaces[int(classes.class_ns[ctx.reps[g]])],
                 _shared_labels(members),
                 len(members),
                 _members(members, granularity),
-                tuple(into[c]),
-                tuple(out[c]),
+                tuple(into[g]),
+                tuple(out[g]),
             )
         )
     return groups
@@ -341,7 +393,7 @@ def connectivity_groups(
     """
     matrix, compiled = computed if computed is not None else compute(cluster)
     ctx = _context(matrix, namespaces)
-    count = matrix.classes.count
+    count = ctx.count
     step = block or default_block(matrix)
     rows = _Rows()
     for start in range(0, count, step):
@@ -370,7 +422,7 @@ def _assemble(
     rows: _Rows,
     granularity: Granularity,
 ) -> ConnectivityGroups:
-    count = matrix.classes.count
+    count = ctx.count
     used_ext = sorted(
         {i - count for src in rows.sources for i in src if i >= count}
         | {int(i) - count for d in rows.dests for _, dst in d for i in dst.tolist() if i >= count}
@@ -389,7 +441,7 @@ def _assemble(
         for src, dests in zip(rows.sources, rows.dests, strict=True)
         for mask_id, dst in dests
     ]
-    groups = _pod_groups(matrix.classes, compiled, granularity)
+    groups = _pod_groups(ctx, compiled, granularity)
     if ctx.inside is not None:
         named = {n for c in connections for n in (*c.src, *c.dst)}
         groups = [g for c, g in enumerate(groups) if ctx.inside[c] or g.id in named]
@@ -430,11 +482,11 @@ def _term_names(ctx: _Context) -> list[tuple[str, ...]]:
 
 def _pod_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     matrix = ctx.matrix
-    pods = matrix.classes.cluster.pods
-    names = [[pods[i].key for i in m] for m in matrix.classes.members]
-    templates = [[pods[i].is_template for i in m] for m in matrix.classes.members]
+    members = [_group_pods(ctx, g) for g in range(ctx.count)]
+    names = [[p.key for p in m] for m in members]
+    templates = [[p.is_template for p in m] for m in members]
     terms = _term_names(ctx)
-    count = matrix.classes.count
+    count = ctx.count
     for start in range(0, count, step):
         stop = min(count, start + step)
         pp, pe = ctx.pod_pod(start, stop), ctx.pod_ext(start, stop)
@@ -488,11 +540,12 @@ def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     units = endpoint_units(matrix, Granularity.WORKLOAD)
     count = len(units.classes)
     inside: npt.NDArray[np.bool_] | None = None
-    if ctx.inside is not None:
-        inside = np.array([bool(ctx.inside[list(sig)].any()) for sig in units.classes])
+    if ctx.class_inside is not None:
+        inside = np.array([bool(ctx.class_inside[list(sig)].any()) for sig in units.classes])
     terms = _term_names(ctx)
     to_itself = _self_allowed(matrix)
-    ep_classes = meet_rows(matrix, np.ascontiguousarray(ctx.ext_pod().T), units.classes).T
+    ep_all = matrix.ext_to_pod[ctx.first_atom]
+    ep_classes = meet_rows(matrix, np.ascontiguousarray(ep_all.T), units.classes).T
     if inside is not None:
         ep_classes = np.where(inside[None, :], ep_classes, 0).astype(np.uint32)
     for start in range(0, count, step):

@@ -42,11 +42,21 @@ def term_fields(term: AddressTerm) -> dict[str, str | list[str]]:
     return {"name": str(term), "cidr": str(term.cidr), "except": [str(e) for e in term.excepts]}
 
 
-def _policy(ref: PolicyRef) -> dict[str, str | None]:
-    return {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+def _policy_ids(groups: ConnectivityGroups) -> dict[PolicyRef, str]:
+    """An id for each policy that selects a group, by kind, namespace and name: a policy
+    selecting many groups is written once, in ``policies``."""
+    refs = {r for g in groups.groups for r in (*g.selected_in, *g.selected_out)}
+    ordered = sorted(refs, key=lambda r: (r.kind, r.namespace or "", r.name))
+    return {ref: f"p{k}" for k, ref in enumerate(ordered)}
 
 
-def _group_json(group: PodGroup, granularity: Granularity) -> str:
+def _policy_json(ref: PolicyRef, policy_id: str) -> str:
+    return _compact(
+        {"id": policy_id, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+    )
+
+
+def _group_json(group: PodGroup, granularity: Granularity, ids: dict[PolicyRef, str]) -> str:
     members: list[Any]
     if granularity is Granularity.POD:
         members = [m.name for m in group.members]
@@ -61,8 +71,8 @@ def _group_json(group: PodGroup, granularity: Granularity) -> str:
             "members": members,
             "replicated": [m.name for m in group.members if m.replicated],
             "selected_by": {
-                "ingress": [_policy(p) for p in group.selected_in],
-                "egress": [_policy(p) for p in group.selected_out],
+                "ingress": [ids[p] for p in group.selected_in],
+                "egress": [ids[p] for p in group.selected_out],
             },
         }
     )
@@ -103,7 +113,10 @@ def render_groups_json(groups: ConnectivityGroups) -> Iterator[str]:
         f'{{"schema_version": {_quote(SCHEMA_VERSION)}, "form": "groups", '
         f'"granularity": {_quote(groups.granularity.value)},\n'
     )
-    yield from _list("groups", (_group_json(g, groups.granularity) for g in groups.groups), False)
+    ids = _policy_ids(groups)
+    yield from _list("policies", (_policy_json(r, i) for r, i in ids.items()), False)
+    entries = (_group_json(g, groups.granularity, ids) for g in groups.groups)
+    yield from _list("groups", entries, False)
     yield from _list("external", (_external_json(g) for g in groups.external), False)
     connections = (
         f'{{"src": {_compact(list(c.src))}, "dst": {_compact(list(c.dst))}, '
