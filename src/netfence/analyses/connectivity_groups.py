@@ -158,6 +158,7 @@ class _Context:
     replicas: npt.NDArray[np.bool_]
     """Per group: whether its pods may reach each other (more than one pod, or a template)."""
     terms: dict[int, tuple[AddressTerm, ...]] = field(default_factory=dict)
+    unions: dict[tuple[int, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -170,6 +171,16 @@ class _Context:
         if found is None:
             addresses = self.matrix.classes.ip_atoms.range_set(self.ext_groups[group])
             found = self.terms[group] = tuple(addresses.terms())
+        return found
+
+    def union_terms(self, groups: npt.NDArray[np.int32]) -> tuple[str, ...]:
+        """Names of the terms of the addresses of several external groups together."""
+        key = tuple(groups.tolist())
+        found = self.unions.get(key)
+        if found is None:
+            atoms = [a for g in key for a in self.ext_groups[g]]
+            addresses = self.matrix.classes.ip_atoms.range_set(atoms)
+            found = self.unions[key] = tuple(str(t) for t in addresses.terms())
         return found
 
     def pod_ext(self, start: int, stop: int) -> IdArray:
@@ -466,7 +477,8 @@ def iter_pairs(
     """Every allowed (source, destination) pair, as runs, a block of sources at a time.
 
     Pairs mean what ``ConnectivityMap.pairs`` means: a workload gets what all its pods get,
-    a pod never pairs with itself. External ends are address terms, one pair per term.
+    a pod never pairs with itself. External ends are address terms: the addresses an
+    endpoint reaches (or is reached from) on the same ports as one set, one pair per term.
     """
     matrix, _ = computed if computed is not None else compute(cluster)
     ctx = _context(matrix, namespaces)
@@ -476,8 +488,12 @@ def iter_pairs(
         yield from _workload_pairs(ctx, block or default_block(matrix))
 
 
-def _term_names(ctx: _Context) -> list[tuple[str, ...]]:
-    return [tuple(str(t) for t in ctx.group_terms(g)) for g in range(len(ctx.ext_groups))]
+def _from_outside(ctx: _Context, ids: IdArray, names: list[list[str]]) -> Iterator[PairRun]:
+    """Pairs from external addresses: for each destination (column of ``ids``, external
+    groups by endpoints), the addresses that reach it on the same ports as one set."""
+    for d in range(ids.shape[1]):
+        for mask_id, sources in _by_allowed(np.ascontiguousarray(ids[:, d])):
+            yield PairRun(ctx.union_terms(sources), tuple(names[d]), ctx.matrix.portset(mask_id))
 
 
 def _pod_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
@@ -485,7 +501,6 @@ def _pod_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     members = [_group_pods(ctx, g) for g in range(ctx.count)]
     names = [[p.key for p in m] for m in members]
     templates = [[p.is_template for p in m] for m in members]
-    terms = _term_names(ctx)
     count = ctx.count
     for start in range(0, count, step):
         stop = min(count, start + step)
@@ -505,13 +520,8 @@ def _pod_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
                     if dsts:
                         yield PairRun((src,), dsts, matrix.portset(mask_id))
                 for mask_id, dst in to_ext:
-                    dsts = tuple(t for g in dst.tolist() for t in terms[g])
-                    yield PairRun((src,), dsts, matrix.portset(mask_id))
-    ep = ctx.ext_pod()
-    for g in range(len(ctx.ext_groups)):
-        for mask_id, dst in _by_allowed(ep[g]):
-            dsts = tuple(n for d in dst.tolist() for n in names[d])
-            yield PairRun(terms[g], dsts, matrix.portset(mask_id))
+                    yield PairRun((src,), ctx.union_terms(dst), matrix.portset(mask_id))
+    yield from _from_outside(ctx, ctx.ext_pod(), names)
 
 
 def _self_allowed(matrix: ConnectivityMatrix) -> dict[str, PortSet]:
@@ -542,7 +552,6 @@ def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
     inside: npt.NDArray[np.bool_] | None = None
     if ctx.class_inside is not None:
         inside = np.array([bool(ctx.class_inside[list(sig)].any()) for sig in units.classes])
-    terms = _term_names(ctx)
     to_itself = _self_allowed(matrix)
     ep_all = matrix.ext_to_pod[ctx.first_atom]
     ep_classes = meet_rows(matrix, np.ascontiguousarray(ep_all.T), units.classes).T
@@ -575,9 +584,5 @@ def _workload_pairs(ctx: _Context, step: int) -> Iterator[PairRun]:
                 if itself:
                     yield PairRun((src,), (src,), itself)
                 for mask_id, dst in _by_allowed(pe[i]):
-                    dsts = tuple(t for g in dst.tolist() for t in terms[g])
-                    yield PairRun((src,), dsts, matrix.portset(mask_id))
-    for g in range(len(ctx.ext_groups)):
-        for mask_id, dst in _by_allowed(ep_classes[g]):
-            dsts = tuple(n for d in dst.tolist() for n in units.names[d])
-            yield PairRun(terms[g], dsts, matrix.portset(mask_id))
+                    yield PairRun((src,), ctx.union_terms(dst), matrix.portset(mask_id))
+    yield from _from_outside(ctx, ep_classes, units.names)
