@@ -144,7 +144,7 @@ class _Context:
 
     matrix: ConnectivityMatrix
     classes_of: list[list[int]]
-    """The classes of each group, ascending; groups in order of their first class."""
+    """The classes of each group, ascending; groups in order of their first pod's name."""
     reps: npt.NDArray[np.intp]
     """One class of each group (they all behave alike)."""
     class_inside: npt.NDArray[np.bool_] | None
@@ -226,7 +226,15 @@ def _behaviour_groups(matrix: ConnectivityMatrix) -> list[list[int]]:
     found: dict[bytes, list[int]] = {}
     for c in range(matrix.classes.count):
         found.setdefault(keys[c].tobytes(), []).append(c)
-    return list(found.values())
+    # Ordered by their first pod's name: the same cluster read in another order (files, the
+    # API) gives the same groups under the same ids.
+    pods = matrix.classes.cluster.pods
+    members = matrix.classes.members
+
+    def first_name(group: list[int]) -> str:
+        return min(pods[i].key for c in group for i in members[c])
+
+    return sorted(found.values(), key=first_name)
 
 
 def _context(matrix: ConnectivityMatrix, namespaces: Iterable[str] | None) -> _Context:

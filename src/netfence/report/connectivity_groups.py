@@ -50,6 +50,10 @@ def _policy_ids(groups: ConnectivityGroups) -> dict[PolicyRef, str]:
     return {ref: f"p{k}" for k, ref in enumerate(ordered)}
 
 
+def _sorted_ids(ids: dict[PolicyRef, str], refs: Iterable[PolicyRef]) -> list[str]:
+    return sorted((ids[r] for r in refs), key=lambda i: int(i[1:]))
+
+
 def _policy_json(ref: PolicyRef, policy_id: str) -> str:
     return _compact(
         {"id": policy_id, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
@@ -71,8 +75,8 @@ def _group_json(group: PodGroup, granularity: Granularity, ids: dict[PolicyRef, 
             "members": members,
             "replicated": [m.name for m in group.members if m.replicated],
             "selected_by": {
-                "ingress": [ids[p] for p in group.selected_in],
-                "egress": [ids[p] for p in group.selected_out],
+                "ingress": _sorted_ids(ids, group.selected_in),
+                "egress": _sorted_ids(ids, group.selected_out),
             },
         }
     )
