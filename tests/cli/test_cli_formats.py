@@ -596,3 +596,12 @@ def test_output_written_in_chunks_is_the_whole_output(cli, shop_cluster, monkeyp
     chunked = cli("connectivity", shop_cluster, "-o", "json").out
     assert chunked == whole
     assert len(writes) == -(-len(whole) // 97) and max(map(len, writes)) == 97
+
+
+def test_flat_is_a_form_of_json_only(cli, shop_cluster):
+    """docs/json-connectivity.md: ``--flat`` is the pairs form of ``-o json``; with another
+    format, or with ``--firewall``, it is a usage error of one line (exit 2)."""
+    result = cli("connectivity", shop_cluster, "-o", "csv", "--flat")
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err.splitlines()) == 1 and "--flat" in result.err
