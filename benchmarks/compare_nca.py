@@ -1,14 +1,17 @@
 """Compare pod-to-pod connectivity computed by netfence and by nca on the same input.
 
-netfence output (``python -m netfence connectivity DIR -o json --granularity pod``)::
+netfence output (``python -m netfence connectivity DIR -o json --granularity pod``, schema 3,
+docs/json-connectivity.md) in either form: groups (connections between group ids; a group's
+``members`` are pod names) or pairs (``--flat``: one ``{"src", "dst", "allowed"}`` a pair)::
 
-    {"schema_version": "1",
-     "connections": [{"src": NAME | [NAMES], "dst": NAME | [NAMES],
+    {"schema_version": "3", "form": "groups", "granularity": "pod",
+     "groups": [{"id": "g0", "members": ["ns/pod-1", ...], ...}, ...],
+     "connections": [{"src": ["g0"], "dst": ["g0", "g3"],
                       "allowed": {"TCP": [[lo, hi], ...], "UDP": [...], "SCTP": [...]}}]}
 
-Every pair in ``src x dst`` is allowed at least the listed inclusive port ranges; a pair's allowed
-set is the union over the entries naming it; pods are ``namespace/pod``, external endpoints are
-CIDR strings (dropped here).
+Every pair of a source group's member and a destination group's member (no pod with itself) is
+allowed at least the listed inclusive port ranges; pods are ``namespace/pod``, external groups
+(``e...``) and external ends of pairs are dropped here.
 
 nca output (``nca --connectivity ... -o txt_no_fw_rules --output_endpoints pods``) has one line
 per (src, dst, connection cube set)::
@@ -38,7 +41,7 @@ import ipaddress
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import hexdigits
@@ -220,29 +223,38 @@ def parse_netfence(data: Mapping[str, Any] | Path) -> ConnMap:
         with data.open(encoding="utf-8") as f:
             data = json.load(f)
     assert isinstance(data, Mapping)
-    # Version 2 writes external ranges as ipBlock-shaped terms; pods are named alike in both.
-    if str(data.get("schema_version")) not in ("1", "2"):
+    if str(data.get("schema_version")) != "3":
         raise ValueError(f"unsupported netfence schema_version {data.get('schema_version')!r}")
-    if data.get("granularity", "pod") != "pod":
+    if data.get("granularity") != "pod":
         raise ValueError("netfence output must be at pod granularity (--granularity pod)")
-    # the optional "endpoints" list tells external ranges apart; otherwise recognise CIDRs
-    ranges = {e["name"] for e in data.get("endpoints") or [] if e.get("kind") == "IPRange"}
-
-    def is_pod(name: str) -> bool:
-        return name not in ranges and not is_ip_endpoint(name)
-
     acc: dict[Pair, dict[str, list[tuple[int, int]]]] = {}
-    for entry in data.get("connections", []):
-        srcs = entry["src"] if isinstance(entry["src"], list) else [entry["src"]]
-        dsts = entry["dst"] if isinstance(entry["dst"], list) else [entry["dst"]]
-        srcs = [s for s in srcs if is_pod(s)]
-        dsts = [d for d in dsts if is_pod(d)]
-        allowed = entry.get("allowed") or {}
+    for s, d, allowed in _netfence_pairs(data):
+        if s != d:
+            merge_into(acc.setdefault((s, d), {}), allowed)
+    return {pair: pm for pair, pm in ((p, finish(a)) for p, a in acc.items()) if pm}
+
+
+def _is_term(name: str) -> bool:
+    """An address term (``CIDR`` or ``CIDR except A, B``): pod names are namespace/pod, and a
+    namespace has neither "." nor ":"."""
+    head = name.split("/", 1)[0]
+    return "." in head or ":" in head
+
+
+def _netfence_pairs(data: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(source pod, destination pod, allowed) of either form; external ends left out."""
+    if data.get("form") == "pairs":
+        for entry in data["pairs"]:
+            if not (_is_term(entry["src"]) or _is_term(entry["dst"])):
+                yield entry["src"], entry["dst"], entry.get("allowed") or {}
+        return
+    members = {g["id"]: g["members"] for g in data["groups"]}
+    for entry in data["connections"]:
+        srcs = [p for g in entry["src"] if g in members for p in members[g]]
+        dsts = [p for g in entry["dst"] if g in members for p in members[g]]
         for s in srcs:
             for d in dsts:
-                if s != d:
-                    merge_into(acc.setdefault((s, d), {}), allowed)
-    return {pair: pm for pair, pm in ((p, finish(a)) for p, a in acc.items()) if pm}
+                yield s, d, entry.get("allowed") or {}
 
 
 _NCA_LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conn>.+)$")

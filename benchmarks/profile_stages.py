@@ -25,10 +25,11 @@ from typing import Any
 started = time.perf_counter()
 import yaml  # noqa: E402
 
-from netfence.analyses.connectivity_map import Granularity, connectivity_map  # noqa: E402
+from netfence.analyses.connectivity_groups import connectivity_groups  # noqa: E402
+from netfence.analyses.connectivity_map import Granularity  # noqa: E402
 from netfence.engine.classes import build_classes  # noqa: E402
 from netfence.engine.connectivity import compile_policies, compute_connectivity  # noqa: E402
-from netfence.report.connectivity import render_json  # noqa: E402
+from netfence.report.connectivity_groups import render_groups_json  # noqa: E402
 from netfence.sources.manifests import cluster_from_documents, load_documents  # noqa: E402
 from netfence.sources.yamldocs import parse_documents  # noqa: E402
 
@@ -110,9 +111,9 @@ def main() -> int:
     mark("compile")
     matrix = compute_connectivity(classes, compiled)
     mark("walk")
-    cmap = connectivity_map(cluster, Granularity.WORKLOAD, None, matrix)
+    groups = connectivity_groups(cluster, Granularity.WORKLOAD, None, computed=(matrix, compiled))
     mark("group")
-    text = render_json(cmap)
+    text = "".join(render_groups_json(groups))
     mark("render")
     if profile is not None:
         profile.disable()

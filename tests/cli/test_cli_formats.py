@@ -31,6 +31,8 @@ from pathlib import Path
 import pytest
 
 from netfence import __version__
+from netfence.analyses.connectivity_map import ConnectivityMap, Granularity, connectivity_map
+from netfence.sources.manifests import load_cluster
 
 ALL = {
     "TCP": [[1, 65535]],
@@ -99,21 +101,18 @@ def _collapsed(names) -> list:
 
 
 def summarize(doc: dict):
-    """The JSON map as (in-cluster pairs -> allowed, external reach -> collapsed networks).
+    """The JSON pairs as (in-cluster pairs -> allowed, external reach -> collapsed networks).
 
-    In-cluster pairs skip loopback (docs: never asserted). External endpoints are the terms
-    of the ``IPRange`` endpoints (``cidr`` less ``except``), compared as address sets, not as
-    a particular decomposition: ``("to", src, ports)`` and
+    In-cluster pairs skip loopback (docs: never asserted). External endpoints are address
+    terms (``CIDR except A, B``), compared as address sets, not as a particular
+    decomposition: ``("to", src, ports)`` and
     ``("from", dst, ports)`` map to the collapsed networks reachable / reaching.
     """
     internal: dict[tuple[str, str], dict] = {}
     external: dict[tuple[str, str, str], list] = defaultdict(list)
-    terms = {
-        e["name"]: _term_networks(e["cidr"], e["except"])
-        for e in doc["endpoints"]
-        if e["kind"] == "IPRange"
-    }
-    for conn in doc["connections"]:
+    terms = {name: _address_cell(name) for name in _pair_names(doc)}
+    terms = {name: nets for name, nets in terms.items() if nets is not None}
+    for conn in doc["pairs"]:
         ports = json.dumps(conn["allowed"], sort_keys=True)
         for src in _names(conn["src"]):
             for dst in _names(conn["dst"]):
@@ -145,10 +144,20 @@ def expected(granularity: str):
 
 
 def run_json(cli, *args: str | os.PathLike[str]) -> dict:
-    result = cli("connectivity", *args, "-o", "json")
+    """The pairs form of the JSON contract (``-o json --flat``)."""
+    result = cli("connectivity", *args, "-o", "json", "--flat")
     assert result.code == 0, result.err
     assert result.err == ""
     return json.loads(result.out)
+
+
+def run_map(path: os.PathLike[str], granularity: str = "workload") -> ConnectivityMap:
+    """The map the text, csv, md and dot formats render."""
+    return connectivity_map(load_cluster([str(path)]), Granularity(granularity))
+
+
+def _pair_names(doc: dict) -> set[str]:
+    return {p[side] for p in doc["pairs"] for side in ("src", "dst")}
 
 
 # --- every format at every granularity ----------------------------------------------------
@@ -168,14 +177,15 @@ def test_every_format_and_granularity_succeeds(cli, shop_cluster, fmt, granulari
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)
 def test_json_contract_and_exact_connections(cli, shop_cluster, granularity):
-    """docs/json-connectivity.md: ``schema_version`` "2", ``granularity``, ``endpoints`` and
-    ``connections`` with ``src``/``dst``/``allowed``; the connections are exactly the fixture's
-    allowed flows (frontend->backend TCP 9090, frontend->192.168.0.0/16 minus 192.168.1.0/24
-    TCP 443, toolbox to and from everything), nothing more."""
+    """docs/json-connectivity.md, pairs form: ``schema_version`` "3", ``form`` "pairs",
+    ``granularity`` and ``pairs`` with ``src``/``dst``/``allowed``; the pairs are exactly the
+    fixture's allowed flows (frontend->backend TCP 9090, frontend->192.168.0.0/16 minus
+    192.168.1.0/24 TCP 443, toolbox to and from everything), nothing more."""
     doc = run_json(cli, shop_cluster, "--granularity", granularity)
-    assert doc["schema_version"] == "2"
+    assert doc["schema_version"] == "3"
+    assert doc["form"] == "pairs"
     assert doc["granularity"] == granularity
-    for conn in doc["connections"]:
+    for conn in doc["pairs"]:
         assert set(conn) >= {"src", "dst", "allowed"}
         for ranges in conn["allowed"].values():
             assert ranges == sorted(ranges)
@@ -183,45 +193,46 @@ def test_json_contract_and_exact_connections(cli, shop_cluster, granularity):
     assert summarize(doc) == expected(granularity)
 
 
-def test_json_endpoints_name_kinds_and_namespaces(cli, shop_cluster):
-    """Endpoints: in-cluster first sorted by name (workload kind or Pod, with namespace), then
-    external ranges (``IPRange``, namespace null) as ipBlock-shaped terms: ``cidr`` and the
-    ``except`` CIDRs inside it, named ``CIDR`` or ``CIDR except A, B``, IPv4 before IPv6."""
-    workload = run_json(cli, shop_cluster)
-    inside = [e for e in workload["endpoints"] if e["kind"] != "IPRange"]
-    assert inside == [
-        {"name": "ops/toolbox", "kind": "Pod", "namespace": "ops"},
-        {"name": "shop/backend", "kind": "Deployment", "namespace": "shop"},
-        {"name": "shop/frontend", "kind": "Deployment", "namespace": "shop"},
+def test_json_groups_name_members_kinds_and_addresses(cli, shop_cluster):
+    """docs/json-connectivity.md, groups form: each group names its namespace and members
+    (workloads with their kind and pods at workload granularity, pod names at pod
+    granularity); external groups are ipBlock-shaped terms, ``cidr`` and the ``except`` CIDRs
+    inside it, named ``CIDR`` or ``CIDR except A, B``, IPv4 before IPv6."""
+    result = cli("connectivity", shop_cluster, "-o", "json")
+    assert result.code == 0, result.err
+    workload = json.loads(result.out)
+    assert (workload["schema_version"], workload["form"]) == ("3", "groups")
+    members = sorted(
+        (m["name"], m["kind"], m["pods"], g["namespace"])
+        for g in workload["groups"]
+        for m in g["members"]
+    )
+    assert members == [
+        ("ops/toolbox", "Pod", 1, "ops"),
+        ("shop/backend", "Deployment", 2, "shop"),
+        ("shop/frontend", "Deployment", 1, "shop"),
     ]
-    ranges = [e for e in workload["endpoints"] if e["kind"] == "IPRange"]
-    assert workload["endpoints"] == inside + ranges
-    assert all(e["namespace"] is None for e in ranges)
-    nets = [ipaddress.ip_network(e["cidr"]) for e in ranges]
-    assert [n.version for n in nets] == sorted(n.version for n in nets)
-    for e in ranges:
+    terms = [t for g in workload["external"] for t in g["addresses"]]
+    for e in terms:
         cidr = ipaddress.ip_network(e["cidr"])
         assert all(ipaddress.ip_network(x).subnet_of(cidr) for x in e["except"])
         assert e["name"] == (
             f"{e['cidr']} except {', '.join(e['except'])}" if e["except"] else e["cidr"]
         )
-    assert {e["name"] for e in ranges} == {
-        "0.0.0.0/0",
-        "::/0",
-        "192.168.0.0/16 except 192.168.1.0/24",
-    }
-    named = {n for c in workload["connections"] for k in ("src", "dst") for n in _names(c[k])}
-    assert named == {e["name"] for e in workload["endpoints"]}
+    ids = {g["id"] for g in (*workload["groups"], *workload["external"])}
+    named = {n for c in workload["connections"] for k in ("src", "dst") for n in c[k]}
+    assert named <= ids
 
-    pod = run_json(cli, shop_cluster, "--granularity", "pod")
-    inside = {e["name"]: e["kind"] for e in pod["endpoints"] if e["kind"] != "IPRange"}
+    result = cli("connectivity", shop_cluster, "-o", "json", "--granularity", "pod")
+    pod = json.loads(result.out)
     # Concrete pods are Pods; a workload given without pods stays one endpoint of its kind.
-    assert inside == {
-        "ops/toolbox": "Pod",
-        "shop/backend-5f7b9c-x1": "Pod",
-        "shop/backend-5f7b9c-x2": "Pod",
-        "shop/frontend": "Deployment",
-    }
+    assert sorted(m for g in pod["groups"] for m in g["members"]) == [
+        "ops/toolbox",
+        "shop/backend-5f7b9c-x1",
+        "shop/backend-5f7b9c-x2",
+        "shop/frontend",
+    ]
+    assert [m for g in pod["groups"] for m in g["replicated"]] == ["shop/frontend"]
 
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)
@@ -240,14 +251,10 @@ def test_csv_has_a_header_and_one_row_per_pair(cli, shop_cluster, granularity):
     assert all(len(r) == 3 for r in body)
     pairs = [(s, d) for s, d, _ in body]
     assert len(pairs) == len(set(pairs)), "a pair appears in more than one row"
-    kinds = {e["name"]: e["kind"] for e in doc["endpoints"]}
     from_json = {
-        (s, d)
-        for c in doc["connections"]
-        for s in _names(c["src"])
-        for d in _names(c["dst"])
-        # Loopback of a single pod is never a pair; a workload's replicas reaching each other is.
-        if kinds[s] != "IPRange" and kinds[d] != "IPRange" and (s != d or kinds[s] != "Pod")
+        (p["src"], p["dst"])
+        for p in doc["pairs"]
+        if _address_cell(p["src"]) is None and _address_cell(p["dst"]) is None
     }
     internal = {(s, d) for s, d, _ in body if _address_cell(s) is None and _address_cell(d) is None}
     assert internal == from_json
@@ -304,7 +311,7 @@ def test_csv_keeps_a_workloads_replicas_reaching_each_other(cli, write):
     text = "---\n".join([*replicas, peers_only])
     path = write(text)
     doc = run_json(cli, path)
-    assert [(c["src"], c["dst"]) for c in doc["connections"]] == [("s/db", "s/db")]
+    assert [(c["src"], c["dst"]) for c in doc["pairs"]] == [("s/db", "s/db")]
     result = cli("connectivity", path, "-o", "csv")
     assert result.out.splitlines()[1:] == ["s/db,s/db,All"]
 
@@ -312,12 +319,12 @@ def test_csv_keeps_a_workloads_replicas_reaching_each_other(cli, write):
 @pytest.mark.parametrize("granularity", GRANULARITIES)
 def test_markdown_is_a_table_of_the_connections(cli, shop_cluster, granularity):
     """Markdown: a header row, a separator row and one row per grouped connection."""
-    doc = run_json(cli, shop_cluster, "--granularity", granularity)
+    cmap = run_map(shop_cluster, granularity)
     result = cli("connectivity", shop_cluster, "-o", "md", "--granularity", granularity)
     lines = result.out.splitlines()
     assert lines[0] == "| src | dst | connections |"
     assert lines[1] == "|---|---|---|"
-    assert len(lines) == 2 + len(doc["connections"])
+    assert len(lines) == 2 + len(cmap.connections)
     for line in lines[2:]:
         assert line.startswith("| ") and line.endswith(" |")
         assert line.count(" | ") == 2
@@ -330,18 +337,19 @@ def test_markdown_is_a_table_of_the_connections(cli, shop_cluster, granularity):
 def test_text_lists_connections_and_a_summary(cli, shop_cluster):
     """Text: one ``SOURCES => DESTINATIONS : PORTS`` line per grouped connection, then a summary
     line counting groups, endpoints and external ranges."""
+    cmap = run_map(shop_cluster)
     doc = run_json(cli, shop_cluster)
     result = cli("connectivity", shop_cluster)  # text is the default
     lines = result.out.splitlines()
-    assert len(lines) == len(doc["connections"]) + 1
+    assert len(lines) == len(cmap.connections) + 1
     assert "shop/frontend => shop/backend : TCP 9090" in lines
     # Address terms: one for the ipBlock with its except; terms apart by "; " (an except list
     # uses ", "), after the in-cluster names.
     assert "shop/frontend => 192.168.0.0/16 except 192.168.1.0/24 : TCP 443" in lines
     assert "ops/toolbox => ops/toolbox; 0.0.0.0/0; ::/0 : All" in lines
-    ranges = sum(1 for e in doc["endpoints"] if e["kind"] == "IPRange")
+    ranges = sum(1 for name in _pair_names(doc) if _address_cell(name) is not None)
     assert lines[-1] == (
-        f"{len(doc['connections'])} connection groups; 3 workloads, {ranges} external ranges"
+        f"{len(cmap.connections)} connection groups; 3 workloads, {ranges} external ranges"
     )
 
 
@@ -360,10 +368,9 @@ def test_dot_renders_with_graphviz(cli, shop_cluster, require_tool, granularity)
     root = ET.fromstring(rendered.stdout)
     assert root.tag.endswith("svg")
     texts = {el.text for el in root.iter() if el.text and el.text.strip()}
-    for endpoint in doc["endpoints"]:
-        name = endpoint["name"]
+    for name in _pair_names(doc):
         assert name in texts, f"{name} (node id) missing from the SVG"
-        if endpoint["namespace"] is not None:
+        if _address_cell(name) is None:
             assert name.split("/", 1)[1] in texts, f"label of {name} missing from the SVG"
     assert {"shop", "ops", "external"} <= texts
     # One node for the ipBlock term, labelled with its CIDR and its excepts line by line.
@@ -405,10 +412,11 @@ def test_dot_of_the_example_stays_small(cli, require_tool, granularity):
             titles[g.get("class")].append(title.text)
     nodes = titles.get("node", [])
     assert len(nodes) <= 60
-    external = {e["name"] for e in doc["endpoints"] if e["kind"] == "IPRange"}
+    names = _pair_names(doc)
+    external = {name for name in names if _address_cell(name) is not None}
     assert external <= set(nodes)
     assert "0.0.0.0/0 except 168.63.129.16/32, 169.254.169.254/32" in nodes
-    namespaces = {e["namespace"] for e in doc["endpoints"] if e["namespace"] is not None}
+    namespaces = {name.split("/", 1)[0] for name in names - external}
     assert {f"cluster_{ns}" for ns in namespaces} <= set(titles.get("cluster", []))
     edges = titles.get("edge", [])
     assert len(edges) == len(set(edges)), "parallel edges are merged into one"
@@ -516,11 +524,14 @@ def _subprocess_env() -> dict[str, str]:
 
 
 def test_python_dash_m_netfence(cli, shop_cluster, tmp_path):
-    """``python -m netfence`` runs the CLI: same JSON as in-process, exit 0; and an input error
-    exits 2 with one stderr line."""
+    """``python -m netfence`` runs the CLI: same JSON as in-process (the pairs form, streamed
+    to a real pipe), exit 0; and an input error exits 2 with one stderr line."""
     in_process = run_json(cli, shop_cluster)
     ok = subprocess.run(
-        [sys.executable, "-m", "netfence", "connectivity", os.fspath(shop_cluster), "-o", "json"],
+        [
+            *(sys.executable, "-m", "netfence", "connectivity", os.fspath(shop_cluster)),
+            *("-o", "json", "--flat"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -585,3 +596,12 @@ def test_output_written_in_chunks_is_the_whole_output(cli, shop_cluster, monkeyp
     chunked = cli("connectivity", shop_cluster, "-o", "json").out
     assert chunked == whole
     assert len(writes) == -(-len(whole) // 97) and max(map(len, writes)) == 97
+
+
+def test_flat_is_a_form_of_json_only(cli, shop_cluster):
+    """docs/json-connectivity.md: ``--flat`` is the pairs form of ``-o json``; with another
+    format, or with ``--firewall``, it is a usage error of one line (exit 2)."""
+    result = cli("connectivity", shop_cluster, "-o", "csv", "--flat")
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err.splitlines()) == 1 and "--flat" in result.err

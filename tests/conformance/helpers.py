@@ -1,6 +1,6 @@
 """Helpers for the NetworkPolicy conformance suite.
 
-The suite drives the real CLI in-process (``netfence connectivity FILE -o json``) and turns its
+The suite drives the real CLI in-process (``netfence connectivity FILE -o json --flat``) and turns its
 JSON answer into a plain map ``(src name, dst name) -> {protocol: [(lo, hi), ...]}`` with sorted,
 merged, inclusive port ranges, so that tests can compare exact allowed sets.
 
@@ -61,7 +61,7 @@ def connectivity(
     with tempfile.TemporaryDirectory(prefix="netfence-conformance-") as tmp:
         path = Path(tmp) / "manifests.yaml"
         path.write_text(manifests, encoding="utf-8")
-        argv = ["connectivity", str(path), "-o", "json", "--granularity", granularity]
+        argv = ["connectivity", str(path), "-o", "json", "--flat", "--granularity", granularity]
         argv.extend(extra_args or [])
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
@@ -72,14 +72,15 @@ def connectivity(
 
 
 def expand(data: Mapping[str, Any]) -> Conn:
-    """Expand the JSON contract into ``(src, dst) -> {protocol: merged ranges}``.
+    """Expand the JSON contract's pairs form into ``(src, dst) -> {protocol: merged ranges}``.
 
-    Entries may name one endpoint or a list on either side; a pair's allowed set is the union
-    over every entry naming it. Self pairs, empty protocols and empty pairs are dropped.
+    Each entry names one source and one destination; a pair's allowed set is the union over
+    every entry naming it. Self pairs, empty protocols and empty pairs are dropped.
     """
-    assert data.get("schema_version") == "2", f"unexpected schema_version: {data!r:.200}"
+    assert data.get("schema_version") == "3", f"unexpected schema_version: {data!r:.200}"
+    assert data.get("form") == "pairs", f"unexpected form: {data!r:.200}"
     raw: dict[tuple[str, str], dict[str, Ranges]] = {}
-    for entry in data["connections"]:
+    for entry in data["pairs"]:
         srcs = _names(entry["src"])
         dsts = _names(entry["dst"])
         allowed = entry["allowed"]

@@ -1,4 +1,5 @@
-"""The connectivity JSON's endpoint lines are exactly what json.dumps writes for each."""
+"""The connectivity JSON's pairs form (version 3) written from a map: each pair a line, exactly
+what json.dumps writes for it, and external ends as ipBlock-shaped terms."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from netfence.report.connectivity import render_json
 from netfence.sets import PortSet
 
 
-def test_endpoint_lines_match_json_dumps():
-    """Names with quotes, backslashes, control and non-ASCII characters; a null namespace."""
+def test_pair_lines_match_json_dumps():
+    """Names with quotes, backslashes, control and non-ASCII characters are escaped as
+    json.dumps escapes them, one pair a line."""
     endpoints = (
         Endpoint('ns/we"ird\\name', "Deployment", "ns"),
         Endpoint("ns/caf\u00e9-\u2603\n\t", "Pod", "ns"),
@@ -27,38 +29,26 @@ def test_endpoint_lines_match_json_dumps():
         (Connection((endpoints[0].name,), (endpoints[1].name, endpoints[2].name), PortSet.all()),),
     )
     text = render_json(cmap)
+    allowed = PortSet.all().as_ranges()
     expected = [
         json.dumps(
-            {"name": e.name, "kind": e.kind, "namespace": e.namespace}, separators=(", ", ": ")
+            {"src": endpoints[0].name, "dst": d, "allowed": allowed}, separators=(", ", ": ")
         )
-        for e in endpoints[:2]
+        for d in (endpoints[1].name, "10.0.0.0/8")
     ]
-    # An external range is written as its ipBlock-shaped term (schema version 2).
-    expected.append(
-        json.dumps(
-            {
-                "name": "10.0.0.0/8",
-                "kind": "IPRange",
-                "namespace": None,
-                "cidr": "10.0.0.0/8",
-                "except": [],
-            },
-            separators=(", ", ": "),
-        )
-    )
     lines = text.splitlines()
-    start = lines.index(' "endpoints": [') + 1
-    assert [line.strip().rstrip(",") for line in lines[start : start + 3]] == expected
+    assert lines[0].startswith('{"schema_version": "3", "form": "pairs"')
+    assert lines[1] == ' "pairs": ['
+    assert lines[-1] == " ]}"
+    assert [line.strip().rstrip(",") for line in lines[2:-1]] == expected
     document = json.loads(text)
-    assert document["endpoints"][1]["name"] == "ns/caf\u00e9-\u2603\n\t"
-    assert document["endpoints"][2]["namespace"] is None
-    assert document["connections"][0]["dst"] == ["ns/caf\u00e9-\u2603\n\t", "10.0.0.0/8"]
+    assert document["pairs"][0]["dst"] == "ns/caf\u00e9-\u2603\n\t"
 
 
 def test_fragments_of_one_connection_are_one_term():
-    """docs/json-connectivity.md (version 2): the CIDRs a connection names on one side are
-    written as the fewest ipBlock-shaped terms of their union, each an ``IPRange`` endpoint
-    with ``cidr`` and ``except``."""
+    """docs/json-connectivity.md, pairs form: the external addresses an endpoint reaches on
+    the same ports are one set, written as the fewest ipBlock-shaped terms of their union, one
+    pair a term."""
     fragments = ("0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4")
     endpoints = (
         Endpoint("ns/web", "Deployment", "ns"),
@@ -70,14 +60,7 @@ def test_fragments_of_one_connection_are_one_term():
         (Connection(("ns/web",), fragments, PortSet.of("TCP", 443)),),
     )
     document = json.loads(render_json(cmap))
-    assert document["schema_version"] == "2"
-    assert document["endpoints"][1:] == [
-        {
-            "name": "0.0.0.0/3 except 10.0.0.0/8",
-            "kind": "IPRange",
-            "namespace": None,
-            "cidr": "0.0.0.0/3",
-            "except": ["10.0.0.0/8"],
-        }
+    assert document["schema_version"] == "3"
+    assert document["pairs"] == [
+        {"src": "ns/web", "dst": "0.0.0.0/3 except 10.0.0.0/8", "allowed": {"TCP": [[443, 443]]}}
     ]
-    assert document["connections"][0]["dst"] == "0.0.0.0/3 except 10.0.0.0/8"

@@ -1,7 +1,8 @@
-"""The connectivity JSON (docs/json-connectivity.md, schema_version 2) against its JSON Schema.
+"""The connectivity JSON (docs/json-connectivity.md, schema_version 3) against its JSON Schema.
 
-The schema ships with the package (``netfence/report/schemas/connectivity-2.json``); the
-bundled example's output at both granularities, whole and for one namespace, must satisfy it.
+The schema ships with the package (``netfence/report/schemas/connectivity-3.json``); the
+bundled example's output in both forms, at both granularities, whole and for one namespace,
+must satisfy it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ EXAMPLE = ROOT / "examples" / "arc-cluster"
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    text = (resources.files("netfence.report") / "schemas" / "connectivity-2.json").read_text()
+    text = (resources.files("netfence.report") / "schemas" / "connectivity-3.json").read_text()
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
 
+@pytest.mark.parametrize("form", [[], ["--flat"]], ids=["groups", "pairs"])
 @pytest.mark.parametrize(
     "args",
     [
@@ -37,50 +39,63 @@ def validator() -> jsonschema.Draft202012Validator:
     ],
     ids=["workload", "pod", "pod-one-namespace"],
 )
-def test_example_output_satisfies_the_schema(cli, validator, args):
-    """Every document the example gives is valid against the shipped schema of its version."""
-    result = cli("connectivity", EXAMPLE, "-o", "json", *args)
+def test_example_output_satisfies_the_schema(cli, validator, args, form):
+    """Every document the example gives, in either form, is valid against the shipped schema
+    of its version."""
+    result = cli("connectivity", EXAMPLE, "-o", "json", *args, *form)
     assert result.code == 0, result.err
     document = json.loads(result.out)
-    assert document["schema_version"] == SCHEMA_VERSION == "2"
+    assert document["schema_version"] == SCHEMA_VERSION == "3"
+    assert document["form"] == ("pairs" if form else "groups")
     validator.validate(document)
-    assert any(e["kind"] == "IPRange" and e["except"] for e in document["endpoints"])
+    if not form:
+        assert any(t["except"] for g in document["external"] for t in g["addresses"])
 
 
-def test_schema_refuses_a_version_1_document(validator):
-    """Version 1 named external ranges by bare CIDRs, without ``cidr``/``except``: the version
-    2 schema refuses it (so the test above can fail)."""
+def test_schema_refuses_a_version_2_document(validator):
+    """Version 2 listed endpoint names in connections: the version 3 schema refuses it, and a
+    groups document whose connections name endpoints rather than group ids (so the test above
+    can fail)."""
     old = {
-        "schema_version": "1",
+        "schema_version": "2",
         "granularity": "workload",
-        "endpoints": [{"name": "0.0.0.0/5", "kind": "IPRange", "namespace": None}],
-        "connections": [{"src": "ns/a", "dst": "0.0.0.0/5", "allowed": {"TCP": [[443, 443]]}}],
+        "endpoints": [{"name": "ns/a", "kind": "Deployment", "namespace": "ns"}],
+        "connections": [{"src": "ns/a", "dst": "ns/a", "allowed": {"TCP": [[443, 443]]}}],
     }
-    errors = list(validator.iter_errors(old))
-    assert errors
-    old["schema_version"] = "2"
-    assert not validator.is_valid(old), "an IPRange endpoint without cidr/except is refused"
+    assert list(validator.iter_errors(old))
+    renamed = {
+        "schema_version": "3",
+        "form": "groups",
+        "granularity": "workload",
+        "policies": [],
+        "groups": [],
+        "external": [],
+        "connections": [{"src": ["ns/a"], "dst": ["ns/a"], "allowed": {"TCP": [[443, 443]]}}],
+    }
+    assert not validator.is_valid(renamed), "connections name group ids"
 
 
-def test_the_documented_example_satisfies_the_schema(validator):
-    """docs/json-connectivity.md's example document is valid, and names only its endpoints."""
+def test_the_documented_examples_satisfy_the_schema(validator):
+    """docs/json-connectivity.md's example documents (both forms) are valid, and the groups
+    example's connections name only its groups."""
     text = (ROOT / "docs" / "json-connectivity.md").read_text(encoding="utf-8")
-    found = re.search(r"```json\n(.*?)```", text, re.DOTALL)
-    assert found is not None
-    document = json.loads(found.group(1))
-    validator.validate(document)
-    named = {
-        name
-        for entry in document["connections"]
-        for side in ("src", "dst")
-        for name in ([entry[side]] if isinstance(entry[side], str) else entry[side])
-    }
-    assert named == {e["name"] for e in document["endpoints"]}
+    documents = [json.loads(found) for found in re.findall(r"```json\n(.*?)```", text, re.DOTALL)]
+    assert {d["form"] for d in documents} == {"groups", "pairs"}
+    for document in documents:
+        validator.validate(document)
+        if document["form"] == "groups":
+            ids = {g["id"] for g in (*document["groups"], *document["external"])}
+            named = {n for c in document["connections"] for side in ("src", "dst") for n in c[side]}
+            assert named <= ids
+            policies = {p["id"] for p in document["policies"]}
+            assert {
+                p for g in document["groups"] for side in g["selected_by"].values() for p in side
+            } <= policies
 
 
 def test_firewall_output_satisfies_the_schema(cli, validator):
     """Paths (issue 10, deliverable 4): ``connectivity --firewall -o json`` keeps the map's
-    keys and adds a ``firewall`` key the shipped schema describes."""
+    keys (the groups form) and adds a ``firewall`` key the shipped schema describes."""
     data = ROOT / "tests" / "cli" / "data" / "firewall_path"
     result = cli(
         "connectivity",
@@ -94,6 +109,7 @@ def test_firewall_output_satisfies_the_schema(cli, validator):
     assert result.code == 0, result.err
     document = json.loads(result.out)
     validator.validate(document)
+    assert document["form"] == "groups"
     assert document["firewall"]["connections"]
     broken = json.loads(result.out)
     broken["firewall"]["connections"][0]["parts"][0]["cluster_end"] = "nat"

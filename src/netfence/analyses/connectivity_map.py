@@ -81,13 +81,19 @@ class ConnectivityMap:
 
 
 @dataclass
-class _Units:
-    names: list[list[str]]  # endpoint names per unit group
+class Units:
+    """Endpoints grouped by the classes their pods fall in."""
+
+    names: list[list[str]]
+    """Endpoint names of each unit group, sorted."""
     kinds: list[list[Endpoint]]
-    classes: list[tuple[int, ...]]  # the classes behind each unit group
+    """The endpoints of each unit group."""
+    classes: list[tuple[int, ...]]
+    """The classes behind each unit group."""
 
 
-def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
+def endpoint_units(matrix: ConnectivityMatrix, granularity: Granularity) -> Units:
+    """Endpoints at ``granularity``, grouped by the set of classes their pods fall in."""
     classes = matrix.classes
     pods = classes.cluster.pods
     class_of_pod = np.empty(len(pods), dtype=np.int64)
@@ -105,7 +111,7 @@ def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
         per_unit[name].add(int(class_of_pod[i]))
         endpoint.setdefault(name, Endpoint(name, kind, pod.namespace))
     groups: dict[tuple[int, ...], int] = {}
-    units = _Units([], [], [])
+    units = Units([], [], [])
     for name in sorted(per_unit):
         signature = tuple(sorted(per_unit[name]))
         g = groups.get(signature)
@@ -119,7 +125,7 @@ def _units(matrix: ConnectivityMatrix, granularity: Granularity) -> _Units:
     return units
 
 
-def _meet_rows(
+def meet_rows(
     matrix: ConnectivityMatrix,
     ids: npt.NDArray[np.uint32] | ClassPairIds,
     groups: list[tuple[int, ...]],
@@ -139,7 +145,7 @@ def _meet_rows(
 
 
 def _unit_matrices(
-    matrix: ConnectivityMatrix, units: _Units
+    matrix: ConnectivityMatrix, units: Units
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     return unit_id_matrices(matrix, units.classes)
 
@@ -159,10 +165,10 @@ def unit_id_matrices(
             matrix.pod_to_ext[first],
             matrix.ext_to_pod[:, first],
         )
-    rows = _meet_rows(matrix, matrix.pod_to_pod, groups)
-    pp = _meet_rows(matrix, np.ascontiguousarray(rows.T), groups).T
-    pe = _meet_rows(matrix, matrix.pod_to_ext, groups)
-    ep = _meet_rows(matrix, np.ascontiguousarray(matrix.ext_to_pod.T), groups).T
+    rows = meet_rows(matrix, matrix.pod_to_pod, groups)
+    pp = meet_rows(matrix, np.ascontiguousarray(rows.T), groups).T
+    pe = meet_rows(matrix, matrix.pod_to_ext, groups)
+    ep = meet_rows(matrix, np.ascontiguousarray(matrix.ext_to_pod.T), groups).T
     return np.ascontiguousarray(pp), pe, np.ascontiguousarray(ep)
 
 
@@ -178,7 +184,7 @@ def connectivity_map(
     """
     if matrix is None:
         matrix = compute_connectivity(build_classes(cluster))
-    units = _units(matrix, granularity)
+    units = endpoint_units(matrix, granularity)
     pp, pe, ep = _unit_matrices(matrix, units)
     atoms = matrix.classes.ip_atoms
     if namespaces is not None:

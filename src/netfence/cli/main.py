@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NoReturn
 
 from netfence._version import __version__
@@ -90,6 +90,12 @@ def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
     conn.add_argument("-o", "--output", choices=sorted(RENDERERS), default="text")
     add_granularity_option(conn)
     conn.add_argument(
+        "--flat",
+        action="store_true",
+        help="with -o json: one (source, destination) pair an entry, written as found,"
+        " instead of groups",
+    )
+    conn.add_argument(
         "-n",
         "--namespace",
         action="append",
@@ -118,7 +124,7 @@ def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace) -> tuple[str, int]:
+def _run(args: argparse.Namespace) -> tuple[str | Iterable[str], int]:
     if args.command == "completion":
         return completion_script(build_parser(), Shell(args.shell)), EXIT_OK
     if args.command == "checks":
@@ -196,7 +202,8 @@ def parse_arguments(
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
-    """Run one command; returns the exit code. Output is written only once it is complete.
+    """Run one command; returns the exit code. Output is written only once it is complete,
+    but for ``connectivity -o json --flat``, written as it is made.
     ``prog`` names the program in help and usage errors (``kubectl netfence`` as a plugin)."""
     with _warnings_on_stderr():
         return _main(argv, prog)
@@ -210,6 +217,8 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     try:
         output, code = _run(args)
+        # A streamed output is made while it is written: its errors are caught here too.
+        return _write(output, code)
     except NetfenceError as exc:
         print(f"netfence: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -226,19 +235,26 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    return _write(output, code)
 
 
 _CHUNK = 1 << 24
 """Characters written at a time: a huge output is never encoded all at once."""
 
 
-def _write(output: str, code: int) -> int:
-    """Write the output; a reader that went away ends the run quietly (as SIGPIPE would), and
-    a stream that refuses the write is an error of one line."""
+def _chunks(output: str | Iterable[str]) -> Iterator[str]:
+    if not isinstance(output, str):
+        yield from output
+        return
+    for start in range(0, len(output), _CHUNK):  # a whole encoded copy would double memory
+        yield output[start : start + _CHUNK]
+
+
+def _write(output: str | Iterable[str], code: int) -> int:
+    """Write the output (a string, or chunks written as they come); a reader that went away
+    ends the run quietly (as SIGPIPE would), and a stream that refuses the write is an error
+    of one line."""
     try:
-        for start in range(0, len(output), _CHUNK):  # a whole encoded copy would double memory
-            chunk = output[start : start + _CHUNK]
+        for chunk in _chunks(output):
             try:
                 sys.stdout.write(chunk)
             except UnicodeEncodeError:  # a stream that cannot carry every character (LANG=C)

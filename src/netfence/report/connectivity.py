@@ -1,7 +1,8 @@
 """Render a ConnectivityMap as JSON, text, CSV, Markdown or Graphviz dot.
 
-The JSON form is a public contract (docs/json-connectivity.md): ``schema_version`` and a
-``connections`` list whose entries name sources, destinations and allowed port ranges.
+The JSON written from a map is the pairs form of the public contract
+(docs/json-connectivity.md, ``report/connectivity_groups.py``); the CLI writes its grouped
+form from the class matrix.
 """
 
 from __future__ import annotations
@@ -13,31 +14,14 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from netfence.analyses.connectivity_map import Connection, ConnectivityMap, Endpoint
+from netfence.analyses.connectivity_groups import PairRun
+from netfence.analyses.connectivity_map import Connection, ConnectivityMap
+from netfence.report.connectivity_groups import SCHEMA_VERSION, render_pairs_json
 from netfence.sets.intervals import IntervalSet
 from netfence.sets.ipranges import TERM_SEPARATOR, AddressTerm, IPRangeSet
 from netfence.sets.ports import PortSet
-
-SCHEMA_VERSION: Final = "2"
-"""Version of the connectivity JSON contract; bumped on any incompatible change.
-
-Version 2 names external addresses as ipBlock-shaped terms (a CIDR with excepts), where
-version 1 named each of the CIDRs that make them up.
-"""
-
-
-def _one_or_many(names: Sequence[str]) -> str | list[str]:
-    return names[0] if len(names) == 1 else list(names)
-
-
-_quote: Final = json.encoder.encode_basestring_ascii
-"""A string as json.dumps writes it (ASCII, escaped), by json's own C encoder."""
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(", ", ": "))
 
 
 def _is_cidr(name: str) -> bool:
@@ -125,58 +109,18 @@ def _parse_cidr(cidr: str) -> tuple[int, int, int]:
     return net.version, int(net.network_address), int(net.broadcast_address)
 
 
-def _endpoint_json(endpoint: Endpoint) -> str:
-    # What _compact gives for this dict of strings, without a json.dumps call for each of
-    # the (at pod granularity, tens of thousands of) endpoints.
-    namespace = "null" if endpoint.namespace is None else _quote(endpoint.namespace)
-    return (
-        f'{{"name": {_quote(endpoint.name)}, "kind": {_quote(endpoint.kind)}, '
-        f'"namespace": {namespace}}}'
-    )
-
-
-def _term_json(term: AddressTerm) -> str:
-    return _compact(
-        {
-            "name": str(term),
-            "kind": "IPRange",
-            "namespace": None,
-            "cidr": str(term.cidr),
-            "except": [str(e) for e in term.excepts],
-        }
-    )
-
-
 def render_json(cmap: ConnectivityMap) -> str:
-    """The documented JSON contract, one endpoint and one connection per line."""
-    terms = _Terms()
-    named: dict[str, AddressTerm] = {}
-    entries: list[str] = []
-    for c in cmap.connections:
-        sides = []
-        for names in (c.src, c.dst):
-            inside, outside = terms.split(names)
-            for term in outside:
-                named.setdefault(str(term), term)
-            sides.append(_one_or_many([*inside, *(str(t) for t in outside)]))
-        entries.append(
-            _compact({"src": sides[0], "dst": sides[1], "allowed": c.allowed.as_ranges()})
+    """The pairs form of the JSON contract (version 3): the map's pairs, each endpoint's
+    external peers on the same ports merged into one address set, one pair per term."""
+    runs = (
+        PairRun(
+            tuple(str(t) for t in row.src_terms) or (row.src,),
+            tuple(str(t) for t in row.dst_terms) or (row.dst,),
+            row.ports,
         )
-    endpoints = [_endpoint_json(e) for e in cmap.endpoints if e.kind != "IPRange"]
-    endpoints.extend(_term_json(t) for t in sorted(named.values(), key=_term_key))
-    # The parts are joined once, each made with its separator: a large map's text (hundreds
-    # of MB with many pods) is then held twice at most, not once per "+" or list.
-    parts = [
-        f'{{"schema_version": {_compact(SCHEMA_VERSION)}, '
-        f'"granularity": {_compact(cmap.granularity.value)},\n',
-        ' "endpoints": [',
-    ]
-    parts.extend(("," if i else "") + "\n  " + entry for i, entry in enumerate(endpoints))
-    parts.append("\n ],\n" if endpoints else "],\n")
-    parts.append(' "connections": [')
-    parts.extend(("," if i else "") + "\n  " + entry for i, entry in enumerate(entries))
-    parts.append("\n ]}\n" if entries else "]}\n")
-    return "".join(parts)
+        for row in _rows(cmap)
+    )
+    return "".join(render_pairs_json(cmap.granularity, runs))
 
 
 def _names(names: tuple[str, ...], terms: _Terms) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from netfence.analyses.connectivity_map import ConnectivityMap
 from netfence.analyses.firewall.external_map import CutPart, ExternalCut
 from netfence.model.firewall import FirewallLayer, TrafficDirection
-from netfence.report.connectivity import render_json, render_text
+from netfence.report.connectivity import render_text
 from netfence.report.printable import printable
 from netfence.sets.ipranges import TERM_SEPARATOR, IPRangeSet
 from netfence.sets.ports import PortSet
@@ -96,11 +96,11 @@ def _cut_json(cut: ExternalCut, layers: Sequence[FirewallLayer]) -> dict[str, An
 
 
 def render_firewall_json(
-    cmap: ConnectivityMap, cuts: Sequence[ExternalCut], layers: Sequence[FirewallLayer]
+    base: str, cuts: Sequence[ExternalCut], layers: Sequence[FirewallLayer]
 ) -> str:
-    """The map's JSON with a ``firewall`` key: the layers in path order and each external
-    connection through them."""
-    base = render_json(cmap)
+    """The map's JSON (``base``, either form of the contract) with a ``firewall`` key: the
+    layers in path order and each external connection through them, its in-cluster end
+    named by pods or workloads."""
     firewall = {
         "layers": [{"kind": layer.kind.value, "name": layer.name} for layer in layers],
         "connections": [_cut_json(c, layers) for c in cuts],
