@@ -451,14 +451,20 @@ def _assemble(
     def name(index: int) -> str:
         return f"g{index}" if index < count else ext_id[index - count]
 
+    # Sources that reach the same destinations on the same ports share one entry, though
+    # their rows differ elsewhere: an entry per (destinations, ports), not per row.
+    merged: dict[tuple[int, bytes], tuple[list[int], npt.NDArray[np.int32]]] = {}
+    for src, dests in zip(rows.sources, rows.dests, strict=True):
+        for mask_id, dst in dests:
+            entry = merged.setdefault((mask_id, dst.tobytes()), ([], dst))
+            entry[0].extend(src)
     connections = [
         GroupConnection(
-            tuple(name(s) for s in src),
+            tuple(name(s) for s in sorted(src)),
             tuple(name(int(d)) for d in dst.tolist()),
             matrix.portset(mask_id),
         )
-        for src, dests in zip(rows.sources, rows.dests, strict=True)
-        for mask_id, dst in dests
+        for (mask_id, _), (src, dst) in merged.items()
     ]
     groups = _pod_groups(ctx, compiled, granularity)
     if ctx.inside is not None:
