@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from netfence._version import __version__
 from netfence.errors import NetfenceError
-from netfence.report.printable import one_line
 
 if TYPE_CHECKING:
     from netfence.cli.terminal import Progress
@@ -278,12 +277,20 @@ def _run_reading(args: argparse.Namespace, progress: Progress) -> tuple[str, int
     return run_connectivity(args, progress), EXIT_OK
 
 
+def _one_line(text: str) -> str:
+    """``text`` as one printable line; the printer (and rich, which it uses for colors) is
+    imported only when there is an error or a warning to print."""
+    from netfence.report.printable import one_line
+
+    return one_line(text)
+
+
 class _WarningLine(logging.Handler):
     """Prints each warning of the package's logger as one line on standard error (looked up
     at each record, so redirected streams, as in tests, are honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"netfence: warning: {one_line(record.getMessage())}", file=sys.stderr)
+        print(f"netfence: warning: {_one_line(record.getMessage())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -341,7 +348,7 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
     try:
         output, code = _run(args)
     except NetfenceError as exc:
-        print(f"netfence: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"netfence: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
@@ -351,7 +358,7 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         print(
-            f"netfence: internal error: {type(exc).__name__}: {one_line(str(exc))} (this is a"
+            f"netfence: internal error: {type(exc).__name__}: {_one_line(str(exc))} (this is a"
             " bug in netfence; please report it with the command that caused it)",
             file=sys.stderr,
         )
