@@ -20,8 +20,12 @@ from netfence.analyses.assertions_init import initial_assertions, parse_must_hol
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
 from netfence.cli.inputs import live_options, read_cluster, read_live_cluster, refuse_live_only
 from netfence.cli.live_options import add_live_options
-from netfence.cli.options import add_color_option, add_verbose_option, namespace_name
-from netfence.cli.scan import STRICT_HELP
+from netfence.cli.options import (
+    STRICT_HELP,
+    add_color_option,
+    add_verbose_option,
+    namespace_name,
+)
 from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import OutputError, QueryError
 from netfence.model.cluster import Cluster

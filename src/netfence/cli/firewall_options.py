@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+from typing import TYPE_CHECKING
 
-from netfence.analyses.firewall.inputs import read_firewall_layers
-from netfence.analyses.firewall.run import FirewallCheckOptions
-from netfence.cli.endpoints import endpoint_options
 from netfence.errors import InputError
 from netfence.model.firewall import FirewallKind, FirewallLayer
 from netfence.sets.ipranges import IPRangeSet
-from netfence.sources.resolver import AnswerFileResolver, DNSResolver, Resolver
+
+# The firewall readers, the check and the resolvers are imported by the functions that use
+# them: every command that reads manifests takes these options, and most runs give none of
+# them (importing the firewall languages costs more than a small cluster's analysis).
+if TYPE_CHECKING:
+    from netfence.analyses.firewall.run import FirewallCheckOptions
+    from netfence.sources.resolver import Resolver
 
 
 def cidr(text: str) -> IPRangeSet:
@@ -105,6 +109,8 @@ def add_resolver_options(parser: argparse.ArgumentParser) -> None:
 
 def resolver_from(args: argparse.Namespace) -> Resolver | None:
     """The resolver the options name, if any."""
+    from netfence.sources.resolver import AnswerFileResolver, DNSResolver
+
     if args.resolver:
         try:
             return DNSResolver(args.resolver, timeout=args.dns_timeout)
@@ -117,6 +123,8 @@ def resolver_from(args: argparse.Namespace) -> Resolver | None:
 
 def read_layers(args: argparse.Namespace) -> list[FirewallLayer]:
     """The layers of every ``--firewall`` export, with the context the options give."""
+    from netfence.analyses.firewall.inputs import read_firewall_layers
+
     return read_firewall_layers(
         args.firewall,
         service_tags=args.service_tags,
@@ -127,6 +135,9 @@ def read_layers(args: argparse.Namespace) -> list[FirewallLayer]:
 
 def check_options(args: argparse.Namespace) -> FirewallCheckOptions:
     """What the firewall analyses are told beyond the exports."""
+    from netfence.analyses.firewall.run import FirewallCheckOptions
+    from netfence.cli.endpoints import endpoint_options
+
     return FirewallCheckOptions(
         endpoints=endpoint_options(args),
         sources=IPRangeSet.union_of(args.source) if args.source else None,

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from netfence.analyses.firewall.inputs import firewall_kind_of, firewall_text_kind
 from netfence.cli.terminal import Progress
 from netfence.errors import InputError, QueryError
 from netfence.model.cluster import Cluster
@@ -188,6 +187,12 @@ def _sort_set_aside(
 ) -> None:
     """Say what the files without a Kubernetes object are, or hand on netfence's own inputs
     (recognized from ``contents`` for a file not on disk)."""
+    if not files:
+        return
+    # Imported only when a file is set aside: recognizing a firewall export loads every
+    # firewall language, which a run of manifests alone never needs.
+    from netfence.analyses.firewall.inputs import firewall_kind_of, firewall_text_kind
+
     for name in files:
         text = contents.get(name)
         kind = firewall_kind_of(name) if text is None else firewall_text_kind(text, name)

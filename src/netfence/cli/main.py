@@ -14,33 +14,14 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from netfence._version import __version__
-from netfence.cli.assertions import add_test_parser, run_test
-from netfence.cli.completion import Shell, add_completion_parser, completion_script
-from netfence.cli.connectivity import run_connectivity
-from netfence.cli.diff import add_diff_parser, run_diff
-from netfence.cli.endpoints import add_endpoints_parser, run_endpoints
-from netfence.cli.explain import add_explain_arguments, run_explain
-from netfence.cli.firewall import add_firewall_parser, run_firewall
-from netfence.cli.firewall_options import add_firewall_input_options
-from netfence.cli.ipplan import add_ipplan_parser, run_ipplan
-from netfence.cli.live_options import add_live_options
-from netfence.cli.options import (
-    add_color_option,
-    add_granularity_option,
-    add_verbose_option,
-    namespace_name,
-)
-from netfence.cli.privatelink import add_privatelink_parser, run_privatelink
-from netfence.cli.rbac import add_rbac_parser, run_rbac
-from netfence.cli.scan import STRICT_HELP, add_scan_parser, render_checks_for, run_scan
-from netfence.cli.terminal import Progress, color_wanted
 from netfence.errors import NetfenceError
-from netfence.report.connectivity import RENDERERS
-from netfence.report.printable import one_line
+
+if TYPE_CHECKING:
+    from netfence.cli.terminal import Progress
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -61,6 +42,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    from netfence.cli.live_options import add_live_options
+    from netfence.cli.options import STRICT_HELP, add_color_option, add_verbose_option
+
     parser.add_argument(
         "paths",
         nargs="*",
@@ -74,18 +58,36 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     add_color_option(parser)
 
 
-def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
-    """The argument parser of every command (``prog``: the name help gives it)."""
-    parser = _Parser(
-        prog=prog,
-        description="Exact reachability and hardening checks for Kubernetes network policies.",
-    )
-    parser.add_argument("--version", action="version", version=f"netfence {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+# The commands' parsers are built from their own modules, which import what the command runs
+# (the engine, the analyses, the renderers): a run builds only its own command's parser, and
+# the others are named with their help alone, so that start-up stays a small part of a small
+# cluster's run (the issue's side-by-side with nca at 1,000 pods).
+_Commands = Any
+"""argparse's subparsers action (its class is private to argparse)."""
 
-    conn = commands.add_parser(
-        "connectivity", help="who may reach whom, on which ports (the connectivity map)"
-    )
+COMMAND_HELP: Final = {
+    "connectivity": "who may reach whom, on which ports (the connectivity map)",
+    "scan": "audit network hardening (CIS 5.3, NSA/CISA, OWASP, NIST SP 800-190)",
+    "checks": "list the audit checks and their mappings",
+    "explain": "why one flow is allowed or denied",
+    "diff": "the flows a change opens and closes between two clusters (semantic diff)",
+    "endpoints": "the outbound endpoints an Azure Arc-enabled cluster needs (from the catalog)",
+    "firewall": "firewall layers against what the cluster needs (check, generate)",
+    "ipplan": "address plans against the AKS Arc planning rules (check, init, schema)",
+    "privatelink": "Private Link zones and names against a real resolver (check)",
+    "test": "check connectivity assertions (SPEC) against the manifests; --init writes a spec",
+    "completion": "print a shell completion script (bash or zsh)",
+    "rbac": "print the least-privilege ClusterRole that --live needs (get and list)",
+}
+"""Every command, in the order help lists them, with the help its own parser gives it."""
+
+
+def _add_connectivity(commands: _Commands) -> None:
+    from netfence.cli.firewall_options import add_firewall_input_options
+    from netfence.cli.options import add_granularity_option, namespace_name
+    from netfence.report.connectivity import RENDERERS
+
+    conn = commands.add_parser("connectivity", help=COMMAND_HELP["connectivity"])
     _add_inputs(conn)
     conn.add_argument("-o", "--output", choices=sorted(RENDERERS), default="text")
     add_granularity_option(conn)
@@ -106,52 +108,187 @@ def build_parser(prog: str = "netfence") -> argparse.ArgumentParser:
     )
     add_firewall_input_options(conn, required=False)
 
+
+def _add_scan(commands: _Commands) -> None:
+    from netfence.cli.scan import add_scan_parser
+
     add_scan_parser(commands)
 
-    explain = commands.add_parser("explain", help="why one flow is allowed or denied")
+
+def _add_explain(commands: _Commands) -> None:
+    from netfence.cli.explain import add_explain_arguments
+
+    explain = commands.add_parser("explain", help=COMMAND_HELP["explain"])
     explain.add_argument("src", metavar="SRC", help="ns/workload, ns/pod or an IP address")
     explain.add_argument("dst", metavar="DST", help="ns/workload, ns/pod or an IP address")
     _add_inputs(explain)
     add_explain_arguments(explain)
+
+
+def _add_diff(commands: _Commands) -> None:
+    from netfence.cli.diff import add_diff_parser
+
     add_diff_parser(commands)
+
+
+def _add_endpoints(commands: _Commands) -> None:
+    from netfence.cli.endpoints import add_endpoints_parser
+
     add_endpoints_parser(commands)
+
+
+def _add_firewall(commands: _Commands) -> None:
+    from netfence.cli.firewall import add_firewall_parser
+
     add_firewall_parser(commands)
+
+
+def _add_ipplan(commands: _Commands) -> None:
+    from netfence.cli.ipplan import add_ipplan_parser
+
     add_ipplan_parser(commands)
+
+
+def _add_privatelink(commands: _Commands) -> None:
+    from netfence.cli.privatelink import add_privatelink_parser
+
     add_privatelink_parser(commands)
+
+
+def _add_test(commands: _Commands) -> None:
+    from netfence.cli.assertions import add_test_parser
+
     add_test_parser(commands)
+
+
+def _add_completion(commands: _Commands) -> None:
+    from netfence.cli.completion import add_completion_parser
+
     add_completion_parser(commands)
+
+
+def _add_rbac(commands: _Commands) -> None:
+    from netfence.cli.rbac import add_rbac_parser
+
     add_rbac_parser(commands)
+
+
+_BUILDERS: Final[dict[str, Callable[[_Commands], None]]] = {
+    "connectivity": _add_connectivity,
+    "scan": _add_scan,
+    "checks": _add_scan,  # scan's module defines both
+    "explain": _add_explain,
+    "diff": _add_diff,
+    "endpoints": _add_endpoints,
+    "firewall": _add_firewall,
+    "ipplan": _add_ipplan,
+    "privatelink": _add_privatelink,
+    "test": _add_test,
+    "completion": _add_completion,
+    "rbac": _add_rbac,
+}
+"""What adds each command's parser."""
+
+
+def command_in(argv: Sequence[str] | None) -> str:
+    """The command an argument list runs: its first word that is not an option (the top
+    level takes no option with a value), when it names one; "" otherwise."""
+    for word in sys.argv[1:] if argv is None else argv:
+        if not word.startswith("-"):
+            return word if word in COMMAND_HELP else ""
+    return ""
+
+
+def build_parser(prog: str = "netfence", command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every command (``prog``: the name help gives it). With
+    ``command``, only that command's parser is complete (none for ""); the others have their
+    name and help, which is all that the top-level help and usage errors show."""
+    parser = _Parser(
+        prog=prog,
+        description="Exact reachability and hardening checks for Kubernetes network policies.",
+    )
+    parser.add_argument("--version", action="version", version=f"netfence {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    chosen = _BUILDERS.get(command) if command is not None else None
+    for name, help_text in COMMAND_HELP.items():
+        if name in commands.choices:
+            continue
+        if command is None or _BUILDERS[name] is chosen:
+            _BUILDERS[name](commands)
+        else:
+            commands.add_parser(name, help=help_text)
     return parser
 
 
 def _run(args: argparse.Namespace) -> tuple[str | Iterable[str], int]:
     if args.command == "completion":
+        from netfence.cli.completion import Shell, completion_script
+
         return completion_script(build_parser(), Shell(args.shell)), EXIT_OK
     if args.command == "checks":
+        from netfence.cli.scan import render_checks_for
+
         return render_checks_for(args), EXIT_OK
     if args.command == "endpoints":
+        from netfence.cli.endpoints import run_endpoints
+
         return run_endpoints(args)
     if args.command == "rbac":
+        from netfence.cli.rbac import run_rbac
+
         return run_rbac(args), EXIT_OK
     if args.command == "ipplan" and args.ipplan_command != "check":
+        from netfence.cli.ipplan import run_ipplan
+
         return run_ipplan(args)
+    from netfence.cli.terminal import Progress, color_wanted
+
     # The status line is removed before the output is written: it never mixes with it.
     with Progress(color=color_wanted(args.color, sys.stderr)) as progress:
-        if args.command == "scan":
-            return run_scan(args, progress)
-        if args.command == "explain":
-            return run_explain(args, progress)
-        if args.command == "diff":
-            return run_diff(args, progress)
-        if args.command == "firewall":
-            return run_firewall(args, progress)
-        if args.command == "ipplan":
-            return run_ipplan(args, progress)
-        if args.command == "privatelink":
-            return run_privatelink(args, progress)
-        if args.command == "test":
-            return run_test(args, progress)
-        return run_connectivity(args, progress), EXIT_OK
+        return _run_reading(args, progress)
+
+
+def _run_reading(args: argparse.Namespace, progress: Progress) -> tuple[str | Iterable[str], int]:
+    """Run a command that reads inputs, each command's module imported only when it runs."""
+    if args.command == "scan":
+        from netfence.cli.scan import run_scan
+
+        return run_scan(args, progress)
+    if args.command == "explain":
+        from netfence.cli.explain import run_explain
+
+        return run_explain(args, progress)
+    if args.command == "diff":
+        from netfence.cli.diff import run_diff
+
+        return run_diff(args, progress)
+    if args.command == "firewall":
+        from netfence.cli.firewall import run_firewall
+
+        return run_firewall(args, progress)
+    if args.command == "ipplan":
+        from netfence.cli.ipplan import run_ipplan
+
+        return run_ipplan(args, progress)
+    if args.command == "privatelink":
+        from netfence.cli.privatelink import run_privatelink
+
+        return run_privatelink(args, progress)
+    if args.command == "test":
+        from netfence.cli.assertions import run_test
+
+        return run_test(args, progress)
+    from netfence.cli.connectivity import run_connectivity
+
+    return run_connectivity(args, progress), EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one printable line; the printer (and rich, which it uses for colors) is
+    imported only when there is an error or a warning to print."""
+    from netfence.report.printable import one_line
+
+    return one_line(text)
 
 
 class _WarningLine(logging.Handler):
@@ -159,7 +296,7 @@ class _WarningLine(logging.Handler):
     at each record, so redirected streams, as in tests, are honoured)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"netfence: warning: {one_line(record.getMessage())}", file=sys.stderr)
+        print(f"netfence: warning: {_one_line(record.getMessage())}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -210,7 +347,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
 
 
 def _main(argv: Sequence[str] | None, prog: str) -> int:
-    parser = build_parser(prog)
+    parser = build_parser(prog, command_in(argv))
     try:
         args = parse_arguments(parser, argv)
     except SystemExit as exc:  # argparse exits for --help, --version and usage errors
@@ -220,7 +357,7 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
         # A streamed output is made while it is written: its errors are caught here too.
         return _write(output, code)
     except NetfenceError as exc:
-        print(f"netfence: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"netfence: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except RecursionError:
         print("netfence: error: input nests too deeply", file=sys.stderr)
@@ -230,7 +367,7 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
         print(
-            f"netfence: internal error: {type(exc).__name__}: {one_line(str(exc))} (this is a"
+            f"netfence: internal error: {type(exc).__name__}: {_one_line(str(exc))} (this is a"
             " bug in netfence; please report it with the command that caused it)",
             file=sys.stderr,
         )

@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from netfence.analyses.audit import every_check
 from netfence.analyses.connectivity_map import Granularity
 from netfence.model.findings import Severity
 from netfence.sources.k8s_validation import dns1123_label_problem
 
 COLOR_CHOICES: Final = ("auto", "always", "never")
 """``--color``: ``auto`` colors only on a terminal (and never under NO_COLOR)."""
+
+STRICT_HELP: Final = (
+    "refuse (exit 2) fields the API does not define, as kubectl --validate=strict;"
+    " without it they are warnings"
+)
+"""``--strict``'s help, the same for every command that reads manifests."""
 
 
 def _shown(text: str, limit: int = 40) -> str:
@@ -38,6 +43,10 @@ def severity(text: str) -> Severity:
 def check_ids(text: str) -> list[str]:
     """A comma-separated list of check IDs in any case (``nf015,NF009``), as the catalog
     spells them; an empty item is ignored."""
+    # Imported here: the audit's catalog is only needed once a check ID is given, and
+    # importing it costs more than most commands' whole run.
+    from netfence.analyses.audit import every_check
+
     known: dict[str, str] = {info.check_id.upper(): info.check_id for info in every_check()}
     ids: list[str] = []
     for item in text.split(","):

@@ -44,6 +44,7 @@ from netfence.cli.firewall_options import (
 from netfence.cli.inputs import FoundInputs, cluster_from_args
 from netfence.cli.live_options import add_live_options
 from netfence.cli.options import (
+    STRICT_HELP,
     add_color_option,
     add_verbose_option,
     check_ids,
@@ -106,12 +107,6 @@ def parse_api_server(text: str) -> tuple[str, int]:
     if not 1 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"port {number} is outside 1-65535")
     return address, number
-
-
-STRICT_HELP = (
-    "refuse (exit 2) fields the API does not define, as kubectl --validate=strict;"
-    " without it they are warnings"
-)
 
 
 def add_scan_parser(commands: Any) -> None:

@@ -188,9 +188,10 @@ class Field:
         """A map of strings to strings (labels); an error for other values."""
         out: dict[str, str] = {}
         for key, value in self.mapping().items():
-            child = Field(self.doc, self._child_path(key), value, self._key_line(key))
             if not isinstance(value, str):
-                raise child.error(f"expected a string value, got {_type_name(value)}")
+                raise self._child(key, value).error(
+                    f"expected a string value, got {_type_name(value)}"
+                )
             out[key] = value
         return out
 
@@ -199,14 +200,17 @@ class Field:
         values label values (apimachinery ``ValidateLabels``)."""
         out = self.string_map()
         for key, value in out.items():
-            child = Field(self.doc, self._child_path(key), value, self._key_line(key))
             problem = qualified_name_problem(key)
             if problem is not None:
-                raise child.error(f"invalid label key {key!r}: {problem}")
+                raise self._child(key, value).error(f"invalid label key {key!r}: {problem}")
             problem = label_value_problem(value)
             if problem is not None:
-                raise child.error(f"invalid label value {value!r}: {problem}")
+                raise self._child(key, value).error(f"invalid label value {value!r}: {problem}")
         return out
+
+    def _child(self, key: str, value: Any) -> Field:
+        """The entry ``key`` holding ``value``, built only to point an error at it."""
+        return Field(self.doc, self._child_path(key), value, self._key_line(key))
 
     def _key_line(self, key: str) -> int:
         return (

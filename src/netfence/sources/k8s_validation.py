@@ -26,6 +26,7 @@ is wrong (to follow the field in an InputError). The rules and where they come f
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Final
@@ -57,6 +58,12 @@ _DIGITS: Final = re.compile(r"[0-9]+\Z")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# The checks are pure and a cluster repeats its names and labels on every object: each distinct
+# value is checked once (the bound keeps a hostile input's many values from growing it).
+_remembered = functools.lru_cache(maxsize=1 << 16)
+
+
+@_remembered
 def dns1123_label_problem(value: str) -> str | None:
     """Why ``value`` is not a DNS-1123 label, or None."""
     if not value:
@@ -85,6 +92,7 @@ def dns1035_label_problem(value: str) -> str | None:
     return None
 
 
+@_remembered
 def dns1123_subdomain_problem(value: str) -> str | None:
     """Why ``value`` is not a DNS-1123 subdomain, or None."""
     if not value:
@@ -99,6 +107,7 @@ def dns1123_subdomain_problem(value: str) -> str | None:
     return None
 
 
+@_remembered
 def qualified_name_problem(value: str) -> str | None:
     """Why ``value`` is not a qualified name (a label key), or None."""
     prefix, slash, name = value.rpartition("/")
@@ -122,6 +131,7 @@ def qualified_name_problem(value: str) -> str | None:
     return None
 
 
+@_remembered
 def label_value_problem(value: str) -> str | None:
     """Why ``value`` is not a label value, or None (the empty string is valid)."""
     if not value:

@@ -8,7 +8,9 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from netfence.analyses.firewall.check import rule_name, rule_resource
+# The module, not its names: analyses.firewall.check imports the audit package, which imports
+# this one, so its names exist only once it has finished loading (they are used at call time).
+from netfence.analyses.firewall import check as firewall_check
 from netfence.analyses.firewall.path import (
     OUT,
     ClusterEnd,
@@ -143,7 +145,7 @@ def _letting(passage: LayerPassage, ports: PortSet) -> tuple[str, ...]:
         (p for p in passage.parts if p.verdict is Verdict.ALLOW and p.ports & ports),
         key=lambda p: order.get(id(p.rule), len(order)),
     )
-    names = [rule_name(p.rule) if p.rule is not None else "default" for p in letting]
+    names = [firewall_check.rule_name(p.rule) if p.rule is not None else "default" for p in letting]
     return tuple(dict.fromkeys(names))
 
 
@@ -198,5 +200,5 @@ def allowing_resources(path: FirewallPath) -> list[ResourceRef]:
         for part in passage.parts:
             if part.verdict is Verdict.ALLOW and part.rule is not None and part.ports & through:
                 index = next(i for i, r in enumerate(passage.layer.rules) if r is part.rule)
-                found.append(rule_resource(passage.layer, index))
+                found.append(firewall_check.rule_resource(passage.layer, index))
     return found
