@@ -12,24 +12,22 @@ from collections.abc import Iterator
 
 from netfence.analyses.connectivity_groups import compute, connectivity_groups, iter_pairs
 from netfence.analyses.connectivity_map import Granularity, connectivity_map
-from netfence.analyses.firewall.external_map import cut_external
-from netfence.cli.explain import path_options
 from netfence.cli.firewall_options import read_layers
 from netfence.cli.inputs import cluster_from_args
 from netfence.cli.terminal import Progress
 from netfence.errors import QueryError
 from netfence.report.connectivity import RENDERERS
-from netfence.report.connectivity_firewall import render_firewall_json, render_firewall_text
 from netfence.report.connectivity_groups import render_groups_json, render_pairs_json
 
-FIREWALL_RENDERERS = {"text": render_firewall_text, "json": render_firewall_json}
-"""The formats that show the map through the firewall layers."""
+FIREWALL_FORMATS = ("text", "json")
+"""The formats that show the map through the firewall layers (their modules are imported
+only with ``--firewall``: a plain map does not pay for them at start-up)."""
 
 
 def run_connectivity(args: argparse.Namespace, progress: Progress) -> str | Iterator[str]:
     """The map in the format asked; with ``--firewall``, cut by the layers. The pairs form
     comes as chunks to write as they are made."""
-    if args.firewall and args.output not in FIREWALL_RENDERERS:
+    if args.firewall and args.output not in FIREWALL_FORMATS:
         raise QueryError(
             f"--firewall shows the map through the layers in -o text or json, not {args.output}"
         )
@@ -48,6 +46,10 @@ def run_connectivity(args: argparse.Namespace, progress: Progress) -> str | Iter
         grouped = "".join(render_groups_json(groups))
         if layers is None:
             return grouped
+        from netfence.analyses.firewall.external_map import cut_external
+        from netfence.cli.explain import path_options
+        from netfence.report.connectivity_firewall import render_firewall_json
+
         cmap = connectivity_map(cluster, granularity, args.namespace, matrix=computed[0])
         return render_firewall_json(
             grouped, cut_external(cmap, cluster, layers, path_options(args)), layers
@@ -56,5 +58,9 @@ def run_connectivity(args: argparse.Namespace, progress: Progress) -> str | Iter
     progress.stage("rendering")
     if layers is None:
         return RENDERERS[args.output](cmap)
+    from netfence.analyses.firewall.external_map import cut_external
+    from netfence.cli.explain import path_options
+    from netfence.report.connectivity_firewall import render_firewall_text
+
     cuts = cut_external(cmap, cluster, layers, path_options(args))
     return render_firewall_text(cmap, cuts, layers)
