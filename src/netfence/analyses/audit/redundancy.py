@@ -45,20 +45,44 @@ class Redundancy:
     """Indices of policies that another policy (or several) fully cover."""
 
 
-def _cells(
-    compiled: CompiledPolicies, rule: CompiledRule, start: int, stop: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
-    """(sources, destinations in the block) of a rule's cells; None when it has none there."""
+@dataclass(frozen=True)
+class _Extent:
+    """Where a rule allows something: source rows and destination columns, as positions
+    among the rows and columns some rule of the same pass touches."""
+
+    rows: npt.NDArray[np.intp]
+    """Source positions, sorted."""
+    columns: npt.NDArray[np.intp]
+    """Destination positions, sorted."""
+
+
+def _extent(rule: CompiledRule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(sources, destinations) of a rule's cells, as class or atom indices."""
     selected = rule.subjects  # a NetworkPolicy rule's subjects are its policy's selection
     if rule.direction is Direction.INGRESS:
-        src = np.flatnonzero(rule.endpoints)
-        dst = np.flatnonzero(selected[start:stop])
-    else:
-        src = np.flatnonzero(selected)
-        dst = np.flatnonzero(rule.endpoints[start:stop])
-    if src.size == 0 or dst.size == 0:
-        return None
-    return src, dst
+        return np.flatnonzero(rule.endpoints), np.flatnonzero(selected)
+    return np.flatnonzero(selected), np.flatnonzero(rule.endpoints)
+
+
+def _extents(
+    rules: list[CompiledRule],
+) -> tuple[dict[int, _Extent], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Each rule's extent among the rows and columns that some rule touches (rules with no
+    cell are left out), with those rows and columns as class or atom indices.
+
+    The bit planes only need the cells some rule covers: a few Calico Allow rules next to
+    each other touch a handful of classes, not every class and atom of the cluster.
+    """
+    found = {i: _extent(rule) for i, rule in enumerate(rules)}
+    found = {i: (src, dst) for i, (src, dst) in found.items() if src.size and dst.size}
+    empty = np.zeros(0, dtype=np.intp)
+    rows = np.unique(np.concatenate([src for src, _ in found.values()] or [empty]))
+    columns = np.unique(np.concatenate([dst for _, dst in found.values()] or [empty]))
+    extents = {
+        i: _Extent(np.searchsorted(rows, src), np.searchsorted(columns, dst))
+        for i, (src, dst) in found.items()
+    }
+    return extents, rows, columns
 
 
 def _direction(
@@ -70,22 +94,30 @@ def _direction(
     nothing) counts as needed here: it is vacuous, which other checks report.
     """
     compiler = compiled.masks
-    count, total = compiler.count, compiler.total
     words = compiled.space.port_atoms.words
-    rows = total if direction is Direction.INGRESS else count
-    columns = count if direction is Direction.INGRESS else total
+    extents, row_index, column_index = _extents(rules)
+    rows, columns = row_index.size, column_index.size
     needed_rules: set[int] = set()
     needed_policies: set[int] = set()
     effective: set[int] = set()
     block = max(1, BLOCK_BYTES // max(1, 8 * words * rows))
     by_policy: dict[int, list[int]] = {}
-    for i, rule in enumerate(rules):
-        by_policy.setdefault(rule.policy_index, []).append(i)
+    for i in extents:
+        by_policy.setdefault(rules[i].policy_index, []).append(i)
+
+    def cells_in(
+        i: int, start: int, stop: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+        extent = extents[i]
+        low, high = np.searchsorted(extent.columns, (start, stop))
+        if low == high:
+            return None
+        return extent.rows, extent.columns[low:high] - start
 
     def contribution(
         rule: CompiledRule, dst: npt.NDArray[np.intp], start: int
     ) -> npt.NDArray[np.uint64]:
-        return compiler.target_masks(rule, dst + start)[np.newaxis, :, :]
+        return compiler.target_masks(rule, column_index[dst + start])[np.newaxis, :, :]
 
     for start in range(0, columns, block):
         stop = min(columns, start + block)
@@ -96,7 +128,7 @@ def _direction(
         for members in by_policy.values():
             mine = []
             for i in members:
-                found = _cells(compiled, rules[i], start, stop)
+                found = cells_in(i, start, stop)
                 if found is None:
                     continue
                 src, dst = found
