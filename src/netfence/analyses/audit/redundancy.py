@@ -47,13 +47,13 @@ class Redundancy:
 
 @dataclass(frozen=True)
 class _Extent:
-    """Where a rule allows something: source rows and destination columns, as positions
-    among the rows and columns some rule of the same pass touches."""
+    """Where a rule allows something: its source rows and destination columns, as indices of
+    the pass's compressed rows and columns (see :func:`_extents`)."""
 
     rows: npt.NDArray[np.intp]
-    """Source positions, sorted."""
+    """Compressed source rows, sorted."""
     columns: npt.NDArray[np.intp]
-    """Destination positions, sorted."""
+    """Compressed destination columns, sorted."""
 
 
 def _extent(rule: CompiledRule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -64,25 +64,73 @@ def _extent(rule: CompiledRule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.in
     return np.flatnonzero(selected), np.flatnonzero(rule.endpoints)
 
 
-def _extents(
-    rules: list[CompiledRule],
-) -> tuple[dict[int, _Extent], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Each rule's extent among the rows and columns that some rule touches (rules with no
-    cell are left out), with those rows and columns as class or atom indices.
+class _Partition:
+    """Positions split into blocks that every rule treats alike (partition refinement).
 
-    The bit planes only need the cells some rule covers: a few Calico Allow rules next to
-    each other touch a handful of classes, not every class and atom of the cluster.
+    Each refinement splits the blocks its members fall in, by a value per member (whether a
+    rule covers it, and which ports it grants there); untouched blocks stay whole.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.labels = np.zeros(size, dtype=np.int64)
+        self.next = 1
+
+    def refine(self, members: npt.NDArray[np.intp], values: npt.NDArray[np.int64]) -> None:
+        """Split by ``values`` (non-negative) on ``members``; non-members keep their block."""
+        key = self.labels[members] * (int(values.max(initial=0)) + 1) + values
+        _, fresh = np.unique(key, return_inverse=True)
+        self.labels[members] = self.next + fresh.reshape(-1)
+        self.next += int(fresh.max(initial=-1)) + 1
+
+    def blocks(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(block of each position, numbered 0..n-1; one position standing for each block)."""
+        _, first, block = np.unique(self.labels, return_index=True, return_inverse=True)
+        return block.reshape(-1).astype(np.intp), first.astype(np.intp)
+
+
+def _extents(
+    compiled: CompiledPolicies, rules: list[CompiledRule]
+) -> tuple[dict[int, _Extent], npt.NDArray[np.intp], int]:
+    """Each rule's extent over compressed rows and columns (rules with no cell left out),
+    one class or atom index standing for each compressed column, and the row count.
+
+    The bit planes only need one cell per group of cells that every rule treats alike: rows
+    that the same rules cover, columns that the same rules cover with the same ports (a
+    named port may resolve differently per destination). Which rule or policy is covered
+    twice is decided cell by cell, so it is the same over the groups as over the cells.
     """
     found = {i: _extent(rule) for i, rule in enumerate(rules)}
     found = {i: (src, dst) for i, (src, dst) in found.items() if src.size and dst.size}
     empty = np.zeros(0, dtype=np.intp)
     rows = np.unique(np.concatenate([src for src, _ in found.values()] or [empty]))
     columns = np.unique(np.concatenate([dst for _, dst in found.values()] or [empty]))
+    row_parts, column_parts = _Partition(rows.size), _Partition(columns.size)
+    for i, (src, dst) in found.items():
+        row_parts.refine(np.searchsorted(rows, src), np.zeros(src.size, dtype=np.int64))
+        column_parts.refine(np.searchsorted(columns, dst), _port_values(compiled, rules[i], dst))
+    row_block, _ = row_parts.blocks()
+    column_block, standing = column_parts.blocks()
     extents = {
-        i: _Extent(np.searchsorted(rows, src), np.searchsorted(columns, dst))
+        i: _Extent(
+            np.unique(row_block[np.searchsorted(rows, src)]),
+            np.unique(column_block[np.searchsorted(columns, dst)]),
+        )
         for i, (src, dst) in found.items()
     }
-    return extents, rows, columns
+    return extents, columns[standing], int(standing.size and row_block.max() + 1)
+
+
+def _port_values(
+    compiled: CompiledPolicies, rule: CompiledRule, targets: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    """One number per target for the ports the rule grants there: all alike unless a named
+    port (allowed or excluded) resolves per destination."""
+    if not rule.named and not rule.named_not:
+        return np.zeros(targets.size, dtype=np.int64)
+    masks = np.ascontiguousarray(compiled.masks.target_masks(rule, targets))
+    keys = masks.view(np.dtype((np.void, masks.shape[1] * 8))).reshape(-1)
+    _, values = np.unique(keys, return_inverse=True)
+    return values.reshape(-1).astype(np.int64)
 
 
 def _direction(
@@ -95,8 +143,8 @@ def _direction(
     """
     compiler = compiled.masks
     words = compiled.space.port_atoms.words
-    extents, row_index, column_index = _extents(rules)
-    rows, columns = row_index.size, column_index.size
+    extents, column_index, rows = _extents(compiled, rules)
+    columns = column_index.size
     needed_rules: set[int] = set()
     needed_policies: set[int] = set()
     effective: set[int] = set()
