@@ -437,3 +437,16 @@ def test_nf014_exists_on_the_namespace_name_label_admits_future_namespaces() -> 
     """
     peer = {"namespaceSelector": expr("kubernetes.io/metadata.name", "Exists")}
     assert keys(audit(_restricted(peer), "NF014")) == [POLICY]
+
+
+def test_nf013_many_namespaces_are_counted_with_a_sample() -> None:
+    """NF013, API reference NetworkPolicyPeer (namespaceSelector without podSelector selects
+    all Pods of the selected Namespaces): past five namespaces the message gives their count
+    and the first five; the evidence lists every one."""
+    many = [namespace(f"x{i:02d}", team="x") for i in range(8)]
+    rule = {"from": [{"namespaceSelector": match(team="x")}], "ports": [port(8080)]}
+    finding = only(audit([namespace("shop"), *many, *_frontend(ingress=[rule])], "NF013"), POLICY)
+    assert finding.message.endswith(
+        "admits every pod of 8 namespaces: x00, x01, x02, x03, x04 and 3 more."
+    )
+    assert finding.evidence["namespaces"] == [f"x{i:02d}" for i in range(8)]

@@ -263,3 +263,44 @@ def test_named_port_typo_is_nf019_not_a_redundant_rule_or_policy() -> None:
     assert keys(audit(objects, "NF019")) == ["NetworkPolicy/shop/database-allow-report"]
     for check_id in ("NF021", "NF022"):
         assert "NetworkPolicy/shop/database-allow-report" not in keys(audit(objects, check_id))
+
+
+BACKENDS_HTTP_80_AND_8080 = [
+    deployment("shop", "frontend"),
+    deployment("shop", "b1", {"tier": "back", "app": "b1"}, ports=[container_port(80, "http")]),
+    deployment("shop", "b2", {"tier": "back", "app": "b2"}, ports=[container_port(8080, "http")]),
+]
+
+
+def _frontend_to(*ports: int | str) -> dict[str, Any]:
+    return {"from": [{"podSelector": match(app="frontend")}], "ports": [port(p) for p in ports]}
+
+
+def test_nf021_named_port_resolving_per_destination_is_judged_per_destination() -> None:
+    """NF021, API reference NetworkPolicyPort.port (a name is resolved on each destination
+    pod): `http` is 80 on b1 and 8080 on b2, so a rule for port 80 covers the named rule on b1
+    only, and neither rule is redundant; ports 80 and 8080 together cover it on both."""
+    partial = policy(
+        "shop", "p", match(tier="back"), ingress=[_frontend_to("http"), _frontend_to(80)]
+    )
+    assert audit([*BACKENDS_HTTP_80_AND_8080, partial], "NF021") == []
+    full = policy(
+        "shop", "p", match(tier="back"), ingress=[_frontend_to("http"), _frontend_to(80, 8080)]
+    )
+    found = by_detail(audit([*BACKENDS_HTTP_80_AND_8080, full], "NF021"), "NetworkPolicy/shop/p")
+    assert found.keys() == {"spec.ingress[0]"}
+
+
+def test_nf021_many_alike_pods_give_the_verdicts_of_one() -> None:
+    """NF021, API reference NetworkPolicySpec (policies are additive): forty workloads that
+    every rule treats alike are judged as one (the bit planes hold one cell per group of alike
+    rows and columns), and a rule inside a broader one is still the only redundant one."""
+    crowd = [deployment("shop", f"client-{i}", {"app": "frontend", "n": str(i)}) for i in range(40)]
+    servers = [
+        deployment("shop", f"server-{i}", {"app": "backend", "n": str(i)}) for i in range(40)
+    ]
+    rules = [FRONTEND_TO_8080, ANY_LOCAL_8000_9000]
+    findings = audit(
+        [*crowd, *servers, policy("shop", "p", match(app="backend"), ingress=rules)], "NF021"
+    )
+    assert by_detail(findings, "NetworkPolicy/shop/p").keys() == {"spec.ingress[0]"}

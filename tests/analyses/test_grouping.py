@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 
 from netfence.analyses.audit import run_audit
-from netfence.model.findings import Acceptance
+from netfence.analyses.audit.grouping import affected_count, affected_names, affected_sample
+from netfence.model.findings import Acceptance, ResourceRef
 from tests.analyses.builders import audit, cluster, deployment, keys, policy
 
 NAMES = ("api", "cart", "db", "search", "web", "worker")
@@ -99,3 +100,40 @@ def test_baseline_entry_naming_the_causing_policy_accepts_every_workload_it_affe
     )
     assert report.findings == ()
     assert len(report.accepted) == len(NAMES)
+
+
+def _workloads(*per_namespace: tuple[str, int]) -> tuple[ResourceRef, ...]:
+    return tuple(
+        ResourceRef("Deployment", ns, f"w{i}") for ns, count in per_namespace for i in range(count)
+    )
+
+
+def test_grouped_count_breaks_down_by_namespace_up_to_three() -> None:
+    """checks.md "One finding per cause": a grouped message counts the workloads per
+    namespace while they lie in at most three namespaces."""
+    assert affected_count(_workloads(("a", 2))) == "2 workloads in a"
+    assert affected_count(_workloads(("a", 2), ("b", 1), ("c", 3))) == (
+        "6 workloads (2 in a, 1 in b, 3 in c)"
+    )
+
+
+def test_grouped_count_past_three_namespaces_names_how_many_namespaces() -> None:
+    """checks.md "One finding per cause": a rule affecting workloads of many namespaces says
+    how many namespaces, not each one (a cluster-wide rule spans hundreds)."""
+    spread = _workloads(*((f"ns-{n:03d}", 3) for n in range(160)))
+    assert affected_count(spread) == "480 workloads in 160 namespaces"
+    shown = ", ".join(f"Deployment/{k}" for k in ("ns-000/w0", "ns-000/w1", "ns-000/w2"))
+    assert affected_names(spread) == (
+        f"{shown}, Deployment/ns-001/w0, Deployment/ns-001/w1 and 475 more"
+    )
+
+
+def test_grouped_finding_names_a_sorted_sample_of_five() -> None:
+    """checks.md "One finding per cause": the message names the first five affected
+    workloads by Kind/namespace/name and counts the rest; `affected` keeps them all."""
+    names = tuple(f"web-{i:02d}" for i in range(12))
+    (finding,) = audit(_open_namespace(names), "NF008")
+    assert len(finding.affected) == 12
+    assert [r.name for r in affected_sample(finding.affected)] == list(names[:5])
+    assert "12 workloads in shop" in finding.message
+    assert "web-00, web-01, web-02, web-03, web-04 and 7 more." in finding.message

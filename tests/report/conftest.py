@@ -12,10 +12,12 @@ no findings.
 from __future__ import annotations
 
 import datetime
+from typing import Final
 
 import pytest
 
 import netfence
+from netfence.analyses.audit import run_audit
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import (
     Cause,
@@ -26,6 +28,7 @@ from netfence.model.findings import (
     Severity,
 )
 from netfence.model.origin import FileOrigin
+from tests.analyses.builders import cluster, deployment, policy
 
 TEST_VERSION = "9.9.9"
 """The version every golden file names, whatever the package's real version."""
@@ -195,3 +198,14 @@ def clean_report() -> AuditReport:
         checks=(DEFAULT_DENY, INTERNET_INGRESS, METADATA_EGRESS),
         inputs=("manifests/shop.yaml",),
     )
+
+
+CROWD: Final = tuple(f"web-{i:02d}" for i in range(12))
+"""Twelve workloads of shop that one `ingress: [{}]` exposes to the Internet."""
+
+
+@pytest.fixture
+def crowded_report() -> AuditReport:
+    """A real audit (NF008) in which one rule affects twelve workloads: one grouped finding."""
+    objects = [*(deployment("shop", n) for n in CROWD), policy("shop", "open", ingress=[{}])]
+    return run_audit(cluster(*objects), select=["NF008"])

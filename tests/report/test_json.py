@@ -7,6 +7,7 @@ import json
 import random
 
 from netfence.report.findings_json import render_json
+from tests.report.conftest import CROWD
 
 FINDING_KEYS = {
     "check_id",
@@ -14,6 +15,8 @@ FINDING_KEYS = {
     "severity",
     "message",
     "resources",
+    "affected_count",
+    "affected_sample",
     "controls",
     "peers",
     "evidence",
@@ -124,3 +127,12 @@ def test_clean_report(clean_report):
     document = json.loads(render_json(clean_report))
     assert document["findings"] == [] and document["accepted"] == []
     assert document["summary"]["total"] == 0 and document["summary"]["checks"] == 3
+
+
+def test_grouped_finding_keeps_every_workload_with_its_count_and_sample(crowded_report):
+    """json-findings.md `affected`, `affected_count`, `affected_sample`: the JSON lists all
+    twelve workloads, their count and the five the other reports show."""
+    (finding,) = json.loads(render_json(crowded_report))["findings"]
+    assert [r["name"] for r in finding["affected"]] == list(CROWD)
+    assert finding["affected_count"] == 12
+    assert finding["affected_sample"] == [f"Deployment/shop/{n}" for n in CROWD[:5]]

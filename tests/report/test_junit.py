@@ -6,6 +6,7 @@ import dataclasses
 import xml.etree.ElementTree as ET
 
 from netfence.report.junit import render_junit
+from tests.report.conftest import CROWD
 
 
 def _suite(report):
@@ -98,3 +99,12 @@ def test_clean_report_passes_every_check(clean_report):
     ]
     assert all(len(c) == 0 for c in cases)
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("3", "0", "0")
+
+
+def test_grouped_failure_shows_its_count_and_a_sample_of_five(crowded_report):
+    """checks.md "One finding per cause": a failure's body names the count and five workloads."""
+    _, suite = _suite(crowded_report)
+    (case,) = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    body = case.find("failure").text
+    assert "Affected (12):" in body and "... and 7 more" in body
+    assert [n for n in CROWD if f"Deployment shop/{n} (" in body] == list(CROWD[:5])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from netfence.report.findings_markdown import md_cell, render_markdown
+from tests.report.conftest import CROWD
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -77,3 +78,10 @@ def test_no_findings(clean_report):
     assert (
         render_markdown(clean_report) == "### netfence: 0 findings\n\nNo findings (3 checks ran).\n"
     )
+
+
+def test_grouped_finding_row_shows_its_count_and_a_sample_of_five(crowded_report):
+    """checks.md "One finding per cause": the row names the rule, the count and five workloads."""
+    (row,) = [line for line in render_markdown(crowded_report).splitlines() if "NF008" in line]
+    assert "affects 12:" in row and "and 7 more" in row
+    assert [n for n in CROWD if f"Deployment shop/{n} (" in row] == list(CROWD[:5])

@@ -25,6 +25,7 @@ from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import FileOrigin
 from netfence.report.sarif import artifact_location, checked_docs_url, render_sarif, rule_name
+from tests.report.conftest import CROWD
 
 REPO = Path(__file__).resolve().parents[2]
 MULTITOOL_ENV = "NETFENCE_SARIF_MULTITOOL"
@@ -421,3 +422,16 @@ def test_docs_url_must_be_an_absolute_http_url_without_fragment(url):
     """helpUri is an absolute URI; the check anchors are netfence's to add."""
     with pytest.raises(ValueError):
         checked_docs_url(url)
+
+
+def test_grouped_result_carries_its_count_and_a_sample_of_five(crowded_report):
+    """scan.md SARIF output: a grouped result has the count of affected workloads
+    (properties.affectedCount) and the first five, sorted, as properties.affected and as
+    related locations; the findings JSON keeps the complete list."""
+    (result,) = _log(crowded_report)["runs"][0]["results"]
+    sample = [f"Deployment/shop/{n}" for n in CROWD[:5]]
+    assert result["properties"]["affectedCount"] == 12
+    assert result["properties"]["affected"] == sample
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == [
+        f"affected: {key}" for key in sample
+    ]

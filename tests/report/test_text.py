@@ -8,6 +8,7 @@ import re
 from netfence.model.findings import ResourceRef
 from netfence.model.origin import FileOrigin
 from netfence.report.findings_text import format_resource, format_value, render_text
+from tests.report.conftest import CROWD
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -160,3 +161,13 @@ def test_only_accepted_findings(audit_report):
     text = render_text(report)
     assert text.endswith("No findings (5 checks ran, 1 accepted by baseline).\n")
     assert "== ACCEPTED BY BASELINE (1) ==" in text
+
+
+def test_grouped_finding_shows_its_count_and_a_sample_of_five(crowded_report):
+    """checks.md "One finding per cause": a grouped finding names how many workloads it
+    affects and the first five by Kind/namespace/name, not all of them."""
+    text = render_text(crowded_report)
+    assert "    Affected (12):" in text
+    shown = [n for n in CROWD if f"Deployment shop/{n} (" in text.split("Affected (12):")[1]]
+    assert shown == list(CROWD[:5])
+    assert "      ... and 7 more" in text

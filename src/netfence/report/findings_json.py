@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final, assert_never
 
 from netfence import _version
+from netfence.analyses.audit.grouping import affected_sample
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Cause, Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
@@ -130,6 +131,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "resources": [_resource(r) for r in finding.resources],
         "cause": _cause(finding.cause),
         "affected": [_resource(r) for r in finding.affected],
+        "affected_count": len(finding.affected),
+        "affected_sample": [r.key for r in affected_sample(finding.affected)],
         "controls": list(check.controls),
         "peers": {scanner: list(ids) for scanner, ids in sorted(check.peers.items())},
         "evidence": plain(dict(finding.evidence)),

@@ -1,12 +1,13 @@
 """Render an AuditReport as GitHub-flavoured Markdown, for a pull-request comment.
 
 A table of counts, then one table row per standing finding (``Severity | Check | Resource |
-Message``; a finding one rule causes on several workloads names the rule, then those workloads), then the findings a baseline accepted in a collapsed section. Cell text is escaped so
+Message``; a finding one rule causes on several workloads names the rule, how many workloads it affects and the first few), then the findings a baseline accepted in a collapsed section. Cell text is escaped so
 that pipes, newlines and angle brackets in messages cannot break the table or turn into HTML.
 """
 
 from __future__ import annotations
 
+from netfence.analyses.audit.grouping import affected_sample
 from netfence.analyses.audit.report import AuditReport
 from netfence.model.findings import Finding
 from netfence.report.findings_json import SEVERITIES, ordered, ordered_accepted
@@ -24,19 +25,16 @@ def _check(finding: Finding) -> str:
     return f"{md_cell(finding.check.check_id)} {md_cell(finding.check.title)}"
 
 
-MAX_AFFECTED = 10
-"""A row lists at most this many affected workloads, then a count."""
-
-
 def _resources(finding: Finding) -> str:
     """The resources; for a grouped finding, the causing rule and the workloads it affects."""
     cause = finding.cause
     if cause is not None and finding.affected:
         cells = [md_cell(format_resource(cause.resource, cause.path))]
         cells.append(f"affects {len(finding.affected)}:")
-        cells.extend(md_cell(format_resource(r)) for r in finding.affected[:MAX_AFFECTED])
-        if len(finding.affected) > MAX_AFFECTED:
-            cells.append(f"and {len(finding.affected) - MAX_AFFECTED} more")
+        sample = affected_sample(finding.affected)
+        cells.extend(md_cell(format_resource(r)) for r in sample)
+        if len(finding.affected) > len(sample):
+            cells.append(f"and {len(finding.affected) - len(sample)} more")
         return "<br>".join(cells)
     return "<br>".join(md_cell(format_resource(r)) for r in finding.resources) or "(none)"
 

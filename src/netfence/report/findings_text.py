@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Final, assert_never
 
 from netfence.analyses.audit.fixes import request_of
+from netfence.analyses.audit.grouping import affected_sample
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, FileOrigin, Origin
@@ -29,9 +30,6 @@ MAX_ITEMS: Final = 10
 MAX_CHARS: Final = 120
 """A single evidence item longer than this is cut, ending in ``...``; evidence this short in
 all is shown on one line."""
-
-MAX_AFFECTED: Final = 5
-"""A grouped finding lists at most this many affected workloads, then ``... and N more``."""
 
 _COLORS: Final = {
     Severity.CRITICAL: "\x1b[1;31m",  # bold red
@@ -161,9 +159,10 @@ def _resource_lines(finding: Finding, heading: str) -> list[str]:
         lines.append(f"    Affected: {format_resource(affected[0])}")
     elif affected:
         lines.append(f"    Affected ({len(affected)}):")
-        lines.extend(f"      {format_resource(r)}" for r in affected[:MAX_AFFECTED])
-        if len(affected) > MAX_AFFECTED:
-            lines.append(f"      ... and {len(affected) - MAX_AFFECTED} more")
+        sample = affected_sample(affected)
+        lines.extend(f"      {format_resource(r)}" for r in sample)
+        if len(affected) > len(sample):
+            lines.append(f"      ... and {len(affected) - len(sample)} more")
     return lines
 
 

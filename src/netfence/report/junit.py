@@ -20,6 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Final
 
+from netfence.analyses.audit.grouping import affected_sample
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import Finding
 from netfence.report.findings_json import ordered, ordered_accepted
@@ -59,8 +60,11 @@ def _details(finding: Finding) -> str:
     if finding.cause is not None:
         lines.append(f"Cause: {format_resource(finding.cause.resource, finding.cause.path)}")
     if finding.affected:
+        sample = affected_sample(finding.affected)
         lines.append(f"Affected ({len(finding.affected)}):")
-        lines.extend(f"  {format_resource(r)}" for r in finding.affected)
+        lines.extend(f"  {format_resource(r)}" for r in sample)
+        if len(finding.affected) > len(sample):
+            lines.append(f"  ... and {len(finding.affected) - len(sample)} more")
     if finding.evidence:
         lines.append("Evidence:")
         lines.extend(f"  {line}" for line in evidence_lines(finding.evidence))

@@ -19,7 +19,10 @@ line for a file location; so a resource known by file but not line points at lin
 with no resource read from a file (a cluster-wide one, or input read from standard input) has its
 resources, or the cluster, as logical locations alone: never a line of an unrelated file (see
 ``_locations``). Every result also lists its resource keys in ``properties.resources``, and a
-grouped one its cause and every affected workload (``properties.cause``, ``properties.affected``).
+grouped one its cause, how many workloads it affects and a sorted sample of them
+(``properties.cause``, ``properties.affectedCount``, ``properties.affected``): a result is read
+by a person in a code-scanning view, and a rule may affect thousands of workloads. The complete
+list is in the findings JSON.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Final
 
 from netfence import _version
+from netfence.analyses.audit.grouping import affected_sample
 from netfence.analyses.audit.report import Acceptance, AuditReport
 from netfence.model.findings import CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.origin import APIObjectOrigin, ExportOrigin, origin_line
@@ -71,8 +75,7 @@ CLUSTER: Final = ResourceRef("Cluster", None, "cluster")
 """What a finding that names no object concerns: the cluster as a whole."""
 
 MAX_RELATED: Final = 1000
-"""GitHub code scanning keeps at most 1000 related locations per result; the full list of
-affected workloads is in ``properties.affected``."""
+"""GitHub code scanning keeps at most 1000 related locations per result."""
 
 DOCS_PAGE: Final = "docs/checks.md"
 """The check reference in netfence's repository; each check has an anchor (``#nf008``)."""
@@ -230,15 +233,17 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
 
 
 def _related(finding: Finding) -> list[dict[str, Any]]:
-    """``relatedLocations``: the workloads a grouped finding affects (at most
-    ``MAX_RELATED``), then the other resources of a finding placed on its cause."""
-    refs = list(finding.affected)
+    """``relatedLocations``: the sample of the workloads a grouped finding affects (the count
+    is in ``properties.affectedCount``), then the other resources of a finding placed on its
+    cause (at most ``MAX_RELATED`` in all)."""
+    sample = affected_sample(finding.affected)
+    refs = list(sample)
     if finding.cause is not None:
         refs.extend(r for r in finding.resources if r.key != finding.cause.resource.key)
     related: list[dict[str, Any]] = []
     for ref in refs[:MAX_RELATED]:
         location = _location(ref) or {"logicalLocations": [_logical(ref)]}
-        role = "affected" if ref in finding.affected else "involved"
+        role = "affected" if ref in sample else "involved"
         location["id"] = len(related)
         location["message"] = {"text": f"{role}: {ref.key}"}
         related.append(location)
@@ -284,7 +289,8 @@ def _result(finding: Finding, rule_index: int, entry: Acceptance | None) -> dict
     if finding.cause is not None:
         properties["cause"] = finding.cause.key
     if finding.affected:
-        properties["affected"] = [r.key for r in finding.affected]
+        properties["affected"] = [r.key for r in affected_sample(finding.affected)]
+        properties["affectedCount"] = len(finding.affected)
     if finding.fix is not None:
         properties["fix"] = finding.fix
     result["properties"] = properties

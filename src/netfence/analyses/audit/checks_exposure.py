@@ -10,6 +10,7 @@ from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.fronting import FrontDoor, Fronting
+from netfence.analyses.audit.grouping import MAX_NAMES
 from netfence.analyses.audit.predicates import (
     NAMESPACE_LABELS,
     Provenance,
@@ -654,11 +655,19 @@ def cross_namespace_wide(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding
             origin = replace(ref.compiled.origin, peer_index=j)
             yield finding(
                 info,
-                f"{origin.policy} {origin.path} admits every pod of {', '.join(others)}.",
+                f"{origin.policy} {origin.path} admits every pod of {_namespaces_text(others)}.",
                 (rule_resource(origin, peer.location),),
                 ev.WideNamespacePeer(origin.policy, origin.path, tuple(others)),
                 detail_key=origin.path,
             )
+
+
+def _namespaces_text(names: list[str]) -> str:
+    """The namespaces by name, or past ``MAX_NAMES`` their count and the first few."""
+    if len(names) <= MAX_NAMES:
+        return ", ".join(names)
+    shown = ", ".join(names[:MAX_NAMES])
+    return f"{len(names)} namespaces: {shown} and {len(names) - MAX_NAMES} more"
 
 
 @check(

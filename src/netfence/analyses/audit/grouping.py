@@ -16,7 +16,12 @@ from typing import Any, Final
 from netfence.model.findings import Cause, Finding, ResourceRef
 
 MAX_NAMES: Final = 5
-"""A grouped message names at most this many affected workloads, then ``and N more``."""
+"""A grouped finding names at most this many affected workloads (its sample), then a count:
+in its message and in every report meant to be read (text, Markdown, SARIF)."""
+
+MAX_NAMESPACES: Final = 3
+"""A grouped message breaks its count down by namespace up to this many namespaces; past
+them it says how many namespaces the workloads span."""
 
 
 def _groupable(finding: Finding) -> bool:
@@ -83,8 +88,17 @@ def _message(first: Finding, cause: Cause, affected: tuple[ResourceRef, ...]) ->
     )
 
 
+def affected_sample(
+    affected: tuple[ResourceRef, ...], limit: int = MAX_NAMES
+) -> tuple[ResourceRef, ...]:
+    """The workloads a reader is shown of a grouped finding: the first ``limit`` by
+    ``Kind/namespace/name`` (``affected`` is kept in that order)."""
+    return affected[:limit]
+
+
 def affected_count(affected: tuple[ResourceRef, ...]) -> str:
-    """``5 workloads in azure-arc`` or ``7 workloads (5 in azure-arc, 2 in web)``."""
+    """``5 workloads in azure-arc``, ``7 workloads (5 in azure-arc, 2 in web)``, or past
+    ``MAX_NAMESPACES`` namespaces ``1696 workloads in 160 namespaces``."""
     per_namespace: dict[str, int] = {}
     for ref in affected:
         per_namespace[ref.namespace or ""] = per_namespace.get(ref.namespace or "", 0) + 1
@@ -92,6 +106,8 @@ def affected_count(affected: tuple[ResourceRef, ...]) -> str:
     if len(per_namespace) == 1:
         (namespace,) = per_namespace
         return f"{len(affected)} {noun}" + (f" in {namespace}" if namespace else "")
+    if len(per_namespace) > MAX_NAMESPACES:
+        return f"{len(affected)} {noun} in {len(per_namespace)} namespaces"
     parts = ", ".join(f"{n} in {ns or '(cluster)'}" for ns, n in sorted(per_namespace.items()))
     return f"{len(affected)} {noun} ({parts})"
 

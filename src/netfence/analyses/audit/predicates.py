@@ -14,9 +14,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.engine.evaluator import StepKind, walk_flow
+from netfence.engine.signatures import subject_signatures
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminSubject
 from netfence.model.calico import CalicoPolicy
@@ -309,13 +311,11 @@ def external_provenance(
     Walks the compiled tiers with the evaluator's one-flow walk (the same semantics as the
     map), once per group of address atoms that the class's rules cannot tell apart.
     """
-    compiled = ctx.compiled
-    count = ctx.classes.count
     direction = Direction.EGRESS if outbound else Direction.INGRESS
     inside = ctx.atoms_overlapping(addresses)
-    rules = ctx.deciding_rules(direction)
-    full = ctx.classes.port_atoms.full
     matrix = ctx.matrix
+    signature_of = _subject_signatures(ctx, direction)
+    memo = _provenance_memo(ctx)
     allowed: dict[tuple[object, ...], RuleOrigin] = {}
     passed: dict[tuple[object, ...], RuleOrigin] = {}
     by_default = False
@@ -324,30 +324,82 @@ def external_provenance(
         atoms = inside[ids[inside] != 0]
         if atoms.size == 0:
             continue
-        mine = [rules[i] for i in _rules_by_subject(ctx, direction).get(cls, ())]
-        if mine:
-            signature = np.array([r.endpoints[count + atoms] for r in mine], dtype=np.bool_)
-            _, first = np.unique(signature, axis=1, return_index=True)
-            representatives = atoms[np.sort(first)]
-        else:
-            representatives = atoms[:1]
-        for atom in representatives.tolist():
-            peer = count + atom
-            walk = walk_flow(compiled, direction, cls, peer, peer if outbound else cls, full)
-            defaulted = next((s for s in walk.steps if s.kind is StepKind.DEFAULT), None)
-            for step in walk.steps:
-                if step.kind is not StepKind.RULE or step.origin is None:
-                    continue
-                if step.action is Action.ALLOW:
-                    allowed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
-                elif (
-                    step.action is Action.PASS
-                    and defaulted is not None
-                    and (step.ports & defaulted.ports).any()
-                ):
-                    passed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
-            by_default = by_default or defaulted is not None
+        # Classes of one subject signature meet the same rules on every walk: one walk
+        # answers them all (thousands of workloads, a few hundred signatures).
+        key = (direction, int(signature_of[cls]), atoms.tobytes())
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _class_provenance(ctx, direction, cls, atoms)
+        for rule, origin in found.allowed:
+            allowed.setdefault(rule, origin)
+        for rule, origin in found.passed:
+            passed.setdefault(rule, origin)
+        by_default = by_default or found.by_default
     return Provenance(tuple(allowed.values()), tuple(passed.values()), by_default)
+
+
+@dataclass(frozen=True)
+class _ClassProvenance:
+    """What the walks of one class towards some address atoms met, in walk order."""
+
+    allowed: tuple[tuple[tuple[object, ...], RuleOrigin], ...]
+    """(rule key, origin) of the Allow rules that decide."""
+    passed: tuple[tuple[tuple[object, ...], RuleOrigin], ...]
+    """(rule key, origin) of the Pass rules whose traffic the default allows."""
+    by_default: bool
+    """Whether the default allows some of it."""
+
+
+def _class_provenance(
+    ctx: AuditContext, direction: Direction, cls: int, atoms: npt.NDArray[np.intp]
+) -> _ClassProvenance:
+    """Walk the class towards one atom of each group its rules cannot tell apart."""
+    compiled = ctx.compiled
+    count = ctx.classes.count
+    outbound = direction is Direction.EGRESS
+    rules = ctx.deciding_rules(direction)
+    full = ctx.classes.port_atoms.full
+    mine = [rules[i] for i in _rules_by_subject(ctx, direction).get(cls, ())]
+    if mine:
+        signature = np.array([r.endpoints[count + atoms] for r in mine], dtype=np.bool_)
+        _, first = np.unique(signature, axis=1, return_index=True)
+        representatives = atoms[np.sort(first)]
+    else:
+        representatives = atoms[:1]
+    allowed: dict[tuple[object, ...], RuleOrigin] = {}
+    passed: dict[tuple[object, ...], RuleOrigin] = {}
+    by_default = False
+    for atom in representatives.tolist():
+        peer = count + atom
+        walk = walk_flow(compiled, direction, cls, peer, peer if outbound else cls, full)
+        defaulted = next((s for s in walk.steps if s.kind is StepKind.DEFAULT), None)
+        for step in walk.steps:
+            if step.kind is not StepKind.RULE or step.origin is None:
+                continue
+            if step.action is Action.ALLOW:
+                allowed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
+            elif (
+                step.action is Action.PASS
+                and defaulted is not None
+                and (step.ports & defaulted.ports).any()
+            ):
+                passed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
+        by_default = by_default or defaulted is not None
+    return _ClassProvenance(tuple(allowed.items()), tuple(passed.items()), by_default)
+
+
+def _subject_signatures(ctx: AuditContext, direction: Direction) -> npt.NDArray[np.intp]:
+    """The subject signature of each class in ``direction`` (engine/signatures), once."""
+    return ctx.memo(
+        f"subject signatures {direction.value}",
+        lambda: subject_signatures(ctx.compiled, direction).of,
+    )
+
+
+def _provenance_memo(ctx: AuditContext) -> dict[tuple[object, ...], _ClassProvenance]:
+    """Per-signature walk results, kept with the audit's context."""
+    found: dict[tuple[object, ...], _ClassProvenance] = ctx.memo("provenance", dict)
+    return found
 
 
 def _rules_by_subject(ctx: AuditContext, direction: Direction) -> dict[int, list[int]]:

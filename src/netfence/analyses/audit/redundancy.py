@@ -45,20 +45,92 @@ class Redundancy:
     """Indices of policies that another policy (or several) fully cover."""
 
 
-def _cells(
-    compiled: CompiledPolicies, rule: CompiledRule, start: int, stop: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
-    """(sources, destinations in the block) of a rule's cells; None when it has none there."""
+@dataclass(frozen=True)
+class _Extent:
+    """Where a rule allows something: its source rows and destination columns, as indices of
+    the pass's compressed rows and columns (see :func:`_extents`)."""
+
+    rows: npt.NDArray[np.intp]
+    """Compressed source rows, sorted."""
+    columns: npt.NDArray[np.intp]
+    """Compressed destination columns, sorted."""
+
+
+def _extent(rule: CompiledRule) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(sources, destinations) of a rule's cells, as class or atom indices."""
     selected = rule.subjects  # a NetworkPolicy rule's subjects are its policy's selection
     if rule.direction is Direction.INGRESS:
-        src = np.flatnonzero(rule.endpoints)
-        dst = np.flatnonzero(selected[start:stop])
-    else:
-        src = np.flatnonzero(selected)
-        dst = np.flatnonzero(rule.endpoints[start:stop])
-    if src.size == 0 or dst.size == 0:
-        return None
-    return src, dst
+        return np.flatnonzero(rule.endpoints), np.flatnonzero(selected)
+    return np.flatnonzero(selected), np.flatnonzero(rule.endpoints)
+
+
+class _Partition:
+    """Positions split into blocks that every rule treats alike (partition refinement).
+
+    Each refinement splits the blocks its members fall in, by a value per member (whether a
+    rule covers it, and which ports it grants there); untouched blocks stay whole.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.labels = np.zeros(size, dtype=np.int64)
+        self.next = 1
+
+    def refine(self, members: npt.NDArray[np.intp], values: npt.NDArray[np.int64]) -> None:
+        """Split by ``values`` (non-negative) on ``members``; non-members keep their block."""
+        key = self.labels[members] * (int(values.max(initial=0)) + 1) + values
+        _, fresh = np.unique(key, return_inverse=True)
+        self.labels[members] = self.next + fresh.reshape(-1)
+        self.next += int(fresh.max(initial=-1)) + 1
+
+    def blocks(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(block of each position, numbered 0..n-1; one position standing for each block)."""
+        _, first, block = np.unique(self.labels, return_index=True, return_inverse=True)
+        return block.reshape(-1).astype(np.intp), first.astype(np.intp)
+
+
+def _extents(
+    compiled: CompiledPolicies, rules: list[CompiledRule]
+) -> tuple[dict[int, _Extent], npt.NDArray[np.intp], int]:
+    """Each rule's extent over compressed rows and columns (rules with no cell left out),
+    one class or atom index standing for each compressed column, and the row count.
+
+    The bit planes only need one cell per group of cells that every rule treats alike: rows
+    that the same rules cover, columns that the same rules cover with the same ports (a
+    named port may resolve differently per destination). Which rule or policy is covered
+    twice is decided cell by cell, so it is the same over the groups as over the cells.
+    """
+    found = {i: _extent(rule) for i, rule in enumerate(rules)}
+    found = {i: (src, dst) for i, (src, dst) in found.items() if src.size and dst.size}
+    empty = np.zeros(0, dtype=np.intp)
+    rows = np.unique(np.concatenate([src for src, _ in found.values()] or [empty]))
+    columns = np.unique(np.concatenate([dst for _, dst in found.values()] or [empty]))
+    row_parts, column_parts = _Partition(rows.size), _Partition(columns.size)
+    for i, (src, dst) in found.items():
+        row_parts.refine(np.searchsorted(rows, src), np.zeros(src.size, dtype=np.int64))
+        column_parts.refine(np.searchsorted(columns, dst), _port_values(compiled, rules[i], dst))
+    row_block, _ = row_parts.blocks()
+    column_block, standing = column_parts.blocks()
+    extents = {
+        i: _Extent(
+            np.unique(row_block[np.searchsorted(rows, src)]),
+            np.unique(column_block[np.searchsorted(columns, dst)]),
+        )
+        for i, (src, dst) in found.items()
+    }
+    return extents, columns[standing], int(standing.size and row_block.max() + 1)
+
+
+def _port_values(
+    compiled: CompiledPolicies, rule: CompiledRule, targets: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    """One number per target for the ports the rule grants there: all alike unless a named
+    port (allowed or excluded) resolves per destination."""
+    if not rule.named and not rule.named_not:
+        return np.zeros(targets.size, dtype=np.int64)
+    masks = np.ascontiguousarray(compiled.masks.target_masks(rule, targets))
+    keys = masks.view(np.dtype((np.void, masks.shape[1] * 8))).reshape(-1)
+    _, values = np.unique(keys, return_inverse=True)
+    return values.reshape(-1).astype(np.int64)
 
 
 def _direction(
@@ -70,22 +142,30 @@ def _direction(
     nothing) counts as needed here: it is vacuous, which other checks report.
     """
     compiler = compiled.masks
-    count, total = compiler.count, compiler.total
     words = compiled.space.port_atoms.words
-    rows = total if direction is Direction.INGRESS else count
-    columns = count if direction is Direction.INGRESS else total
+    extents, column_index, rows = _extents(compiled, rules)
+    columns = column_index.size
     needed_rules: set[int] = set()
     needed_policies: set[int] = set()
     effective: set[int] = set()
     block = max(1, BLOCK_BYTES // max(1, 8 * words * rows))
     by_policy: dict[int, list[int]] = {}
-    for i, rule in enumerate(rules):
-        by_policy.setdefault(rule.policy_index, []).append(i)
+    for i in extents:
+        by_policy.setdefault(rules[i].policy_index, []).append(i)
+
+    def cells_in(
+        i: int, start: int, stop: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+        extent = extents[i]
+        low, high = np.searchsorted(extent.columns, (start, stop))
+        if low == high:
+            return None
+        return extent.rows, extent.columns[low:high] - start
 
     def contribution(
         rule: CompiledRule, dst: npt.NDArray[np.intp], start: int
     ) -> npt.NDArray[np.uint64]:
-        return compiler.target_masks(rule, dst + start)[np.newaxis, :, :]
+        return compiler.target_masks(rule, column_index[dst + start])[np.newaxis, :, :]
 
     for start in range(0, columns, block):
         stop = min(columns, start + block)
@@ -96,7 +176,7 @@ def _direction(
         for members in by_policy.values():
             mine = []
             for i in members:
-                found = _cells(compiled, rules[i], start, stop)
+                found = cells_in(i, start, stop)
                 if found is None:
                     continue
                 src, dst = found
