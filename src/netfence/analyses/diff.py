@@ -29,8 +29,9 @@ import numpy.typing as npt
 
 from netfence.analyses.connectivity_map import Endpoint, Granularity, unit_id_matrices
 from netfence.engine.classes import EndpointClasses, build_joint_classes
-from netfence.engine.connectivity import ConnectivityMatrix, MaskTable, compute_connectivity
+from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
 from netfence.engine.explain import DirectionVerdict, FlowEndpoint, explain_endpoints
+from netfence.engine.mask_table import MaskTable
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.layers import Action, RuleOrigin
 from netfence.model.networkpolicy import Direction

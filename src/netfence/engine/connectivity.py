@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.classes import EndpointClasses
+from netfence.engine.mask_table import MaskTable
 from netfence.engine.signatures import Signatures
 from netfence.engine.tier_composition import DirectionComposer
 from netfence.model.layers import RuleId
@@ -176,33 +177,6 @@ class ConnectivityMatrix:
         return self.pod_to_pod.block(
             np.arange(start, stop, dtype=np.intp), np.arange(self.classes.count, dtype=np.intp)
         )
-
-
-class MaskTable:
-    """Assigns ids to distinct masks, id 0 being the empty one."""
-
-    def __init__(self, words: int) -> None:
-        self.words = words
-        self.masks: list[Mask] = [np.zeros(words, dtype=np.uint64)]
-        self.ids: dict[bytes, int] = {self.masks[0].tobytes(): 0}
-
-    def encode(self, block: npt.NDArray[np.uint64]) -> IdArray:
-        """Ids for an array of masks shaped (..., words)."""
-        shape = block.shape[:-1]
-        flat = np.ascontiguousarray(block.reshape(-1, self.words))
-        if flat.shape[0] == 0:
-            return np.zeros(shape, dtype=np.uint32)
-        keys = flat.view(np.dtype((np.void, 8 * self.words))).reshape(-1)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        local = np.empty(len(unique), dtype=np.uint32)
-        for i, key in enumerate(unique):
-            raw = key.tobytes()
-            mask_id = self.ids.get(raw)
-            if mask_id is None:
-                mask_id = self.ids[raw] = len(self.masks)
-                self.masks.append(np.frombuffer(raw, dtype=np.uint64).copy())
-            local[i] = mask_id
-        return local[inverse.reshape(-1)].reshape(shape)
 
 
 def compile_policies(classes: EndpointClasses) -> CompiledPolicies:

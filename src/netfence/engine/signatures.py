@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
 from netfence.model.networkpolicy import Direction
 from netfence.policy.layering import CompiledPolicies
-from netfence.policy.rules import CompiledRule
+from netfence.policy.rules import CompiledRule, LazyMasks
 from netfence.policy.space import BoolArray, NamedPort
 
 IndexArray = npt.NDArray[np.intp]
@@ -103,51 +102,6 @@ def _named_atoms(
     return atoms
 
 
-class _Subjects(Sequence[BoolArray]):
-    """The subjects of rules, then the selections of tiers, read one at a time (a rule's
-    mask is unpacked from bits on each read)."""
-
-    def __init__(self, rules: list[CompiledRule], selections: list[BoolArray]) -> None:
-        self.rules, self.selections = rules, selections
-
-    def __len__(self) -> int:
-        return len(self.rules) + len(self.selections)
-
-    @overload
-    def __getitem__(self, index: int) -> BoolArray: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[BoolArray]: ...
-
-    def __getitem__(self, index: int | slice) -> BoolArray | Sequence[BoolArray]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < len(self.rules):
-            return self.rules[index].subjects
-        return self.selections[index - len(self.rules)]
-
-
-class _Peers(Sequence[BoolArray]):
-    """The peers of rules, read one at a time."""
-
-    def __init__(self, rules: list[CompiledRule]) -> None:
-        self.rules = rules
-
-    def __len__(self) -> int:
-        return len(self.rules)
-
-    @overload
-    def __getitem__(self, index: int) -> BoolArray: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[BoolArray]: ...
-
-    def __getitem__(self, index: int | slice) -> BoolArray | Sequence[BoolArray]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self.rules[index].endpoints
-
-
 def direction_rules(compiled: CompiledPolicies, direction: Direction) -> list[CompiledRule]:
     """The direction's rules in walk order."""
     return [r for tier in compiled.tiers for r in tier.rules(direction)]
@@ -169,7 +123,15 @@ def _signatures(
     Named ports resolve on the destination: the subject for ingress, the peer for egress.
     """
     height = compiled.masks.count if subjects else compiled.masks.total
-    vectors: Sequence[BoolArray] = _Subjects(rules, selections) if subjects else _Peers(rules)
+    # Read one at a time: each read unpacks a rule's mask from bits.
+    vectors: Sequence[BoolArray]
+    if subjects:
+        vectors = LazyMasks(
+            len(rules) + len(selections),
+            lambda i: rules[i].subjects if i < len(rules) else selections[i - len(rules)],
+        )
+    else:
+        vectors = LazyMasks(len(rules), lambda i: rules[i].endpoints)
     resolves_here = subjects == (direction is Direction.INGRESS)
     named = _named_atoms(compiled, _named_of(rules) if resolves_here else [], height)
     return _partition(vectors, named, height)

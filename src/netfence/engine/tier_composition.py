@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netfence.engine.evaluator import DirectionWalk
+from netfence.engine.mask_table import MaskTable
 from netfence.engine.signatures import (
     Signatures,
     peer_signatures,
@@ -45,42 +46,6 @@ COMPOSE_SHARE: Final = 4
 """A tier is composed when its own cells are at most this share of the direction's."""
 
 _UNKNOWN: Final = np.uint32(0xFFFFFFFF)
-
-
-class _Table:
-    """Distinct rows of uint64 words, numbered from 0 (the all-zero row)."""
-
-    def __init__(self, words: int) -> None:
-        self.words = words
-        self.rows: list[Masks] = [np.zeros(words, dtype=np.uint64)]
-        self.ids: dict[bytes, int] = {self.rows[0].tobytes(): 0}
-        self._stacked: Masks | None = None
-
-    def encode(self, block: Masks) -> IdArray:
-        """Ids for an array shaped (..., words)."""
-        shape = block.shape[:-1]
-        flat = np.ascontiguousarray(block.reshape(-1, self.words))
-        if flat.shape[0] == 0:
-            return np.zeros(shape, dtype=np.uint32)
-        keys = flat.view(np.dtype((np.void, 8 * self.words))).reshape(-1)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        local = np.empty(len(unique), dtype=np.uint32)
-        for i, key in enumerate(unique):
-            raw = key.tobytes()
-            found = self.ids.get(raw)
-            if found is None:
-                found = self.ids[raw] = len(self.rows)
-                self.rows.append(np.frombuffer(raw, dtype=np.uint64).copy())
-                self._stacked = None
-            local[i] = found
-        return local[inverse.reshape(-1)].reshape(shape)
-
-    @property
-    def stacked(self) -> Masks:
-        """Every row, as one array [ids, words]."""
-        if self._stacked is None or len(self._stacked) != len(self.rows):
-            self._stacked = np.stack(self.rows)
-        return self._stacked
 
 
 @dataclass
@@ -136,8 +101,8 @@ class DirectionComposer:
         ingress = direction is Direction.INGRESS
         self.height = self.peers.count if ingress else self.subjects.count
         self.width = self.subjects.count if ingress else self.peers.count
-        self.states = _Table(2 * self.words)
-        self.outcomes = _Table(2 * self.words)
+        self.states = MaskTable(2 * self.words)
+        self.outcomes = MaskTable(2 * self.words)
         self.tiers: list[_ComposedTier | _DirectTier] = []
         for position, tier in enumerate(compiled.tiers):
             if not tier.rules(direction) and not tier.selected(direction).any():
@@ -239,7 +204,7 @@ class DirectionComposer:
         self, tier: _ComposedTier | _DirectTier, state: IdArray, outcome: IdArray
     ) -> IdArray:
         table = tier.compose
-        need = (len(self.states.rows), len(self.outcomes.rows))
+        need = (len(self.states.masks), len(self.outcomes.masks))
         if table.shape[0] < need[0] or table.shape[1] < need[1]:
             grown = np.full(need, _UNKNOWN, dtype=np.uint32)
             grown[: table.shape[0], : table.shape[1]] = table
@@ -259,8 +224,8 @@ class DirectionComposer:
             allowed = before[:, :w] | (met[:, :w] & ~before[:, w:])
             decided = before[:, w:] | met[:, w:]
             after = self.states.encode(np.concatenate([allowed, decided], axis=-1))
-            if len(self.states.rows) > table.shape[0]:
-                grown = np.full((len(self.states.rows), table.shape[1]), _UNKNOWN, dtype=np.uint32)
+            if len(self.states.masks) > table.shape[0]:
+                grown = np.full((len(self.states.masks), table.shape[1]), _UNKNOWN, dtype=np.uint32)
                 grown[: table.shape[0]] = table
                 tier.compose = table = grown
             table[s, o] = after
