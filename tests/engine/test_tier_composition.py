@@ -88,3 +88,24 @@ def test_generated_cluster_whichever_way_tiers_are_walked(tmp_path, monkeypatch,
 def test_example_cluster_factors_agree():
     """The bundled example, as shipped."""
     _assert_same(build_classes(load_cluster([ROOT / "examples" / "arc-cluster"])))
+
+
+def test_class_pair_ids_index_like_the_whole_matrix():
+    """ClassPairIds answers each indexing the analyses use (a row, a cell, rows, slices,
+    np.ix_ blocks, ``rows``) as the materialised class x class array would."""
+    classes = build_classes(load_cluster([ROOT / "examples" / "arc-cluster"]))
+    matrix = compute_connectivity(classes)
+    pairs = matrix.pod_to_pod
+    whole = np.asarray(pairs)
+    count = classes.count
+    assert pairs.shape == whole.shape == (count, count)
+    rows, cols = np.array([2, 0, count - 1]), np.array([1, count - 1, 1])
+    assert np.array_equal(pairs[3], whole[3])
+    assert pairs[1, 2] == whole[1, 2]
+    assert np.array_equal(pairs[[0, 2]], whole[[0, 2]])
+    assert np.array_equal(pairs[1:4], whole[1:4])
+    assert np.array_equal(pairs[:, 2], whole[:, 2])
+    assert np.array_equal(pairs[np.ix_(rows, cols)], whole[np.ix_(rows, cols)])
+    assert np.array_equal(matrix.rows(1, 3), whole[1:3])
+    with pytest.raises(IndexError):
+        pairs[rows, cols]

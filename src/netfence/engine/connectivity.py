@@ -4,8 +4,10 @@ A connection from S to D on a port is allowed when egress from S allows it and i
 allows it. Each direction is decided by the one evaluator (``engine/evaluator.py``) walking
 the compiled tiers. External endpoints have no policies: their own side is always open.
 
-The result holds, for every (source, destination) pair of classes and atoms, the id of its
-allowed connection set; ids index a small table of distinct port-atom masks.
+The result gives, for every (source, destination) pair of classes and atoms, the id of its
+allowed connection set; ids index a small table of distinct port-atom masks. Class pairs are
+not stored: each direction is a factor over its signatures (``engine/signatures.py``), and a
+pair's id is the meet of its two factors' ids, read a block at a time (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -78,15 +80,11 @@ class ClassPairIds:
     def __getitem__(self, index: Any) -> Any:
         everything = np.arange(self.count, dtype=np.intp)
         if isinstance(index, tuple) and len(index) == 2:
-            rows, cols = index
-            if np.ndim(rows) == 0 and np.ndim(cols) == 0:
-                one = np.array([int(rows)], dtype=np.intp)
-                return self.block(one, np.array([int(cols)], dtype=np.intp))[0, 0]
-            if isinstance(rows, slice):
-                rows = everything[rows]
-            if isinstance(cols, slice):
-                cols = everything[cols]
-            rows, cols = np.asarray(rows), np.asarray(cols)
+            # Slices first: numpy counts a slice object as a scalar (ndim 0).
+            rows, cols = (everything[i] if isinstance(i, slice) else np.asarray(i) for i in index)
+            if rows.ndim == 0 and cols.ndim == 0:
+                one = rows.reshape(1).astype(np.intp)
+                return self.block(one, cols.reshape(1).astype(np.intp))[0, 0]
             if rows.ndim == 2 and cols.ndim == 2:  # np.ix_
                 return self.block(rows[:, 0].astype(np.intp), cols[0].astype(np.intp))
             if rows.ndim == 0:
@@ -122,7 +120,7 @@ class _MeetTable:
         self.known = len(table.masks)
         self.dense: IdArray | None = None
         if self.known <= self.DENSE:
-            masks = np.stack(table.masks)
+            masks = table.stacked
             dense = np.empty((self.known, self.known), dtype=np.uint32)
             step = max(1, (4 << 20) // max(1, self.known * table.words))
             for start in range(0, self.known, step):
@@ -138,7 +136,7 @@ class _MeetTable:
     def __call__(self, a: IdArray, b: IdArray) -> IdArray:
         if self.dense is not None and a.size and int(max(a.max(), b.max())) < self.known:
             return self.dense[a, b]
-        masks = np.stack(self.table.masks)
+        masks = self.table.stacked
         return self.table.encode(masks[a] & masks[b])
 
 
