@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netfence.sets import IntervalSet, IPRangeSet
-from netfence.sets.atoms import AddressEndpoints, IPAtoms
+from netfence.sets.atoms import AddressEndpoints, IPAtoms, PortAtoms
+from netfence.sets.ports import FULL, OTHER, PROTOCOLS, PortSet
 
 v4 = st.builds(
     lambda addr, plen: str(ipaddress.ip_network((addr, plen), strict=False)),
@@ -155,3 +156,19 @@ def test_atoms_overlapping_agrees_with_range_set(blocks, probe):
     addresses = IPRangeSet.from_cidrs(cidrs(probe))
     expected = [bool(atoms.range_set([i]) & addresses) for i in range(len(atoms))]
     assert atoms.atoms_overlapping(addresses).tolist() == expected
+
+
+def test_no_mask_holds_an_atom_no_packet_can_be_in():
+    # Calico rule "protocol: any" (no protocol field) matches every protocol: as a PortSet,
+    # OTHER's values skip the named protocols' numbers (6 is TCP, 17 UDP). Cutting OTHER
+    # there leaves atoms no packet can be in; the default allow (full) must not hold them,
+    # or "no policy" and "allow everything" would be different masks for the same traffic.
+    atoms = PortAtoms.collect(
+        (proto, lo, hi) for proto in PROTOCOLS for lo, hi in PortSet.all().ports(proto)
+    )
+    assert any(lo == hi == 6 and proto == OTHER for proto, lo, hi in atoms.atoms)
+    assert np.array_equal(atoms.full, atoms.mask_of_portset(PortSet.all()))
+    assert np.array_equal(
+        atoms.mask_of_protocol(OTHER), atoms.mask_of_portset(PortSet({OTHER: FULL[OTHER]}))
+    )
+    assert atoms.to_portset(atoms.full) == PortSet.all()

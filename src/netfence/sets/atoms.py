@@ -47,7 +47,15 @@ class PortAtoms:
             self._starts[proto] = starts
             self._index[proto] = indices
         self.words = (len(self.atoms) + 63) // 64
-        self.full: Mask = self.mask_of_atoms(range(len(self.atoms)))
+        # A cut at a named protocol's number (OTHER's gaps, cut by a rule on every protocol)
+        # makes an atom no packet can be in: it is left out of every mask, so that allowing
+        # "everything" by default and by an all-protocol rule give the same mask.
+        self._live = [
+            i
+            for i, (proto, lo, hi) in enumerate(self.atoms)
+            if FULL[proto] & IntervalSet.of(lo, hi)
+        ]
+        self.full: Mask = self.mask_of_atoms(self._live)
         self.empty: Mask = np.zeros(self.words, dtype=np.uint64)
 
     @classmethod
@@ -91,7 +99,7 @@ class PortAtoms:
 
     def mask_of_protocol(self, protocol: str) -> Mask:
         """Every value of one protocol."""
-        return self.mask_of_atoms(self._index[protocol])
+        return self.mask_of_atoms(self._index[protocol]) & self.full
 
     def to_portset(self, mask: Mask) -> PortSet:
         """The PortSet a mask stands for."""
