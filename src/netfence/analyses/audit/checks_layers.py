@@ -25,7 +25,8 @@ from netfence.model.networkpolicy import Direction
 from netfence.policy.admin import AdminCompiler
 from netfence.policy.calico import BUILTIN_TIERS
 from netfence.policy.registry import dropped_uses
-from netfence.policy.rules import Placement
+from netfence.policy.rules import CompiledTier, Placement
+from netfence.policy.space import BoolArray
 from netfence.sets.ipranges import IPRangeSet
 
 _GUIDANCE = (
@@ -202,6 +203,35 @@ def shadowed_rules(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
             )
 
 
+def _governs(tier: CompiledTier, direction: Direction, count: int) -> BoolArray:
+    """Classes a tier decides something for in ``direction``: those its end denies, and the
+    subjects of its rules that are not Log."""
+    out = np.zeros(count, dtype=np.bool_)
+    selected = tier.selected(direction)
+    if tier.end_deny and selected is not None:
+        out |= selected
+    for other in tier.rules(direction):
+        if other.action is not Action.LOG and (subjects := other.subjects) is not None:
+            out |= subjects
+    return out
+
+
+def governed_after(ctx: AuditContext, direction: Direction) -> list[BoolArray]:
+    """Per tier index, the classes some later tier governs in ``direction``: computed once
+    per audit, from the last tier back (a cluster has thousands of rules per tier, and the
+    masks are stored packed)."""
+
+    def compute() -> list[BoolArray]:
+        tiers = ctx.compiled.tiers
+        count = ctx.classes.count
+        after = [np.zeros(count, dtype=np.bool_) for _ in tiers]
+        for t in range(len(tiers) - 2, -1, -1):
+            after[t] = after[t + 1] | _governs(tiers[t + 1], direction, count)
+        return after
+
+    return ctx.memo(f"governed-after-{direction.value}", compute)
+
+
 @check(
     "NF025",
     "Pass leaves the decision to the default allow",
@@ -224,14 +254,7 @@ def pass_to_default(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
         for rule in tier.ingress + tier.egress:
             if rule.action is not Action.PASS or rule.subjects is None or not rule.endpoints.any():
                 continue
-            later = np.zeros(ctx.classes.count, dtype=np.bool_)
-            for after in tiers[t + 1 :]:
-                selected = after.selected(rule.direction)
-                if after.end_deny and selected is not None:
-                    later |= selected
-                for other in after.rules(rule.direction):
-                    if other.subjects is not None and other.action is not Action.LOG:
-                        later |= other.subjects
+            later = governed_after(ctx, rule.direction)[t]
             open_subjects = rule.subjects & ~later
             if not open_subjects.any():
                 continue
