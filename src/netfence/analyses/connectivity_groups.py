@@ -434,6 +434,15 @@ def compute(cluster: Cluster) -> tuple[ConnectivityMatrix, CompiledPolicies]:
     return compute_connectivity(classes, compiled), compiled
 
 
+def _by_content(
+    item: tuple[tuple[int, bytes], tuple[list[int], npt.NDArray[np.int32]]],
+) -> tuple[int, list[int], int]:
+    """Connections in order of their first source, then destinations: never by the ids the
+    engine numbered the port sets with, which depend on how its work was cut."""
+    (mask_id, _), (src, dst) = item
+    return (min(src), dst.tolist(), mask_id)
+
+
 def _assemble(
     matrix: ConnectivityMatrix,
     compiled: CompiledPolicies,
@@ -464,7 +473,7 @@ def _assemble(
             tuple(name(int(d)) for d in dst.tolist()),
             matrix.portset(mask_id),
         )
-        for (mask_id, _), (src, dst) in merged.items()
+        for (mask_id, _), (src, dst) in sorted(merged.items(), key=_by_content)
     ]
     groups = _pod_groups(ctx, compiled, granularity)
     if ctx.inside is not None:
