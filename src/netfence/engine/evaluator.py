@@ -50,6 +50,9 @@ class _RuleCells:
     rule: CompiledRule
     rows: npt.NDArray[np.intp]
     cols: npt.NDArray[np.intp]
+    fixed: npt.NDArray[np.uint64] | None
+    """The ports matched towards every column, shaped to broadcast over a block's cells, when
+    they do not depend on the destination (no named ports): nothing to resolve per block."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class DirectionWalk:
                 peers = np.flatnonzero(rule.endpoints[self.peers])
                 if subjects.size and peers.size:
                     rows, cols = (peers, subjects) if ingress else (subjects, peers)
-                    cells.append(_RuleCells(rule, rows, cols))
+                    cells.append(_RuleCells(rule, rows, cols, _fixed_ports(rule)))
             selected = np.flatnonzero(tier.selected(self.direction)[self.subjects])
             self.tiers.append(_TierCells(tier, selected, cells))
 
@@ -212,12 +215,15 @@ class DirectionWalk:
         self, cells: _RuleCells, start: int, stop: int
     ) -> tuple[CompiledRule, Any, npt.NDArray[np.uint64]] | None:
         """(rule, index into the block, masks) of what the rule matches in the block."""
-        lo, hi = np.searchsorted(cells.cols, (start, stop))
+        lo, hi = cells.cols.searchsorted((start, stop))
         if lo == hi:
             return None
         cols = cells.cols[lo:hi]
+        view = _view(cells.rows, cols - start, self.height)
+        if cells.fixed is not None:
+            return cells.rule, view, cells.fixed
         ports = self.compiled.masks.target_masks(cells.rule, self.targets[cols])
-        return cells.rule, _view(cells.rows, cols - start, self.height), ports[np.newaxis, :, :]
+        return cells.rule, view, ports[np.newaxis, :, :]
 
 
 class _AllowRun:
@@ -280,6 +286,14 @@ def _apply_union(
     else:
         allowed[chosen] |= union[chosen] & ~decided[chosen]
         decided[chosen] = full
+
+
+def _fixed_ports(rule: CompiledRule) -> npt.NDArray[np.uint64] | None:
+    """A rule's ports as [1, 1, words] when they are the same towards every destination."""
+    if rule.named or rule.named_not:
+        return None
+    ports = rule.static if rule.static_not is None else rule.static & ~rule.static_not
+    return np.ascontiguousarray(ports, dtype=np.uint64)[np.newaxis, np.newaxis, :]
 
 
 def _view(rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp], height: int) -> Any:
