@@ -10,7 +10,7 @@ from netfence.analyses.audit.checks_layers import catch_all, cluster_default_den
 from netfence.analyses.audit.context import AuditContext
 from netfence.analyses.audit.evidence import finding
 from netfence.analyses.audit.registry import check
-from netfence.model.calico_selector import All
+from netfence.model.calico_selector import All, Selector
 from netfence.model.findings import Cause, CheckInfo, Finding, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
@@ -33,18 +33,21 @@ def namespaces_with_policy(ctx: AuditContext) -> set[str]:
     family) whose namespace scope covers it."""
     cluster = ctx.cluster
     found = {p.namespace for p in cluster.policies}
+    # Cluster-scoped policies share few distinct scopes: each is matched once.
+    calico_scopes: dict[Selector | None, None] = {}
     for policy in cluster.calico_policies:
         if policy.namespace is not None:
             found.add(policy.namespace)
-            continue
-        scope = policy.namespace_selector
+        else:
+            calico_scopes[policy.namespace_selector] = None
+    for scope in calico_scopes:
         found.update(
             n
             for n in cluster.namespaces
             if scope is None or scope.matches(_calico_namespace_labels(ctx, n))
         )
-    for admin in cluster.admin_policies:
-        selector = admin.subject.namespace_selector
+    admin_scopes = dict.fromkeys(a.subject.namespace_selector for a in cluster.admin_policies)
+    for selector in admin_scopes:
         found.update(n for n, ns in cluster.namespaces.items() if selector.matches(ns.labels))
     return found
 

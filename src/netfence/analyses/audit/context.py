@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from netfence.engine.classes import EndpointClasses, build_classes
 from netfence.engine.connectivity import ConnectivityMatrix, compute_connectivity
+from netfence.engine.signatures import subject_signatures
 from netfence.model.cluster import Cluster, Namespace, Pod
 from netfence.model.findings import ResourceRef
 from netfence.model.layers import Action, RuleId
@@ -231,11 +232,28 @@ class AuditContext:
 
     def external_reach(self, cls: int, outbound: bool) -> list[tuple[IPRangeSet, PortSet]]:
         """Address ranges a class may reach (or be reached from), grouped by allowed ports."""
-        key = (cls, outbound)
+        # A class's row towards addresses depends only on its subject signature (the rules
+        # that apply to it, and what their named ports resolve to on it): classes of one
+        # signature share the answer.
+        key = (self.subject_signature(cls, outbound), outbound)
         found = self._reach_cache.get(key)
         if found is None:
             found = self._reach_cache[key] = self._external_reach(cls, outbound)
         return found
+
+    def subject_signature(self, cls: int, outbound: bool) -> int:
+        """The class's subject signature for egress (``outbound``) or ingress."""
+        return int(
+            self.subject_signatures(Direction.EGRESS if outbound else Direction.INGRESS)[cls]
+        )
+
+    def subject_signatures(self, direction: Direction) -> npt.NDArray[np.intp]:
+        """The subject signature of each class in ``direction`` (``engine/signatures.py``),
+        computed once per audit."""
+        return self.memo(
+            f"subject signatures {direction.value}",
+            lambda: subject_signatures(self.compiled, direction).of,
+        )
 
     @functools.cached_property
     def _reach_cache(self) -> dict[tuple[int, bool], list[tuple[IPRangeSet, PortSet]]]:
@@ -254,10 +272,10 @@ class AuditContext:
     def reach_to(self, cls: int, addresses: IPRangeSet, outbound: bool = True) -> PortSet:
         """Ports a class may use to (or from) any address in ``addresses``: the union.
 
-        Remembered per class: workloads share classes, and a cluster of many thousand pods
-        asks the same few questions once per workload.
+        Remembered per subject signature: workloads share them, and a cluster of many
+        thousand pods asks the same few questions once per workload.
         """
-        key = (cls, addresses, outbound)
+        key = (self.subject_signature(cls, outbound), addresses, outbound)
         found = self._reach_to_cache.get(key)
         if found is None:
             found = PortSet.none()

@@ -18,7 +18,6 @@ import numpy.typing as npt
 
 from netfence.analyses.audit.context import AuditContext, resource_of
 from netfence.engine.evaluator import StepKind, walk_flow
-from netfence.engine.signatures import subject_signatures
 from netfence.errors import Location
 from netfence.model.adminpolicy import AdminNetworkPolicy, AdminSubject
 from netfence.model.calico import CalicoPolicy
@@ -314,7 +313,7 @@ def external_provenance(
     direction = Direction.EGRESS if outbound else Direction.INGRESS
     inside = ctx.atoms_overlapping(addresses)
     matrix = ctx.matrix
-    signature_of = _subject_signatures(ctx, direction)
+    signature_of = ctx.subject_signatures(direction)
     memo = _provenance_memo(ctx)
     allowed: dict[tuple[object, ...], RuleOrigin] = {}
     passed: dict[tuple[object, ...], RuleOrigin] = {}
@@ -386,14 +385,6 @@ def _class_provenance(
                 passed.setdefault(rule_key(step.origin, whole_rule=True), step.origin)
         by_default = by_default or defaulted is not None
     return _ClassProvenance(tuple(allowed.items()), tuple(passed.items()), by_default)
-
-
-def _subject_signatures(ctx: AuditContext, direction: Direction) -> npt.NDArray[np.intp]:
-    """The subject signature of each class in ``direction`` (engine/signatures), once."""
-    return ctx.memo(
-        f"subject signatures {direction.value}",
-        lambda: subject_signatures(ctx.compiled, direction).of,
-    )
 
 
 def _provenance_memo(ctx: AuditContext) -> dict[tuple[object, ...], _ClassProvenance]:
