@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -343,7 +344,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "netfence") -> int:
     but for ``connectivity -o json --flat``, written as it is made.
     ``prog`` names the program in help and usage errors (``kubectl netfence`` as a plugin)."""
     with _warnings_on_stderr():
-        return _main(argv, prog)
+        try:
+            return _main(argv, prog)
+        finally:
+            # The command's input was set aside from the cyclic collector while it ran
+            # (cli/inputs.py); a caller that runs several commands in one process gets the
+            # collector's full reach back.
+            gc.unfreeze()
 
 
 def _main(argv: Sequence[str] | None, prog: str) -> int:

@@ -222,6 +222,37 @@ def check_fields(obj: Field, type_name: str, strict: bool) -> None:
 
 
 def _unknown(field: Field, type_name: str) -> list[InputError]:
+    # Unknown fields are rare: the plain values are checked first, and the Fields that name
+    # each problem's path and line are built only when there is one.
+    if not _has_unknown(field.value, type_name):
+        return []
+    return _unknown_fields(field, type_name)
+
+
+def _has_unknown(value: object, type_name: str) -> bool:
+    """Whether ``value`` (of schema type ``type_name``) holds a field the API does not define:
+    what :func:`_unknown_fields` reports, on the plain values."""
+    known = SCHEMAS.get(type_name)
+    if known is None or not isinstance(value, dict):
+        return False
+    for key, child in value.items():
+        ref = known.get(key)
+        if ref is None:
+            return True
+        if ref and _has_unknown_in(child, ref):
+            return True
+    return False
+
+
+def _has_unknown_in(value: object, ref: str) -> bool:
+    if ref.startswith("[") and isinstance(value, list):
+        return any(_has_unknown(item, ref[1:-1]) for item in value)
+    if ref.startswith("{") and isinstance(value, dict):
+        return any(_has_unknown(child, ref[1:-1]) for child in value.values())
+    return _has_unknown(value, ref)
+
+
+def _unknown_fields(field: Field, type_name: str) -> list[InputError]:
     known = SCHEMAS.get(type_name)
     if known is None or not isinstance(field.value, dict):
         return []
@@ -237,10 +268,10 @@ def _unknown(field: Field, type_name: str) -> list[InputError]:
 
 def _walk(field: Field, ref: str) -> list[InputError]:
     if ref.startswith("[") and isinstance(field.value, list):
-        return [err for item in field.items() for err in _unknown(item, ref[1:-1])]
+        return [err for item in field.items() for err in _unknown_fields(item, ref[1:-1])]
     if ref.startswith("{") and isinstance(field.value, dict):
-        return [err for _, child in field.entries() for err in _unknown(child, ref[1:-1])]
-    return _unknown(field, ref)
+        return [err for _, child in field.entries() for err in _unknown_fields(child, ref[1:-1])]
+    return _unknown_fields(field, ref)
 
 
 def _message(key: str, known: dict[str, str]) -> str:

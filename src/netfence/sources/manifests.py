@@ -685,12 +685,17 @@ def _qualify_shared_names(pods: list[Pod]) -> list[Pod]:
     shared = {key for key, kinds in owners.items() if len(kinds) > 1}
     if not shared:
         return pods
-    qualified: dict[Workload, Workload] = {}
+    # Keyed by identity: the pods of one workload share its object, and hashing a
+    # workload's every field once per pod costs more than the rest of this.
+    qualified: dict[int, Workload] = {}
     out = []
     for pod in pods:
         wl = pod.workload
         if wl is not None and (wl.namespace, wl.name) in shared:
-            wl = qualified.setdefault(wl, dataclasses.replace(wl, qualified=True))
+            found = qualified.get(id(wl))
+            if found is None:
+                found = qualified[id(wl)] = dataclasses.replace(wl, qualified=True)
+            wl = found
             pod = dataclasses.replace(pod, workload=wl)
         out.append(pod)
     return out
@@ -718,7 +723,7 @@ def cluster_from_documents(documents: Iterable[Document], strict: bool = False) 
                 continue
             for obj, api_version, kind in _objects(doc):
                 _collect(collected, obj, api_version, kind)
-    return _build(collected)
+        return _build(collected)
 
 
 _READ_KINDS: Final = (
@@ -752,10 +757,11 @@ def _plainly_skipped(body: object) -> str | None:
 
 @contextlib.contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading builds millions of small containers that all survive; CPython's cyclic
-    collector walks the growing heap of survivors again and again, a third of the time of a
-    large stream. Nothing the readers build forms a cycle (an alias inside its own anchor is
-    refused), so reference counting frees it all; the collector resumes afterwards."""
+    """Reading builds millions of small containers that all survive, and the model built
+    from them as many objects again; CPython's cyclic collector walks the growing heap of
+    survivors again and again, a third of the time of a large stream. Nothing the readers
+    or the model build forms a cycle (an alias inside its own anchor is refused), so
+    reference counting frees it all; the collector resumes afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:
