@@ -6,6 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 from netfence.analyses.audit import evidence as ev
 from netfence.analyses.audit.context import PUBLIC, AuditContext, WorkloadView
 from netfence.analyses.audit.evidence import finding
@@ -32,6 +35,7 @@ from netfence.engine.evaluator import FlowWalk, StepKind, walk_flow
 from netfence.model.findings import Cause, CheckInfo, Finding, ResourceRef, Severity
 from netfence.model.layers import Action
 from netfence.model.networkpolicy import Direction
+from netfence.model.selectors import LabelSelector
 from netfence.policy.rules import CompiledPolicy, CompiledRule
 from netfence.sets.ipranges import IPRangeSet
 from netfence.sets.ports import PortSet
@@ -118,7 +122,22 @@ def allow_all_egress(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
 def _public_reach(
     ctx: AuditContext, view: WorkloadView, outbound: bool
 ) -> tuple[IPRangeSet, IPRangeSet, PortSet]:
-    """(public addresses reached, all ranges that hold them, ports) over the workload's pods."""
+    """(public addresses reached, all ranges that hold them, ports) over the workload's pods.
+
+    Workloads whose classes have the same subject signatures reach the same (see
+    ``AuditContext.external_reach``): computed once per set of signatures."""
+    key = (outbound, frozenset(ctx.subject_signature(c, outbound) for c in view.classes))
+    memo: dict[tuple[bool, frozenset[int]], tuple[IPRangeSet, IPRangeSet, PortSet]]
+    memo = ctx.memo("public reach", dict)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _public_reach_of(ctx, view, outbound)
+    return found
+
+
+def _public_reach_of(
+    ctx: AuditContext, view: WorkloadView, outbound: bool
+) -> tuple[IPRangeSet, IPRangeSet, PortSet]:
     public: list[IPRangeSet] = []
     ranges: list[IPRangeSet] = []
     ports = PortSet.none()
@@ -517,10 +536,26 @@ class _DnsBlock:
 
 def _sends_something(ctx: AuditContext, cls: int) -> bool:
     """Whether the class may open any connection to another endpoint (pod or address)."""
+    return bool(ctx.memo("sends something", lambda: _senders(ctx))[cls])
+
+
+def _senders(ctx: AuditContext) -> npt.NDArray[np.bool_]:
+    """Per class, whether it may open any connection to another endpoint: the matrix read a
+    block of rows at a time, not one row per workload."""
     matrix = ctx.matrix
-    row = matrix.pod_to_pod[cls].copy()
-    row[cls] = 0  # a pod talking to itself is no egress
-    return bool(row.any() or matrix.pod_to_ext[cls].any())
+    count = ctx.classes.count
+    out: npt.NDArray[np.bool_] = np.asarray(matrix.pod_to_ext.any(axis=1), dtype=np.bool_)
+    step = max(1, _SENDER_CELLS // max(1, count))
+    for start in range(0, count, step):
+        stop = min(count, start + step)
+        ids = matrix.rows(start, stop)
+        ids[np.arange(stop - start), np.arange(start, stop)] = 0  # to itself is no egress
+        out[start:stop] |= ids.any(axis=1)
+    return out
+
+
+_SENDER_CELLS: Final = 1 << 22
+"""Class pairs read at a time by :func:`_senders`."""
 
 
 def _dns_blocks(ctx: AuditContext, classes: Iterable[int], dns: list[int]) -> _DnsBlock | None:
@@ -637,19 +672,23 @@ def _dns_finding(
 def cross_namespace_wide(ctx: AuditContext, info: CheckInfo) -> Iterator[Finding]:
     """Peers that admit whole other namespaces."""
     namespaces = ctx.cluster.namespaces
+    # Peers repeat a few namespace selectors: each is matched against the namespaces once.
+    matching: dict[LabelSelector, list[str]] = {}
     for ref in networkpolicy_rules(ctx):
         if ref.rule.peers is None:
             continue
         for j, peer in enumerate(ref.rule.peers):
-            if peer.namespace_selector is None or peer_is_any_pod_anywhere(peer):
+            selector = peer.namespace_selector
+            if selector is None or peer_is_any_pod_anywhere(peer):
                 continue
             if peer.pod_selector is not None and not peer.pod_selector.selects_all:
                 continue
-            others = sorted(
-                n
-                for n, ns in namespaces.items()
-                if n != ref.policy.namespace and peer.namespace_selector.matches(ns.labels)
-            )
+            found = matching.get(selector)
+            if found is None:
+                found = matching[selector] = sorted(
+                    n for n, ns in namespaces.items() if selector.matches(ns.labels)
+                )
+            others = [n for n in found if n != ref.policy.namespace]
             if not others:
                 continue
             origin = replace(ref.compiled.origin, peer_index=j)
