@@ -236,7 +236,7 @@ def _walk_direction(
     factor: npt.NDArray[np.unsignedinteger[Any]]
     factor = np.zeros((composer.height, composer.width), dtype=np.uint16)
     for start, stop in composer.blocks():
-        ids = table.encode(composer.verdict(start, stop))
+        ids = composer.verdict_ids(start, stop, table)
         if factor.dtype == np.uint16 and len(table.masks) > np.iinfo(np.uint16).max:
             factor = factor.astype(np.uint32)
         factor[:, start:stop] = ids

@@ -153,36 +153,66 @@ class DirectionComposer:
 
     def verdict(self, start: int, stop: int) -> Masks:
         """Allowed masks [rows, columns start:stop, words] of the direction."""
+        return self.allowed_of_states()[self.states_of(start, stop)]
+
+    def verdict_ids(self, start: int, stop: int, table: MaskTable) -> IdArray:
+        """Ids in ``table`` of the allowed masks [rows, columns start:stop]: each distinct
+        walk state is encoded once, not each cell."""
+        states = self.states_of(start, stop)
+        return table.encode(self.allowed_of_states())[states]
+
+    def states_of(self, start: int, stop: int) -> IdArray:
+        """Walk state ids [rows, columns start:stop] after the last tier."""
         state = np.zeros((self.height, stop - start), dtype=np.uint32)
         for tier in self.tiers:
             if isinstance(tier, _ComposedTier):
                 state = self._compose(tier, state, start, stop)
             else:
                 state = self._direct(tier, state, start, stop)
-        masks = self.states.stacked[state]
-        allowed, decided = masks[..., : self.words], masks[..., self.words :]
-        allowed |= self.compiled.space.port_atoms.full & ~decided
+        return state
+
+    def allowed_of_states(self) -> Masks:
+        """The allowed mask of every walk state [states, words]: what it allowed, and what
+        no tier decided."""
+        masks = self.states.stacked
+        allowed = masks[:, : self.words] | (
+            self.compiled.space.port_atoms.full & ~masks[:, self.words :]
+        )
         return allowed
 
     def _direct(self, tier: _DirectTier, state: IdArray, start: int, stop: int) -> IdArray:
         if self.effective is None:
             return self._direct_outcome(tier, state, start, stop)
-        masks = self.states.stacked[state]
-        allowed = np.ascontiguousarray(masks[..., : self.words])
-        decided = np.ascontiguousarray(masks[..., self.words :])
-        del masks
-        allowed, decided = tier.walk.run(start, stop, self.effective, allowed, decided)
-        return self.states.encode(np.concatenate([allowed, decided], axis=-1))
+        # Effects need the walk from each cell's state; but a cell no rule matches ends as
+        # the tier leaves an untouched cell (denied at its end, or passed on), which the
+        # compose table gives by id: only the touched cells are encoded.
+        stacked = self.states.stacked
+        allowed = stacked[state, : self.words]
+        decided = stacked[state, self.words :]
+        touched = np.zeros(state.shape, dtype=np.bool_)
+        allowed, decided = tier.walk.run(
+            start, stop, self.effective, allowed, decided, touched=touched
+        )
+        after = self._next_states(tier, state, self._untouched_outcome(tier, state, start, stop))
+        if touched.any():
+            both = np.concatenate([allowed[touched], decided[touched]], axis=-1)
+            after[touched] = self.states.encode(both)
+        return after
+
+    def _untouched_outcome(
+        self, tier: _DirectTier, state: IdArray, start: int, stop: int
+    ) -> IdArray:
+        """The tier's outcome ids for cells no rule of it matches, over the block."""
+        if self.direction is Direction.INGRESS:
+            return np.broadcast_to(tier.untouched[start:stop], state.shape).copy()
+        return np.broadcast_to(tier.untouched[:, np.newaxis], state.shape).copy()
 
     def _direct_outcome(self, tier: _DirectTier, state: IdArray, start: int, stop: int) -> IdArray:
         """The tier's outcome walked from nothing decided, composed with the state: only
         the cells some rule matches need their masks encoded."""
         touched = np.zeros(state.shape, dtype=np.bool_)
         allowed, decided = tier.walk.run(start, stop, touched=touched)
-        if self.direction is Direction.INGRESS:
-            outcome = np.broadcast_to(tier.untouched[start:stop], state.shape).copy()
-        else:
-            outcome = np.broadcast_to(tier.untouched[:, np.newaxis], state.shape).copy()
+        outcome = self._untouched_outcome(tier, state, start, stop)
         if touched.any():
             both = np.concatenate([allowed[touched], decided[touched]], axis=-1)
             outcome[touched] = self.outcomes.encode(both)
