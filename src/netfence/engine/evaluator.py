@@ -55,12 +55,28 @@ class _RuleCells:
     they do not depend on the destination (no named ports): nothing to resolve per block."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _TierCells:
+    """One tier over the walk's axes: the subjects it selects and its rules' cells."""
+
     tier: CompiledTier
     selected: npt.NDArray[np.intp]
     """The subjects the tier selects, as rows (egress) or columns (ingress)."""
     rules: list[_RuleCells]
+    first_cols: npt.NDArray[np.intp] = field(init=False)
+    """Each rule's first column."""
+    last_cols: npt.NDArray[np.intp] = field(init=False)
+    """Each rule's last column."""
+
+    def __post_init__(self) -> None:
+        self.first_cols = np.array([c.cols[0] for c in self.rules], dtype=np.intp)
+        self.last_cols = np.array([c.cols[-1] for c in self.rules], dtype=np.intp)
+
+    def rules_in(self, start: int, stop: int) -> list[_RuleCells]:
+        """The rules, in order, whose columns reach into ``start:stop``: most rules of an
+        ingress walk select pods of one namespace, which lie in few blocks."""
+        inside = np.flatnonzero((self.first_cols < stop) & (self.last_cols >= start))
+        return [self.rules[i] for i in inside]
 
 
 @dataclass
@@ -157,7 +173,9 @@ class DirectionWalk:
             decided = np.zeros(shape, dtype=np.uint64)
         for tier in self.tiers:
             chosen = self._chosen(tier.selected, start, stop)
-            rules = [c for c in (self._cells(r, start, stop) for r in tier.rules) if c]
+            rules = [
+                c for c in (self._cells(r, start, stop) for r in tier.rules_in(start, stop)) if c
+            ]
             if touched is not None:
                 for _, view, _ in rules:
                     touched[view] = True
@@ -168,7 +186,11 @@ class DirectionWalk:
                 union = np.zeros_like(allowed)
                 for rule, view, masks in rules:
                     union[view] |= masks
-                    if effective is not None and (masks & ~decided[view]).any():
+                    if (
+                        effective is not None
+                        and rule.rule_id not in effective  # known: no need to look again
+                        and (masks & ~decided[view]).any()
+                    ):
                         effective.add(rule.rule_id)
                 if tier.tier.end_deny:
                     _apply_union(allowed, decided, union, chosen, self.ingress, full)
@@ -188,7 +210,7 @@ class DirectionWalk:
                     continue
                 run.apply(allowed, decided, passed)
                 fresh = masks & ~(decided[view] | passed[view])
-                if effective is not None and fresh.any():
+                if effective is not None and rule.rule_id not in effective and fresh.any():
                     effective.add(rule.rule_id)
                 if rule.action is Action.DENY:
                     decided[view] |= fresh
@@ -264,7 +286,11 @@ class _AllowRun:
         else:
             for rule, view, masks in self.cells:
                 fresh = masks & ~(decided[view] | passed[view])
-                if self.effective is not None and fresh.any():
+                if (
+                    self.effective is not None
+                    and rule.rule_id not in self.effective
+                    and fresh.any()
+                ):
                     self.effective.add(rule.rule_id)
                 allowed[view] |= fresh
                 decided[view] |= fresh

@@ -61,8 +61,9 @@ class _ComposedTier:
     """The tier column standing for each column of the direction."""
     compose: IdArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
     """[state, outcome] -> the next state (``_UNKNOWN`` until met)."""
-    reached: set[tuple[int, int]] = field(default_factory=set)
-    """(tier cell, state) pairs met, when rule effects are tracked."""
+    reached: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.bool_))
+    """[tier cell, decided id]: whether some cell of the direction standing behind the tier
+    cell reached the tier with that decided mask, when rule effects are tracked."""
 
 
 @dataclass
@@ -103,6 +104,10 @@ class DirectionComposer:
         self.width = self.subjects.count if ingress else self.peers.count
         self.states = MaskTable(2 * self.words)
         self.outcomes = MaskTable(2 * self.words)
+        # What a state has decided so far, as an id: far fewer than the states, so that which
+        # (tier cell, decided mask) pairs a tier met is a small bitmap, not a set of pairs.
+        self.decided = MaskTable(self.words)
+        self._decided_of_state: IdArray = np.zeros(0, dtype=np.uint32)
         self.tiers: list[_ComposedTier | _DirectTier] = []
         for position, tier in enumerate(compiled.tiers):
             if not tier.rules(direction) and not tier.selected(direction).any():
@@ -223,12 +228,37 @@ class DirectionComposer:
         cols = tier.col_of[start:stop]
         outcome = tier.outcomes[rows[:, np.newaxis], cols[np.newaxis, :]]
         if self.effective is not None:
-            cell = rows[:, np.newaxis] * tier.outcomes.shape[1] + cols[np.newaxis, :]
-            keys = np.unique(cell.astype(np.uint64) << np.uint64(32) | state.astype(np.uint64))
-            tier.reached.update(
-                (int(k >> np.uint64(32)), int(k & np.uint64(0xFFFFFFFF))) for k in keys
-            )
+            self._note_reached(tier, rows, cols, state)
         return self._next_states(tier, state, outcome)
+
+    def _note_reached(
+        self,
+        tier: _ComposedTier,
+        rows: npt.NDArray[np.intp],
+        cols: npt.NDArray[np.intp],
+        state: IdArray,
+    ) -> None:
+        """Mark the (tier cell, decided mask) pairs the block's cells reach the tier with."""
+        decided = self._decided_ids(state)
+        cells = tier.outcomes.size
+        known = len(self.decided.masks)
+        if tier.reached.shape != (cells, known):
+            grown = np.zeros((cells, known), dtype=np.bool_)
+            grown[: tier.reached.shape[0], : tier.reached.shape[1]] = tier.reached
+            tier.reached = grown
+        cell = rows[:, np.newaxis] * tier.outcomes.shape[1] + cols[np.newaxis, :]
+        tier.reached[cell, decided] = True
+
+    def _decided_ids(self, state: IdArray) -> IdArray:
+        """The id of each state's decided mask, in ``self.decided``."""
+        count = len(self.states.masks)
+        have = len(self._decided_of_state)
+        if have < count:
+            fresh = self.states.stacked[have:count, self.words :]
+            self._decided_of_state = np.concatenate(
+                [self._decided_of_state, self.decided.encode(fresh)]
+            )
+        return self._decided_of_state[state]
 
     def _next_states(
         self, tier: _ComposedTier | _DirectTier, state: IdArray, outcome: IdArray
@@ -269,14 +299,14 @@ class DirectionComposer:
             return
         full = self.compiled.space.port_atoms.full
         w = self.words
-        states = self.states.stacked
+        decided_masks = self.decided.stacked
         for tier in self.tiers:
-            if not isinstance(tier, _ComposedTier) or not tier.reached:
+            if not isinstance(tier, _ComposedTier) or not tier.reached.any():
                 continue
             height, width = tier.outcomes.shape
             undecided = np.zeros((height * width, w), dtype=np.uint64)
-            for cell, s in tier.reached:
-                undecided[cell] |= full & ~states[s, w:]
+            cells, ids = np.nonzero(tier.reached)
+            np.bitwise_or.at(undecided, cells, full & ~decided_masks[ids])
             decided = (full & ~undecided).reshape(height, width, w)
             for start, stop in _column_blocks(width, height, w):
                 part = np.ascontiguousarray(decided[:, start:stop])
