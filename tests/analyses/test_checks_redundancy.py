@@ -8,10 +8,19 @@ isolated in a direction while any policy of that type selects it.
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
-from netfence.analyses.audit import run_audit
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netfence.analyses.audit import redundancy, run_audit
+from netfence.analyses.audit.context import AuditContext
+from netfence.analyses.audit.redundancy import find_redundancy
 from netfence.engine.explain import explain_flow
 from netfence.model.findings import Severity
+from netfence.sources.manifests import load_cluster_from_text
+from tests.analyses.test_redundancy_soundness import overlapping_clusters
 
 from .builders import (
     audit,
@@ -304,3 +313,55 @@ def test_nf021_many_alike_pods_give_the_verdicts_of_one() -> None:
         [*crowd, *servers, policy("shop", "p", match(app="backend"), ingress=rules)], "NF021"
     )
     assert by_detail(findings, "NetworkPolicy/shop/p").keys() == {"spec.ingress[0]"}
+
+
+@st.composite
+def rule_members(draw: st.DrawFn) -> tuple[Any, int, int]:
+    """Rules as the redundancy planes see them: rows, columns and a port value per column."""
+    rows, columns = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    members = {}
+    for i in range(draw(st.integers(1, 6))):
+        src = sorted(draw(st.sets(st.integers(0, rows - 1), min_size=1)))
+        dst = sorted(draw(st.sets(st.integers(0, columns - 1), min_size=1)))
+        values = draw(st.lists(st.integers(0, 2), min_size=len(dst), max_size=len(dst)))
+        members[i] = (np.array(src, np.intp), np.array(dst, np.intp), np.array(values, np.int64))
+    return members, rows, columns
+
+
+def _same_partition(one: Any, other: Any) -> bool:
+    pairs = set(zip(one.tolist(), other.tolist(), strict=True))
+    return len(pairs) == len(set(one.tolist())) == len(set(other.tolist()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule_members(), st.lists(st.integers(0, 3), min_size=6, max_size=6))
+def test_groups_by_key_sums_are_used_only_when_they_are_refinements_groups(
+    drawn: tuple[Any, int, int], small_keys: list[int]
+) -> None:
+    """NF021/NF022 group rows and columns that every rule treats alike (API reference
+    NetworkPolicySpec: a verdict is decided cell by cell, so alike cells decide alike). The
+    groups come from sums of random keys and are used only if every rule holds its groups
+    whole: then they are exactly the groups partition refinement gives, even with keys made
+    to collide; with the real keys they pass."""
+    members, rows, columns = drawn
+    exact = redundancy._blocks_by_refinement(members, rows, columns)
+    real = redundancy._blocks_by_signature(members, rows, columns)
+    assert redundancy._whole_extents(members, *real) is not None
+    assert all(map(_same_partition, real, exact))
+    colliding = np.array(small_keys, dtype=np.uint64)
+    with mock.patch.object(redundancy, "_signature_keys", lambda n: colliding[:n]):
+        blocks = redundancy._blocks_by_signature(members, rows, columns)
+    if redundancy._whole_extents(members, *blocks) is not None:
+        assert all(map(_same_partition, blocks, exact))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overlapping_clusters())
+def test_nf021_nf022_are_the_same_when_every_key_collides(manifests: str) -> None:
+    """NF021/NF022 (API reference NetworkPolicySpec): with every key zero, every grouping by
+    key sums fails its check, and refinement gives the same redundant rules and policies."""
+    compiled = AuditContext(load_cluster_from_text(manifests)).compiled
+    count = len(compiled.space.cluster.policies)
+    expected = find_redundancy(compiled, count)
+    with mock.patch.object(redundancy, "_signature_keys", lambda n: np.zeros(n, np.uint64)):
+        assert find_redundancy(compiled, count) == expected

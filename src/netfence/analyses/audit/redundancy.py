@@ -104,20 +104,101 @@ def _extents(
     empty = np.zeros(0, dtype=np.intp)
     rows = np.unique(np.concatenate([src for src, _ in found.values()] or [empty]))
     columns = np.unique(np.concatenate([dst for _, dst in found.values()] or [empty]))
-    row_parts, column_parts = _Partition(rows.size), _Partition(columns.size)
-    for i, (src, dst) in found.items():
-        row_parts.refine(np.searchsorted(rows, src), np.zeros(src.size, dtype=np.int64))
-        column_parts.refine(np.searchsorted(columns, dst), _port_values(compiled, rules[i], dst))
-    row_block, _ = row_parts.blocks()
-    column_block, standing = column_parts.blocks()
-    extents = {
-        i: _Extent(
-            np.unique(row_block[np.searchsorted(rows, src)]),
-            np.unique(column_block[np.searchsorted(columns, dst)]),
-        )
+    at_row, at_column = _positions(rows), _positions(columns)
+    members = {
+        i: (at_row[src], at_column[dst], _port_values(compiled, rules[i], dst))
         for i, (src, dst) in found.items()
     }
-    return extents, columns[standing], int(standing.size and row_block.max() + 1)
+    row_block, column_block = _blocks_by_signature(members, rows.size, columns.size)
+    extents = _whole_extents(members, row_block, column_block)
+    if extents is None:  # keys collided: refine, which is exact whatever the keys
+        row_block, column_block = _blocks_by_refinement(members, rows.size, columns.size)
+        extents = _whole_extents(members, row_block, column_block)
+        assert extents is not None, "refinement gives groups every rule holds whole"
+    _, standing = np.unique(column_block, return_index=True)
+    return extents, columns[standing], int(row_block.max(initial=-1) + 1)
+
+
+def _positions(values: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Where each of the sorted, distinct ``values`` stands: ``out[values[k]] == k``."""
+    out = np.zeros(int(values[-1]) + 1 if values.size else 0, dtype=np.intp)
+    out[values] = np.arange(values.size, dtype=np.intp)
+    return out
+
+
+_Members = dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int64]]]
+"""Per rule: its rows, its columns and a port value per column (positions, sorted)."""
+_Blocks = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
+"""The group of each row and of each column, numbered from 0."""
+
+
+def _signature_keys(count: int) -> npt.NDArray[np.uint64]:
+    """One random 64-bit key per rule, the same on every run (a test replaces it to force
+    collisions)."""
+    return np.random.default_rng(0x5EED).integers(0, 2**64, size=count, dtype=np.uint64)
+
+
+def _blocks_by_signature(members: _Members, rows: int, columns: int) -> _Blocks:
+    """Rows and columns grouped by a sum of random keys of the rules covering them (weighted
+    by the port value on columns): one sort in all, where refinement sorts once per rule.
+
+    Sums of random keys may collide and put apart positions in one group, so the caller
+    checks the groups with :func:`_whole_extents`.
+    """
+    keys = _signature_keys(len(members))
+    row_sum = np.zeros(rows, dtype=np.uint64)
+    column_sum = np.zeros(columns, dtype=np.uint64)
+    for key, (src, dst, values) in zip(keys.tolist(), members.values(), strict=True):
+        row_sum[src] += np.uint64(key)
+        column_sum[dst] += np.uint64(key) * (2 * values.astype(np.uint64) + np.uint64(1))
+    _, row_block = np.unique(row_sum, return_inverse=True)
+    _, column_block = np.unique(column_sum, return_inverse=True)
+    return row_block.reshape(-1).astype(np.intp), column_block.reshape(-1).astype(np.intp)
+
+
+def _blocks_by_refinement(members: _Members, rows: int, columns: int) -> _Blocks:
+    """The groups that every rule treats alike, by partition refinement: exact, one sort per
+    rule."""
+    row_parts, column_parts = _Partition(rows), _Partition(columns)
+    for src, dst, values in members.values():
+        row_parts.refine(src, np.zeros(src.size, dtype=np.int64))
+        column_parts.refine(dst, values)
+    return row_parts.blocks()[0], column_parts.blocks()[0]
+
+
+def _whole_extents(
+    members: _Members, row_block: npt.NDArray[np.intp], column_block: npt.NDArray[np.intp]
+) -> dict[int, _Extent] | None:
+    """Each rule's extent over the groups, or None unless every rule holds its row groups
+    whole and its column groups whole, with one port value in each.
+
+    Groups that pass are exactly the groups of refinement: no rule tells apart two positions
+    of one group, and positions in different groups have different sums, so some rule tells
+    them apart.
+    """
+    row_sizes, column_sizes = np.bincount(row_block), np.bincount(column_block)
+    column_value = np.zeros(column_sizes.size, dtype=np.int64)
+    extents = {}
+    for i, (src, dst, values) in members.items():
+        row_hits = _whole_groups(row_block[src], row_sizes)
+        dst_blocks = column_block[dst]
+        column_hits = _whole_groups(dst_blocks, column_sizes)
+        if row_hits is None or column_hits is None:
+            return None
+        column_value[dst_blocks] = values
+        if not np.array_equal(column_value[dst_blocks], values):
+            return None
+        extents[i] = _Extent(row_hits, column_hits)
+    return extents
+
+
+def _whole_groups(
+    blocks: npt.NDArray[np.intp], sizes: npt.NDArray[np.intp]
+) -> npt.NDArray[np.intp] | None:
+    """The groups ``blocks`` fall in, sorted, if it holds each of them whole; else None."""
+    counts = np.bincount(blocks, minlength=sizes.size)
+    hit = np.flatnonzero(counts)
+    return hit if np.array_equal(counts[hit], sizes[hit]) else None
 
 
 def _port_values(
